@@ -1,0 +1,75 @@
+"""``pax-silica table`` and ``pax-silica scenarios``."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+
+from model.scenario import load_scenario, preset_names
+from model.table import Table, paper_table
+
+
+def build_table(args) -> Table:
+    from experiments.cli import load_from_args, resolve_members
+
+    scen = load_from_args(args)
+    members = resolve_members(args.members) if args.members else scen.members
+    participants = [a for a in scen.participants if a not in members]
+    return paper_table(scen.world(), members, participants, scen.params)
+
+
+def run(args) -> int:
+    print(render(build_table(args), args.format), end="")
+    return 0
+
+
+def _pct(x: float) -> str:
+    return f"{100 * x:.1f}%"
+
+
+def render(table: Table, fmt: str) -> str:
+    """The table as text, markdown, csv or json."""
+    rows = table.rows
+    if fmt == "json":
+        return json.dumps({"members": table.members, "participants": table.participants,
+                           "bottleneck_phase": table.bottleneck,
+                           "supply_security": table.supply_security,
+                           "phases": [r.as_dict() for r in rows]}, indent=2) + "\n"
+    header = ["phase", "name", "advantage", "top signatory contributors", "signatories",
+              "aligned", "China", "covered", "controlled", "leader (frontier)",
+              "non-signatory leads"]
+    body = [[str(r.phase), r.name, r.advantage, ", ".join(r.top_contributors) or "-",
+             _pct(r.signatory_share), _pct(r.aligned_share), _pct(r.china_share),
+             "yes" if r.covered else "no", "yes" if r.controlled else "no",
+             r.leader + (f" ({r.frontier_segment})" if r.frontier_segment else ""),
+             "yes" if r.led_by_non_signatory_participant else "no"] for r in rows]
+    foot = (f"Bottleneck: phase {table.bottleneck} "
+            f"({rows[table.bottleneck - 1].name}); supply security "
+            f"{table.supply_security:.3f} (Leontief minimum of self-sufficiency).")
+    if fmt == "csv":
+        buf = io.StringIO()
+        w = csv.writer(buf)
+        w.writerow(header)
+        w.writerows(body)
+        return buf.getvalue()
+    if fmt == "markdown":
+        lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+        lines += ["| " + " | ".join(b) + " |" for b in body]
+        return "\n".join(lines) + "\n\n" + foot + "\n"
+    widths = [max(len(h), *(len(b[i]) for b in body)) for i, h in enumerate(header)]
+    out = ["  ".join(h.ljust(widths[i]) for i, h in enumerate(header))]
+    out.append("  ".join("-" * wd for wd in widths))
+    out += ["  ".join(c.ljust(widths[i]) for i, c in enumerate(b)) for b in body]
+    out.append("")
+    out.append(f"Members: {', '.join(table.members)}")
+    out.append(f"Participants: {', '.join(table.participants) or '-'}")
+    out.append(foot)
+    return "\n".join(out) + "\n"
+
+
+def list_scenarios(args) -> int:
+    for name in preset_names():
+        s = load_scenario(name)
+        print(f"{name:<20} {s.description}")
+    return 0

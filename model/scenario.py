@@ -1,0 +1,380 @@
+"""Scenario files: which states are in the alliance, the parameters, data overrides, events.
+
+A scenario is a TOML file (presets in ``data/scenarios/``). Loading validates everything
+and raises ``ScenarioError`` with one message naming the file, the field and what was
+expected; nothing half-loaded escapes. Keys of a scenario file::
+
+    name, description        text
+    extends                  name of a preset (or path) this file builds on
+    member_set               a named set from data/member_sets.toml (default intro_12)
+    members                  explicit list of signatory actor ids (instead of member_set)
+    add_members, remove_members  lists applied after member_set/members
+    participants             non-signatory participants (default TWN, NLD, CAN, EUR)
+    [parameters]             any parameter of data/parameters.toml
+    [[capacity]]             phase, actor, share (0-1), basis ("volume"|"frontier")
+    [[events]]               quarter, type, and the fields of that type (see EVENT_TYPES)
+"""
+
+from __future__ import annotations
+
+import math
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from model import params as P
+from model.world import LEADER, N_PHASES, REST, World, load_world, member_sets
+
+SCENARIO_DIR = Path(__file__).parent / "data" / "scenarios"
+DEFAULT_PARTICIPANTS = ["TWN", "NLD", "CAN", "EUR"]
+TOP_KEYS = {
+    "name", "description", "extends", "member_set", "members", "add_members",
+    "remove_members", "participants", "parameters", "capacity", "events",
+}
+CAPACITY_KEYS = {"phase", "actor", "share", "basis"}
+
+# Event type -> {field: (kind, required)}. Kinds: actor, fraction, quarters, number.
+EVENT_TYPES: dict[str, dict[str, tuple[str, bool]]] = {
+    "force_out": {"actor": ("actor", True)},
+    "invite": {"actor": ("actor", True)},
+    "truce": {"length": ("quarters", False)},
+    "reversal": {},
+    "export_control": {"stringency": ("fraction", True), "china_share": ("fraction", False),
+                       "material": ("text", False)},
+}
+
+
+class ScenarioError(ValueError):
+    """A scenario the model cannot run. ``str()`` is the whole user-facing message."""
+
+    def __init__(self, source: str, field: str, message: str):
+        super().__init__(f"{source}: {field}: {message}")
+        self.source, self.field, self.detail = source, field, message
+
+
+@dataclass(frozen=True)
+class Event:
+    """A scripted event: something that happens at the start of a given quarter."""
+
+    quarter: int
+    type: str
+    actor: str | None = None
+    stringency: float | None = None
+    china_share: float | None = None
+    material: str = "critical refined inputs"
+    length: int | None = None
+
+
+@dataclass
+class Scenario:
+    """A validated scenario, ready to build a model from."""
+
+    name: str
+    description: str = ""
+    source: str = "<defaults>"
+    members: list[str] = field(default_factory=list)
+    participants: list[str] = field(default_factory=list)
+    params: dict[str, Any] = field(default_factory=P.defaults)
+    capacity: list[dict] = field(default_factory=list)
+    events: list[Event] = field(default_factory=list)
+
+    def world(self) -> World:
+        """The default world with this scenario's capacity overrides applied."""
+        w = load_world()
+        for ov in self.capacity:
+            apply_capacity_override(w, ov, self.source)
+        return w
+
+    def with_overrides(self, assignments: list[str], source: str = "--set") -> Scenario:
+        """A copy with ``key=value`` overrides (command line, app) validated and applied."""
+        raw: dict[str, Any] = {}
+        for a in assignments:
+            if "=" not in a:
+                raise ScenarioError(source, a, "expected key=value, e.g. pressure_intensity=2")
+            key, value = (s.strip() for s in a.split("=", 1))
+            raw[key] = value
+        return _apply_overrides(self, raw, source)
+
+
+def apply_capacity_override(w: World, ov: dict, source: str) -> None:
+    """Set one actor's share of one phase; the rest-of-world row absorbs the difference."""
+    m = w.volume if ov["basis"] == "volume" else w.frontier
+    p, a, r = ov["phase"] - 1, w.idx(ov["actor"]), w.idx(REST)
+    total = m[:, p].sum()
+    new = ov["share"] * total
+    rest = m[r, p] + m[a, p] - new if a != r else new
+    if rest < -1e-9:
+        named = (m[:, p].sum() - m[r, p] - m[a, p] + new) / total
+        raise ScenarioError(
+            source, f"capacity (phase {ov['phase']}, {ov['actor']})",
+            f"the named {ov['basis']} shares of phase {ov['phase']} would sum to "
+            f"{named:.1%}; expected at most 100%")
+    m[a, p] = new
+    if a != r:
+        m[r, p] = max(rest, 0.0)
+
+
+def preset_names() -> list[str]:
+    return sorted(p.stem for p in SCENARIO_DIR.glob("*.toml"))
+
+
+def resolve_path(name_or_path: str | Path) -> Path:
+    """A preset name or a path to a TOML file."""
+    s = str(name_or_path)
+    if s.endswith(".toml") or "/" in s or "\\" in s:
+        return Path(s)
+    return SCENARIO_DIR / f"{s}.toml"
+
+
+def load_scenario(name_or_path: str | Path = "baseline", overrides: list[str] | None = None
+                  ) -> Scenario:
+    """Load, validate and return a scenario (preset name or file path)."""
+    scen = _load(resolve_path(name_or_path), seen=())
+    if overrides:
+        scen = scen.with_overrides(overrides)
+    return scen
+
+
+def _read_toml(path: Path, source: str) -> dict:
+    if not path.is_file():
+        hint = f"; presets: {', '.join(preset_names())}" if path.parent == SCENARIO_DIR else ""
+        raise ScenarioError(source, "file", f"no such scenario file{hint}")
+    try:
+        text = path.read_bytes().decode("utf-8")
+    except UnicodeDecodeError as e:
+        raise ScenarioError(source, "file", f"expected UTF-8 text ({e.reason})") from None
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as e:
+        raise ScenarioError(source, "TOML syntax", str(e)) from None
+
+
+def _load(path: Path, seen: tuple[str, ...]) -> Scenario:
+    source = str(path)
+    data = _read_toml(path, source)
+    unknown = set(data) - TOP_KEYS
+    if unknown:
+        raise ScenarioError(source, sorted(unknown)[0],
+                            f"unknown key; expected one of {', '.join(sorted(TOP_KEYS))}")
+    if "extends" in data:
+        parent_name = _text(data["extends"], source, "extends")
+        parent_path = resolve_path(parent_name)
+        if not parent_path.is_absolute() and "/" in parent_name:
+            parent_path = path.parent / parent_name
+        if str(parent_path.resolve()) in seen or parent_path.resolve() == path.resolve():
+            raise ScenarioError(source, "extends", f"circular: {parent_name} extends this file")
+        base = _load(parent_path, seen + (str(path.resolve()),))
+    else:
+        base = Scenario(name=path.stem, members=list(member_sets()["intro_12"]["members"]),
+                        participants=list(DEFAULT_PARTICIPANTS))
+    return _apply(base, data, source, path.stem)
+
+
+def _apply(base: Scenario, data: dict, source: str, stem: str) -> Scenario:
+    w = load_world()
+    scen = Scenario(
+        name=_text(data.get("name", stem), source, "name"),
+        description=_text(data.get("description", base.description), source, "description"),
+        source=source,
+        members=list(base.members),
+        participants=list(base.participants),
+        params=dict(base.params),
+        capacity=list(base.capacity),
+        events=list(base.events),
+    )
+    if "member_set" in data:
+        ms = _text(data["member_set"], source, "member_set")
+        sets = member_sets()
+        if ms not in sets:
+            raise ScenarioError(source, "member_set",
+                                f"unknown set {ms!r}; expected one of {', '.join(sets)}")
+        scen.members = list(sets[ms]["members"])
+    if "members" in data:
+        scen.members = _actors(data["members"], source, "members", w)
+    for key, sign in (("add_members", 1), ("remove_members", -1)):
+        if key in data:
+            for a in _actors(data[key], source, key, w):
+                if sign > 0 and a not in scen.members:
+                    scen.members.append(a)
+                elif sign < 0 and a in scen.members:
+                    scen.members.remove(a)
+    if "participants" in data:
+        scen.participants = _actors(data["participants"], source, "participants", w)
+    scen.participants = [a for a in scen.participants if a not in scen.members]
+    if "parameters" in data:
+        if not isinstance(data["parameters"], dict):
+            raise ScenarioError(source, "parameters", "expected a table of name = value")
+        for k, v in data["parameters"].items():
+            scen.params[k] = _param(k, v, source, f"parameters.{k}", w)
+    if "capacity" in data:
+        scen.capacity += _capacity(data["capacity"], source, w)
+    if "events" in data:
+        scen.events += _events(data["events"], source, w)
+    _check_whole(scen, source, w)
+    return scen
+
+
+def _apply_overrides(scen: Scenario, raw: dict[str, str], source: str) -> Scenario:
+    w = load_world()
+    new = Scenario(name=scen.name, description=scen.description, source=scen.source,
+                   members=list(scen.members), participants=list(scen.participants),
+                   params=dict(scen.params), capacity=list(scen.capacity),
+                   events=list(scen.events))
+    for key, value in raw.items():
+        k = key.removeprefix("parameters.")
+        if k == "member_set":
+            sets = member_sets()
+            if value not in sets:
+                raise ScenarioError(source, key,
+                                    f"unknown set {value!r}; expected one of {', '.join(sets)}")
+            new.members = list(sets[value]["members"])
+        elif k in ("members", "participants", "add_members", "remove_members"):
+            ids = _actors([t for t in value.split(",") if t.strip()], source, key, w)
+            if k == "members":
+                new.members = ids
+            elif k == "participants":
+                new.participants = ids
+            elif k == "add_members":
+                new.members += [a for a in ids if a not in new.members]
+            else:
+                new.members = [a for a in new.members if a not in ids]
+        else:
+            try:
+                new.params[k] = P.coerce(k, value, from_text=True)
+            except P.ParameterError as e:
+                raise ScenarioError(source, key, e.detail) from None
+            if P.registry()[k].type == "actors":
+                _actors(new.params[k], source, key, w)
+    new.participants = [a for a in new.participants if a not in new.members]
+    _check_whole(new, source, w)
+    return new
+
+
+def _check_whole(scen: Scenario, source: str, w: World) -> None:
+    if LEADER not in scen.members:
+        raise ScenarioError(source, "members",
+                            f"the leader ({LEADER}) must be a member; got {scen.members}")
+    if len(scen.members) < 2:
+        raise ScenarioError(source, "members", "expected at least two members")
+    for e in scen.events:
+        if e.quarter > scen.params["steps"]:
+            raise ScenarioError(source, "events.quarter",
+                                f"quarter {e.quarter} is after the horizon "
+                                f"(steps = {scen.params['steps']})")
+
+
+def _text(v: Any, source: str, fld: str) -> str:
+    if not isinstance(v, str):
+        raise ScenarioError(source, fld, f"expected text, got {v!r}")
+    return v
+
+
+def _actors(v: Any, source: str, fld: str, w: World) -> list[str]:
+    if not isinstance(v, list):
+        raise ScenarioError(source, fld, f"expected a list of actor ids, got {v!r}")
+    out = []
+    for t in v:
+        a = w.resolve(t) if isinstance(t, str) else None
+        if a is None or a == REST:
+            raise ScenarioError(source, fld,
+                                f"unknown country {t!r}; expected one of {', '.join(w.state_ids)}")
+        if a not in out:
+            out.append(a)
+    return out
+
+
+def _param(k: str, v: Any, source: str, fld: str, w: World) -> Any:
+    try:
+        value = P.coerce(k, v)
+    except P.ParameterError as e:
+        raise ScenarioError(source, fld, e.detail) from None
+    if P.registry()[k].type == "actors":
+        value = _actors(value, source, fld, w)
+    return value
+
+
+def _int_in(v: Any, lo: int, hi: int, source: str, fld: str) -> int:
+    if isinstance(v, bool) or not isinstance(v, int) or not lo <= v <= hi:
+        raise ScenarioError(source, fld, f"expected a whole number in [{lo}, {hi}], got {v!r}")
+    return v
+
+
+def _fraction(v: Any, source: str, fld: str) -> float:
+    if isinstance(v, bool) or not isinstance(v, int | float) or math.isnan(v) \
+            or not 0.0 <= v <= 1.0:
+        raise ScenarioError(source, fld, f"expected a share in [0, 1], got {v!r}")
+    return float(v)
+
+
+def _table_list(v: Any, source: str, fld: str) -> list[dict]:
+    if not isinstance(v, list) or not all(isinstance(x, dict) for x in v):
+        raise ScenarioError(source, fld, f"expected an array of tables ([[{fld}]]), got {v!r}")
+    return v
+
+
+def _capacity(v: Any, source: str, w: World) -> list[dict]:
+    out = []
+    trial = w.copy()
+    for i, row in enumerate(_table_list(v, source, "capacity")):
+        fld = f"capacity[{i}]"
+        unknown = set(row) - CAPACITY_KEYS
+        if unknown:
+            raise ScenarioError(source, f"{fld}.{sorted(unknown)[0]}",
+                                f"unknown key; expected {', '.join(sorted(CAPACITY_KEYS))}")
+        for req in ("phase", "actor", "share"):
+            if req not in row:
+                raise ScenarioError(source, f"{fld}.{req}", "missing")
+        basis = row.get("basis", "volume")
+        if basis not in ("volume", "frontier"):
+            raise ScenarioError(source, f"{fld}.basis",
+                                f"expected \"volume\" or \"frontier\", got {basis!r}")
+        ov = {
+            "phase": _int_in(row["phase"], 1, N_PHASES, source, f"{fld}.phase"),
+            "actor": _actors([row["actor"]], source, f"{fld}.actor", w)[0],
+            "share": _fraction(row["share"], source, f"{fld}.share"),
+            "basis": basis,
+        }
+        apply_capacity_override(trial, ov, source)
+        out.append(ov)
+    return out
+
+
+def _events(v: Any, source: str, w: World) -> list[Event]:
+    out = []
+    for i, row in enumerate(_table_list(v, source, "events")):
+        fld = f"events[{i}]"
+        if "type" not in row:
+            raise ScenarioError(source, f"{fld}.type",
+                                f"missing; expected one of {', '.join(EVENT_TYPES)}")
+        etype = row["type"]
+        if etype not in EVENT_TYPES:
+            raise ScenarioError(source, f"{fld}.type",
+                                f"expected one of {', '.join(EVENT_TYPES)}, got {etype!r}")
+        spec = EVENT_TYPES[etype]
+        unknown = set(row) - set(spec) - {"type", "quarter"}
+        if unknown:
+            allowed = ", ".join(["quarter", "type", *spec])
+            raise ScenarioError(source, f"{fld}.{sorted(unknown)[0]}",
+                                f"unknown key for a {etype} event; expected {allowed}")
+        if "quarter" not in row:
+            raise ScenarioError(source, f"{fld}.quarter", "missing")
+        kw: dict[str, Any] = {"quarter": _int_in(row["quarter"], 1, 400, source,
+                                                 f"{fld}.quarter"), "type": etype}
+        for name, (kind, required) in spec.items():
+            if name not in row:
+                if required:
+                    raise ScenarioError(source, f"{fld}.{name}", "missing")
+                continue
+            val = row[name]
+            if kind == "actor":
+                kw[name] = _actors([val], source, f"{fld}.{name}", w)[0]
+            elif kind == "fraction":
+                kw[name] = _fraction(val, source, f"{fld}.{name}")
+            elif kind == "quarters":
+                kw[name] = _int_in(val, 1, 400, source, f"{fld}.{name}")
+            else:
+                kw[name] = _text(val, source, f"{fld}.{name}")
+        out.append(Event(**kw))
+    return out
+

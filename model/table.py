@@ -1,0 +1,86 @@
+"""The paper's phase table, computed from the capacity data through the rules of
+``model.metrics`` (never written by hand)."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+
+import numpy as np
+
+from model import metrics as M
+from model.world import CHINA, World
+
+
+@dataclass(frozen=True)
+class PhaseRow:
+    """One row of the paper's table, plus the figures behind each verdict."""
+
+    phase: int
+    name: str
+    advantage: str  # "China" or "Pax Silica"
+    top_contributors: list[str]  # signatories, largest first
+    signatory_share: float
+    aligned_share: float
+    china_share: float
+    covered: bool
+    controlled: bool
+    leader: str  # by frontier
+    volume_leader: str
+    frontier_segment: str
+    led_by_non_signatory_participant: bool
+    self_sufficiency: float
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class Table:
+    rows: list[PhaseRow]
+    bottleneck: int  # phase id
+    supply_security: float
+    members: list[str]
+    participants: list[str]
+
+
+def paper_table(world: World, members: list[str], participants: list[str],
+                params: dict, top_n: int = 3) -> Table:
+    """For each phase: who has the advantage, which signatories contribute most, the
+    alliance's and China's shares, coverage, control and whether a participant leads."""
+    vol = M.shares(world.volume)
+    fro = M.shares(world.frontier)
+    mem = world.mask(members)
+    part = world.mask(participants)
+    aligned = mem | part
+    china = world.idx(CHINA)
+    real = world.mask(world.state_ids)  # every actor but the rest-of-world residual
+    outsiders = real & ~mem
+    adv = M.china_advantage(vol, china, aligned, params["advantage_ratio"])
+    cov = M.covered(vol, mem, params["coverage_threshold"])
+    ctl = M.controlled(fro, mem, outsiders, params["control_margin"])
+    contrib = M.contributors(vol, mem, params["contribution_threshold"])
+    lead_f = M.leader(fro, real)
+    lead_v = M.leader(vol, real)
+    suff = M.self_sufficiency(vol, mem, params["alliance_demand_share"])
+    rows = []
+    for p, ph in enumerate(world.phases):
+        idx = np.flatnonzero(contrib[:, p])
+        idx = idx[np.argsort(-vol[idx, p], kind="stable")][:top_n]
+        lf = world.actor_ids[lead_f[p]]
+        rows.append(PhaseRow(
+            phase=ph.id, name=ph.name,
+            advantage="China" if adv[p] else "Pax Silica",
+            top_contributors=[world.actor_ids[i] for i in idx],
+            signatory_share=float(vol[mem, p].sum()),
+            aligned_share=float(vol[aligned, p].sum()),
+            china_share=float(vol[china, p]),
+            covered=bool(cov[p]), controlled=bool(ctl[p]),
+            leader=lf, volume_leader=world.actor_ids[lead_v[p]],
+            frontier_segment=ph.frontier_segment,
+            led_by_non_signatory_participant=lf in participants,
+            self_sufficiency=float(suff[p]),
+        ))
+    b = M.bottleneck(vol, mem, params["alliance_demand_share"])
+    return Table(rows=rows, bottleneck=world.phases[b].id,
+                 supply_security=M.supply_security(vol, mem, params["alliance_demand_share"]),
+                 members=list(members), participants=list(participants))

@@ -1,0 +1,164 @@
+"""The calibrated world: actors, the 12 phases and who holds what capacity in each.
+
+Capacity is stored in absolute units, global 2025 capacity of each phase = 100, in two
+matrices of shape (actors, phases): ``volume`` (the phase's whole output) and ``frontier``
+(the concentrated segment on which control rests: EUV lithography, <10nm logic, HBM,
+photoresists; where a phase has no such segment the frontier equals the volume).
+Shares are always derived from capacity, never stored.
+"""
+
+from __future__ import annotations
+
+import csv
+import tomllib
+from dataclasses import dataclass, field, replace
+from functools import cache
+from pathlib import Path
+
+import numpy as np
+
+from model.params import DATA_DIR
+
+N_PHASES = 12
+CHINA = "CHN"
+LEADER = "USA"
+REST = "ROW"
+
+
+@dataclass(frozen=True)
+class Actor:
+    """A modelled state (or the rest-of-world residual) with the figures the rules use."""
+
+    id: str
+    name: str
+    kind: str  # "state" or "rest"
+    region: str
+    gdp_usd_bn: float
+    exports_to_china_pct_gdp: float
+    exports_to_eu_pct_gdp: float
+    exports_to_russia_pct_gdp: float
+    exports_to_brazil_pct_gdp: float
+    us_security_tie: float
+    sovereign_fund_usd_bn: float
+
+
+@dataclass(frozen=True)
+class Phase:
+    """One of the paper's 12 supply-chain phases, with the economics of adding capacity."""
+
+    id: int
+    name: str
+    short: str
+    build_lag_quarters: int
+    capex_usd_bn_per_unit: float
+    china_growth_pa: float
+    frontier_segment: str
+
+
+@dataclass
+class World:
+    """Actors, phases and the two capacity matrices (rows follow ``actors``)."""
+
+    actors: list[Actor]
+    phases: list[Phase]
+    volume: np.ndarray
+    frontier: np.ndarray
+    index: dict[str, int] = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.index = {a.id: i for i, a in enumerate(self.actors)}
+
+    def copy(self) -> World:
+        return replace(self, volume=self.volume.copy(), frontier=self.frontier.copy())
+
+    def idx(self, actor_id: str) -> int:
+        return self.index[actor_id]
+
+    def mask(self, actor_ids) -> np.ndarray:
+        """Boolean row mask for a collection of actor ids."""
+        m = np.zeros(len(self.actors), dtype=bool)
+        for a in actor_ids:
+            m[self.index[a]] = True
+        return m
+
+    @property
+    def actor_ids(self) -> list[str]:
+        return [a.id for a in self.actors]
+
+    @property
+    def state_ids(self) -> list[str]:
+        return [a.id for a in self.actors if a.kind == "state"]
+
+    def name_of(self, actor_id: str) -> str:
+        return self.actors[self.index[actor_id]].name
+
+    def resolve(self, token: str) -> str | None:
+        """Actor id for an id or a name, case-insensitively; None if unknown."""
+        t = token.strip().lower()
+        for a in self.actors:
+            if t in (a.id.lower(), a.name.lower()):
+                return a.id
+        return None
+
+
+def _read_csv(name: str) -> list[dict[str, str]]:
+    with open(DATA_DIR / name, encoding="utf-8", newline="") as f:
+        return list(csv.DictReader(f))
+
+
+@cache
+def _load_default() -> World:
+    actors = [
+        Actor(
+            id=r["actor_id"], name=r["name"], kind=r["kind"], region=r["region"],
+            gdp_usd_bn=float(r["gdp_usd_bn"]),
+            exports_to_china_pct_gdp=float(r["exports_to_china_pct_gdp"]),
+            exports_to_eu_pct_gdp=float(r["exports_to_eu_pct_gdp"]),
+            exports_to_russia_pct_gdp=float(r["exports_to_russia_pct_gdp"]),
+            exports_to_brazil_pct_gdp=float(r["exports_to_brazil_pct_gdp"]),
+            us_security_tie=float(r["us_security_tie"]),
+            sovereign_fund_usd_bn=float(r["sovereign_fund_usd_bn"]),
+        )
+        for r in _read_csv("actors.csv")
+    ]
+    phases = [
+        Phase(
+            id=int(r["phase_id"]), name=r["name"], short=r["short"],
+            build_lag_quarters=int(r["build_lag_quarters"]),
+            capex_usd_bn_per_unit=float(r["capex_usd_bn_per_unit"]),
+            china_growth_pa=float(r["china_growth_pa"]),
+            frontier_segment=r["frontier_segment"],
+        )
+        for r in _read_csv("phases.csv")
+    ]
+    if [p.id for p in phases] != list(range(1, N_PHASES + 1)):
+        raise RuntimeError("phases.csv must list phases 1..12 in order")
+    index = {a.id: i for i, a in enumerate(actors)}
+    volume = np.zeros((len(actors), N_PHASES))
+    frontier = np.full((len(actors), N_PHASES), np.nan)
+    for r in _read_csv("capacity.csv"):
+        target = volume if r["basis"] == "volume" else frontier
+        p = int(r["phase_id"]) - 1
+        if np.isnan(target[index[r["actor"]], p]):
+            target[:, p] = 0.0
+        target[index[r["actor"]], p] += float(r["share_pct"])
+    # Phases without a separate frontier segment: the frontier is the volume.
+    no_segment = np.isnan(frontier).all(axis=0)
+    frontier[:, no_segment] = volume[:, no_segment]
+    frontier = np.nan_to_num(frontier)
+    for name, m in (("volume", volume), ("frontier", frontier)):
+        totals = m.sum(axis=0)
+        if not np.allclose(totals, 100.0, atol=0.05):
+            raise RuntimeError(f"capacity.csv: {name} shares must sum to 100 per phase: {totals}")
+    return World(actors=actors, phases=phases, volume=volume, frontier=frontier)
+
+
+def load_world() -> World:
+    """A fresh copy of the default calibrated world (callers may change it freely)."""
+    return _load_default().copy()
+
+
+@cache
+def member_sets() -> dict[str, dict]:
+    """Named member sets from ``data/member_sets.toml``."""
+    return tomllib.loads((DATA_DIR / "member_sets.toml").read_text(encoding="utf-8"))
