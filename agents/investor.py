@@ -1,0 +1,252 @@
+"""Investors: the coordination game.
+
+Investors commit capital to (member, phase) projects only if they believe the alliance
+will last and others will commit too -- a global game with noisy private signals of
+credibility (Morris and Shin 1998). Each quarter an investor
+
+1. updates its belief about credibility from a noisy private signal,
+2. mixes in market sentiment (herding): credibility times the share of invested peers
+   who did not withdraw last quarter,
+3. values each phase: a base return plus a premium where the alliance is short
+   (scarce phases such as refining pay more) and, for mining and refining, when input
+   prices are high; its own view of each phase adds idiosyncratic spread,
+4. invests a tranche in its best phase if the risk-adjusted expected return clears its
+   hurdle, and withdraws a project in the pipeline when it no longer does, when the
+   host state defects, or when peers are running and it follows the herd.
+
+Pipeline capital becomes capacity after the phase's build lag; withdrawal strands part of
+it. Capital is conserved: idle + pipeline + built + stranded = initial capital.
+
+The rules are applied to the whole population at once (numpy arrays): every investor
+decides on the same start-of-quarter state, so the order of agents cannot matter, and
+the cost is linear in their number. ``InvestorAgent`` objects are Mesa agents that read
+their own row of these arrays, for agent reporters and inspection.
+"""
+
+from __future__ import annotations
+
+import csv
+from dataclasses import dataclass
+
+import mesa
+import numpy as np
+
+from model.params import DATA_DIR
+
+IDLE, PIPELINE, BUILT = 0, 1, 2
+
+
+@dataclass(frozen=True)
+class InvestorType:
+    name: str
+    count_share: float
+    capital_pool: str  # "gulf" or "private"
+    hurdle_rate: float
+    risk_aversion: float
+    signal_noise: float
+    herding: float
+    patience: float
+
+
+def investor_types() -> list[InvestorType]:
+    with open(DATA_DIR / "investor_types.csv", encoding="utf-8", newline="") as f:
+        return [InvestorType(r["type"], float(r["count_share"]), r["capital_pool"],
+                             float(r["hurdle_rate"]), float(r["risk_aversion"]),
+                             float(r["signal_noise"]), float(r["herding"]),
+                             float(r["patience"]))
+                for r in csv.DictReader(f)]
+
+
+@dataclass
+class MarketView:
+    """What investors observe at the start of the quarter."""
+
+    credibility: float
+    self_sufficiency: np.ndarray  # per phase, of the current members
+    price_index: float
+    volatility: float
+    member_rows: np.ndarray  # actor row indices of current members
+    member_weights: np.ndarray  # (members x phases) where new projects can go
+    quarter: int
+
+
+class InvestorPopulation:
+    """All investors' state as arrays, and the rules that move it."""
+
+    def __init__(self, model, n: int, p: dict, n_phases: int, rng: np.random.Generator):
+        self.model = model
+        types = investor_types()
+        counts = [int(round(t.count_share * n)) for t in types]
+        counts[1] += n - sum(counts)  # rounding remainder to institutional investors
+        if min(counts) < 0:
+            raise ValueError("n_investors too small for the type shares")
+        self.types = types
+        self.type_idx = np.repeat(np.arange(len(types)), counts)
+        self.n = n
+        t = self.type_idx
+        attr = lambda name: np.array([getattr(x, name) for x in types])[t]  # noqa: E731
+        self.hurdle = attr("hurdle_rate")
+        self.risk_aversion = attr("risk_aversion") * p["risk_aversion_scale"]
+        self.noise = attr("signal_noise") * p["signal_noise_scale"]
+        self.herding = np.clip(attr("herding") * p["herding_scale"], 0.0, 1.0)
+        self.patience = attr("patience")
+        gulf = np.array([x.capital_pool == "gulf" for x in types])[t]
+        weights = rng.lognormal(0.0, 0.5, n)
+        capital = np.zeros(n)
+        for mask, pool in ((gulf, p["gulf_capital"]), (~gulf, p["private_capital"])):
+            if mask.any():
+                capital[mask] = pool * weights[mask] / weights[mask].sum()
+        self.capital = capital
+        self.idle = capital.copy()
+        self.pipeline = np.zeros(n)
+        self.built = np.zeros(n)
+        self.stranded = np.zeros(n)
+        self.belief = np.clip(p["initial_credibility"] + self.noise * rng.standard_normal(n),
+                              0.0, 1.0)
+        self.preference = np.exp(p["preference_noise"] * rng.standard_normal((n, n_phases)))
+        self.proj_phase = np.full(n, -1)
+        self.proj_row = np.full(n, -1)
+        self.proj_due = np.zeros(n, dtype=int)
+        self.withdrawn_share = 0.0  # share of pipeline investors who withdrew last quarter
+        self.invested_now = np.zeros(n, dtype=bool)
+        self.withdrew_now = np.zeros(n, dtype=bool)
+        self.agents = [InvestorAgent(model, self, i) for i in range(n)]
+
+    # --- aggregates -------------------------------------------------------------------
+    @property
+    def total_capital(self) -> float:
+        return float(self.capital.sum())
+
+    def committed(self) -> float:
+        """Capital in projects (pipeline and built)."""
+        return float(self.pipeline.sum() + self.built.sum())
+
+    # --- the rules --------------------------------------------------------------------
+    def phase_returns(self, view: MarketView, p: dict) -> np.ndarray:
+        """Annual return of a project in each phase if the alliance lasts."""
+        r = p["base_return"] * (1.0 + p["scarcity_premium"] * (1.0 - view.self_sufficiency))
+        r[:2] += p["base_return"] * p["price_premium"] * max(0.0, view.price_index - 1.0)
+        return r
+
+    def expected_return(self, belief: np.ndarray, returns: np.ndarray, vol: float,
+                        p: dict) -> np.ndarray:
+        """Belief-weighted return minus the loss if the alliance fails, minus a
+        mean-variance risk charge on price volatility (``vol`` is quarterly, so the
+        annual variance is ``(2 vol)^2``)."""
+        return (belief * returns - (1.0 - belief) * p["collapse_loss"]
+                - 0.5 * self.risk_aversion * (2.0 * vol) ** 2)
+
+    def step(self, view: MarketView, p: dict, rng: np.random.Generator,
+             defected_rows: np.ndarray) -> dict:
+        """One quarter: beliefs, withdrawals, new commitments. Returns the flows:
+        ``new`` (investor, row, phase, amount) arrays and ``stranded`` US$bn."""
+        n = self.n
+        signal = view.credibility + self.noise * rng.standard_normal(n)
+        a = p["belief_update"] * (1.0 - 0.5 * self.patience)
+        self.belief = np.clip((1.0 - a) * self.belief + a * signal, 0.0, 1.0)
+        sentiment = view.credibility * (1.0 - self.withdrawn_share)
+        belief = (1.0 - self.herding) * self.belief + self.herding * sentiment
+        returns = self.phase_returns(view, p)
+        own = returns[None, :] * self.preference
+        vol = view.volatility
+
+        # Withdrawals from the pipeline (decided on the start-of-quarter state).
+        in_pipe = self.pipeline > 0
+        proj_ret = np.where(in_pipe, own[np.arange(n), np.maximum(self.proj_phase, 0)], 0.0)
+        er_proj = self.expected_return(belief, proj_ret, vol, p)
+        running = self.withdrawn_share > p["run_threshold"]
+        herd = running & (rng.random(n) < self.herding)
+        host_gone = in_pipe & np.isin(self.proj_row, defected_rows)
+        withdraw = in_pipe & ((er_proj < self.hurdle - p["withdraw_margin"]) | herd | host_gone)
+        lost = p["strand_fraction"] * self.pipeline[withdraw]
+        self.stranded[withdraw] += lost
+        self.idle[withdraw] += self.pipeline[withdraw] - lost
+        self.pipeline[withdraw] = 0.0
+        self.proj_phase[withdraw] = -1
+        self.proj_row[withdraw] = -1
+        self.withdrew_now = withdraw
+        n_pipe = max(1, int(in_pipe.sum()))
+        self.withdrawn_share = float(withdraw.sum()) / n_pipe
+
+        # New commitments: one project at a time per investor.
+        best = own.argmax(axis=1)
+        er_best = self.expected_return(belief, own[np.arange(n), best], vol, p)
+        can = (self.pipeline <= 0) & (self.idle > 1e-6 * np.maximum(self.capital, 1e-12)) \
+            & ~withdraw & (view.member_rows.size > 0)
+        invest = can & (er_best >= self.hurdle)
+        idx = np.flatnonzero(invest)
+        self.invested_now = invest
+        if idx.size == 0:
+            return {"inv": idx, "rows": idx, "phases": idx, "amounts": np.zeros(0),
+                    "stranded": float(lost.sum())}
+        amount = np.minimum(self.idle[idx], p["commit_fraction"] * self.capital[idx])
+        phases = best[idx]
+        # Host member: in proportion to its capacity in the phase (plus a floor, so an
+        # empty phase can still be started somewhere).
+        w = view.member_weights[:, phases]  # members x chosen
+        cum = np.cumsum(w, axis=0)
+        u = rng.random(idx.size) * cum[-1]
+        host = (cum < u[None, :]).sum(axis=0)
+        rows = view.member_rows[np.minimum(host, view.member_rows.size - 1)]
+        self.idle[idx] -= amount
+        self.pipeline[idx] += amount
+        self.proj_phase[idx] = phases
+        self.proj_row[idx] = rows
+        self.proj_due[idx] = view.quarter + self._lags[phases]
+        return {"inv": idx, "rows": rows, "phases": phases, "amounts": amount,
+                "stranded": float(lost.sum())}
+
+    def mature(self, quarter: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Projects due this quarter become built capital: returns (rows, phases, US$bn)."""
+        done = (self.pipeline > 0) & (self.proj_due <= quarter)
+        rows, phases, amounts = self.proj_row[done], self.proj_phase[done], self.pipeline[done]
+        self.built[done] += amounts
+        self.pipeline[done] = 0.0
+        self.proj_phase[done] = -1
+        self.proj_row[done] = -1
+        return rows, phases, amounts
+
+    def set_lags(self, lags: np.ndarray) -> None:
+        self._lags = lags.astype(int)
+
+
+class InvestorAgent(mesa.Agent):
+    """One investor: a Mesa agent whose state is its row of the population's arrays."""
+
+    def __init__(self, model, population: InvestorPopulation, index: int):
+        super().__init__(model)
+        self._pop = population
+        self.index = index
+
+    @property
+    def kind(self) -> str:
+        return self._pop.types[self._pop.type_idx[self.index]].name
+
+    @property
+    def belief(self) -> float:
+        return float(self._pop.belief[self.index])
+
+    @property
+    def capital(self) -> float:
+        return float(self._pop.capital[self.index])
+
+    @property
+    def idle(self) -> float:
+        return float(self._pop.idle[self.index])
+
+    @property
+    def pipeline(self) -> float:
+        return float(self._pop.pipeline[self.index])
+
+    @property
+    def built(self) -> float:
+        return float(self._pop.built[self.index])
+
+    @property
+    def stranded(self) -> float:
+        return float(self._pop.stranded[self.index])
+
+    @property
+    def project_phase(self) -> int | None:
+        k = int(self._pop.proj_phase[self.index])
+        return k + 1 if k >= 0 else None

@@ -1,0 +1,677 @@
+"""``PaxSilicaModel``: the Mesa model that ties the three games together.
+
+One step is one quarter (default 40 quarters, 2026-2035). The phases of a step:
+
+1. exogenous events: scripted events, a chance of a US policy reversal, the leader's
+   side payments, invitation and direct investment;
+2. coercion: pressurers pick targets and instruments; pressure lands; the price index
+   of critical refined inputs moves (controls, mean reversion);
+3. coordination: investors update beliefs and invest or withdraw; pipelines advance;
+   matured projects add capacity; China's capacity follows its trend;
+4. commitment: members update grievance and decide to stay or defect; non-members decide
+   whether to join (or accept an invitation); defectors may return after a cool-down;
+5. credibility, China's escalation and the EU's stance update; survival is checked; data
+   are collected; events are logged in plain language.
+
+Every decision in phases 2-4 is computed from the state at the start of that phase and
+applied afterwards, so the order of agents does not bias results. Cascades unfold over
+quarters (one round of decisions per quarter), not to a fixed point within a quarter.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import mesa
+import networkx as nx
+import numpy as np
+
+from agents import leader as L
+from agents.investor import InvestorAgent, InvestorPopulation, MarketView
+from agents.pressurer import (ADJECTIVE, Pressurer, Target, control_stringency,
+                              price_multiplier, pressure_pain)
+from agents.state import DEFECTED, MEMBER, OUTSIDE, PARTICIPANT, Snapshot, StateAgent
+from model import metrics as M
+from model import params as P
+from model.scenario import Event, Scenario, ScenarioError, load_scenario
+from model.world import CHINA, LEADER, REST
+
+PRESSURERS = ("CHN", "RUS", "BRA", "EUR")
+RIVALS = ("CHN", "RUS", "BRA")
+REFINING = 1  # 0-based index of phase 2
+WORDS = ["no", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine",
+         "ten", "eleven", "twelve"]
+
+
+def quarters_in_words(n: int) -> str:
+    word = WORDS[n] if n < len(WORDS) else str(n)
+    return f"{word} quarter{'s' if n != 1 else ''}"
+
+
+@dataclass(frozen=True)
+class LogEvent:
+    """One line of the event log: when, what, who, and why in plain language."""
+
+    quarter: int
+    when: str
+    kind: str
+    actor: str
+    text: str
+
+
+def _coerce_rng(rng: Any) -> Any:
+    """Seeds arrive as text from forms and command lines; accept "42" as 42."""
+    if isinstance(rng, str):
+        s = rng.strip()
+        if not s.lstrip("-").isdigit():
+            raise ScenarioError("model", "seed", f"expected a whole number, got {rng!r}")
+        return int(s)
+    return rng
+
+
+class PaxSilicaModel(mesa.Model):
+    """The Pax Silica alliance game.
+
+    Args:
+        scenario: a preset name, a path to a scenario TOML file, or a ``Scenario``.
+        rng: seed (int, or digits as text) or ``numpy.random.Generator``.
+        collect_investors: also record every investor's state each quarter (memory
+            grows with investors x quarters; off by default).
+        **params: any parameter of ``model/data/parameters.toml``, overriding the
+            scenario's value (validated; a bad value raises ``ScenarioError``).
+    """
+
+    def __init__(self, scenario: str | Scenario = "baseline", rng: Any = None,
+                 collect_investors: bool = False, **params: Any):
+        config = scenario if isinstance(scenario, Scenario) else load_scenario(scenario)
+        p = dict(config.params)
+        for k, v in params.items():
+            try:
+                p[k] = P.coerce(k, v, from_text=isinstance(v, str))
+            except P.ParameterError as e:
+                raise ScenarioError("model", k, e.detail) from None
+        super().__init__(rng=_coerce_rng(rng))
+        self.config = config
+        self.p = p
+        self.world = config.world()
+        w = self.world
+        self.n_phases = len(w.phases)
+        self.lags = np.array([ph.build_lag_quarters for ph in w.phases])
+        self.capex = np.array([ph.capex_usd_bn_per_unit for ph in w.phases])
+        self.china_growth_q = (1.0 + np.array([ph.china_growth_pa for ph in w.phases])) ** 0.25
+        self.has_segment = ~np.all(w.volume == w.frontier, axis=0)
+        self.china_row = w.idx(CHINA)
+        self.real_mask = w.mask(w.state_ids)
+
+        self._make_states(config)
+        self._make_ties()
+        self.pressurers = {a: Pressurer(a, active=(a != "EUR") or self.eu_stance == "pressurer")
+                           for a in PRESSURERS}
+        self.investors = InvestorPopulation(self, p["n_investors"], p, self.n_phases, self.rng)
+        self.investors.set_lags(self.lags)
+
+        self.credibility = p["initial_credibility"]
+        self.control_level = 1.0  # price multiplier of standing controls
+        self.shock = 1.0  # transient price shock, mean-reverting to 1
+        self.price_index = 1.0
+        self.price_history = [1.0]
+        self.escalation = min(p["initial_escalation"], p["max_escalation"])
+        self.truce_left = 0
+        self.eu_reversals = 0
+        self.china_spent: list[float] = []
+        self.public_pipeline: list[tuple[int, int, int, float]] = []  # due, row, phase, bn
+        self.public_invested = 0.0
+        self.stranded_now = 0.0
+        self.floor_streak = 0
+        self.collapsed = False
+        self.collapse_quarter: int | None = None
+        self.collapse_reason = ""
+        self.last_invite = -10**6
+        self.events: list[LogEvent] = []
+        self.pressure_by = dict.fromkeys(PRESSURERS, 0.0)
+        self.reversal_now = False
+        self.joins_now = 0
+        self.defections_now = 0
+        self.scripted = {}
+        for e in config.events:
+            self.scripted.setdefault(e.quarter, []).append(e)
+        self._update_metrics()
+        self.initial_refining_share = self.refining_share
+        self.datacollector = self._make_collector(collect_investors)
+        self.datacollector.collect(self)
+
+    # ------------------------------------------------------------------ construction --
+    def _make_states(self, config: Scenario) -> None:
+        p, w = self.p, self.world
+        members, participants = set(config.members), set(config.participants)
+        self.states: list[StateAgent] = []
+        # Draw thresholds in actor-id order so creation order cannot change them.
+        ids = sorted(w.state_ids)
+        spread = p["threshold_spread"]
+        draws = dict(zip(ids, self.rng.uniform(1 - spread, 1 + spread, len(ids)), strict=True))
+        vol = M.shares(w.volume)
+        downstream = vol[:, 2:].sum(axis=1)
+        base = downstream[w.mask(members)].mean()
+        for a in w.actors:
+            if a.kind != "state":
+                continue
+            status = MEMBER if a.id in members else PARTICIPANT if a.id in participants \
+                else OUTSIDE
+            role = ("leader" if a.id == LEADER else "signatory" if status == MEMBER
+                    else "participant" if status == PARTICIPANT
+                    else "rival" if a.id in RIVALS else "outsider")
+            resistance = min(0.95, p["resistance_base"] + p["resistance_security"]
+                             * a.us_security_tie)
+            threshold = p["defection_threshold"] * (1.0 + resistance) * draws[a.id]
+            agent = StateAgent(self, a, status, role, resistance, threshold)
+            agent.dependence = float(downstream[w.idx(a.id)] / base) if base > 0 else 1.0
+            agent.row = w.idx(a.id)
+            self.states.append(agent)
+        self.by_id = {s.code: s for s in self.states}
+        self.leader = self.by_id[LEADER]
+        self.n_founding = sum(s.founding for s in self.states)
+        eu = self.by_id.get("EUR")
+        self.eu_stance = "pressurer" if eu is not None and eu.status == OUTSIDE else "partner"
+
+    def _make_ties(self) -> None:
+        """Ties among states: 1 within a region, 0.5 across (peers watch neighbours most)."""
+        g = nx.Graph()
+        for s in self.states:
+            g.add_node(s.code, name=s.name, region=s.actor.region)
+        for i, a in enumerate(self.states):
+            for b in self.states[i + 1:]:
+                g.add_edge(a.code, b.code,
+                           weight=1.0 if a.actor.region == b.actor.region else 0.5)
+        self.ties = g
+        ids = [s.code for s in self.states]
+        self.tie_matrix = nx.to_numpy_array(g, nodelist=ids, weight="weight")
+
+    def _make_collector(self, collect_investors: bool) -> mesa.DataCollector:
+        reporters = {k: k for k in (
+            "quarter", "members", "founding_members", "participants", "defectors",
+            "joined", "credibility", "capital_committed", "capital_pipeline",
+            "capital_built", "capital_stranded", "capital_idle", "price_index",
+            "price_volatility", "supply_security", "aligned_supply_security", "bottleneck",
+            "covered_phases", "controlled_phases", "refining_share", "china_escalation",
+            "truce", "eu_pressurer", "collapsed", "public_investment")}
+        for a in PRESSURERS:
+            reporters[f"pressure_{a}"] = (lambda m, a=a: m.pressure_by[a])
+        for k in range(self.n_phases):
+            reporters[f"signatory_share_{k + 1}"] = (lambda m, k=k: float(m.member_share[k]))
+            reporters[f"china_share_{k + 1}"] = (lambda m, k=k: float(m.china_share[k]))
+        types = {StateAgent: {"actor": "code", "status": "status", "grievance": "grievance",
+                              "threshold": "threshold", "pressure": "pressure_total",
+                              "side_payment": "side_payment", "inflow": "inflow"}}
+        if collect_investors:
+            types[InvestorAgent] = {"kind": "kind", "belief": "belief", "idle": "idle",
+                                    "pipeline": "pipeline", "built": "built",
+                                    "stranded": "stranded"}
+        return mesa.DataCollector(model_reporters=reporters, agenttype_reporters=types)
+
+    # ------------------------------------------------------------------- reporters ----
+    @property
+    def quarter(self) -> int:
+        return self.steps
+
+    def when(self, quarter: int | None = None) -> str:
+        q = self.steps if quarter is None else quarter
+        return f"{self.p['start_year'] + (q - 1) // 4} Q{(q - 1) % 4 + 1}" if q > 0 \
+            else f"{self.p['start_year'] - 1} Q4"
+
+    @property
+    def members(self) -> int:
+        return sum(s.status == MEMBER for s in self.states)
+
+    @property
+    def founding_members(self) -> int:
+        return sum(s.founding and s.status == MEMBER for s in self.states)
+
+    @property
+    def participants(self) -> int:
+        return sum(s.status == PARTICIPANT for s in self.states)
+
+    @property
+    def defectors(self) -> int:
+        return sum(s.status == DEFECTED for s in self.states)
+
+    @property
+    def joined(self) -> int:
+        return sum(s.status == MEMBER and not s.founding for s in self.states)
+
+    @property
+    def capital_committed(self) -> float:
+        return self.investors.committed()
+
+    @property
+    def capital_pipeline(self) -> float:
+        return float(self.investors.pipeline.sum())
+
+    @property
+    def capital_built(self) -> float:
+        return float(self.investors.built.sum())
+
+    @property
+    def capital_stranded(self) -> float:
+        return float(self.investors.stranded.sum())
+
+    @property
+    def capital_idle(self) -> float:
+        return float(self.investors.idle.sum())
+
+    @property
+    def commit_ratio(self) -> float:
+        total = self.investors.total_capital
+        return self.capital_committed / total if total > 0 else 0.0
+
+    @property
+    def price_volatility(self) -> float:
+        """Standard deviation of quarterly log price changes over the last year."""
+        h = np.log(np.array(self.price_history[-5:]))
+        return float(np.diff(h).std()) if h.size > 2 else 0.0
+
+    @property
+    def china_escalation(self) -> float:
+        return self.escalation
+
+    @property
+    def truce(self) -> bool:
+        return self.truce_left > 0
+
+    @property
+    def eu_pressurer(self) -> bool:
+        return self.eu_stance == "pressurer"
+
+    @property
+    def public_investment(self) -> float:
+        return self.public_invested
+
+    def member_ids(self) -> list[str]:
+        return [s.code for s in self.states if s.status == MEMBER]
+
+    def participant_ids(self) -> list[str]:
+        return [s.code for s in self.states if s.status == PARTICIPANT]
+
+    # -------------------------------------------------------------------- metrics -----
+    def _alliance_metrics(self, member_mask: np.ndarray, aligned_mask: np.ndarray) -> dict:
+        p, w = self.p, self.world
+        vol, fro = M.shares(w.volume), M.shares(w.frontier)
+        d = p["alliance_demand_share"]
+        suff = M.self_sufficiency(vol, member_mask, d)
+        covered = M.covered(vol, member_mask, p["coverage_threshold"])
+        controlled = M.controlled(fro, member_mask, self.real_mask & ~member_mask,
+                                  p["control_margin"])
+        return {"vol": vol, "suff": suff, "covered": covered, "controlled": controlled,
+                "security": float(suff.min()),
+                "aligned_security": M.supply_security(vol, aligned_mask, d),
+                "bottleneck": M.bottleneck(vol, member_mask, d)}
+
+    def _update_metrics(self) -> None:
+        mm = self.world.mask(self.member_ids())
+        am = mm | self.world.mask(self.participant_ids())
+        m = self._alliance_metrics(mm, am)
+        self.member_mask = mm
+        self.self_sufficiency = m["suff"]
+        self.member_share = M.bloc_share(m["vol"], mm)
+        self.china_share = m["vol"][self.china_row]
+        self.covered = m["covered"]
+        self.covered_phases = int(m["covered"].sum())
+        self.controlled_phases = int(m["controlled"].sum())
+        self.supply_security = m["security"]
+        self.aligned_supply_security = m["aligned_security"]
+        self.bottleneck = m["bottleneck"] + 1
+        self.refining_share = float(self.member_share[REFINING])
+
+    def _gain_if_joined(self, agent: StateAgent) -> float:
+        """What a non-member's signature would add: covered and controlled phases and
+        mean self-sufficiency, each as a share (the leader's invitation criterion)."""
+        mm = self.member_mask.copy()
+        before = self._alliance_metrics(mm, mm)
+        mm[agent.row] = True
+        after = self._alliance_metrics(mm, mm)
+        n = self.n_phases
+        return float((after["covered"].sum() - before["covered"].sum()) / n
+                     + (after["controlled"].sum() - before["controlled"].sum()) / n
+                     + (after["suff"].mean() - before["suff"].mean()))
+
+    # ----------------------------------------------------------------------- step -----
+    def step(self) -> None:
+        t = self.steps
+        self._exogenous(t)
+        self._coercion(t)
+        self._coordination(t)
+        self._commitment(t)
+        self._update(t)
+        self.datacollector.collect(self)
+        if t >= self.p["steps"] or (self.collapsed and self.p["stop_at_collapse"]):
+            self.running = False
+
+    def run(self) -> None:
+        """Run to the horizon (or to collapse with ``stop_at_collapse``)."""
+        while self.running:
+            self.step()
+
+    # Phase 1 -------------------------------------------------------------------------
+    def _exogenous(self, t: int) -> None:
+        p = self.p
+        for s in self.states:
+            s.reversal_shock = 0.0
+            s.side_payment = 0.0
+            s.inflow = 0.0
+            s.pressure_received = {}
+            s.pressure_pain = 0.0
+        self.reversal_now = False
+        self.joins_now = self.defections_now = 0
+        for e in self.scripted.get(t, []):
+            self._scripted(e)
+        if L.reversal(self.rng, p["leader_volatility"]):
+            self._reversal("a US policy reversal (tariffs on allies, a deal over their heads)")
+        members = [s for s in self.states if s.status == MEMBER]
+        for agent, amount in L.side_payments(members, p["side_payment_budget"],
+                                             p["side_payment_targets"]).items():
+            agent.side_payment = amount
+        if (p["invitations"] and self.credibility >= p["invite_credibility"]
+                and t - self.last_invite >= p["invite_interval"]):
+            candidates = [s for s in self.states if s.status in (PARTICIPANT, OUTSIDE)
+                          and s.role != "rival"]
+            gains = {s.unique_id: self._gain_if_joined(s) for s in candidates}
+            invitee = L.pick_invitee(candidates, gains)
+            if invitee is not None:
+                self._invite(invitee)
+        # Direct public investment: the leader in its own bottleneck phase, and the
+        # refinery push in refining.
+        b = self.bottleneck - 1
+        self._public_project(self.leader.row, b, p["leader_investment"], t)
+        investors = [a for a in p["refining_investors"]
+                     if a in self.by_id and self.by_id[a].status == MEMBER]
+        for a in investors:
+            self._public_project(self.by_id[a].row, REFINING,
+                                 p["refining_investment"] / len(investors), t)
+
+    def _public_project(self, row: int, phase: int, amount: float, t: int) -> None:
+        if amount > 0:
+            self.public_pipeline.append((t + int(self.lags[phase]), row, phase, amount))
+            self.public_invested += amount
+
+    def _scripted(self, e: Event) -> None:
+        if e.type == "reversal":
+            self._reversal("a scripted US policy reversal")
+        elif e.type == "truce":
+            self._start_truce(e.length or self.p["truce_length"], "a scripted truce")
+        elif e.type == "invite":
+            self._invite(self.by_id[e.actor])
+        elif e.type == "force_out":
+            s = self.by_id[e.actor]
+            if s.status == MEMBER and s.role != "leader":
+                self._defect(s, "is forced out (scripted event)")
+        elif e.type == "export_control":
+            share = e.china_share if e.china_share is not None else \
+                float(self.china_share[REFINING])
+            jump = price_multiplier(e.stringency, share, self.p["price_elasticity"])
+            self.shock *= jump
+            self._log("export_control", CHINA,
+                      f"China imposes export controls on {e.material} (withholding "
+                      f"{e.stringency:.0%} of a {share:.0%} share); input prices x{jump:.2f}")
+
+    def _reversal(self, what: str) -> None:
+        self.reversal_now = True
+        self.credibility = max(0.0, self.credibility - self.p["reversal_credibility_hit"])
+        for s in self.states:
+            if s.status == MEMBER and s.role != "leader":
+                s.reversal_shock += self.p["reversal_grievance"]
+        self.eu_reversals += 1
+        self._log("reversal", LEADER, f"{what}; credibility {self.credibility:.2f}")
+
+    def _invite(self, s: StateAgent) -> None:
+        if s.status == MEMBER:
+            return
+        s.invited = True
+        self.last_invite = self.steps
+        self._log("invitation", s.code, f"the US invites {s.name} to sign")
+
+    # Phase 2 -------------------------------------------------------------------------
+    def _coercion(self, t: int) -> None:
+        p = self.p
+        if self.truce_left > 0:
+            self.truce_left -= 1
+        members = [s for s in self.states if s.status == MEMBER and s.role != "leader"]
+        n = max(1, len(members))
+        total = self.member_share.sum()
+        targets_base = []
+        for s in members:
+            contrib = float((self.world.volume[s.row] / self.world.volume.sum(axis=0)).sum())
+            targets_base.append((s, 1.0 / n + contrib / max(total, 1e-9)))
+        fro = M.shares(self.world.frontier)
+        china_short = fro[self.china_row] < 0.1  # phases China cannot supply itself
+        choke = fro[:, china_short].sum(axis=1)
+        coord = 1.0 + p["coordination_bonus"] if p["counter_alliance"] else 1.0
+        china_rank = None
+        received: dict[str, dict[str, float]] = {}
+        for pid in PRESSURERS:
+            pr = self.pressurers[pid]
+            self.pressure_by[pid] = 0.0
+            if not pr.active or (pid == "CHN" and self.truce_left > 0):
+                pr.spent.append(0.0)
+                continue
+            targets = [Target(s, v, pr.exposure_of(s), s.resistance, s.actor.gdp_usd_bn,
+                              float(choke[s.row])) for s, v in targets_base]
+            if p["counter_alliance"] and china_rank is not None and pid != "EUR":
+                order = {t_.agent.code: i for i, t_ in enumerate(china_rank)}
+                ranked = sorted(targets, key=lambda t_: order.get(t_.agent.code, 10**6))
+            else:
+                ranked = pr.rank(targets, p["chokepoint_deterrence"])
+            if pid == "CHN":
+                china_rank = ranked
+            alloc = pr.allocate(ranked, pr.budget(p, self.escalation),
+                                p["max_pressure_per_target"])
+            spent = 0.0
+            for tg, units in alloc:
+                received.setdefault(tg.agent.code, {})[pid] = units
+                spent += units
+            pr.spent.append(spent)
+            self.pressure_by[pid] = spent
+        for code, by in received.items():
+            s = self.by_id[code]
+            s.pressure_received = by
+            multi = coord if len(by) > 1 else 1.0
+            s.pressure_pain = sum(pressure_pain(u, self.pressurers[pid].exposure_of(s),
+                                                s.resistance, p, multi)
+                                  for pid, u in by.items())
+        for s in self.states:
+            for pid in PRESSURERS:
+                s.pressure_streak[pid] = s.pressure_streak.get(pid, 0) + 1 \
+                    if pid in s.pressure_received else 0
+        # Export controls and the price index.
+        s_ctrl = 0.0 if self.truce_left > 0 else control_stringency(self.escalation, p)
+        self.control_level = price_multiplier(s_ctrl, float(self.china_share[REFINING]),
+                                              p["price_elasticity"])
+        self.shock = 1.0 + (self.shock - 1.0) * (1.0 - p["price_mean_reversion"]) \
+            if t > 0 else self.shock
+        self.china_spent.append(self.pressure_by["CHN"] + 5.0 * s_ctrl)
+        self.price_index = self.control_level * self.shock
+        self.price_history.append(self.price_index)
+        if self.truce_left == 0 and sum(self.china_spent[-4:]) >= p["truce_cost"] > 0:
+            self._start_truce(p["truce_length"],
+                              "China seeks a truce after a year of costly pressure")
+
+    def _start_truce(self, length: int, why: str) -> None:
+        self.truce_left = length
+        self.escalation = 1.0
+        self.china_spent.clear()
+        self._log("truce", CHINA, f"{why}: controls suspended for "
+                                  f"{quarters_in_words(length)}")
+
+    # Phase 3 -------------------------------------------------------------------------
+    def _coordination(self, t: int) -> None:
+        p, w = self.p, self.world
+        rows = np.array([s.row for s in self.states if s.status == MEMBER])
+        weights = w.volume[rows] + 0.5  # where projects go: capacity plus a floor
+        defected = np.array([s.row for s in self.states if s.status != MEMBER], dtype=int)
+        view = MarketView(credibility=self.credibility, self_sufficiency=self.self_sufficiency,
+                          price_index=self.price_index, volatility=self.price_volatility,
+                          member_rows=rows, member_weights=weights, quarter=t)
+        flows = self.investors.step(view, p, self.rng, defected)
+        self.stranded_now = flows["stranded"]
+        for row, amount in zip(flows["rows"], flows["amounts"], strict=True):
+            self.states_by_row[row].inflow += float(amount)
+        rows_m, phases_m, amounts_m = self.investors.mature(t)
+        np.add.at(w.volume, (rows_m, phases_m), amounts_m / self.capex[phases_m])
+        due = [x for x in self.public_pipeline if x[0] <= t]
+        self.public_pipeline = [x for x in self.public_pipeline if x[0] > t]
+        for _, row, phase, amount in due:
+            w.volume[row, phase] += amount / self.capex[phase]
+        w.volume[self.china_row] *= self.china_growth_q
+        w.frontier[self.china_row, self.has_segment] *= self.china_growth_q[self.has_segment]
+        w.frontier[:, ~self.has_segment] = w.volume[:, ~self.has_segment]
+
+    @property
+    def states_by_row(self) -> dict[int, StateAgent]:
+        return {s.row: s for s in self.states}
+
+    # Phase 4 -------------------------------------------------------------------------
+    def _commitment(self, t: int) -> None:
+        p = self.p
+        status = np.array([s.status for s in self.states])
+        peer = (status == MEMBER) | (status == DEFECTED)
+        defected = (status == DEFECTED).astype(float)
+        wt = self.tie_matrix * peer[None, :]
+        denom = wt.sum(axis=1)
+        share = np.divide(wt @ defected, denom, out=np.zeros(len(self.states)),
+                          where=denom > 0)
+        expected = 0.0 if self.truce_left > 0 else min(
+            p["max_pressure_per_target"],
+            self.pressurers["CHN"].budget(p, self.escalation))
+        snap = Snapshot(credibility=self.credibility,
+                        secure_supply=float(self.self_sufficiency.mean()),
+                        price_index=self.price_index,
+                        defected_tie_share={s.unique_id: float(share[i])
+                                            for i, s in enumerate(self.states)},
+                        expected_pressure=expected)
+        for s in self.states:
+            if s.status == MEMBER:
+                s.assess(snap, p)
+        decisions = [(s, s.decide(snap, p)) for s in self.states]
+        for s, d in decisions:
+            if d == "defect":
+                self._defect(s, self._why(s))
+            elif d in ("join", "return"):
+                self._join(s, d)
+            elif s.status == DEFECTED:
+                s.cooldown -= 1
+            if s.invited and d is None and s.status != MEMBER:
+                s.invited = False
+                self._log("refusal", s.code, f"{s.name} declines the US invitation")
+
+    def _why(self, s: StateAgent) -> str:
+        pid = max(s.pressure_streak, key=s.pressure_streak.get, default=None)
+        n = s.pressure_streak.get(pid, 0) if pid else 0
+        reason = s.main_reason()
+        if n > 0 and reason == "pressure":
+            return f"leaves after {quarters_in_words(n)} of {ADJECTIVE[pid]} pressure"
+        if n > 0:
+            return (f"leaves, worn down by {reason} after {quarters_in_words(n)} of "
+                    f"{ADJECTIVE[pid]} pressure")
+        return f"leaves, worn down by {reason}"
+
+    def _defect(self, s: StateAgent, why: str) -> None:
+        s.status = DEFECTED
+        s.cooldown = self.p["rejoin_cooldown"]
+        s.grievance = 0.0
+        self.defections_now += 1
+        self.credibility = max(0.0, self.credibility - self.p["defection_credibility_hit"])
+        self._log("defection", s.code, f"{s.name} {why}; credibility {self.credibility:.2f}")
+
+    def _join(self, s: StateAgent, how: str) -> None:
+        was_invited = s.invited
+        s.status = MEMBER
+        s.invited = False
+        s.grievance = 0.0
+        for k in s.components:
+            s.components[k] = 0.0
+        self.joins_now += 1
+        self.credibility = min(1.0, self.credibility + self.p["join_credibility_gain"])
+        verb = "returns to the alliance" if how == "return" else (
+            "accepts the US invitation and signs" if was_invited else "signs the declaration")
+        self._log("accession", s.code, f"{s.name} {verb}; credibility {self.credibility:.2f}")
+
+    # Phase 5 -------------------------------------------------------------------------
+    def _update(self, t: int) -> None:
+        p = self.p
+        self._update_metrics()
+        capital = self.commit_ratio / (self.commit_ratio + 0.25)  # saturates: half at 25%
+        fundamentals = (p["credibility_weight_capital"] * capital
+                        + p["credibility_weight_coverage"] * float(self.self_sufficiency.mean())
+                        + p["credibility_weight_members"] * self.founding_members
+                        / max(1, self.n_founding))
+        self.credibility = float(np.clip(
+            self.credibility + p["credibility_adjustment"] * (fundamentals - self.credibility),
+            0.0, 1.0))
+        gain = max(0.0, self.refining_share - self.initial_refining_share)
+        before = self.escalation
+        if self.truce_left == 0:
+            self.escalation = float(np.clip(
+                1.0 + (self.escalation - 1.0) * (1.0 - p["deescalation"])
+                + p["escalation_rate"] * (self.joins_now + 100.0 * max(
+                    0.0, gain - getattr(self, "_last_gain", 0.0))),
+                1.0, p["max_escalation"]))
+        self._last_gain = gain
+        if self.escalation >= p["control_escalation"] > before:
+            self._log("escalation", CHINA,
+                      f"China escalates to export controls on refined inputs "
+                      f"(escalation {self.escalation:.1f})")
+        eu = self.by_id.get("EUR")
+        if (eu is not None and self.eu_stance == "partner" and eu.status != MEMBER
+                and self.eu_reversals >= p["eu_exclusion_threshold"]):
+            self.eu_stance = "pressurer"
+            self.pressurers["EUR"].active = True
+            self._log("eu_turns", "EUR", "The EU, left out and hit by US reversals, turns "
+                                         "to pressuring members")
+        if not self.collapsed:
+            below = (self.credibility < p["credibility_floor"]
+                     and self.commit_ratio < p["capital_floor"])
+            self.floor_streak = self.floor_streak + 1 if below else 0
+            reason = ""
+            if self.founding_members < p["collapse_member_fraction"] * self.n_founding:
+                reason = (f"only {self.founding_members} of {self.n_founding} founding "
+                          f"members remain")
+            elif self.floor_streak >= p["floor_quarters"]:
+                reason = (f"credibility and capital have stayed below their floors for "
+                          f"{quarters_in_words(self.floor_streak)}")
+            if reason:
+                self.collapsed = True
+                self.collapse_quarter = t
+                self.collapse_reason = reason
+                self._log("collapse", LEADER, f"The alliance collapses: {reason}")
+
+    # ------------------------------------------------------------------ outputs -------
+    def _log(self, kind: str, actor: str, text: str) -> None:
+        q = self.steps
+        self.events.append(LogEvent(q, self.when(q), kind, actor, f"{self.when(q)}: {text}"))
+
+    def outcome(self) -> dict:
+        """The run's result: survival with time to collapse (censored at the horizon)
+        and final metrics."""
+        horizon = self.p["steps"]
+        return {
+            "survived": not self.collapsed,
+            "collapse_quarter": self.collapse_quarter,
+            "time_to_collapse": self.collapse_quarter if self.collapsed else horizon,
+            "event_observed": bool(self.collapsed),
+            "collapse_reason": self.collapse_reason,
+            "quarters_run": self.steps,
+            "final_members": self.members,
+            "final_founding_members": self.founding_members,
+            "final_defectors": self.defectors,
+            "final_joined": self.joined,
+            "final_credibility": self.credibility,
+            "final_capital_committed": self.capital_committed,
+            "final_capital_stranded": self.capital_stranded,
+            "final_covered_phases": self.covered_phases,
+            "final_supply_security": self.supply_security,
+            "final_refining_share": self.refining_share,
+            "final_price_index": self.price_index,
+            "final_bottleneck": self.bottleneck,
+        }
+
+
+REST_ID = REST

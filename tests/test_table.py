@@ -1,0 +1,374 @@
+"""The paper's phase table (claims C1-C3) from the default data, the rules of
+``model.metrics`` on small hand-made matrices, and "the rules follow the data": change the
+data through a scenario file and the table changes as the rules say it must."""
+
+from __future__ import annotations
+
+import csv
+import re
+from pathlib import Path
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from hypothesis.extra import numpy as hnp
+
+from model import metrics as M
+from model.params import DATA_DIR
+from model.scenario import ScenarioError, load_scenario
+from model.table import Table, paper_table
+from model.world import CHINA, load_world, member_sets
+
+CHINA_PHASES = {1, 2, 8, 11, 12}  # C1, the paper's table
+ALIGNED_PHASES = {3, 4, 5, 6, 7, 9, 10}
+NON_SIGNATORY_LED = {6, 7, 10}  # C1, Part Two: Taiwan (7, 10) and the Netherlands (6)
+KEY_NODES = ["TWN", "NLD", "CAN"]  # C2: the non-signatories the paper wants to sign
+
+
+def table_of(scen, members=None, participants=None) -> Table:
+    members = scen.members if members is None else members
+    participants = scen.participants if participants is None else participants
+    participants = [a for a in participants if a not in members]
+    return paper_table(scen.world(), members, participants, scen.params)
+
+
+def phases_where(table: Table, pred) -> set[int]:
+    return {r.phase for r in table.rows if pred(r)}
+
+
+def row(table: Table, phase: int):
+    return table.rows[phase - 1]
+
+
+def scenario_file(tmp_path: Path, body: str, name: str = "scen.toml") -> Path:
+    path = tmp_path / name
+    path.write_text('extends = "baseline"\n' + body, encoding="utf-8")
+    return path
+
+
+@pytest.fixture(scope="module")
+def baseline():
+    return load_scenario("baseline")
+
+
+@pytest.fixture(scope="module")
+def base_table(baseline) -> Table:
+    return table_of(baseline)
+
+
+# --- C1: the paper's table at t = 0 -----------------------------------------------------
+
+def test_c1_advantage_by_phase(base_table):
+    assert phases_where(base_table, lambda r: r.advantage == "China") == CHINA_PHASES
+    assert phases_where(base_table, lambda r: r.advantage == "Pax Silica") == ALIGNED_PHASES
+
+
+def test_c1_every_phase_has_a_contributing_signatory(base_table, baseline):
+    for r in base_table.rows:
+        assert r.top_contributors, f"phase {r.phase} has no contributing signatory"
+        assert set(r.top_contributors) <= set(baseline.members)
+
+
+def test_c1_non_signatory_participants_lead_6_7_10(base_table, baseline):
+    led = phases_where(base_table, lambda r: r.led_by_non_signatory_participant)
+    assert led == NON_SIGNATORY_LED
+    for p in led:
+        assert row(base_table, p).leader in baseline.participants
+        assert row(base_table, p).leader not in baseline.members
+
+
+def test_c1_equipment_is_led_by_the_netherlands_on_the_frontier_basis(base_table):
+    eq = row(base_table, 6)
+    assert eq.volume_leader == "USA"  # tool revenue
+    assert eq.leader == "NLD"  # EUV lithography: the paper's claim is about the frontier
+    assert "EUV" in eq.frontier_segment
+
+
+@pytest.mark.parametrize("member_set", ["intro_12", "part_two_10"])
+def test_c1_holds_for_both_member_lists_of_the_paper(baseline, member_set):
+    t = table_of(baseline, members=member_sets()[member_set]["members"])
+    assert phases_where(t, lambda r: r.advantage == "China") == CHINA_PHASES
+    assert all(r.top_contributors for r in t.rows)
+    assert phases_where(t, lambda r: r.led_by_non_signatory_participant) == NON_SIGNATORY_LED
+
+
+def test_the_papers_member_lists_have_12_and_10_members():
+    sets = member_sets()
+    assert len(set(sets["intro_12"]["members"])) == 12
+    assert len(set(sets["part_two_10"]["members"])) == 10
+    assert set(sets["part_two_10"]["members"]) < set(sets["intro_12"]["members"])
+
+
+# --- C2: Taiwan, the Netherlands and Canada sign ------------------------------------------
+
+def test_c2_expansion_covers_every_phase_but_refining(baseline):
+    members = baseline.members + KEY_NODES
+    t = table_of(baseline, members=members)
+    assert t.participants == ["EUR"]
+    assert phases_where(t, lambda r: not r.covered) == {2}
+    assert row(t, 2).advantage == "China"
+
+
+def test_c2_baseline_alliance_does_not_cover_everything_the_expansion_does(base_table, baseline):
+    expanded = table_of(baseline, members=baseline.members + KEY_NODES)
+    newly = phases_where(expanded, lambda r: r.covered) - phases_where(base_table,
+                                                                      lambda r: r.covered)
+    assert newly, "signing the key nodes should cover at least one more phase"
+    assert 2 not in newly
+
+
+# --- C3: the refinery bottleneck -----------------------------------------------------------
+
+def test_c3_refining_is_the_bottleneck(base_table):
+    assert base_table.bottleneck == 2
+    suff = [r.self_sufficiency for r in base_table.rows]
+    assert base_table.supply_security == pytest.approx(min(suff))
+    assert row(base_table, 2).self_sufficiency == pytest.approx(base_table.supply_security)
+    assert base_table.supply_security < 1.0  # it binds
+
+
+def test_self_sufficiency_is_signatory_share_over_demand(base_table, baseline):
+    d = baseline.params["alliance_demand_share"]
+    for r in base_table.rows:
+        assert r.self_sufficiency == pytest.approx(min(1.0, r.signatory_share / d))
+
+
+# --- the table is computed from the capacity data ------------------------------------------
+
+def test_table_figures_are_the_capacity_data(base_table, baseline):
+    w = baseline.world()
+    vol = w.volume / w.volume.sum(axis=0)
+    mem = w.mask(baseline.members)
+    aligned = mem | w.mask(baseline.participants)
+    thr = baseline.params["contribution_threshold"]
+    for p, r in enumerate(base_table.rows):
+        assert r.signatory_share == pytest.approx(vol[mem, p].sum())
+        assert r.aligned_share == pytest.approx(vol[aligned, p].sum())
+        assert r.china_share == pytest.approx(vol[w.idx(CHINA), p])
+        contributing = [a for a in baseline.members if vol[w.idx(a), p] >= thr]
+        contributing.sort(key=lambda a: -vol[w.idx(a), p])
+        assert r.top_contributors == contributing[:3]
+
+
+def test_capacity_csv_is_what_the_world_holds():
+    w = load_world()
+    vol = np.zeros_like(w.volume)
+    with open(DATA_DIR / "capacity.csv", encoding="utf-8", newline="") as f:
+        for rec in csv.DictReader(f):
+            if rec["basis"] == "volume":
+                vol[w.idx(rec["actor"]), int(rec["phase_id"]) - 1] += float(rec["share_pct"])
+    np.testing.assert_allclose(w.volume, vol)
+    np.testing.assert_allclose(w.volume.sum(axis=0), 100.0, atol=0.05)
+    np.testing.assert_allclose(w.frontier.sum(axis=0), 100.0, atol=0.05)
+
+
+def test_every_source_key_in_the_data_is_cited_in_sources_md():
+    cited = set(re.findall(r"\*\*([A-Z0-9_]+)\*\*", (DATA_DIR / "SOURCES.md").read_text()))
+    used = set()
+    for name in ("actors.csv", "phases.csv", "capacity.csv", "investor_types.csv"):
+        with open(DATA_DIR / name, encoding="utf-8", newline="") as f:
+            for rec in csv.DictReader(f):
+                used |= {k for k in rec["source_key"].split(";") if k}
+    for entry in member_sets().values():
+        used |= {k.split(" ")[0] for k in entry["source"].split(";")}
+    assert used, "no source keys found"
+    assert used <= cited, f"not cited in model/data/SOURCES.md: {sorted(used - cited)}"
+
+
+# --- the rules follow the data ------------------------------------------------------------
+
+def test_lowering_chinas_atp_share_below_taiwans_flips_the_advantage(tmp_path, base_table):
+    path = scenario_file(tmp_path, "[[capacity]]\nphase = 11\nactor = \"CHN\"\nshare = 0.27\n")
+    t = table_of(load_scenario(path))
+    assert row(t, 11).advantage == "Pax Silica"
+    assert row(t, 11).china_share == pytest.approx(0.27)
+    unchanged = [p for p in range(1, 13) if p != 11]
+    assert [row(t, p).advantage for p in unchanged] == [row(base_table, p).advantage
+                                                         for p in unchanged]
+
+
+def test_raising_a_signatorys_share_makes_it_the_first_contributor(tmp_path, base_table):
+    # Rest of world holds only 7% of ATP, so China's share is cut first to make room.
+    path = scenario_file(tmp_path, "[[capacity]]\nphase = 11\nactor = \"CHN\"\nshare = 0.05\n"
+                                   "[[capacity]]\nphase = 11\nactor = \"KOR\"\nshare = 0.30\n")
+    t = table_of(load_scenario(path))
+    atp = row(t, 11)
+    assert atp.advantage == "Pax Silica"
+    assert atp.top_contributors[0] == "KOR"
+    assert atp.signatory_share == pytest.approx(row(base_table, 11).signatory_share + 0.21)
+
+
+def test_raising_a_signatorys_share_alone_cannot_exceed_the_phase(tmp_path):
+    path = scenario_file(tmp_path, "[[capacity]]\nphase = 11\nactor = \"KOR\"\nshare = 0.45\n")
+    with pytest.raises(ScenarioError, match="at most 100%"):
+        load_scenario(path)
+
+
+def test_australian_refining_removes_the_refinery_bottleneck(tmp_path, base_table):
+    path = scenario_file(tmp_path, "[[capacity]]\nphase = 2\nactor = \"CHN\"\nshare = 0.37\n"
+                                   "[[capacity]]\nphase = 2\nactor = \"AUS\"\nshare = 0.5\n")
+    t = table_of(load_scenario(path))
+    refining = row(t, 2)
+    assert refining.covered
+    assert refining.advantage == "Pax Silica"
+    assert refining.top_contributors[0] == "AUS"
+    assert t.bottleneck != 2
+    scarcest = min(t.rows, key=lambda r: r.signatory_share)
+    assert t.bottleneck == scarcest.phase
+    assert t.supply_security > base_table.supply_security
+
+
+def test_removing_korea_changes_fab_and_memory_contributors(tmp_path, base_table):
+    path = scenario_file(tmp_path, 'remove_members = ["KOR"]\n')
+    scen = load_scenario(path)
+    t = table_of(scen)
+    assert "KOR" not in scen.members
+    assert all("KOR" not in r.top_contributors for r in t.rows)
+    for p in (7, 9):
+        before = row(base_table, p).top_contributors
+        assert "KOR" in before
+        assert row(t, p).top_contributors == [a for a in before if a != "KOR"]
+    w = scen.world()
+    kor_memory = w.volume[w.idx("KOR"), 8] / w.volume[:, 8].sum()
+    assert row(t, 9).signatory_share == pytest.approx(
+        row(base_table, 9).signatory_share - kor_memory)
+
+
+def test_the_frontier_decides_leadership_not_the_volume(tmp_path, base_table):
+    path = scenario_file(tmp_path, "[[capacity]]\nphase = 6\nactor = \"NLD\"\nshare = 0.4\n"
+                                   "basis = \"frontier\"\n"
+                                   "[[capacity]]\nphase = 6\nactor = \"USA\"\nshare = 0.6\n"
+                                   "basis = \"frontier\"\n")
+    t = table_of(load_scenario(path))
+    eq = row(t, 6)
+    assert eq.leader == "USA"
+    assert not eq.led_by_non_signatory_participant
+    assert eq.signatory_share == pytest.approx(row(base_table, 6).signatory_share)
+    assert eq.advantage == row(base_table, 6).advantage
+
+
+def test_phase_2_contributor_rests_on_the_split_residual(tmp_path, baseline):
+    w = baseline.world()
+    best = max(w.volume[w.idx(a), 1] / w.volume[:, 1].sum() for a in baseline.members)
+    for thr, has_contributor in ((best, True), (best * 1.01, False)):
+        path = scenario_file(tmp_path, f"[parameters]\ncontribution_threshold = {float(thr)!r}\n")
+        t = table_of(load_scenario(path))
+        assert bool(row(t, 2).top_contributors) is has_contributor
+
+
+def test_atp_advantage_flips_at_chinas_ratio_to_taiwan(tmp_path, baseline):
+    w = baseline.world()
+    aligned = w.mask(baseline.members + baseline.participants)
+    vol = w.volume[:, 10] / w.volume[:, 10].sum()
+    ratio = vol[w.idx(CHINA)] / vol[aligned].max()
+    assert 1.0 < ratio < 1.2  # China 30% vs Taiwan 28%: within data error
+    for r, verdict in ((ratio * 0.999, "China"), (ratio * 1.001, "Pax Silica")):
+        path = scenario_file(tmp_path, f"[parameters]\nadvantage_ratio = {float(r)!r}\n")
+        assert row(table_of(load_scenario(path)), 11).advantage == verdict
+
+
+# --- the rules of model.metrics on hand-made matrices --------------------------------------
+
+# Three actors (A, B, C) x three phases, in arbitrary units.
+CAP = np.array([[1.0, 0.0, 3.0],
+                [1.0, 0.0, 1.0],
+                [2.0, 0.0, 0.0]])
+AB = np.array([1, 1, 0], dtype=bool)
+
+
+def test_shares_divide_by_the_phase_total_and_leave_empty_phases_zero():
+    s = M.shares(CAP)
+    np.testing.assert_allclose(s[:, 0], [0.25, 0.25, 0.5])
+    np.testing.assert_array_equal(s[:, 1], 0.0)
+    np.testing.assert_allclose(s[:, 2], [0.75, 0.25, 0.0])
+
+
+def test_shares_do_not_depend_on_units():
+    np.testing.assert_allclose(M.shares(CAP * 37.5), M.shares(CAP))
+
+
+def test_bloc_and_leading_share():
+    s = M.shares(CAP)
+    np.testing.assert_allclose(M.bloc_share(s, AB), [0.5, 0.0, 1.0])
+    np.testing.assert_allclose(M.leading_share(s, AB), [0.25, 0.0, 0.75])
+    np.testing.assert_array_equal(M.leading_share(s, np.zeros(3, dtype=bool)), 0.0)
+
+
+def test_covered_is_inclusive_at_the_threshold():
+    s = M.shares(CAP)
+    assert M.covered(s, AB, 0.5)[0]
+    assert not M.covered(s, AB, np.nextafter(0.5, 1.0))[0]
+    assert not M.covered(s, AB, 0.01)[1]  # nobody holds an empty phase
+
+
+def test_contributors_are_members_at_or_above_the_threshold():
+    s = M.shares(CAP)
+    c = M.contributors(s, AB, 0.25)
+    np.testing.assert_array_equal(c[:, 0], [True, True, False])  # C (0.5) is not a member
+    np.testing.assert_array_equal(c[:, 2], [True, True, False])
+    assert not M.contributors(s, AB, np.nextafter(0.25, 1.0))[1, 0]
+
+
+def test_china_advantage_is_inclusive_at_the_ratio():
+    s = M.shares(CAP)  # "China" = C (index 2); aligned = A, B
+    adv = M.china_advantage(s, 2, AB, 2.0)  # phase 1: 0.5 vs 2 x 0.25
+    assert adv[0]
+    assert not M.china_advantage(s, 2, AB, np.nextafter(2.0, 3.0))[0]
+    assert not adv[2]  # 0 vs 0.75
+
+
+def test_controlled_is_strict_at_the_margin():
+    s = M.shares(CAP)
+    outsiders = np.array([0, 0, 1], dtype=bool)
+    assert not M.controlled(s, AB, outsiders, 1.0)[0]  # 0.5 is not above 0.5
+    assert M.controlled(s, AB, outsiders, np.nextafter(1.0, 0.0))[0]
+    assert M.controlled(s, AB, outsiders, 10.0)[2]  # 1.0 > 10 x 0
+
+
+def test_leader_breaks_ties_by_data_order_and_skips_uncountable_rows():
+    s = M.shares(CAP)
+    np.testing.assert_array_equal(M.leader(s, np.ones(3, dtype=bool)), [2, 0, 0])
+    np.testing.assert_array_equal(M.leader(s, AB), [0, 0, 0])  # A and B tie in phase 1
+    np.testing.assert_array_equal(M.leader(s, np.array([0, 1, 1], dtype=bool)), [2, 1, 1])
+
+
+def test_self_sufficiency_supply_security_and_bottleneck_are_leontief():
+    s = M.shares(np.array([[10.0, 30.0, 60.0],
+                           [90.0, 70.0, 40.0]]))
+    bloc = np.array([True, False])
+    np.testing.assert_allclose(M.self_sufficiency(s, bloc, 0.5), [0.2, 0.6, 1.0])
+    assert M.supply_security(s, bloc, 0.5) == pytest.approx(0.2)
+    assert M.bottleneck(s, bloc, 0.5) == 0
+    # Demand rescales every phase alike: the binding phase stays where it is.
+    assert M.bottleneck(s, bloc, 0.05) == 0
+    assert M.supply_security(s, bloc, 0.05) == 1.0
+    # Raise the scarcest phase and the bottleneck moves to the next scarcest.
+    s2 = M.shares(np.array([[50.0, 30.0, 60.0], [50.0, 70.0, 40.0]]))
+    assert M.bottleneck(s2, bloc, 0.5) == 1
+    assert M.supply_security(s2, bloc, 0.5) == pytest.approx(0.6)
+
+
+@settings(max_examples=150, deadline=None, derandomize=True, database=None)
+@given(hnp.arrays(np.float64, hnp.array_shapes(min_dims=2, max_dims=2, max_side=12),
+                  elements=st.floats(0.0, 1e6, allow_nan=False, allow_infinity=False)))
+def test_shares_of_any_non_negative_matrix_sum_to_one(capacity):
+    s = M.shares(capacity)
+    assert s.shape == capacity.shape
+    assert np.all((s >= 0.0) & (s <= 1.0))
+    totals = capacity.sum(axis=0)
+    np.testing.assert_allclose(s.sum(axis=0)[totals > 0], 1.0, rtol=1e-9)
+    np.testing.assert_array_equal(s[:, totals == 0], 0.0)
+
+
+@settings(max_examples=100, deadline=None, derandomize=True, database=None)
+@given(st.lists(st.floats(0.0, 100.0), min_size=12, max_size=12),
+       st.floats(0.01, 1.0))
+def test_supply_security_is_the_bottlenecks_self_sufficiency(bloc_cap, demand):
+    capacity = np.vstack([np.array(bloc_cap), np.full(12, 50.0)])
+    s = M.shares(capacity)
+    bloc = np.array([True, False])
+    suff = M.self_sufficiency(s, bloc, demand)
+    b = M.bottleneck(s, bloc, demand)
+    assert M.supply_security(s, bloc, demand) == suff.min() == suff[b]
+
