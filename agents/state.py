@@ -60,6 +60,8 @@ class StateAgent(mesa.Agent):
         self.components = dict.fromkeys(REASONS, 0.0)  # decayed drivers of grievance
         self.pressure_received: dict[str, float] = {}  # pressurer id -> units this quarter
         self.pressure_pain = 0.0  # pain from pressure this quarter
+        self.pain_by: dict[str, float] = {}  # that pain by pressurer
+        self.pain_memory: dict[str, float] = {}  # decayed pain by pressurer
         self.pressure_streak: dict[str, int] = {}  # pressurer id -> consecutive quarters
         self.side_payment = 0.0  # US$bn this quarter
         self.inflow = 0.0  # US$bn of new investment this quarter
@@ -109,17 +111,22 @@ class StateAgent(mesa.Agent):
         """Strain from the example of ties who left (tie-weighted share)."""
         return p["social_influence"] * snap.defected_tie_share.get(self.unique_id, 0.0)
 
-    def assess(self, snap: Snapshot, p: dict) -> float:
+    def assess(self, snap: Snapshot, p: dict, shock: float = 0.0) -> float:
         """Update grievance from this quarter's strain; return the new grievance.
 
-        ``G <- max(0, memory * G + pain + social - benefit)``."""
+        ``G <- max(0, memory * G + pain + social + shock - benefit)``, where ``shock`` is
+        this quarter's domestic political noise (drawn by the model)."""
         pains = self.pain(snap, p)
         social = self.social_pull(snap, p)
-        self.strain = sum(pains.values()) + social - self.benefit(snap, p)
+        self.strain = sum(pains.values()) + social + shock - self.benefit(snap, p)
         m = p["grievance_memory"]
         self.grievance = max(0.0, m * self.grievance + self.strain)
         for k in self.components:
             self.components[k] *= m
+        for k in self.pain_memory:
+            self.pain_memory[k] *= m
+        for k, v in self.pain_by.items():
+            self.pain_memory[k] = self.pain_memory.get(k, 0.0) + v
         for k, v in pains.items():
             self.components[k] += v
         self.components["social"] += social

@@ -29,13 +29,19 @@ import numpy as np
 
 from agents import leader as L
 from agents.investor import InvestorAgent, InvestorPopulation, MarketView
-from agents.pressurer import (ADJECTIVE, Pressurer, Target, control_stringency,
-                              price_multiplier, pressure_pain)
+from agents.pressurer import (
+    ADJECTIVE,
+    Pressurer,
+    Target,
+    control_stringency,
+    pressure_pain,
+    price_multiplier,
+)
 from agents.state import DEFECTED, MEMBER, OUTSIDE, PARTICIPANT, Snapshot, StateAgent
 from model import metrics as M
 from model import params as P
 from model.scenario import Event, Scenario, ScenarioError, load_scenario
-from model.world import CHINA, LEADER, REST
+from model.world import CHINA, LEADER
 
 PRESSURERS = ("CHN", "RUS", "BRA", "EUR")
 RIVALS = ("CHN", "RUS", "BRA")
@@ -91,7 +97,9 @@ class PaxSilicaModel(mesa.Model):
                 p[k] = P.coerce(k, v, from_text=isinstance(v, str))
             except P.ParameterError as e:
                 raise ScenarioError("model", k, e.detail) from None
-        super().__init__(rng=_coerce_rng(rng))
+        rng = _coerce_rng(rng)
+        super().__init__(rng=rng)
+        self.rng_seed = rng if isinstance(rng, int) else None
         self.config = config
         self.p = p
         self.world = config.world()
@@ -117,7 +125,7 @@ class PaxSilicaModel(mesa.Model):
         self.price_index = 1.0
         self.price_history = [1.0]
         self.escalation = min(p["initial_escalation"], p["max_escalation"])
-        self.truce_left = 0
+        self.truce_left = p["initial_truce"]
         self.eu_reversals = 0
         self.china_spent: list[float] = []
         self.public_pipeline: list[tuple[int, int, int, float]] = []  # due, row, phase, bn
@@ -359,9 +367,12 @@ class PaxSilicaModel(mesa.Model):
             s.side_payment = 0.0
             s.inflow = 0.0
             s.pressure_received = {}
+            s.pain_by = {}
             s.pressure_pain = 0.0
         self.reversal_now = False
         self.joins_now = self.defections_now = 0
+        # Last quarter's price shock fades before this quarter's events land.
+        self.shock = 1.0 + (self.shock - 1.0) * (1.0 - p["price_mean_reversion"])
         for e in self.scripted.get(t, []):
             self._scripted(e)
         if L.reversal(self.rng, p["leader_volatility"]):
@@ -474,9 +485,11 @@ class PaxSilicaModel(mesa.Model):
             s = self.by_id[code]
             s.pressure_received = by
             multi = coord if len(by) > 1 else 1.0
-            s.pressure_pain = sum(pressure_pain(u, self.pressurers[pid].exposure_of(s),
-                                                s.resistance, p, multi)
-                                  for pid, u in by.items())
+            shield = 1.0 + p["chokepoint_shield"] * float(choke[s.row])
+            s.pain_by = {pid: pressure_pain(u, self.pressurers[pid].exposure_of(s),
+                                            s.resistance, p, multi) / shield
+                         for pid, u in by.items()}
+            s.pressure_pain = sum(s.pain_by.values())
         for s in self.states:
             for pid in PRESSURERS:
                 s.pressure_streak[pid] = s.pressure_streak.get(pid, 0) + 1 \
@@ -485,8 +498,6 @@ class PaxSilicaModel(mesa.Model):
         s_ctrl = 0.0 if self.truce_left > 0 else control_stringency(self.escalation, p)
         self.control_level = price_multiplier(s_ctrl, float(self.china_share[REFINING]),
                                               p["price_elasticity"])
-        self.shock = 1.0 + (self.shock - 1.0) * (1.0 - p["price_mean_reversion"]) \
-            if t > 0 else self.shock
         self.china_spent.append(self.pressure_by["CHN"] + 5.0 * s_ctrl)
         self.price_index = self.control_level * self.shock
         self.price_history.append(self.price_index)
@@ -542,14 +553,16 @@ class PaxSilicaModel(mesa.Model):
             p["max_pressure_per_target"],
             self.pressurers["CHN"].budget(p, self.escalation))
         snap = Snapshot(credibility=self.credibility,
-                        secure_supply=float(self.self_sufficiency.mean()),
+                        secure_supply=self.controlled_phases / self.n_phases,
                         price_index=self.price_index,
                         defected_tie_share={s.unique_id: float(share[i])
                                             for i, s in enumerate(self.states)},
                         expected_pressure=expected)
-        for s in self.states:
+        shocks = self.rng.normal(0.0, p["political_noise"], len(self.states)) \
+            if p["political_noise"] > 0 else np.zeros(len(self.states))
+        for s, shock in zip(self.states, shocks, strict=True):
             if s.status == MEMBER:
-                s.assess(snap, p)
+                s.assess(snap, p, float(shock))
         decisions = [(s, s.decide(snap, p)) for s in self.states]
         for s, d in decisions:
             if d == "defect":
@@ -563,7 +576,9 @@ class PaxSilicaModel(mesa.Model):
                 self._log("refusal", s.code, f"{s.name} declines the US invitation")
 
     def _why(self, s: StateAgent) -> str:
-        pid = max(s.pressure_streak, key=s.pressure_streak.get, default=None)
+        """Why a member leaves: its largest driver of grievance and, if pressure played a
+        part, the pressurer whose (decayed) pressure hurt it most."""
+        pid = max(s.pain_memory, key=s.pain_memory.get, default=None)
         n = s.pressure_streak.get(pid, 0) if pid else 0
         reason = s.main_reason()
         if n > 0 and reason == "pressure":
@@ -600,7 +615,8 @@ class PaxSilicaModel(mesa.Model):
         self._update_metrics()
         capital = self.commit_ratio / (self.commit_ratio + 0.25)  # saturates: half at 25%
         fundamentals = (p["credibility_weight_capital"] * capital
-                        + p["credibility_weight_coverage"] * float(self.self_sufficiency.mean())
+                        + p["credibility_weight_coverage"] * self.controlled_phases
+                        / self.n_phases
                         + p["credibility_weight_members"] * self.founding_members
                         / max(1, self.n_founding))
         self.credibility = float(np.clip(
@@ -673,5 +689,3 @@ class PaxSilicaModel(mesa.Model):
             "final_bottleneck": self.bottleneck,
         }
 
-
-REST_ID = REST

@@ -13,7 +13,6 @@ import csv
 import tomllib
 from dataclasses import dataclass, field, replace
 from functools import cache
-from pathlib import Path
 
 import numpy as np
 

@@ -1,0 +1,163 @@
+"""``pax-silica run``: one run, told as a short story, with its data written out."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import tempfile
+from pathlib import Path
+
+from model.run import RunResult, run_model
+
+KEY_EVENTS = ("defection", "accession", "collapse", "truce", "eu_turns", "escalation",
+              "export_control", "reversal")
+
+
+def register(sub, add_scenario_args) -> None:
+    p = sub.add_parser("run", help="run one scenario and tell its story")
+    add_scenario_args(p)
+    p.add_argument("--steps", type=_positive_int, help="quarters to run (default 40)")
+    p.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
+    p.add_argument("--out", type=Path, help="write the quarterly series to FILE.parquet or "
+                   "FILE.csv (events go beside it as FILE.events.<ext>)")
+    p.add_argument("--plot", type=Path, help="write a chart of the run to FILE.png")
+    p.add_argument("--events", type=int, default=12, help="key events to show (default 12)")
+    p.set_defaults(func=run)
+
+
+def _positive_int(text: str) -> int:
+    try:
+        v = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+    if v < 1:
+        raise argparse.ArgumentTypeError(f"expected a whole number of at least 1, got {v}")
+    return v
+
+
+def run(args) -> int:
+    from experiments.cli import CliError, load_from_args
+
+    for flag, path, exts in (("--out", args.out, (".parquet", ".csv")),
+                             ("--plot", args.plot, (".png",))):
+        if path is not None and path.suffix.lower() not in exts:
+            raise CliError(f"{flag}: expected a file ending in {' or '.join(exts)}, got {path}")
+        if path is not None and not path.parent.exists():
+            raise CliError(f"{flag}: the folder {path.parent} does not exist")
+    overrides = list(args.overrides)
+    if args.steps:
+        overrides.append(f"steps={args.steps}")
+    args.overrides = overrides
+    scen = load_from_args(args)
+    result = run_model(scen, seed=args.seed)
+    print(story(result, args.events))
+    if args.out:
+        write_tables(result, args.out)
+        print(f"\nSeries written to {args.out}; events to {events_path(args.out)}")
+    if args.plot:
+        plot_run(result, args.plot)
+        print(f"Chart written to {args.plot}")
+    return 0
+
+
+def story(r: RunResult, n_events: int = 12) -> str:
+    """A short plain-language account of a run."""
+    m, o, s = r.model, r.outcome, r.series
+    first, last = s.iloc[0], s.iloc[-1]
+    lines = [f"Scenario {m.config.name}: {m.config.description}",
+             f"Seed {m.rng_seed}, {o['quarters_run']} quarters "
+             f"({m.when(1)} to {m.when(o['quarters_run'])}).", ""]
+    if o["survived"]:
+        lines.append(f"The alliance SURVIVED to {m.when(o['quarters_run'])}.")
+    else:
+        lines.append(f"The alliance COLLAPSED in {m.when(o['collapse_quarter'])} "
+                     f"(quarter {o['collapse_quarter']}): {o['collapse_reason']}.")
+    yearly = s[(s["quarter"] % 4 == 0) & (s["quarter"] > 0)]
+    lines.append("Members by year-end: " + ", ".join(
+        f"{m.p['start_year'] + int(q) // 4 - 1}: {int(n)}"
+        for q, n in zip(yearly["quarter"], yearly["members"], strict=True)))
+    lines.append(f"Members {int(first['members'])} -> {int(last['members'])} "
+                 f"({o['final_defectors']} out, {o['final_joined']} joined); "
+                 f"participants {int(first['participants'])} -> {int(last['participants'])}.")
+    lines.append(f"Credibility {first['credibility']:.2f} -> {o['final_credibility']:.2f}; "
+                 f"capital committed US${o['final_capital_committed']:.0f}bn, "
+                 f"stranded US${o['final_capital_stranded']:.0f}bn.")
+    ph = m.world.phases[o["final_bottleneck"] - 1]
+    lines.append(f"Bottleneck: phase {ph.id} ({ph.name}); the alliance's refining share "
+                 f"{first['refining_share']:.1%} -> {o['final_refining_share']:.1%}; "
+                 f"covered phases {int(first['covered_phases'])} -> "
+                 f"{o['final_covered_phases']} of 12.")
+    lines.append(f"Input price index peaked at {s['price_index'].max():.2f}.")
+    key = [e for e in m.events if e.kind in KEY_EVENTS]
+    if key:
+        lines += ["", "Key events:"]
+        shown = key[:n_events]
+        lines += [f"  {e.text}" for e in shown]
+        if len(key) > len(shown):
+            lines.append(f"  ... and {len(key) - len(shown)} more (see --out)")
+    return "\n".join(lines)
+
+
+def events_path(out: Path) -> Path:
+    return out.with_name(out.stem + ".events" + out.suffix)
+
+
+def _atomic_write(path: Path, write) -> None:
+    """Write via a temporary file in the same folder, so a failure leaves nothing
+    half-written."""
+    fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=path.suffix)
+    os.close(fd)
+    try:
+        write(tmp)
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def write_tables(r: RunResult, out: Path) -> None:
+    for df, path in ((r.series, out), (r.events, events_path(out))):
+        if out.suffix.lower() == ".parquet":
+            _atomic_write(path, lambda p, df=df: df.to_parquet(p, index=False))
+        else:
+            _atomic_write(path, lambda p, df=df: df.to_csv(p, index=False))
+
+
+def plot_run(r: RunResult, path: Path) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    s = r.series
+    fig, axes = plt.subplots(2, 2, figsize=(11, 7), sharex=True)
+    ax = axes[0, 0]
+    ax.plot(s["quarter"], s["members"], label="members")
+    ax.plot(s["quarter"], s["participants"], label="participants")
+    ax.plot(s["quarter"], s["defectors"], label="defectors")
+    ax.set_title("Membership")
+    ax.legend()
+    ax = axes[0, 1]
+    ax.plot(s["quarter"], s["credibility"], color="tab:purple")
+    ax.set_ylim(0, 1)
+    ax.set_title("US credibility")
+    ax = axes[1, 0]
+    for col in ("capital_committed", "capital_pipeline", "capital_stranded"):
+        ax.plot(s["quarter"], s[col], label=col.removeprefix("capital_"))
+    ax.set_title("Investor capital (US$bn)")
+    ax.legend()
+    ax = axes[1, 1]
+    ax.plot(s["quarter"], s["price_index"], color="tab:red", label="price index")
+    ax.plot(s["quarter"], s["refining_share"] * 10, color="tab:green",
+            label="alliance refining share x10")
+    ax.set_title("Critical inputs")
+    ax.legend()
+    for a in axes[1]:
+        a.set_xlabel("quarter")
+    m = r.model
+    fate = "survived" if r.outcome["survived"] else f"collapsed in {m.when(m.collapse_quarter)}"
+    fig.suptitle(f"Pax Silica - {m.config.name}, seed {m.rng_seed}: {fate}")
+    fig.tight_layout()
+    _atomic_write(path, lambda p: fig.savefig(p, dpi=100, format="png"))
+    plt.close(fig)

@@ -1,0 +1,45 @@
+"""Seeded replications shared by the statistical tests (each scenario run once per
+session), and the small statistics the claims are tested with."""
+
+from __future__ import annotations
+
+import math
+from functools import cache
+
+import numpy as np
+
+from model.model import PaxSilicaModel
+from model.scenario import load_scenario
+
+N_REPS = 40
+Z95 = 1.6449  # one-sided 95%
+
+
+@cache
+def outcomes(scenario: str, n: int = N_REPS) -> dict[str, np.ndarray]:
+    """Outcome columns of ``n`` seeded runs (seeds 1000..1000+n-1)."""
+    scen = load_scenario(scenario)
+    rows = []
+    for seed in range(1000, 1000 + n):
+        m = PaxSilicaModel(scen, rng=seed)
+        m.run()
+        o = m.outcome()
+        o["initial_refining_share"] = m.initial_refining_share
+        rows.append(o)
+    return {k: np.array([r[k] for r in rows], dtype=float) for k in rows[0]
+            if isinstance(rows[0][k], int | float | bool) and rows[0][k] is not None}
+
+
+def proportion_gap_lower(a: np.ndarray, b: np.ndarray) -> float:
+    """One-sided 95% lower confidence bound of mean(a) - mean(b) for 0/1 samples
+    (Wald interval with a continuity-free Agresti-Caffo adjustment)."""
+    pa = (a.sum() + 1) / (a.size + 2)
+    pb = (b.sum() + 1) / (b.size + 2)
+    se = math.sqrt(pa * (1 - pa) / (a.size + 2) + pb * (1 - pb) / (b.size + 2))
+    return (pa - pb) - Z95 * se
+
+
+def mean_gap_lower(a: np.ndarray, b: np.ndarray) -> float:
+    """One-sided 95% lower confidence bound of mean(a) - mean(b) (Welch, normal approx.)."""
+    se = math.sqrt(a.var(ddof=1) / a.size + b.var(ddof=1) / b.size)
+    return float(a.mean() - b.mean()) - Z95 * se

@@ -1,0 +1,43 @@
+"""CALIBRATION, not validation: the model is tuned to reproduce these episodes from
+``../shared/calibration/events.csv``, so passing them shows the calibration holds, not
+that the model predicts.
+
+* E7 (April 2025): licensing of 7 rare earths; dysprosium oxide in Europe nearly tripled
+  within a month (SMM_2025_REE).
+* E5 (July 2023): gallium licensing; Rotterdam low-purity gallium +43% within a month
+  (CSIS_GA_2025).
+* No member left between the December 2025 signing and April 2026: the baseline without
+  shocks shows no defection in its first year.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from model.model import PaxSilicaModel
+from model.scenario import load_scenario
+
+CAL = Path(__file__).parent.parent / "model" / "data" / "calibration"
+
+
+def price_jump(file: str) -> float:
+    m = PaxSilicaModel(load_scenario(CAL / file), rng=0)
+    before = m.price_index
+    m.step()
+    return m.price_index / before
+
+
+def test_ree_april_2025_control_roughly_triples_the_price_index():
+    assert 2.4 <= price_jump("ree_april_2025.toml") <= 3.6
+
+
+def test_gallium_2023_control_raises_the_price_index_about_40_percent():
+    assert 1.25 <= price_jump("gallium_2023.toml") <= 1.6
+
+
+def test_baseline_without_shocks_has_no_defection_in_its_first_year():
+    scen = load_scenario("baseline", ["leader_volatility=0"])
+    for seed in range(30):
+        m = PaxSilicaModel(scen, rng=seed, steps=4)
+        m.run()
+        assert m.defectors == 0, (seed, [e.text for e in m.events])

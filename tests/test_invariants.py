@@ -1,0 +1,65 @@
+"""Invariants that must hold for any parameters (hypothesis)."""
+
+from __future__ import annotations
+
+import numpy as np
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from agents.state import DEFECTED, MEMBER, OUTSIDE, PARTICIPANT
+from model import metrics as M
+from model.model import PaxSilicaModel
+
+params = st.fixed_dictionaries({
+    "pressure_intensity": st.floats(0.0, 5.0),
+    "leader_volatility": st.floats(0.0, 1.0),
+    "gulf_capital": st.floats(0.0, 500.0),
+    "private_capital": st.floats(0.0, 1000.0),
+    "n_investors": st.integers(20, 300),
+    "social_influence": st.floats(0.0, 20.0),
+    "herding_scale": st.floats(0.0, 3.0),
+    "political_noise": st.floats(0.0, 3.0),
+    "counter_alliance": st.booleans(),
+    "refining_investment": st.floats(0.0, 10.0),
+    "strand_fraction": st.floats(0.0, 1.0),
+    "initial_escalation": st.floats(1.0, 3.0),
+    "steps": st.integers(1, 16),
+})
+
+
+def check(m: PaxSilicaModel) -> None:
+    for cap in (m.world.volume, m.world.frontier):
+        assert np.isfinite(cap).all() and (cap >= 0).all()
+        s = M.shares(cap)
+        assert ((s >= 0) & (s <= 1 + 1e-12)).all()
+        assert np.allclose(s.sum(axis=0), 1.0)
+    inv = m.investors
+    for arr in (inv.idle, inv.pipeline, inv.built, inv.stranded):
+        assert np.isfinite(arr).all() and (arr >= -1e-9).all()
+    total = inv.idle + inv.pipeline + inv.built + inv.stranded
+    assert np.allclose(total, inv.capital, rtol=1e-9, atol=1e-9)
+    assert 0.0 <= m.credibility <= 1.0 and np.isfinite(m.price_index)
+    assert m.price_index > 0
+    statuses = [s.status for s in m.states]
+    assert set(statuses) <= {MEMBER, PARTICIPANT, DEFECTED, OUTSIDE}
+    assert m.leader.status == MEMBER
+    assert m.members + m.participants + m.defectors + statuses.count(OUTSIDE) == len(m.states)
+    assert all(s.status != MEMBER for s in m.states if s.role == "rival")
+    assert m.founding_members <= m.n_founding
+    assert (m.member_mask == m.world.mask(m.member_ids())).all()
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(params, st.integers(0, 2**31 - 1))
+def test_invariants_hold_every_quarter(p, seed):
+    m = PaxSilicaModel("baseline", rng=seed, **p)
+    check(m)
+    while m.running:
+        m.step()
+        check(m)
+    df = m.datacollector.get_model_vars_dataframe()
+    assert not df.select_dtypes("number").isna().any().any()
+    assert len(df) == p["steps"] + 1
+    o = m.outcome()
+    assert o["time_to_collapse"] <= p["steps"]
+    assert o["survived"] == (o["collapse_quarter"] is None)
