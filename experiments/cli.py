@@ -9,15 +9,24 @@ from __future__ import annotations
 
 import argparse
 import sys
+from typing import NoReturn
 
 from model.scenario import ScenarioError, load_scenario
-from model.world import load_world, member_sets
+from model.world import member_sets
 
 EXIT_USAGE = 2
 
 
 class CliError(Exception):
     """A user error found by the command line itself (not by the scenario loader)."""
+
+
+class ArgumentParser(argparse.ArgumentParser):
+    """argparse's usage errors (bad flag, bad value, unknown command) as the same one
+    ``error:`` line and exit status 2 as every other bad input, without the usage dump."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(EXIT_USAGE, f"error: {message}\n")
 
 
 def _add_scenario_args(p: argparse.ArgumentParser) -> None:
@@ -33,10 +42,10 @@ def load_from_args(args: argparse.Namespace):
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = ArgumentParser(
         prog="pax-silica",
         description="Pax Silica: an agent-based model of the US-led AI supply-chain alliance.")
-    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=ArgumentParser)
     sub.required = True
 
     from experiments import table_cmd
@@ -83,26 +92,6 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130
-
-
-def resolve_members(token: str) -> list[str]:
-    """A member set name or a comma-separated list of actor ids/names."""
-    sets = member_sets()
-    if token in sets:
-        return list(sets[token]["members"])
-    w = load_world()
-    out = []
-    for t in token.split(","):
-        if not t.strip():
-            continue
-        a = w.resolve(t)
-        if a is None or a == "ROW":
-            raise CliError(f"--members: unknown country {t.strip()!r}; expected a set name "
-                           f"({', '.join(sets)}) or actor ids ({', '.join(w.state_ids)})")
-        out.append(a)
-    if not out:
-        raise CliError("--members: expected a set name or a comma list of actor ids")
-    return out
 
 
 if __name__ == "__main__":

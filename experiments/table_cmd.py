@@ -8,15 +8,18 @@ import json
 
 from model.scenario import load_scenario, preset_names
 from model.table import Table, paper_table
+from model.world import member_sets
 
 
 def build_table(args) -> Table:
-    from experiments.cli import load_from_args, resolve_members
+    from experiments.cli import load_from_args
 
     scen = load_from_args(args)
-    members = resolve_members(args.members) if args.members else scen.members
-    participants = [a for a in scen.participants if a not in members]
-    return paper_table(scen.world(), members, participants, scen.params)
+    if args.members is not None:  # a set name or a comma list, checked like --set members=...
+        token = args.members.strip()
+        key = "member_set" if token in member_sets() else "members"
+        scen = scen.with_overrides([f"{key}={token}"], source="--members")
+    return paper_table(scen.world(), scen.members, scen.participants, scen.params)
 
 
 def run(args) -> int:

@@ -31,8 +31,11 @@ def covered(share: np.ndarray, members: np.ndarray, threshold: float) -> np.ndar
 
 
 def contributors(share: np.ndarray, members: np.ndarray, threshold: float) -> np.ndarray:
-    """Which member holds at least ``threshold`` of which phase (actors x phases, bool)."""
-    return (share >= threshold) & members[:, None]
+    """Which member holds at least ``threshold`` of which phase (actors x phases, bool).
+
+    Contributing means holding capacity: a zero share never counts, even at threshold 0.
+    """
+    return (share >= threshold) & (share > 0) & members[:, None]
 
 
 def leading_share(share: np.ndarray, bloc: np.ndarray) -> np.ndarray:

@@ -106,9 +106,13 @@ def coerce(name: str, value: Any, *, from_text: bool = False) -> Any:
         return list(value)
     if isinstance(value, bool) or not isinstance(value, int | float):
         raise ParameterError(name, f"expected {spec.expected()}, got {value!r}")
-    if spec.type == "int" and not (isinstance(value, int) or float(value).is_integer()):
+    try:
+        number = float(value)
+    except OverflowError:  # an integer beyond the float range (TOML integers are unbounded)
+        raise ParameterError(name, f"expected {spec.expected()}, got {value!r}") from None
+    if math.isnan(number) or math.isinf(number):
         raise ParameterError(name, f"expected {spec.expected()}, got {value!r}")
-    if math.isnan(value) or math.isinf(value):
+    if spec.type == "int" and not number.is_integer():
         raise ParameterError(name, f"expected {spec.expected()}, got {value!r}")
     if (spec.min is not None and value < spec.min) or (spec.max is not None and value > spec.max):
         raise ParameterError(name, f"expected {spec.expected()}, got {value!r}")
@@ -129,4 +133,12 @@ def _parse_text(spec: ParamSpec, text: str) -> Any:
     try:
         return int(t) if spec.type == "int" else float(t)
     except ValueError:
-        return text
+        pass
+    if spec.type == "int":  # "12.0" is a whole number, as `steps = 12.0` is in TOML
+        try:
+            number = float(t)
+        except ValueError:
+            return text
+        if number.is_integer():
+            return int(number)
+    return text

@@ -5,7 +5,7 @@ and raises ``ScenarioError`` with one message naming the file, the field and wha
 expected; nothing half-loaded escapes. Keys of a scenario file::
 
     name, description        text
-    extends                  name of a preset (or path) this file builds on
+    extends                  name of a preset (or path, relative to this file) it builds on
     member_set               a named set from data/member_sets.toml (default intro_12)
     members                  explicit list of signatory actor ids (instead of member_set)
     add_members, remove_members  lists applied after member_set/members
@@ -33,8 +33,10 @@ TOP_KEYS = {
     "remove_members", "participants", "parameters", "capacity", "events",
 }
 CAPACITY_KEYS = {"phase", "actor", "share", "basis"}
+CAPACITY_REQUIRED = {"phase": "phase", "actor": "actor", "share": "fraction"}  # field: kind
+MAX_QUARTER = 400
 
-# Event type -> {field: (kind, required)}. Kinds: actor, fraction, quarters, number.
+# Event type -> {field: (kind, required)}. Kinds: actor, fraction, quarters, text.
 EVENT_TYPES: dict[str, dict[str, tuple[str, bool]]] = {
     "force_out": {"actor": ("actor", True)},
     "invite": {"actor": ("actor", True)},
@@ -119,12 +121,15 @@ def preset_names() -> list[str]:
     return sorted(p.stem for p in SCENARIO_DIR.glob("*.toml"))
 
 
+def _is_path(s: str) -> bool:
+    """Whether a scenario reference is a file path rather than a preset name."""
+    return s.endswith(".toml") or "/" in s or "\\" in s
+
+
 def resolve_path(name_or_path: str | Path) -> Path:
     """A preset name or a path to a TOML file."""
     s = str(name_or_path)
-    if s.endswith(".toml") or "/" in s or "\\" in s:
-        return Path(s)
-    return SCENARIO_DIR / f"{s}.toml"
+    return Path(s) if _is_path(s) else SCENARIO_DIR / f"{s}.toml"
 
 
 def load_scenario(name_or_path: str | Path = "baseline", overrides: list[str] | None = None
@@ -136,17 +141,28 @@ def load_scenario(name_or_path: str | Path = "baseline", overrides: list[str] | 
     return scen
 
 
+def _is_file(path: Path) -> bool:
+    """``path.is_file()``, false too for names no file can have (NUL, too long)."""
+    try:
+        return path.is_file()
+    except (OSError, ValueError):
+        return False
+
+
+def _presets_hint(path: Path) -> str:
+    return f"; presets: {', '.join(preset_names())}" if path.parent == SCENARIO_DIR else ""
+
+
 def _read_toml(path: Path, source: str) -> dict:
-    if not path.is_file():
-        hint = f"; presets: {', '.join(preset_names())}" if path.parent == SCENARIO_DIR else ""
-        raise ScenarioError(source, "file", f"no such scenario file{hint}")
+    if not _is_file(path):
+        raise ScenarioError(source, "file", f"no such scenario file{_presets_hint(path)}")
     try:
         text = path.read_bytes().decode("utf-8")
     except UnicodeDecodeError as e:
         raise ScenarioError(source, "file", f"expected UTF-8 text ({e.reason})") from None
     try:
         return tomllib.loads(text)
-    except tomllib.TOMLDecodeError as e:
+    except ValueError as e:  # TOMLDecodeError, or an integer of more than 4300 digits
         raise ScenarioError(source, "TOML syntax", str(e)) from None
 
 
@@ -160,8 +176,11 @@ def _load(path: Path, seen: tuple[str, ...]) -> Scenario:
     if "extends" in data:
         parent_name = _text(data["extends"], source, "extends")
         parent_path = resolve_path(parent_name)
-        if not parent_path.is_absolute() and "/" in parent_name:
-            parent_path = path.parent / parent_name
+        if _is_path(parent_name):  # relative to the extending file's folder
+            parent_path = path.parent / parent_path
+        if not _is_file(parent_path):
+            raise ScenarioError(source, "extends", f"no such scenario file "
+                                f"{str(parent_path)!r}{_presets_hint(parent_path)}")
         if str(parent_path.resolve()) in seen or parent_path.resolve() == path.resolve():
             raise ScenarioError(source, "extends", f"circular: {parent_name} extends this file")
         base = _load(parent_path, seen + (str(path.resolve()),))
@@ -207,11 +226,11 @@ def _apply(base: Scenario, data: dict, source: str, stem: str) -> Scenario:
             raise ScenarioError(source, "parameters", "expected a table of name = value")
         for k, v in data["parameters"].items():
             scen.params[k] = _param(k, v, source, f"parameters.{k}", w)
-    if "capacity" in data:
-        scen.capacity += _capacity(data["capacity"], source, w)
+    if "capacity" in data:  # checked on top of the inherited overrides
+        scen.capacity += _capacity(data["capacity"], source, scen.world())
     if "events" in data:
         scen.events += _events(data["events"], source, w)
-    _check_whole(scen, source, w)
+    _check_whole(scen, source, w, own_events=len(base.events))
     return scen
 
 
@@ -247,21 +266,31 @@ def _apply_overrides(scen: Scenario, raw: dict[str, str], source: str) -> Scenar
             if P.registry()[k].type == "actors":
                 _actors(new.params[k], source, key, w)
     new.participants = [a for a in new.participants if a not in new.members]
-    _check_whole(new, source, w)
+    steps_key = next((k for k in raw if k.removeprefix("parameters.") == "steps"), "steps")
+    _check_whole(new, source, w, own_events=len(new.events), steps_field=steps_key)
     return new
 
 
-def _check_whole(scen: Scenario, source: str, w: World) -> None:
+def _check_whole(scen: Scenario, source: str, w: World, own_events: int = 0,
+                 steps_field: str = "parameters.steps") -> None:
+    """Checks across fields. ``scen.events[own_events:]`` are the source's own [[events]];
+    the ones before are inherited, so a horizon they overrun is the source's ``steps``."""
     if LEADER not in scen.members:
         raise ScenarioError(source, "members",
                             f"the leader ({LEADER}) must be a member; got {scen.members}")
     if len(scen.members) < 2:
         raise ScenarioError(source, "members", "expected at least two members")
-    for e in scen.events:
-        if e.quarter > scen.params["steps"]:
-            raise ScenarioError(source, "events.quarter",
-                                f"quarter {e.quarter} is after the horizon "
-                                f"(steps = {scen.params['steps']})")
+    steps = scen.params["steps"]
+    for i, e in enumerate(scen.events):
+        if e.quarter <= steps:
+            continue
+        if i < own_events:
+            last = max(ev.quarter for ev in scen.events[:own_events])
+            raise ScenarioError(source, steps_field,
+                                f"an inherited event at quarter {e.quarter} is after the "
+                                f"horizon; expected at least {last}, got {steps}")
+        raise ScenarioError(source, f"events[{i - own_events}].quarter",
+                            f"quarter {e.quarter} is after the horizon (steps = {steps})")
 
 
 def _text(v: Any, source: str, fld: str) -> str:
@@ -301,10 +330,27 @@ def _int_in(v: Any, lo: int, hi: int, source: str, fld: str) -> int:
 
 
 def _fraction(v: Any, source: str, fld: str) -> float:
-    if isinstance(v, bool) or not isinstance(v, int | float) or math.isnan(v) \
-            or not 0.0 <= v <= 1.0:
+    x = math.nan
+    if isinstance(v, int | float) and not isinstance(v, bool):
+        try:
+            x = float(v)
+        except OverflowError:  # an integer beyond the float range (TOML integers are unbounded)
+            pass
+    if not 0.0 <= x <= 1.0:  # also refuses NaN
         raise ScenarioError(source, fld, f"expected a share in [0, 1], got {v!r}")
-    return float(v)
+    return x
+
+
+def _missing(kind: str, w: World) -> str:
+    """The message for a required field left out: what a value of ``kind`` looks like."""
+    expected = {
+        "phase": f"a whole number in [1, {N_PHASES}]",
+        "quarters": f"a whole number in [1, {MAX_QUARTER}]",
+        "fraction": "a share in [0, 1]",
+        "actor": f"an actor id, one of {', '.join(w.state_ids)}",
+        "text": "text",
+    }[kind]
+    return f"missing; expected {expected}"
 
 
 def _table_list(v: Any, source: str, fld: str) -> list[dict]:
@@ -322,9 +368,9 @@ def _capacity(v: Any, source: str, w: World) -> list[dict]:
         if unknown:
             raise ScenarioError(source, f"{fld}.{sorted(unknown)[0]}",
                                 f"unknown key; expected {', '.join(sorted(CAPACITY_KEYS))}")
-        for req in ("phase", "actor", "share"):
+        for req, kind in CAPACITY_REQUIRED.items():
             if req not in row:
-                raise ScenarioError(source, f"{fld}.{req}", "missing")
+                raise ScenarioError(source, f"{fld}.{req}", _missing(kind, w))
         basis = row.get("basis", "volume")
         if basis not in ("volume", "frontier"):
             raise ScenarioError(source, f"{fld}.basis",
@@ -348,7 +394,7 @@ def _events(v: Any, source: str, w: World) -> list[Event]:
             raise ScenarioError(source, f"{fld}.type",
                                 f"missing; expected one of {', '.join(EVENT_TYPES)}")
         etype = row["type"]
-        if etype not in EVENT_TYPES:
+        if not isinstance(etype, str) or etype not in EVENT_TYPES:
             raise ScenarioError(source, f"{fld}.type",
                                 f"expected one of {', '.join(EVENT_TYPES)}, got {etype!r}")
         spec = EVENT_TYPES[etype]
@@ -358,13 +404,13 @@ def _events(v: Any, source: str, w: World) -> list[Event]:
             raise ScenarioError(source, f"{fld}.{sorted(unknown)[0]}",
                                 f"unknown key for a {etype} event; expected {allowed}")
         if "quarter" not in row:
-            raise ScenarioError(source, f"{fld}.quarter", "missing")
-        kw: dict[str, Any] = {"quarter": _int_in(row["quarter"], 1, 400, source,
+            raise ScenarioError(source, f"{fld}.quarter", _missing("quarters", w))
+        kw: dict[str, Any] = {"quarter": _int_in(row["quarter"], 1, MAX_QUARTER, source,
                                                  f"{fld}.quarter"), "type": etype}
         for name, (kind, required) in spec.items():
             if name not in row:
                 if required:
-                    raise ScenarioError(source, f"{fld}.{name}", "missing")
+                    raise ScenarioError(source, f"{fld}.{name}", _missing(kind, w))
                 continue
             val = row[name]
             if kind == "actor":
@@ -372,7 +418,7 @@ def _events(v: Any, source: str, w: World) -> list[Event]:
             elif kind == "fraction":
                 kw[name] = _fraction(val, source, f"{fld}.{name}")
             elif kind == "quarters":
-                kw[name] = _int_in(val, 1, 400, source, f"{fld}.{name}")
+                kw[name] = _int_in(val, 1, MAX_QUARTER, source, f"{fld}.{name}")
             else:
                 kw[name] = _text(val, source, f"{fld}.{name}")
         out.append(Event(**kw))

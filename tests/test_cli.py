@@ -71,7 +71,42 @@ def test_an_unknown_format_is_refused_by_argparse(capsys):
     with pytest.raises(SystemExit) as info:
         main(["table", "--format", "xml"])
     assert info.value.code == EXIT_USAGE
-    assert "Traceback" not in capsys.readouterr().err
+    assert_one_error_line(capsys.readouterr().err, "--format", "'xml'", "json")
+
+
+@pytest.mark.parametrize("argv,names", [
+    (["table", "--format", "xml"], ["--format", "invalid choice", "markdown"]),
+    (["run", "--seed", "abc"], ["--seed", "'abc'"]),
+    (["run", "--steps", "0"], ["--steps", "at least 1"]),
+    (["table", "--no-such-flag"], ["--no-such-flag"]),
+    (["table", "--members"], ["--members", "expected one argument"]),
+    (["nosuch"], ["'nosuch'", "table"]),
+    ([], ["COMMAND"]),
+])
+def test_argparse_errors_are_one_error_line_and_status_2(capsys, argv, names):
+    with pytest.raises(SystemExit) as info:
+        main(argv)
+    out, err = capsys.readouterr()
+    assert info.value.code == EXIT_USAGE
+    assert out == ""
+    assert_one_error_line(err, *names)
+
+
+@pytest.mark.parametrize("argv", [["run", "--steps", "0"], ["run", "--seed", "abc"],
+                                  ["table", "--format", "xml"], ["nosuch"]])
+def test_argparse_errors_in_a_real_process(argv):
+    proc = subprocess.run([sys.executable, "-m", "experiments.cli", *argv],
+                          cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert proc.returncode == EXIT_USAGE
+    assert proc.stdout == ""
+    assert_one_error_line(proc.stderr)
+
+
+def test_help_still_prints_usage(capsys):
+    with pytest.raises(SystemExit) as info:
+        main(["table", "--help"])
+    assert info.value.code == 0
+    assert "--members" in capsys.readouterr().out
 
 
 def test_text_table(capsys):
@@ -131,6 +166,28 @@ def test_members_by_ids_and_names(capsys):
         assert set(p["top_contributors"]) <= {"USA", "JPN"}
 
 
+@pytest.mark.parametrize("token,names", [
+    ("JPN", ["--members", "leader (USA) must be a member"]),
+    ("JPN,KOR", ["--members", "leader (USA) must be a member"]),
+    ("USA", ["--members", "at least two members"]),
+])
+def test_members_are_checked_like_set_members(capsys, token, names):
+    status, out, err = run(capsys, "table", "--members", token)
+    assert (status, out) == (EXIT_USAGE, "")
+    assert_one_error_line(err, *names)
+    status, _, set_err = run(capsys, "table", "--set", f"members={token}")
+    assert status == EXIT_USAGE
+    assert set_err.split(": ", 2)[2] == err.split(": ", 2)[2]  # the same check, the same words
+
+
+@pytest.mark.parametrize("token,key", [("USA,Japan,TWN", "members"),
+                                       ("part_two_10", "member_set")])
+def test_members_gives_the_same_table_as_set(capsys, token, key):
+    _, by_flag, _ = run(capsys, "table", "--format", "json", "--members", token)
+    _, by_set, _ = run(capsys, "table", "--format", "json", "--set", f"{key}={token}")
+    assert json.loads(by_flag) == json.loads(by_set)
+
+
 def test_members_who_were_participants_are_not_listed_twice(capsys):
     _, out, _ = run(capsys, "table", "--format", "json", "--members", "USA,JPN,TWN")
     data = json.loads(out)
@@ -143,3 +200,17 @@ def test_scenarios_lists_the_presets(capsys):
     listed = [line.split()[0] for line in out.splitlines() if line.strip()]
     assert listed == preset_names()
     assert "baseline" in listed
+
+
+def test_at_threshold_zero_only_signatories_holding_capacity_contribute(capsys):
+    status, out, _ = run(capsys, "table", "--format", "json",
+                         "--set", "contribution_threshold=0")
+    assert status == 0
+    w = load_world()
+    share = w.volume / w.volume.sum(axis=0)
+    members = load_scenario("baseline").members
+    for p in json.loads(out)["phases"]:
+        holding = [a for a in members if share[w.idx(a), p["phase"] - 1] > 0]
+        holding.sort(key=lambda a: -share[w.idx(a), p["phase"] - 1])
+        assert p["top_contributors"] == holding[:3], p["phase"]
+    assert any(len(p["top_contributors"]) < 3 for p in json.loads(out)["phases"])

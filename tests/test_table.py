@@ -118,6 +118,17 @@ def test_c2_baseline_alliance_does_not_cover_everything_the_expansion_does(base_
     assert 2 not in newly
 
 
+def test_c2_holds_exactly_between_the_coverage_bounds_the_data_set(tmp_path, baseline):
+    w = baseline.world()
+    expanded = M.bloc_share(M.shares(w.volume), w.mask(baseline.members + KEY_NODES))
+    lo, hi = expanded[1], np.delete(expanded, 1).min()  # refining; the scarcest other phase
+    for thr, holds in ((lo, False), (np.nextafter(lo, 1.0), True), (hi, True),
+                       (np.nextafter(hi, 1.0), False)):
+        path = scenario_file(tmp_path, f"[parameters]\ncoverage_threshold = {float(thr)!r}\n")
+        t = table_of(load_scenario(path), members=baseline.members + KEY_NODES)
+        assert (phases_where(t, lambda r: not r.covered) == {2}) is holds, thr
+
+
 # --- C3: the refinery bottleneck -----------------------------------------------------------
 
 def test_c3_refining_is_the_bottleneck(base_table):
@@ -126,6 +137,14 @@ def test_c3_refining_is_the_bottleneck(base_table):
     assert base_table.supply_security == pytest.approx(min(suff))
     assert row(base_table, 2).self_sufficiency == pytest.approx(base_table.supply_security)
     assert base_table.supply_security < 1.0  # it binds
+
+
+@pytest.mark.parametrize("demand", [0.01, 0.35, 1.0])
+def test_c3_holds_for_any_alliance_demand_share(tmp_path, demand):
+    path = scenario_file(tmp_path, f"[parameters]\nalliance_demand_share = {demand}\n")
+    t = table_of(load_scenario(path))
+    assert t.bottleneck == 2
+    assert t.supply_security == pytest.approx(row(t, 2).signatory_share / demand)
 
 
 def test_self_sufficiency_is_signatory_share_over_demand(base_table, baseline):
@@ -164,15 +183,17 @@ def test_capacity_csv_is_what_the_world_holds():
 
 
 def test_every_source_key_in_the_data_is_cited_in_sources_md():
+    """Keys in the CSVs' source_key columns, and key-like tokens (UPPER_CASE_WITH_UNDERSCORES)
+    in the TOML files (member sets, parameters, scenarios), all have an entry."""
     cited = set(re.findall(r"\*\*([A-Z0-9_]+)\*\*", (DATA_DIR / "SOURCES.md").read_text()))
     used = set()
-    for name in ("actors.csv", "phases.csv", "capacity.csv", "investor_types.csv"):
-        with open(DATA_DIR / name, encoding="utf-8", newline="") as f:
+    for path in DATA_DIR.glob("*.csv"):
+        with open(path, encoding="utf-8", newline="") as f:
             for rec in csv.DictReader(f):
-                used |= {k for k in rec["source_key"].split(";") if k}
-    for entry in member_sets().values():
-        used |= {k.split(" ")[0] for k in entry["source"].split(";")}
-    assert used, "no source keys found"
+                used |= {k for k in rec.get("source_key", "").split(";") if k}
+    for path in DATA_DIR.rglob("*.toml"):
+        used |= set(re.findall(r"\b[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+\b", path.read_text()))
+    assert {"USGS_MCS2025_REE", "ANCHOR_POLICY_PAPER"} <= used  # the scan finds keys
     assert used <= cited, f"not cited in model/data/SOURCES.md: {sorted(used - cited)}"
 
 

@@ -23,7 +23,8 @@ ACTOR_OF = {
     "Australia": "AUS", "Greece": "GRC", "India": "IND", "Israel": "ISR", "Japan": "JPN",
     "Qatar": "QAT", "South Korea": "KOR", "Singapore": "SGP", "Sweden": "SWE", "UAE": "ARE",
     "United Kingdom": "GBR", "Taiwan": "TWN", "Netherlands": "NLD", "Canada": "CAN",
-    "Germany": "EUR", "EU (Europe region)": "EUR", "EU (other: Austria, Italy, Hungary, France)": "EUR",
+    "Germany": "EUR", "EU (Europe region)": "EUR",
+    "EU (other: Austria, Italy, Hungary, France)": "EUR",
     "EU (other: Austria)": "EUR", "EU (other members)": "EUR", "Finland": "EUR", "Belgium": "EUR",
     "China": "CHN", "Russia": "RUS", "Brazil": "BRA", "Malaysia": "MYS", "Vietnam": "VNM",
     "Myanmar": "MMR", "Rest of world": "ROW",
@@ -83,7 +84,8 @@ def main(calibration: Path, out: Path) -> None:
         for actor, (share, year, src, note) in agg.items():
             out_rows.append({
                 "phase_id": phase, "basis": basis, "group": gid, "actor": actor,
-                "share_pct": round(share, 3), "year": year, "source_key": src,
+                "share_pct": round(share, 3) + 0.0,  # + 0.0: a rounded -0.0 residual is 0.0
+                "year": year, "source_key": src,
                 "tag": tag_of(note.split(": ", 1)[-1]), "note": note,
             })
     with open(out, "w", newline="", encoding="utf-8") as f:
