@@ -130,7 +130,6 @@ class PaxSilicaModel(mesa.Model):
         self.china_spent: list[float] = []
         self.public_pipeline: list[tuple[int, int, int, float]] = []  # due, row, phase, bn
         self.public_invested = 0.0
-        self.stranded_now = 0.0
         self.floor_streak = 0
         self.collapsed = False
         self.collapse_quarter: int | None = None
@@ -138,9 +137,8 @@ class PaxSilicaModel(mesa.Model):
         self.last_invite = -10**6
         self.events: list[LogEvent] = []
         self.pressure_by = dict.fromkeys(PRESSURERS, 0.0)
-        self.reversal_now = False
         self.joins_now = 0
-        self.defections_now = 0
+        self.last_gain = 0.0
         self.scripted = {}
         for e in config.events:
             self.scripted.setdefault(e.quarter, []).append(e)
@@ -369,8 +367,7 @@ class PaxSilicaModel(mesa.Model):
             s.pressure_received = {}
             s.pain_by = {}
             s.pressure_pain = 0.0
-        self.reversal_now = False
-        self.joins_now = self.defections_now = 0
+        self.joins_now = 0
         # Last quarter's price shock fades before this quarter's events land.
         self.shock = 1.0 + (self.shock - 1.0) * (1.0 - p["price_mean_reversion"])
         for e in self.scripted.get(t, []):
@@ -425,7 +422,6 @@ class PaxSilicaModel(mesa.Model):
                       f"{e.stringency:.0%} of a {share:.0%} share); input prices x{jump:.2f}")
 
     def _reversal(self, what: str) -> None:
-        self.reversal_now = True
         self.credibility = max(0.0, self.credibility - self.p["reversal_credibility_hit"])
         for s in self.states:
             if s.status == MEMBER and s.role != "leader":
@@ -443,8 +439,7 @@ class PaxSilicaModel(mesa.Model):
     # Phase 2 -------------------------------------------------------------------------
     def _coercion(self, t: int) -> None:
         p = self.p
-        if self.truce_left > 0:
-            self.truce_left -= 1
+        truce = self.truce_left > 0  # a truce covers whole quarters
         members = [s for s in self.states if s.status == MEMBER and s.role != "leader"]
         n = max(1, len(members))
         total = self.member_share.sum()
@@ -461,7 +456,7 @@ class PaxSilicaModel(mesa.Model):
         for pid in PRESSURERS:
             pr = self.pressurers[pid]
             self.pressure_by[pid] = 0.0
-            if not pr.active or (pid == "CHN" and self.truce_left > 0):
+            if not pr.active or (pid == "CHN" and truce):
                 pr.spent.append(0.0)
                 continue
             targets = [Target(s, v, pr.exposure_of(s), s.resistance, s.actor.gdp_usd_bn,
@@ -495,13 +490,15 @@ class PaxSilicaModel(mesa.Model):
                 s.pressure_streak[pid] = s.pressure_streak.get(pid, 0) + 1 \
                     if pid in s.pressure_received else 0
         # Export controls and the price index.
-        s_ctrl = 0.0 if self.truce_left > 0 else control_stringency(self.escalation, p)
+        s_ctrl = 0.0 if truce else control_stringency(self.escalation, p)
         self.control_level = price_multiplier(s_ctrl, float(self.china_share[REFINING]),
                                               p["price_elasticity"])
-        self.china_spent.append(self.pressure_by["CHN"] + 5.0 * s_ctrl)
+        self.china_spent.append(self.pressure_by["CHN"] + p["control_cost"] * s_ctrl)
         self.price_index = self.control_level * self.shock
         self.price_history.append(self.price_index)
-        if self.truce_left == 0 and sum(self.china_spent[-4:]) >= p["truce_cost"] > 0:
+        if truce:
+            self.truce_left -= 1
+        elif sum(self.china_spent[-4:]) >= p["truce_cost"] > 0:
             self._start_truce(p["truce_length"],
                               "China seeks a truce after a year of costly pressure")
 
@@ -522,7 +519,6 @@ class PaxSilicaModel(mesa.Model):
                           price_index=self.price_index, volatility=self.price_volatility,
                           member_rows=rows, member_weights=weights, quarter=t)
         flows = self.investors.step(view, p, self.rng, defected)
-        self.stranded_now = flows["stranded"]
         for row, amount in zip(flows["rows"], flows["amounts"], strict=True):
             self.states_by_row[row].inflow += float(amount)
         rows_m, phases_m, amounts_m = self.investors.mature(t)
@@ -592,7 +588,6 @@ class PaxSilicaModel(mesa.Model):
         s.status = DEFECTED
         s.cooldown = self.p["rejoin_cooldown"]
         s.grievance = 0.0
-        self.defections_now += 1
         self.credibility = max(0.0, self.credibility - self.p["defection_credibility_hit"])
         self._log("defection", s.code, f"{s.name} {why}; credibility {self.credibility:.2f}")
 
@@ -628,9 +623,9 @@ class PaxSilicaModel(mesa.Model):
             self.escalation = float(np.clip(
                 1.0 + (self.escalation - 1.0) * (1.0 - p["deescalation"])
                 + p["escalation_rate"] * (self.joins_now + 100.0 * max(
-                    0.0, gain - getattr(self, "_last_gain", 0.0))),
+                    0.0, gain - self.last_gain)),
                 1.0, p["max_escalation"]))
-        self._last_gain = gain
+        self.last_gain = gain
         if self.escalation >= p["control_escalation"] > before:
             self._log("escalation", CHINA,
                       f"China escalates to export controls on refined inputs "
