@@ -519,8 +519,9 @@ class PaxSilicaModel(mesa.Model):
                           price_index=self.price_index, volatility=self.price_volatility,
                           member_rows=rows, member_weights=weights, quarter=t)
         flows = self.investors.step(view, p, self.rng, defected)
+        by_row = {s.row: s for s in self.states}
         for row, amount in zip(flows["rows"], flows["amounts"], strict=True):
-            self.states_by_row[row].inflow += float(amount)
+            by_row[row].inflow += float(amount)
         rows_m, phases_m, amounts_m = self.investors.mature(t)
         np.add.at(w.volume, (rows_m, phases_m), amounts_m / self.capex[phases_m])
         due = [x for x in self.public_pipeline if x[0] <= t]
@@ -530,10 +531,6 @@ class PaxSilicaModel(mesa.Model):
         w.volume[self.china_row] *= self.china_growth_q
         w.frontier[self.china_row, self.has_segment] *= self.china_growth_q[self.has_segment]
         w.frontier[:, ~self.has_segment] = w.volume[:, ~self.has_segment]
-
-    @property
-    def states_by_row(self) -> dict[int, StateAgent]:
-        return {s.row: s for s in self.states}
 
     # Phase 4 -------------------------------------------------------------------------
     def _commitment(self, t: int) -> None:
