@@ -32,7 +32,7 @@ ADJECTIVE = {"CHN": "Chinese", "RUS": "Russian", "BRA": "Brazilian", "EUR": "EU"
 class Target:
     """A member as a pressurer sees it (observable data only, no hidden grievance)."""
 
-    agent: object
+    id: str
     value: float  # share of the alliance the member represents
     exposure: float  # % of GDP exported to the pressurer
     resistance: float
@@ -70,7 +70,7 @@ class Pressurer:
             return t.value * vulnerability / cost
 
         return sorted((t for t in targets if t.exposure > 0),
-                      key=lambda t: (-score(t), t.agent.actor.id))
+                      key=lambda t: (-score(t), t.id))
 
     def allocate(self, ranked: list[Target], budget: float, per_target: float
                  ) -> list[tuple[Target, float]]:
@@ -87,11 +87,12 @@ class Pressurer:
 
 
 def pressure_pain(units: float, exposure: float, resistance: float, p: dict,
-                  coordination: float = 1.0) -> float:
+                  coordination: float = 1.0, inducement_share: float | None = None) -> float:
     """Pain a target takes from ``units`` of pressure: the denial share hits its exports
     to the pressurer, weakened by its resistance; the inducement share pulls directly."""
-    denial = (1.0 - p["inducement_share"]) * units * p["market_denial_effect"] * exposure
-    inducement = p["inducement_share"] * units * p["inducement_effect"]
+    iota = p["inducement_share"] if inducement_share is None else inducement_share
+    denial = (1.0 - iota) * units * p["market_denial_effect"] * exposure
+    inducement = iota * units * p["inducement_effect"]
     return coordination * ((1.0 - resistance) * denial + inducement)
 
 

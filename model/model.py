@@ -29,11 +29,24 @@ import numpy as np
 
 from agents import leader as L
 from agents.investor import InvestorAgent, InvestorPopulation, MarketView
+from agents.policy import (
+    Candidate,
+    ChinaChoice,
+    ChinaView,
+    LeaderChoice,
+    LeaderView,
+    MemberInfo,
+    RuleBasedChina,
+    RuleBasedLeader,
+    TargetInfo,
+    check_china,
+    check_leader,
+    max_controls,
+)
 from agents.pressurer import (
     ADJECTIVE,
     Pressurer,
     Target,
-    control_stringency,
     pressure_pain,
     price_multiplier,
 )
@@ -84,12 +97,15 @@ class PaxSilicaModel(mesa.Model):
         rng: seed (int, or digits as text) or ``numpy.random.Generator``.
         collect_investors: also record every investor's state each quarter (memory
             grows with investors x quarters; off by default).
+        policies: who decides for "USA" and "CHN" (``agents.policy``); by default the
+            rule-based actors. A player's policy gets the same view and budgets.
         **params: any parameter of ``model/data/parameters.toml``, overriding the
             scenario's value (validated; a bad value raises ``ScenarioError``).
     """
 
     def __init__(self, scenario: str | Scenario = "baseline", rng: Any = None,
-                 collect_investors: bool = False, **params: Any):
+                 collect_investors: bool = False, policies: dict | None = None,
+                 **params: Any):
         config = scenario if isinstance(scenario, Scenario) else load_scenario(scenario)
         p = dict(config.params)
         for k, v in params.items():
@@ -112,6 +128,8 @@ class PaxSilicaModel(mesa.Model):
         self.china_row = w.idx(CHINA)
         self.real_mask = w.mask(w.state_ids)
 
+        self.policies = {"USA": RuleBasedLeader(), "CHN": RuleBasedChina()}
+        self.policies.update(policies or {})
         self._make_states(config)
         self._make_ties()
         self.pressurers = {a: Pressurer(a, active=(a != "EUR") or self.eu_stance == "pressurer")
@@ -374,27 +392,47 @@ class PaxSilicaModel(mesa.Model):
             self._scripted(e)
         if L.reversal(self.rng, p["leader_volatility"]):
             self._reversal("a US policy reversal (tariffs on allies, a deal over their heads)")
-        members = [s for s in self.states if s.status == MEMBER]
-        for agent, amount in L.side_payments(members, p["side_payment_budget"],
-                                             p["side_payment_targets"]).items():
-            agent.side_payment = amount
-        if (p["invitations"] and self.credibility >= p["invite_credibility"]
-                and t - self.last_invite >= p["invite_interval"]):
-            candidates = [s for s in self.states if s.status in (PARTICIPANT, OUTSIDE)
+        view = self.leader_view()
+        choice = self.policies["USA"].decide(view)
+        check_leader(choice, view)
+        self._apply_leader(choice, t)
+
+    def leader_view(self) -> LeaderView:
+        """What the US sees at the start of the quarter (for its policy, or a player)."""
+        p, t = self.p, self.steps
+        may_invite = (p["invitations"] and self.credibility >= p["invite_credibility"]
+                      and t - self.last_invite >= p["invite_interval"])
+        candidates = []
+        if may_invite:
+            candidates = [Candidate(s.code, s.name, self._gain_if_joined(s))
+                          for s in self.states if s.status in (PARTICIPANT, OUTSIDE)
                           and s.role != "rival"]
-            gains = {s.unique_id: self._gain_if_joined(s) for s in candidates}
-            invitee = L.pick_invitee(candidates, gains)
-            if invitee is not None:
-                self._invite(invitee)
-        # Direct public investment: the leader in its own bottleneck phase, and the
-        # refinery push in refining.
-        b = self.bottleneck - 1
-        self._public_project(self.leader.row, b, p["leader_investment"], t)
-        investors = [a for a in p["refining_investors"]
-                     if a in self.by_id and self.by_id[a].status == MEMBER]
-        for a in investors:
-            self._public_project(self.by_id[a].row, REFINING,
-                                 p["refining_investment"] / len(investors), t)
+        members = [MemberInfo(s.code, s.name, s.actor.gdp_usd_bn,
+                              s.grievance / max(s.threshold, 1e-9))
+                   for s in self.states if s.status == MEMBER and s.role != "leader"]
+        return LeaderView(
+            quarter=t, when=self.when(t), credibility=self.credibility,
+            side_payment_budget=p["side_payment_budget"],
+            side_payment_targets=p["side_payment_targets"],
+            investment_budget=p["leader_investment"] + p["refining_investment"],
+            leader_investment=p["leader_investment"],
+            refining_investment=p["refining_investment"],
+            refining_investors=list(p["refining_investors"]), bottleneck=self.bottleneck,
+            members=members, candidates=candidates, may_invite=may_invite,
+            truce_active=self.truce_left > 0, china_escalation=self.escalation,
+            controlled_phases=self.controlled_phases, price_index=self.price_index)
+
+    def _apply_leader(self, choice: LeaderChoice, t: int) -> None:
+        for who, amount in choice.side_payments.items():
+            self.by_id[who].side_payment = float(amount)
+        if choice.invite is not None:
+            self._invite(self.by_id[choice.invite])
+        for who, phase, amount in choice.investments:
+            self._public_project(self.by_id[who].row, phase - 1, float(amount), t)
+        if choice.truce:
+            self.credibility = max(0.0, self.credibility - self.p["truce_credibility_cost"])
+            self._start_truce(self.p["truce_length"], "the US agrees a truce with China "
+                              "over its allies' heads")
 
     def _public_project(self, row: int, phase: int, amount: float, t: int) -> None:
         if amount > 0:
@@ -452,27 +490,34 @@ class PaxSilicaModel(mesa.Model):
         choke = fro[:, china_short].sum(axis=1)
         coord = 1.0 + p["coordination_bonus"] if p["counter_alliance"] else 1.0
         china_rank = None
+        china = ChinaChoice(inducement_share=p["inducement_share"])
         received: dict[str, dict[str, float]] = {}
         for pid in PRESSURERS:
             pr = self.pressurers[pid]
             self.pressure_by[pid] = 0.0
-            if not pr.active or (pid == "CHN" and truce):
+            if not pr.active:
                 pr.spent.append(0.0)
                 continue
-            targets = [Target(s, v, pr.exposure_of(s), s.resistance, s.actor.gdp_usd_bn,
-                              float(choke[s.row])) for s, v in targets_base]
-            if p["counter_alliance"] and china_rank is not None and pid != "EUR":
-                order = {t_.agent.code: i for i, t_ in enumerate(china_rank)}
-                ranked = sorted(targets, key=lambda t_: order.get(t_.agent.code, 10**6))
-            else:
-                ranked = pr.rank(targets, p["chokepoint_deterrence"])
+            targets = [Target(s.code, v, pr.exposure_of(s), s.resistance,
+                              s.actor.gdp_usd_bn, float(choke[s.row])) for s, v in targets_base]
             if pid == "CHN":
-                china_rank = ranked
-            alloc = pr.allocate(ranked, pr.budget(p, self.escalation),
-                                p["max_pressure_per_target"])
+                view = self.china_view(targets, truce)
+                china = self.policies["CHN"].decide(view)
+                check_china(china, view)
+                alloc = list(china.pressure.items())
+                china_rank = china.ranking or list(china.pressure) or None
+            else:
+                if p["counter_alliance"] and china_rank is not None and pid != "EUR":
+                    order = {code: i for i, code in enumerate(china_rank)}
+                    ranked = sorted(targets, key=lambda t_: order.get(t_.id, 10**6))
+                else:
+                    ranked = pr.rank(targets, p["chokepoint_deterrence"])
+                alloc = [(tg.id, u) for tg, u in pr.allocate(
+                    ranked, pr.budget(p, self.escalation), p["max_pressure_per_target"])]
             spent = 0.0
-            for tg, units in alloc:
-                received.setdefault(tg.agent.code, {})[pid] = units
+            for code, units in alloc:
+                if units > 0:
+                    received.setdefault(code, {})[pid] = units
                 spent += units
             pr.spent.append(spent)
             self.pressure_by[pid] = spent
@@ -482,15 +527,16 @@ class PaxSilicaModel(mesa.Model):
             multi = coord if len(by) > 1 else 1.0
             shield = 1.0 + p["chokepoint_shield"] * float(choke[s.row])
             s.pain_by = {pid: pressure_pain(u, self.pressurers[pid].exposure_of(s),
-                                            s.resistance, p, multi) / shield
-                         for pid, u in by.items()}
+                                            s.resistance, p, multi,
+                                            china.inducement_share if pid == "CHN" else None)
+                         / shield for pid, u in by.items()}
             s.pressure_pain = sum(s.pain_by.values())
         for s in self.states:
             for pid in PRESSURERS:
                 s.pressure_streak[pid] = s.pressure_streak.get(pid, 0) + 1 \
                     if pid in s.pressure_received else 0
         # Export controls and the price index.
-        s_ctrl = 0.0 if truce else control_stringency(self.escalation, p)
+        s_ctrl = china.controls
         self.control_level = price_multiplier(s_ctrl, float(self.china_share[REFINING]),
                                               p["price_elasticity"])
         self.china_spent.append(self.pressure_by["CHN"] + p["control_cost"] * s_ctrl)
@@ -498,9 +544,23 @@ class PaxSilicaModel(mesa.Model):
         self.price_history.append(self.price_index)
         if truce:
             self.truce_left -= 1
-        elif sum(self.china_spent[-4:]) >= p["truce_cost"] > 0:
+        elif china.truce:
             self._start_truce(p["truce_length"],
                               "China seeks a truce after a year of costly pressure")
+
+    def china_view(self, targets: list[Target], truce: bool) -> ChinaView:
+        """What Beijing sees at the start of the coercion phase (public data only)."""
+        p, pr = self.p, self.pressurers["CHN"]
+        return ChinaView(
+            quarter=self.steps, when=self.when(), budget=0.0 if truce else pr.budget(
+                p, self.escalation), max_per_target=p["max_pressure_per_target"],
+            escalation=self.escalation, max_controls=max_controls(self.escalation, p, truce),
+            inducement_share=p["inducement_share"], truce_active=truce,
+            spent_last_three=sum(self.china_spent[-3:]), truce_cost=p["truce_cost"],
+            control_cost=p["control_cost"], deterrence=p["chokepoint_deterrence"],
+            targets=[TargetInfo(t.id, self.by_id[t.id].name, t.value, t.exposure,
+                                t.resistance, t.gdp, t.chokepoints) for t in targets],
+            alliance_refining_share=self.refining_share, credibility=self.credibility)
 
     def _start_truce(self, length: int, why: str) -> None:
         self.truce_left = length
