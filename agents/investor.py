@@ -11,8 +11,9 @@ credibility (Morris and Shin 1998). Each quarter an investor
    (scarce phases such as refining pay more) and, for mining and refining, when input
    prices are high; its own view of each phase adds idiosyncratic spread,
 4. invests a tranche in its best phase if the risk-adjusted expected return clears its
-   hurdle, and withdraws a project in the pipeline when it no longer does, when the
-   host state defects, or when peers are running and it follows the herd.
+   hurdle, and withdraws a project in the pipeline when its return falls well below the
+   hurdle, when the host state defects, or -- if it is below its hurdle at all -- when
+   peers are running and it follows the herd.
 
 Pipeline capital becomes capacity after the phase's build lag; withdrawal strands part of
 it. Capital is conserved: idle + pipeline + built + stranded = initial capital.
@@ -155,7 +156,9 @@ class InvestorPopulation:
         proj_ret = np.where(in_pipe, own[np.arange(n), np.maximum(self.proj_phase, 0)], 0.0)
         er_proj = self.expected_return(belief, proj_ret, vol, p)
         running = self.withdrawn_share > p["run_threshold"]
-        herd = running & (rng.random(n) < self.herding)
+        # In a run, the doubtful (below their hurdle, not yet at the exit floor) follow
+        # the herd out with probability equal to their herding weight.
+        herd = running & (er_proj < self.hurdle) & (rng.random(n) < self.herding)
         host_gone = in_pipe & np.isin(self.proj_row, defected_rows)
         withdraw = in_pipe & ((er_proj < self.hurdle - p["withdraw_margin"]) | herd | host_gone)
         lost = p["strand_fraction"] * self.pipeline[withdraw]

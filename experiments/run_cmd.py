@@ -9,8 +9,10 @@ from pathlib import Path
 
 from model.run import RunResult, run_model
 
-KEY_EVENTS = ("defection", "accession", "collapse", "truce", "eu_turns", "escalation",
-              "export_control", "reversal")
+# What a reader most needs first: who left or joined and whether the alliance fell; then
+# what drove it. The story shows the first kind always and fills up with the second.
+MAIN_EVENTS = ("defection", "accession", "collapse", "eu_turns", "export_control")
+CONTEXT_EVENTS = ("reversal", "escalation", "truce", "refusal")
 
 
 def register(sub, add_scenario_args) -> None:
@@ -88,13 +90,16 @@ def story(r: RunResult, n_events: int = 12) -> str:
                  f"covered phases {int(first['covered_phases'])} -> "
                  f"{o['final_covered_phases']} of 12.")
     lines.append(f"Input price index peaked at {s['price_index'].max():.2f}.")
-    key = [e for e in m.events if e.kind in KEY_EVENTS]
-    if key:
+    main = [e for e in m.events if e.kind in MAIN_EVENTS]
+    context = [e for e in m.events if e.kind in CONTEXT_EVENTS]
+    shown = main[:n_events] + context[:max(0, n_events - len(main))]
+    shown.sort(key=lambda e: e.quarter)
+    if shown:
         lines += ["", "Key events:"]
-        shown = key[:n_events]
         lines += [f"  {e.text}" for e in shown]
-        if len(key) > len(shown):
-            lines.append(f"  ... and {len(key) - len(shown)} more (see --out)")
+        hidden = len(main) + len(context) - len(shown)
+        if hidden > 0:
+            lines.append(f"  ... and {hidden} more (see --out)")
     return "\n".join(lines)
 
 
