@@ -161,6 +161,10 @@ def plot_run(r: RunResult, path: Path) -> None:
     for a in axes[1]:
         a.set_xlabel("quarter")
     m = r.model
+    if m.collapsed:
+        for a in axes.flat:
+            a.axvline(m.collapse_quarter, color="black", linestyle=":", linewidth=1)
+        axes[0, 0].annotate("collapse", (m.collapse_quarter, 0.5), fontsize=8)
     fate = "survived" if r.outcome["survived"] else f"collapsed in {m.when(m.collapse_quarter)}"
     fig.suptitle(f"Pax Silica - {m.config.name}, seed {m.rng_seed}: {fate}")
     fig.tight_layout()
