@@ -213,6 +213,11 @@ class InvestorPopulation:
         self._lags = lags.astype(int)
 
 
+def _column(name: str, doc: str) -> property:
+    """A read-only attribute that is this investor's entry of a population array."""
+    return property(lambda self: float(getattr(self._pop, name)[self.index]), doc=doc)
+
+
 class InvestorAgent(mesa.Agent):
     """One investor: a Mesa agent whose state is its row of the population's arrays."""
 
@@ -225,29 +230,12 @@ class InvestorAgent(mesa.Agent):
     def kind(self) -> str:
         return self._pop.types[self._pop.type_idx[self.index]].name
 
-    @property
-    def belief(self) -> float:
-        return float(self._pop.belief[self.index])
-
-    @property
-    def capital(self) -> float:
-        return float(self._pop.capital[self.index])
-
-    @property
-    def idle(self) -> float:
-        return float(self._pop.idle[self.index])
-
-    @property
-    def pipeline(self) -> float:
-        return float(self._pop.pipeline[self.index])
-
-    @property
-    def built(self) -> float:
-        return float(self._pop.built[self.index])
-
-    @property
-    def stranded(self) -> float:
-        return float(self._pop.stranded[self.index])
+    belief = _column("belief", "Its current belief about US credibility (0-1).")
+    capital = _column("capital", "Its capital, US$bn.")
+    idle = _column("idle", "Capital not committed, US$bn.")
+    pipeline = _column("pipeline", "Capital in a project not yet built, US$bn.")
+    built = _column("built", "Capital in built capacity, US$bn.")
+    stranded = _column("stranded", "Capital lost by withdrawing early, US$bn.")
 
     @property
     def project_phase(self) -> int | None:
