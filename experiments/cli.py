@@ -70,7 +70,8 @@ def _later_commands():
 
     out = []
     for mod in ("experiments.run_cmd", "experiments.bench", "experiments.app_cmd",
-                "experiments.sweep", "experiments.analyze"):
+                "experiments.sweep", "experiments.analyze", "experiments.lesson_cmd",
+                "experiments.play_cmd", "experiments.report_cmd"):
         try:
             m = importlib.import_module(mod)
         except ModuleNotFoundError as e:
