@@ -1,0 +1,665 @@
+"""``pax-silica analyze``: what a sweep says about the alliance's survival.
+
+* ``survival DIR [DIR ...] [--by PARAM --bins K]``: Kaplan-Meier curves of the time to
+  collapse (event = collapse; survivors censored at the horizon), one per scenario or per
+  bin of a varied parameter; median time to collapse; a PNG and a table on stdout.
+* ``sensitivity DIR``: Sobol indices (a ``sobol`` design) or Morris elementary effects (a
+  ``morris`` design) of the collapse probability (share of replications that collapse, per
+  point) and of the mean time to collapse; a bar chart PNG and a table.
+* ``discover DIR``: scenario discovery with PRIM (below): the box of parameter ranges in
+  which the alliance collapses, with its coverage and density.
+* ``criticality``: every member but the leader knocked out in turn (a scripted
+  ``force_out`` at quarter ``--at``) over the same seeds, ranked by how much survival
+  falls without it; runs on Dask like a sweep.
+
+The computations are plain functions (``km_table``, ``sobol_indices``, ``morris_indices``,
+``prim``, ``criticality_table``) so they can be tested on known cases and used from Python.
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import sys
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+OUTPUTS = {"collapse_probability": "collapse probability",
+           "time_to_collapse": "mean time to collapse (quarters)"}
+
+
+def _cli_error(message: str) -> Exception:
+    from experiments.cli import CliError
+
+    return CliError(message)
+
+
+# ------------------------------------------------------------------- survival -------
+def km_table(df: pd.DataFrame, by: str | None = None, horizon: int | None = None,
+             marks: list[int] | None = None) -> tuple[pd.DataFrame, dict]:
+    """Kaplan-Meier estimates per group of ``df`` (columns ``time_to_collapse``,
+    ``event_observed`` and ``by``; all runs one group if ``by`` is None).
+
+    Returns a table (group, runs, collapses, survival at ``marks``, collapse probability by
+    the horizon, median time to collapse, NaN when survival never falls to one half) and
+    the fitted ``lifelines.KaplanMeierFitter`` of each group."""
+    from lifelines import KaplanMeierFitter
+
+    if horizon is None:
+        horizon = int(df["time_to_collapse"].max()) if len(df) else 0
+    if marks is None:
+        marks = sorted({max(1, round(horizon * f)) for f in (0.25, 0.5, 0.75, 1.0)})
+    groups = [("all runs", df)] if by is None else [
+        (str(k), g) for k, g in df.groupby(by, sort=True, observed=True)]
+    rows, fits = [], {}
+    for label, g in groups:
+        kmf = KaplanMeierFitter(label=label)
+        kmf.fit(g["time_to_collapse"].astype(float), g["event_observed"].astype(bool))
+        fits[label] = kmf
+        row: dict[str, Any] = {"group": label, "runs": len(g),
+                               "collapses": int(g["event_observed"].sum())}
+        for t in marks:
+            row[f"survival_q{t}"] = float(kmf.survival_function_at_times(t).iloc[0])
+        row["collapse_by_horizon"] = 1.0 - float(
+            kmf.survival_function_at_times(horizon).iloc[0])
+        med = float(kmf.median_survival_time_)
+        row["median_time_to_collapse"] = med if math.isfinite(med) else math.nan
+        rows.append(row)
+    return pd.DataFrame(rows), fits
+
+
+def plot_survival(fits: dict, path: Path, title: str, horizon: int) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(7.5, 4.5))
+    for kmf in fits.values():
+        kmf.plot_survival_function(ax=ax, ci_show=len(fits) <= 4)
+    ax.set_xlim(0, horizon)
+    ax.set_ylim(0, 1.02)
+    ax.set_xlabel("quarter")
+    ax.set_ylabel("share of runs in which the alliance survives")
+    ax.axhline(0.5, color="grey", lw=0.6, ls=":")
+    ax.set_title(title)
+    ax.legend(fontsize=8, loc="lower left")
+    fig.tight_layout()
+    fig.savefig(path, dpi=120)
+    plt.close(fig)
+
+
+def binned(df: pd.DataFrame, param: str, bins: int, bounds: tuple[float, float] | None
+           ) -> pd.Series:
+    """Group labels for ``param``: its values if it has at most ``bins`` of them, else
+    ``bins`` equal-width intervals over ``bounds`` (the varied range)."""
+    x = df[param]
+    if pd.api.types.is_bool_dtype(x) or x.nunique() <= bins:
+        values = sorted(x.unique())
+        labels = [f"{param}={_fmt_value(v)}" for v in values]
+        lookup = dict(zip(values, labels, strict=True))
+        return pd.Series(pd.Categorical([lookup[v] for v in x], categories=labels,
+                                        ordered=True), index=df.index)
+    lo, hi = bounds if bounds else (float(x.min()), float(x.max()))
+    edges = np.linspace(lo, hi, bins + 1)
+    idx = np.clip(np.searchsorted(edges, x.to_numpy(dtype=float), side="right") - 1, 0,
+                  bins - 1)
+    labels = [f"{param} {_fmt_value(edges[i])}-{_fmt_value(edges[i + 1])}"
+              for i in range(bins)]
+    return pd.Series(pd.Categorical([labels[i] for i in idx], categories=labels,
+                                    ordered=True), index=df.index)
+
+
+def _fmt_value(v: Any) -> str:
+    if isinstance(v, bool | np.bool_):
+        return str(bool(v)).lower()
+    if isinstance(v, float | np.floating):
+        return f"{float(v):.3g}"
+    return str(v)
+
+
+# ---------------------------------------------------------------- sensitivity -------
+def sobol_indices(problem: dict, X: np.ndarray | None, Y: np.ndarray,
+                  second_order: bool = False, seed: int = 1) -> pd.DataFrame:
+    """First-order (S1) and total (ST) Sobol indices with 95% confidence half-widths, from
+    outputs ``Y`` of a Saltelli sample (``SALib.sample.sobol``) in sample order. ``X`` is
+    accepted for a uniform signature; Saltelli's estimators need only the order of Y.
+    ``seed`` seeds the bootstrap of the confidence intervals (SALib ignores 0)."""
+    from SALib.analyze import sobol
+
+    Y = np.asarray(Y, dtype=float)
+    res = sobol.analyze(problem, Y, calc_second_order=second_order, seed=seed,
+                        print_to_console=False)
+    return pd.DataFrame({"parameter": problem["names"], "S1": res["S1"],
+                         "S1_conf": res["S1_conf"], "ST": res["ST"],
+                         "ST_conf": res["ST_conf"]})
+
+
+def morris_indices(problem: dict, X: np.ndarray, Y: np.ndarray, num_levels: int = 4,
+                   seed: int = 1) -> pd.DataFrame:
+    """Morris elementary effects: mu* (mean absolute effect, with 95% confidence), mu and
+    sigma, per parameter, from a Morris sample ``X`` and its outputs ``Y``."""
+    from SALib.analyze import morris
+
+    res = morris.analyze(problem, np.asarray(X, dtype=float), np.asarray(Y, dtype=float),
+                         num_levels=num_levels, seed=seed, print_to_console=False)
+    return pd.DataFrame({"parameter": problem["names"], "mu_star": res["mu_star"],
+                         "mu_star_conf": res["mu_star_conf"], "mu": res["mu"],
+                         "sigma": res["sigma"]})
+
+
+def sensitivity_indices(method: str, problem: dict, X: np.ndarray | None, Y: np.ndarray,
+                        **kw) -> pd.DataFrame:
+    """``sobol_indices`` or ``morris_indices`` by name."""
+    if method == "sobol":
+        return sobol_indices(problem, X, Y, **kw)
+    if method == "morris":
+        return morris_indices(problem, X, Y, **kw)
+    raise ValueError(f"unknown method {method!r}")
+
+
+def point_outputs(df: pd.DataFrame, n_points: int) -> pd.DataFrame:
+    """Per design point: collapse probability (mean over replications) and mean time to
+    collapse, in point order."""
+    g = df.groupby("point").agg(collapse_probability=("event_observed", "mean"),
+                                time_to_collapse=("time_to_collapse", "mean"))
+    return g.reindex(range(n_points))
+
+
+def plot_indices(tables: dict[str, pd.DataFrame], method: str, path: Path, title: str
+                 ) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, axes = plt.subplots(1, len(tables), figsize=(5.5 * len(tables), 4), squeeze=False)
+    for ax, (out, t) in zip(axes[0], tables.items(), strict=True):
+        x = np.arange(len(t))
+        if method == "sobol":
+            ax.bar(x - 0.2, t["S1"], 0.4, yerr=t["S1_conf"], label="first order S1", capsize=3)
+            ax.bar(x + 0.2, t["ST"], 0.4, yerr=t["ST_conf"], label="total ST", capsize=3)
+            ax.set_ylabel("Sobol index")
+            ax.legend(fontsize=8)
+        else:
+            ax.bar(x, t["mu_star"], 0.6, yerr=t["mu_star_conf"], capsize=3)
+            ax.set_ylabel("Morris mu* (effect over the full range)")
+        ax.set_xticks(x, t["parameter"], rotation=30, ha="right", fontsize=8)
+        ax.set_title(OUTPUTS[out], fontsize=10)
+    fig.suptitle(title, fontsize=11)
+    fig.tight_layout()
+    fig.savefig(path, dpi=120)
+    plt.close(fig)
+
+
+# ----------------------------------------------------------------------- PRIM -------
+@dataclass(frozen=True)
+class Box:
+    """A box of parameter ranges and how well it captures the runs of interest:
+    coverage = share of all cases of interest inside the box; density = share of the runs
+    inside the box that are cases of interest; support = share of all runs inside."""
+
+    limits: dict[str, tuple[float, float]]
+    coverage: float
+    density: float
+    support: float
+    n: int
+
+    def restricted(self, full: dict[str, tuple[float, float]]) -> dict:
+        return {k: v for k, v in self.limits.items() if v != full[k]}
+
+
+def prim(X: pd.DataFrame, y: np.ndarray, alpha: float = 0.05, min_support: float = 0.05
+         ) -> list[Box]:
+    """PRIM's peeling trajectory (Friedman and Fisher 1999), as used in scenario discovery.
+
+    Starting from the box that holds every run, each step considers, for every parameter,
+    cutting off the ``alpha`` share of the runs still in the box with the lowest values
+    or the highest (all runs at a tied boundary value go together, so a true/false
+    parameter is cut in one piece) and makes the cut that raises the density of cases of
+    interest (``y`` true) in the box most per run cut off: for continuous parameters, where
+    every cut removes about ``alpha``, this is Friedman and Fisher's highest density; the
+    rate keeps a cut that halves the box at once (a tie-heavy or true/false parameter) from
+    winning on a chance gain. Peeling stops when no cut raises the density or the box
+    would hold fewer than ``min_support`` of the runs. Returns every box along the way,
+    the first holding all runs."""
+    Xv = X.to_numpy(dtype=float)
+    y = np.asarray(y, dtype=bool)
+    n, total = len(y), int(y.sum())
+    if n == 0 or total == 0:
+        raise ValueError("PRIM needs at least one case of interest")
+    names = list(X.columns)
+    inside = np.ones(n, dtype=bool)
+    limits = {k: (float(Xv[:, j].min()), float(Xv[:, j].max())) for j, k in enumerate(names)}
+
+    def box() -> Box:
+        m = int(inside.sum())
+        hit = int(y[inside].sum())
+        return Box(dict(limits), hit / total, hit / m if m else 0.0, m / n, m)
+
+    traj = [box()]
+    min_n = max(1, math.ceil(min_support * n))
+    while True:
+        cur = y[inside].mean()
+        best = None
+        idx = np.flatnonzero(inside)
+        for j in range(len(names)):
+            xj = Xv[idx, j]
+            lo_cut = np.quantile(xj, alpha, method="lower")
+            hi_cut = np.quantile(xj, 1 - alpha, method="higher")
+            keep_lo = xj > lo_cut  # peel the lowest values, ties included
+            keep_hi = xj < hi_cut  # peel the highest values, ties included
+            for keep in (keep_lo, keep_hi):
+                k = int(keep.sum())
+                if k == len(xj) or k < min_n:
+                    continue
+                dens = y[idx[keep]].mean()
+                if dens <= cur + 1e-12:
+                    continue
+                rate = (dens - cur) / (len(xj) - k)  # density gained per run peeled
+                if best is None or rate > best[0] + 1e-15 or (
+                        abs(rate - best[0]) <= 1e-15 and k > best[1]):
+                    best = (rate, k, j, keep)
+        if best is None:
+            break
+        _, _, j, keep = best
+        inside[idx[~keep]] = False
+        kept = Xv[idx[keep], j]
+        limits[names[j]] = (float(kept.min()), float(kept.max()))
+        traj.append(box())
+    return traj
+
+
+def choose_box(traj: list[Box], min_coverage: float = 0.5) -> Box:
+    """The box to report: among the boxes with coverage at least ``min_coverage``, the
+    least peeled (most coverage) whose density is within one standard error,
+    sqrt(d (1 - d) / n), of the densest one's. Peeling on past that point mostly trims
+    noise at the edges: density rises by chance while coverage falls."""
+    ok = [b for b in traj if b.coverage >= min_coverage - 1e-12] or traj[:1]
+    best = max(ok, key=lambda b: (b.density, b.coverage))
+    se = math.sqrt(best.density * (1 - best.density) / best.n) if best.n else 0.0
+    return next(b for b in ok if b.density >= best.density - se - 1e-12)
+
+
+# ---------------------------------------------------------------- criticality -------
+def knockout_scenarios(scen, at: int) -> dict[str, Any]:
+    """The scenario as is (key "") and, per member but the leader, a copy in which that
+    member is forced out at quarter ``at``."""
+    from model.scenario import Event
+    from model.world import LEADER
+
+    out = {"": scen}
+    for a in scen.members:
+        if a == LEADER:
+            continue
+        out[a] = replace(scen, name=f"{scen.name} without {a}",
+                         events=list(scen.events) + [Event(at, "force_out", actor=a)])
+    return out
+
+
+def criticality_table(df: pd.DataFrame) -> pd.DataFrame:
+    """From runs with a ``knocked_out`` column ("" = nobody): survival (share of runs that
+    reach the horizon) and mean time to collapse per member knocked out, with the fall in
+    survival against the unchanged scenario; ranked, largest fall first."""
+    g = df.groupby("knocked_out").agg(runs=("event_observed", "size"),
+                                      survival=("survived", "mean"),
+                                      mean_time_to_collapse=("time_to_collapse", "mean"))
+    if "" not in g.index:
+        raise ValueError("criticality needs the runs of the unchanged scenario")
+    base = g.loc[""]
+    t = g.drop(index="").reset_index().rename(columns={"knocked_out": "member"})
+    t["survival_drop"] = base["survival"] - t["survival"]
+    t["time_drop"] = base["mean_time_to_collapse"] - t["mean_time_to_collapse"]
+    t = t.sort_values(["survival_drop", "time_drop", "member"],
+                      ascending=[False, False, True], kind="stable").reset_index(drop=True)
+    t.insert(0, "rank", range(1, len(t) + 1))
+    t.attrs["baseline_survival"] = float(base["survival"])
+    t.attrs["baseline_time"] = float(base["mean_time_to_collapse"])
+    t.attrs["runs_per_member"] = int(base["runs"])
+    return t
+
+
+def run_criticality(scen, replications: int, seed: int, at: int, executor,
+                    chunk_size: int | None = None, progress: bool = True) -> pd.DataFrame:
+    """Run the unchanged scenario and every knock-out over the same seeds (replication r
+    uses ``run_seed(seed, 0, r)`` in every variant) on ``executor``; return all runs."""
+    from experiments.design import run_seed
+    from experiments.sweep import Progress, default_chunk_size, run_chunk
+
+    scenarios = knockout_scenarios(scen, at)
+    keys = list(scenarios)
+    runs = [(i, r, run_seed(seed, 0, r), {}, k) for i, k in enumerate(keys)
+            for r in range(replications)]
+    size = chunk_size or default_chunk_size(len(runs), executor.nthreads())
+    chunks = [runs[i:i + size] for i in range(0, len(runs), size)]
+    bar = Progress(len(runs), enabled=progress)
+    frames = []
+
+    def on_result(task, result):
+        frames.append(result[0])
+        bar.update(len(result[0]))
+
+    try:
+        executor.map_chunks(run_chunk, ((scenarios, c, [], False) for c in chunks), on_result)
+    finally:
+        bar.close()
+    df = pd.concat(frames, ignore_index=True).sort_values(["point", "replication"])
+    df["knocked_out"] = [keys[p] for p in df["point"]]
+    return df.reset_index(drop=True)
+
+
+# ------------------------------------------------------------------- commands -------
+def register(sub, add_scenario_args) -> None:
+    from experiments.sweep import _natural, _positive_int
+
+    p = sub.add_parser("analyze", help="survival, sensitivity, scenario discovery, "
+                       "criticality of a sweep")
+    a = p.add_subparsers(dest="analysis", metavar="ANALYSIS")
+    a.required = True
+
+    s = a.add_parser("survival", help="Kaplan-Meier survival curves and median time to "
+                     "collapse")
+    s.add_argument("dirs", nargs="+", type=Path, metavar="DIR", help="sweep folder(s)")
+    s.add_argument("--by", metavar="PARAM", help="a varied parameter to group runs by "
+                   "(default: by scenario)")
+    s.add_argument("--bins", type=_positive_int, default=4,
+                   help="groups for a numeric --by parameter (default 4, equal width)")
+    _output_args(s)
+    s.set_defaults(func=cmd_survival)
+
+    e = a.add_parser("sensitivity", help="Sobol or Morris indices of collapse probability "
+                     "and time to collapse")
+    e.add_argument("dir", type=Path, metavar="DIR")
+    _output_args(e)
+    e.set_defaults(func=cmd_sensitivity)
+
+    d = a.add_parser("discover", help="scenario discovery (PRIM): where the alliance "
+                     "collapses")
+    d.add_argument("dir", type=Path, metavar="DIR")
+    d.add_argument("--alpha", type=_share, default=0.05,
+                   help="share of the box peeled per step (default 0.05)")
+    d.add_argument("--min-support", type=_share, default=0.05,
+                   help="stop when the box holds fewer runs than this share (default 0.05)")
+    d.add_argument("--min-coverage", type=_share, default=0.5,
+                   help="the box reported is the densest with at least this coverage "
+                   "(default 0.5)")
+    _output_args(d)
+    d.set_defaults(func=cmd_discover)
+
+    c = a.add_parser("criticality", help="knock out each member in turn and rank members "
+                     "by how much survival falls")
+    add_scenario_args(c)
+    c.add_argument("--replications", type=_positive_int, default=20,
+                   help="runs per member (same seeds for every member; default 20)")
+    c.add_argument("--seed", type=_natural, default=0, help="master seed (default 0)")
+    c.add_argument("--at", type=_positive_int, default=1,
+                   help="quarter of the knock-out (default 1)")
+    c.add_argument("--steps", type=_positive_int, help="quarters per run")
+    c.add_argument("--workers", type=_positive_int, help="local cluster workers")
+    c.add_argument("--scheduler", metavar="tcp://HOST:PORT", help="a running Dask scheduler")
+    c.add_argument("--chunk-size", type=_positive_int, help="runs per task")
+    c.add_argument("--no-progress", action="store_true")
+    _output_args(c)
+    c.set_defaults(func=cmd_criticality)
+
+
+def _output_args(p) -> None:
+    p.add_argument("--format", choices=["markdown", "csv"], default="markdown",
+                   help="table on stdout (default markdown)")
+    p.add_argument("--plot", type=Path, help="PNG file for the chart (default: in DIR)")
+
+
+def _share(text: str) -> float:
+    try:
+        v = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number in (0, 1), got {text!r}") from None
+    if not 0.0 < v < 1.0:
+        raise argparse.ArgumentTypeError(f"expected a number in (0, 1), got {text!r}")
+    return v
+
+
+def _table(df: pd.DataFrame, fmt: str) -> str:
+    if fmt == "csv":
+        return df.to_csv(index=False).rstrip("\n")
+    cols = list(df.columns)
+    lines = ["| " + " | ".join(cols) + " |", "|" + "---|" * len(cols)]
+    for row in df.itertuples(index=False):
+        lines.append("| " + " | ".join(_cell(v) for v in row) + " |")
+    return "\n".join(lines)
+
+
+def _cell(v: Any) -> str:
+    if isinstance(v, float | np.floating):
+        return "-" if math.isnan(v) else f"{v:.3f}"
+    return str(v)
+
+
+def _plot_path(args, default: Path) -> Path:
+    path = args.plot or default
+    if path.suffix.lower() != ".png":
+        raise _cli_error(f"--plot: expected a file ending in .png, got {path}")
+    if not path.resolve().parent.is_dir():
+        raise _cli_error(f"--plot: the folder {path.parent} does not exist")
+    return path
+
+
+def _sweep(folder: Path, flag: str = "DIR") -> tuple[dict, pd.DataFrame]:
+    """The manifest and runs of a sweep folder; an error if it is not one or is empty."""
+    from experiments.sweep import load_results, read_manifest
+
+    manifest = read_manifest(folder, flag=f"{flag} {folder}")
+    df = load_results(folder)
+    if df.empty:
+        raise _cli_error(f"{flag} {folder}: no runs written yet")
+    return manifest, df
+
+
+def _complete(manifest: dict, df: pd.DataFrame, folder: Path) -> None:
+    if len(df) != manifest["runs_total"]:
+        raise _cli_error(f"DIR {folder}: the sweep is incomplete ({len(df):,} of "
+                         f"{manifest['runs_total']:,} runs); finish it with "
+                         f"pax-silica sweep --resume {folder}")
+
+
+def cmd_survival(args) -> int:
+    frames, horizon, bounds = [], 0, None
+    names: set[str] = set()
+    for folder in args.dirs:
+        manifest, df = _sweep(folder)
+        params = manifest["design"]["parameters"]
+        if args.by is not None:
+            known = [p["name"] for p in params]
+            if args.by not in known:
+                raise _cli_error(f"--by: {args.by!r} is not varied in {folder}; expected one "
+                                 f"of {', '.join(known)}")
+            spec = next(p for p in params if p["name"] == args.by)
+            if spec["kind"] == "range":
+                lo, hi = float(spec["low"]), float(spec["high"])
+                bounds = (min(lo, bounds[0]), max(hi, bounds[1])) if bounds else (lo, hi)
+        label = manifest["scenario"]["name"]
+        if label in names:
+            label = f"{label} ({folder.name})"
+        names.add(label)
+        df = df.assign(scenario=label)
+        horizon = max(horizon, int(df["time_to_collapse"].max()),
+                      int(manifest["scenario"]["steps"]))
+        frames.append(df)
+    df = pd.concat(frames, ignore_index=True)
+    if args.by is not None:
+        df["group"] = binned(df, args.by, args.bins, bounds)
+        if len(args.dirs) > 1:
+            df["group"] = df["scenario"] + ": " + df["group"].astype(str)
+        by, title = "group", f"Survival of the alliance by {args.by}"
+    else:
+        by, title = "scenario", "Survival of the alliance by scenario"
+    table, fits = km_table(df, by=by, horizon=horizon)
+    path = _plot_path(args, args.dirs[0] / (f"survival-by-{args.by}.png" if args.by
+                                            else "survival.png"))
+    plot_survival(fits, path, title, horizon)
+    print(_table(table, args.format))
+    print(f"Plot written to {path}", file=sys.stderr)
+    return 0
+
+
+def cmd_sensitivity(args) -> int:
+    manifest, df = _sweep(args.dir)
+    design = manifest["design"]
+    method = design["kind"]
+    if method not in ("sobol", "morris"):
+        raise _cli_error(f"DIR {args.dir}: sensitivity needs a sobol or morris design; this "
+                         f"sweep used {method} (run the sweep with --design sobol or "
+                         "--design morris)")
+    _complete(manifest, df, args.dir)
+    X = np.asarray(design["unit"], dtype=float)
+    names = [p["name"] for p in design["parameters"]]
+    problem = {"num_vars": len(names), "names": names, "bounds": [[0.0, 1.0]] * len(names)}
+    outs = point_outputs(df, design["n_points"])
+    spec = design["spec"]
+    kw = {"second_order": bool(spec.get("second_order"))} if method == "sobol" else \
+        {"num_levels": int(spec["levels"])}
+    tables, rows, notes = {}, [], []
+    for out in OUTPUTS:
+        Y = outs[out].to_numpy(dtype=float)
+        if np.nanstd(Y) == 0.0:
+            notes.append(f"{OUTPUTS[out]} is the same at every point ({Y[0]:g}): no "
+                         "indices")
+            continue
+        t = sensitivity_indices(method, problem, X, Y, **kw)
+        tables[out] = t
+        rows.append(t.assign(output=out)[["output", *t.columns]])
+    for n in notes:
+        print(f"note: {n}", file=sys.stderr)
+    if not tables:
+        raise _cli_error(f"DIR {args.dir}: neither output varies across the design; "
+                         "nothing to attribute")
+    path = _plot_path(args, args.dir / "sensitivity.png")
+    plot_indices(tables, method, path,
+                 f"{'Sobol' if method == 'sobol' else 'Morris'} sensitivity "
+                 f"({manifest['scenario']['name']}, {len(df):,} runs)")
+    print(_table(pd.concat(rows, ignore_index=True), args.format))
+    print(f"Plot written to {path}", file=sys.stderr)
+    return 0
+
+
+def cmd_discover(args) -> int:
+    manifest, df = _sweep(args.dir)
+    params = manifest["design"]["parameters"]
+    names = [p["name"] for p in params]
+    y = df["event_observed"].to_numpy(dtype=bool)
+    if not y.any():
+        raise _cli_error(f"DIR {args.dir}: no run collapsed ({len(df):,} runs); nothing "
+                         "to discover")
+    if y.all():
+        raise _cli_error(f"DIR {args.dir}: every run collapsed ({len(df):,} runs); no "
+                         "range separates collapse from survival")
+    X = df[names].astype(float)
+    traj = prim(X, y, alpha=args.alpha, min_support=args.min_support)
+    best = choose_box(traj, args.min_coverage)
+    full = traj[0].limits
+    kinds = {p["name"]: p["type"] for p in params}
+
+    def show(name: str, v: float) -> Any:
+        return str(bool(v)).lower() if kinds[name] == "bool" else v
+
+    rows = []
+    for name in names:
+        lo, hi = best.limits[name]
+        rows.append({"parameter": name, "low": show(name, lo), "high": show(name, hi),
+                     "restricted": "yes" if (lo, hi) != full[name] else "no",
+                     "full_low": show(name, full[name][0]),
+                     "full_high": show(name, full[name][1])})
+    table = pd.DataFrame(rows)
+    path = _plot_path(args, args.dir / "discovery.png")
+    _plot_tradeoff(traj, best, path)
+    print(f"Collapse in {y.mean():.1%} of {len(df):,} runs. The box below holds "
+          f"{best.support:.1%} of runs: coverage {best.coverage:.1%} (share of all "
+          f"collapses inside), density {best.density:.1%} (share of runs inside that "
+          "collapse)." if args.format == "markdown" else "", end="\n" if
+          args.format == "markdown" else "")
+    print(_table(table, args.format))
+    if args.format == "markdown":
+        print("\nPeeling trajectory (coverage, density, support):")
+        step = max(1, len(traj) // 10)
+        for i, b in enumerate(traj):
+            if i % step == 0 or b is best or i == len(traj) - 1:
+                mark = "  <- reported" if b is best else ""
+                print(f"  {i:3d}: {b.coverage:.3f} {b.density:.3f} {b.support:.3f}{mark}")
+    print(f"Plot written to {path}", file=sys.stderr)
+    return 0
+
+
+def _plot_tradeoff(traj: list[Box], best: Box, path: Path) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(5.5, 4.5))
+    sc = ax.scatter([b.coverage for b in traj], [b.density for b in traj],
+                    c=[b.support for b in traj], cmap="viridis", s=18)
+    ax.scatter([best.coverage], [best.density], s=120, facecolors="none", edgecolors="red",
+               label="reported box")
+    fig.colorbar(sc, label="support")
+    ax.set_xlabel("coverage")
+    ax.set_ylabel("density")
+    ax.set_title("PRIM peeling trajectory: where the alliance collapses", fontsize=10)
+    ax.legend(fontsize=8)
+    fig.tight_layout()
+    fig.savefig(path, dpi=120)
+    plt.close(fig)
+
+
+def cmd_criticality(args) -> int:
+    from experiments.cli import load_from_args
+    from experiments.sweep import EXIT_INTERRUPTED, Executor, _check_scheduler
+
+    _check_scheduler(args)
+    if args.steps:
+        args.overrides = list(args.overrides) + [f"steps={args.steps}"]
+    scen = load_from_args(args)
+    steps = scen.params["steps"]
+    if args.at > steps:
+        raise _cli_error(f"--at: expected a quarter in [1, {steps}] (the horizon), got "
+                         f"{args.at}")
+    if args.plot is not None:
+        _plot_path(args, args.plot)
+    with Executor(args.scheduler, args.workers) as ex:
+        try:
+            df = run_criticality(scen, args.replications, args.seed, args.at, ex,
+                                 args.chunk_size, progress=not args.no_progress)
+        except KeyboardInterrupt:
+            print("interrupted", file=sys.stderr)
+            return EXIT_INTERRUPTED
+    t = criticality_table(df)
+    if args.format == "markdown":
+        print(f"Scenario {scen.name!r}: survival to quarter {steps} is "
+              f"{t.attrs['baseline_survival']:.1%} with every member "
+              f"({t.attrs['runs_per_member']} runs, mean time to collapse "
+              f"{t.attrs['baseline_time']:.1f} quarters). Each member forced out at quarter "
+              f"{args.at}, same seeds:\n")
+    print(_table(t, args.format))
+    if args.plot is not None:
+        _plot_criticality(t, args.plot, scen.name)
+        print(f"Plot written to {args.plot}", file=sys.stderr)
+    return 0
+
+
+def _plot_criticality(t: pd.DataFrame, path: Path, name: str) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(7, 4))
+    ax.bar(t["member"], t["survival_drop"])
+    ax.axhline(0, color="grey", lw=0.6)
+    ax.set_ylabel("fall in survival without the member")
+    ax.set_title(f"Criticality of members ({name})", fontsize=10)
+    fig.tight_layout()
+    fig.savefig(path, dpi=120)
+    plt.close(fig)

@@ -1,0 +1,814 @@
+"""``pax-silica sweep``: many runs of one scenario over a design, on a Dask cluster.
+
+A sweep runs every point of a design (``experiments.design``) ``replications`` times and
+writes a Parquet dataset folder::
+
+    DIR/manifest.json            provenance: versions, git commit, scenario and its hash,
+                                 the resolved design and its hash, the seed rule, every seed,
+                                 parameter ranges, start and end times
+    DIR/runs/part-*.parquet      one row per run: point, replication, seed, the varied
+                                 parameters, scenario, and the model's outcome() columns
+    DIR/series/part-*.parquet    with --series: every quarter of every run (point,
+                                 replication, then the model's data-collector columns)
+
+Runs go to the workers in chunks (``--chunk-size``); each chunk's rows come back as soon
+as it finishes and are written as one part (a temporary file renamed into place, so a part
+is either whole or absent), then dropped: memory stays bounded whatever the sweep's size,
+and at most a few chunks are in flight at once. A part is named after the first run it
+holds (run id = point * replications + replication).
+
+``--resume DIR`` reads the manifest, re-derives the design (and refuses if its hash
+differs), finds the runs already written and runs only the others. Seeds depend only on
+(seed, point, replication), so a finished sweep holds the same rows with the same values
+however it was chunked, interrupted, resumed or spread over workers; ``load_results``
+returns them in the canonical order (point, replication).
+
+Execution uses Dask distributed: by default a ``LocalCluster`` of one single-threaded
+worker process per core (``--workers N`` to choose), or an existing cluster with
+``--scheduler tcp://HOST:PORT``. A worker lost mid-sweep has its chunks re-run elsewhere
+by Dask; each chunk's result is written once, by this process.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import datetime as dt
+import gc
+import json
+import logging
+import math
+import os
+import platform
+import re
+import signal
+import subprocess
+import sys
+import threading
+import time
+import uuid
+from collections.abc import Callable, Iterable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from experiments.design import (
+    DESIGNS,
+    SEED_RULE,
+    Design,
+    DesignError,
+    DesignSpec,
+    parse_vary,
+    read_design_file,
+    resolve,
+)
+from model.scenario import Scenario, _is_path
+
+FORMAT = "pax-silica-sweep/1"
+MANIFEST = "manifest.json"
+RUNS = "runs"
+SERIES = "series"
+MAX_CHUNK = 100
+EXIT_INTERRUPTED = 130
+# Outcome columns by type; any other outcome column is a float (or text if not a number).
+INT_COLUMNS = {"time_to_collapse", "quarters_run", "final_members", "final_founding_members",
+               "final_defectors", "final_joined", "final_covered_phases", "final_bottleneck"}
+NULLABLE_INT_COLUMNS = {"collapse_quarter"}
+BOOL_COLUMNS = {"survived", "event_observed"}
+TEXT_COLUMNS = {"collapse_reason", "scenario"}
+KEY_COLUMNS = ["point", "replication", "seed"]
+
+
+def _cli_error(message: str) -> Exception:
+    from experiments.cli import CliError
+
+    return CliError(message)
+
+
+# ----------------------------------------------------------------- worker side -------
+class _NoCollector:
+    """Stands in for the model's data collector when no per-quarter series is wanted: the
+    outcome does not read it, and collecting each quarter costs about a fifth of a run."""
+
+    def collect(self, model) -> None:
+        pass
+
+
+def _typed_runs(rows: list[dict], names: list[str]) -> pd.DataFrame:
+    df = pd.DataFrame(rows)
+    for c in df.columns:
+        if c in KEY_COLUMNS or c in INT_COLUMNS:
+            df[c] = df[c].astype("int64")
+        elif c in NULLABLE_INT_COLUMNS:
+            df[c] = df[c].astype("Int64")
+        elif c in BOOL_COLUMNS:
+            df[c] = df[c].astype(bool)
+        elif c in TEXT_COLUMNS:
+            df[c] = df[c].astype(str)
+        elif c in names:
+            pass  # the parameter's own type (float, int or bool), the same in every part
+        elif pd.api.types.is_bool_dtype(df[c]):
+            pass
+        elif pd.api.types.is_numeric_dtype(df[c]):
+            df[c] = df[c].astype("float64")
+        else:
+            df[c] = df[c].astype(str)
+    return df
+
+
+def _typed_series(df: pd.DataFrame) -> pd.DataFrame:
+    for c in df.columns:
+        if c in ("point", "replication", "quarter"):
+            df[c] = df[c].astype("int64")
+        elif pd.api.types.is_bool_dtype(df[c]):
+            continue
+        elif pd.api.types.is_numeric_dtype(df[c]):
+            df[c] = df[c].astype("float64")
+    return df
+
+
+_heap_frozen = False
+
+
+def _tidy_heap() -> None:
+    """Collect the chunk's garbage now (models hold reference cycles, which otherwise pile
+    up in the oldest generation and lift a worker's memory by 10% or more over thousands
+    of runs). After the first chunk the survivors (modules, caches) are frozen out of the
+    collector's view, so each collection costs milliseconds, not a full heap scan."""
+    global _heap_frozen
+    gc.collect()
+    if not _heap_frozen:
+        gc.freeze()
+        _heap_frozen = True
+
+
+def run_chunk(scenarios: dict[str, Scenario], runs: list[tuple], names: list[str],
+              series: bool = False) -> tuple[pd.DataFrame, pd.DataFrame | None]:
+    """Run a chunk on a worker. ``runs``: (point, replication, seed, params, variant);
+    ``scenarios[variant]`` is the scenario to run, ``params`` the values to override."""
+    from model.model import PaxSilicaModel
+
+    rows, frames, m = [], [], None
+    for point, rep, seed, params, variant in runs:
+        scen = scenarios[variant]
+        m = PaxSilicaModel(scen, rng=seed, **params)
+        if not series:
+            m.datacollector = _NoCollector()
+        m.run()
+        row = {"point": point, "replication": rep, "seed": seed}
+        row.update({n: params[n] for n in names})
+        row["scenario"] = scen.name
+        row.update(m.outcome())
+        rows.append(row)
+        if series:
+            df = m.datacollector.get_model_vars_dataframe().reset_index(drop=True)
+            df.insert(0, "point", point)
+            df.insert(1, "replication", rep)
+            frames.append(df)
+    del m
+    runs_df = _typed_runs(rows, names)
+    series_df = _typed_series(pd.concat(frames, ignore_index=True)) if series else None
+    _tidy_heap()
+    return runs_df, series_df
+
+
+# ------------------------------------------------------------------- executor -------
+def _warm_up() -> bool:
+    import model.model  # noqa: F401
+
+    return True
+
+
+class Executor:
+    """A Dask client, on a local cluster or connected to a scheduler; ``map_chunks`` runs
+    tasks with a bounded number in flight and hands each result over as it completes."""
+
+    def __init__(self, scheduler: str | None = None, workers: int | None = None,
+                 client: Any = None, connect_timeout: float = 10.0):
+        self.scheduler = scheduler
+        self.workers = workers
+        self.client = client
+        self.cluster = None
+        self._own_client = client is None
+        self.connect_timeout = connect_timeout
+        self.startup_seconds = 0.0
+
+    def __enter__(self) -> Executor:
+        if self.client is not None:
+            return self
+        from distributed import Client, LocalCluster
+
+        t = time.perf_counter()
+        if self.scheduler:
+            try:
+                self.client = Client(self.scheduler, timeout=f"{self.connect_timeout}s")
+            except (OSError, TimeoutError, ValueError) as e:
+                raise _cli_error(f"--scheduler: cannot connect to {self.scheduler} "
+                                 f"({type(e).__name__}: {e}); expected a running "
+                                 "`dask scheduler`") from None
+        else:
+            n = self.workers or os.cpu_count() or 1
+            # Worker processes start with Ctrl-C ignored (ignored signals survive exec), so
+            # an interrupt reaches only this process, which stops the workers itself.
+            restore = None
+            if threading.current_thread() is threading.main_thread():
+                restore = signal.signal(signal.SIGINT, signal.SIG_IGN)
+            try:
+                self.cluster = LocalCluster(n_workers=n, threads_per_worker=1, processes=True,
+                                            host="127.0.0.1", dashboard_address=None,
+                                            silence_logs=logging.ERROR)
+            finally:
+                if restore is not None:
+                    signal.signal(signal.SIGINT, restore)
+            self.client = Client(self.cluster)
+        # Import the model on every worker now, not inside the first chunk's timing.
+        with contextlib.suppress(Exception):
+            self.client.run(_warm_up)
+        self.startup_seconds = time.perf_counter() - t
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def close(self) -> None:
+        if not self._own_client:
+            return
+        with contextlib.suppress(Exception):
+            if self.client is not None:
+                self.client.close(timeout=10)
+        with contextlib.suppress(Exception):
+            if self.cluster is not None:
+                self.cluster.close(timeout=20)
+        self.client = self.cluster = None
+
+    def nthreads(self) -> int:
+        return sum(self.client.nthreads().values())
+
+    def describe(self, n: int | None = None) -> str:
+        n = self.nthreads() if n is None else n
+        where = self.scheduler or "a local cluster"
+        return f"{n} worker thread{'s' if n != 1 else ''} on {where}"
+
+    def map_chunks(self, fn: Callable, tasks: Iterable[tuple], on_result: Callable,
+                   in_flight: int | None = None) -> None:
+        """Submit ``fn(*task)`` for each task, at most ``in_flight`` at a time, and call
+        ``on_result(task, result)`` in completion order. On any error or Ctrl-C the
+        unfinished tasks are cancelled before the exception propagates."""
+        from distributed import as_completed
+
+        limit = in_flight or max(4, 2 * self.nthreads() + 2)
+        it: Iterator[tuple] = iter(tasks)
+        pending: dict[Any, tuple] = {}
+        ac = as_completed()
+
+        def submit_next() -> bool:
+            task = next(it, None)
+            if task is None:
+                return False
+            f = self.client.submit(fn, *task, pure=False,
+                                   key=f"pax-chunk-{uuid.uuid4().hex}")
+            pending[f.key] = (f, task)
+            ac.add(f)
+            return True
+
+        try:
+            while len(pending) < limit and submit_next():
+                pass
+            for f in ac:
+                _, task = pending.pop(f.key)
+                result = f.result()
+                f.release()
+                on_result(task, result)
+                while len(pending) < limit and submit_next():
+                    pass
+        except BaseException:
+            futures = [f for f, _ in pending.values()]
+            with contextlib.suppress(Exception):
+                self.client.cancel(futures, force=True)
+            raise
+
+
+# ------------------------------------------------------------------- progress -------
+class Progress:
+    """A one-line progress bar on stderr: runs done, rate and time left."""
+
+    def __init__(self, total: int, done: int = 0, stream=None, enabled: bool = True):
+        self.total, self.start_done, self.done = total, done, done
+        self.stream = stream or sys.stderr
+        self.enabled = enabled
+        self.tty = hasattr(self.stream, "isatty") and self.stream.isatty()
+        self.t0 = time.perf_counter()
+        self.last = 0.0
+
+    def update(self, n: int) -> None:
+        self.done += n
+        now = time.perf_counter()
+        if not self.enabled:
+            return
+        if self.tty or now - self.last >= 10.0 or self.done >= self.total:
+            self.last = now
+            self._draw(now)
+
+    def _draw(self, now: float) -> None:
+        new = self.done - self.start_done
+        elapsed = max(now - self.t0, 1e-9)
+        rate = new / elapsed
+        left = (self.total - self.done) / rate if rate > 0 else math.inf
+        frac = self.done / self.total if self.total else 1.0
+        bar = "#" * int(30 * frac) + "-" * (30 - int(30 * frac))
+        line = (f"[{bar}] {self.done:,}/{self.total:,} runs  {rate:,.1f} runs/s  "
+                f"{_duration(left)} left")
+        if self.tty:
+            self.stream.write("\r" + line + "\033[K")
+        else:
+            self.stream.write(line + "\n")
+        self.stream.flush()
+
+    def close(self) -> None:
+        if self.enabled and self.tty:
+            self.stream.write("\n")
+            self.stream.flush()
+
+
+def _duration(s: float) -> str:
+    if not math.isfinite(s):
+        return "?"
+    s = int(round(s))
+    if s >= 3600:
+        return f"{s // 3600}h{s % 3600 // 60:02d}m"
+    if s >= 60:
+        return f"{s // 60}m{s % 60:02d}s"
+    return f"{s}s"
+
+
+# ------------------------------------------------------------------ the folder ------
+def _now() -> str:
+    return dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+
+
+def _atomic_write_bytes(path: Path, data: bytes) -> None:
+    tmp = path.parent / f".{path.name}.{os.getpid()}.tmp"
+    with open(tmp, "wb") as f:
+        f.write(data)
+        f.flush()
+        os.fsync(f.fileno())
+    os.replace(tmp, path)
+
+
+def write_part(folder: Path, name: str, df: pd.DataFrame) -> None:
+    """Write one Parquet part atomically: a hidden temporary file, renamed into place."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    tmp = folder / f".{name}.{os.getpid()}.tmp"
+    pq.write_table(pa.Table.from_pandas(df, preserve_index=False), tmp)
+    with open(tmp, "rb") as f:
+        os.fsync(f.fileno())
+    os.replace(tmp, folder / name)
+
+
+def write_manifest(out: Path, manifest: dict) -> None:
+    _atomic_write_bytes(out / MANIFEST, (json.dumps(manifest, indent=1) + "\n").encode())
+
+
+def read_manifest(folder: Path, flag: str = "--resume") -> dict:
+    path = folder / MANIFEST
+    if not path.is_file():
+        raise _cli_error(f"{flag}: {folder} is not a sweep folder (no {MANIFEST}); expected "
+                         "the --out folder of `pax-silica sweep`")
+    try:
+        m = json.loads(path.read_text(encoding="utf-8"))
+    except (ValueError, UnicodeDecodeError) as e:
+        raise _cli_error(f"{flag}: {path} is not valid JSON ({e})") from None
+    if not isinstance(m, dict) or m.get("format") != FORMAT:
+        raise _cli_error(f"{flag}: {path} is not a sweep manifest (expected format "
+                         f"{FORMAT!r})")
+    return m
+
+
+def _git_commit() -> dict:
+    root = Path(__file__).resolve().parent.parent
+    try:
+        head = subprocess.run(["git", "-C", str(root), "rev-parse", "HEAD"],
+                              capture_output=True, text=True, timeout=10)
+        if head.returncode != 0:
+            return {"commit": None, "dirty": None}
+        dirty = subprocess.run(["git", "-C", str(root), "status", "--porcelain",
+                                "--untracked-files=no"], capture_output=True, text=True,
+                               timeout=10)
+        return {"commit": head.stdout.strip(), "dirty": bool(dirty.stdout.strip())}
+    except (OSError, subprocess.SubprocessError):
+        return {"commit": None, "dirty": None}
+
+
+def _versions() -> dict:
+    from importlib import metadata
+
+    out = {"python": platform.python_version()}
+    for pkg in ("pax-silica", "mesa", "numpy", "scipy", "SALib", "pandas", "pyarrow",
+                "dask", "distributed"):
+        try:
+            out[pkg] = metadata.version(pkg)
+        except metadata.PackageNotFoundError:
+            out[pkg] = None
+    return out
+
+
+def new_manifest(design: Design, chunk_size: int | None, series: bool) -> dict:
+    spec = design.spec
+    return {
+        "format": FORMAT,
+        "package": {"name": "pax-silica", "version": _versions()["pax-silica"]},
+        "git": _git_commit(),
+        "versions": _versions(),
+        "scenario": {"ref": spec.scenario, "name": design.scenario.name,
+                     "file": design.scenario_file,
+                     "file_sha256": design.scenario_file_sha256,
+                     "overrides": list(spec.set) + ([f"steps={spec.steps}"]
+                                                   if spec.steps is not None else []),
+                     "steps": design.scenario.params["steps"]},
+        "design": design.to_manifest(),
+        "design_hash": design.hash,
+        "parameter_ranges": {v.name: v.to_dict() for v in spec.vary},
+        "seed": spec.seed,
+        "seed_rule": SEED_RULE,
+        "seeds": design.seeds(),
+        "runs_total": design.n_runs,
+        "series": series,
+        "chunk_size": chunk_size,
+        "status": "running",
+        "started_at": _now(),
+        "finished_at": None,
+        "sessions": [],
+    }
+
+
+def _part_name(first_run: int) -> str:
+    return f"part-{first_run:09d}.parquet"
+
+
+def _parts(folder: Path) -> list[Path]:
+    return sorted(folder.glob("part-*.parquet")) if folder.is_dir() else []
+
+
+def done_runs(out: Path, replications: int, n_runs: int) -> set[int]:
+    """The run ids already written to ``out/runs``; duplicates or strangers are an error."""
+    import pyarrow.parquet as pq
+
+    done: set[int] = set()
+    for part in _parts(out / RUNS):
+        t = pq.read_table(part, columns=["point", "replication"])
+        ids = (t.column("point").to_numpy() * replications
+               + t.column("replication").to_numpy()).tolist()
+        for i in ids:
+            if i in done or not 0 <= i < n_runs:
+                what = "twice" if i in done else "outside the design"
+                raise _cli_error(f"--resume: {part} holds run {i} {what}; the folder was "
+                                 "changed by hand")
+            done.add(i)
+    return done
+
+
+def _tidy(out: Path) -> None:
+    """Remove what an interrupted sweep may leave: temporary files, and series parts
+    whose runs part was never written (their runs are redone)."""
+    for sub in (RUNS, SERIES):
+        for tmp in (out / sub).glob(".*.tmp") if (out / sub).is_dir() else []:
+            tmp.unlink(missing_ok=True)
+    for tmp in out.glob(f".{MANIFEST}.*.tmp"):
+        tmp.unlink(missing_ok=True)
+    runs = {p.name for p in _parts(out / RUNS)}
+    for p in _parts(out / SERIES):
+        if p.name not in runs:
+            p.unlink()
+
+
+def default_chunk_size(n_runs: int, workers: int) -> int:
+    """About 16 chunks per worker (load balance, progress, little lost to an interrupt),
+    at most 100 runs each (a few seconds of work), at least 1."""
+    return max(1, min(MAX_CHUNK, math.ceil(n_runs / (max(workers, 1) * 16))))
+
+
+def _chunks(design: Design, run_ids: list[int], size: int) -> Iterator[list[tuple]]:
+    r_total = design.spec.replications
+    batch: list[tuple] = []
+    for rid in run_ids:
+        p, r = divmod(rid, r_total)
+        batch.append((p, r, design.seed_of(p, r), design.points[p], ""))
+        if len(batch) == size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+def execute(design: Design, out: Path, executor: Executor, *, series: bool = False,
+            chunk_size: int | None = None, progress: bool = True,
+            manifest: dict | None = None) -> dict:
+    """Run the runs of ``design`` missing from ``out`` and write them; return figures.
+    ``out`` must hold a manifest already (``new_manifest``)."""
+    manifest = manifest or read_manifest(out)
+    _tidy(out)
+    (out / RUNS).mkdir(exist_ok=True)
+    if series:
+        (out / SERIES).mkdir(exist_ok=True)
+    done = done_runs(out, design.spec.replications, design.n_runs)
+    todo = [i for i in range(design.n_runs) if i not in done]
+    workers = executor.nthreads()
+    size = chunk_size or default_chunk_size(len(todo), workers)
+    session = {"started_at": _now(), "finished_at": None, "runs_before": len(done),
+               "runs_written": 0, "workers": workers, "chunk_size": size,
+               "scheduler": executor.scheduler or "local"}
+    manifest["sessions"].append(session)
+    manifest["status"] = "running"
+    write_manifest(out, manifest)
+    bar = Progress(design.n_runs, len(done), enabled=progress)
+    names = design.names
+    scenarios = {"": design.scenario}
+    t0 = time.perf_counter()
+
+    def on_result(task: tuple, result: tuple) -> None:
+        runs_df, series_df = result
+        name = _part_name(int(runs_df["point"].iloc[0]) * design.spec.replications
+                          + int(runs_df["replication"].iloc[0]))
+        if series_df is not None:
+            write_part(out / SERIES, name, series_df)  # series first: runs mark it done
+        write_part(out / RUNS, name, runs_df)
+        session["runs_written"] += len(runs_df)
+        bar.update(len(runs_df))
+
+    tasks = ((scenarios, chunk, names, series) for chunk in _chunks(design, todo, size))
+    status = "interrupted"
+    try:
+        executor.map_chunks(run_chunk, tasks, on_result)
+        status = "complete"
+    except KeyboardInterrupt:
+        raise
+    except BaseException:
+        status = "failed"
+        raise
+    finally:
+        bar.close()
+        session["finished_at"] = _now()
+        manifest["status"] = status
+        if status == "complete":
+            manifest["finished_at"] = session["finished_at"]
+        with contextlib.suppress(OSError):
+            write_manifest(out, manifest)
+    seconds = time.perf_counter() - t0
+    return {"runs_total": design.n_runs, "runs_before": len(done),
+            "runs_written": session["runs_written"], "seconds": seconds,
+            "startup_seconds": executor.startup_seconds, "workers": workers,
+            "chunk_size": size}
+
+
+# -------------------------------------------------------------------- results -------
+def load_results(folder: str | Path, columns: list[str] | None = None) -> pd.DataFrame:
+    """Every run of a sweep folder, one row each, sorted by (point, replication)."""
+    import pyarrow.dataset as ds
+
+    folder = Path(folder)
+    parts = _parts(folder / RUNS)
+    if not parts:
+        return pd.DataFrame(columns=columns or KEY_COLUMNS)
+    cols = None if columns is None else list(dict.fromkeys(["point", "replication", *columns]))
+    df = ds.dataset([str(p) for p in parts], format="parquet").to_table(
+        columns=cols).to_pandas()
+    df = df.sort_values(["point", "replication"], kind="stable").reset_index(drop=True)
+    return df if columns is None else df[columns]
+
+
+def load_series(folder: str | Path, columns: list[str] | None = None) -> pd.DataFrame:
+    """Every quarter of every run (``--series``), sorted by (point, replication, quarter)."""
+    import pyarrow.dataset as ds
+
+    folder = Path(folder)
+    runs = {p.name for p in _parts(folder / RUNS)}
+    parts = [p for p in _parts(folder / SERIES) if p.name in runs]
+    if not parts:
+        raise _cli_error(f"{folder}: no per-quarter series (run the sweep with --series)")
+    df = ds.dataset([str(p) for p in parts], format="parquet").to_table(
+        columns=columns).to_pandas()
+    return df.sort_values(["point", "replication", "quarter"], kind="stable").reset_index(
+        drop=True)
+
+
+# ------------------------------------------------------------ command line ----------
+def register(sub, add_scenario_args) -> None:
+    p = sub.add_parser(
+        "sweep", help="run a scenario over a design of parameter values, on Dask",
+        description="Run a scenario over a design of parameter values with replications, on a "
+        "local Dask cluster or an existing one, writing a Parquet dataset folder.")
+    add_scenario_args(p)
+    p.set_defaults(scenario=None)
+    p.add_argument("--vary", action="append", default=[], metavar="NAME=LOW:HIGH|A,B,C",
+                   help="a parameter to vary over a range or a list of values (repeatable)")
+    p.add_argument("--design", choices=DESIGNS, help="grid (default), lhs, sobol or morris")
+    p.add_argument("--samples", type=_positive_int,
+                   help="lhs: points; sobol: base sample N (power of 2); morris: trajectories")
+    p.add_argument("--levels", type=_positive_int,
+                   help="grid: values per range (default 3); morris: levels (default 4)")
+    p.add_argument("--replications", type=_positive_int, help="runs per point (default 1)")
+    p.add_argument("--seed", type=_natural, help="master seed of the sweep (default 0)")
+    p.add_argument("--design-seed", type=_natural,
+                   help="seed of the lhs/sobol/morris sampler (default: --seed)")
+    p.add_argument("--second-order", action="store_true", default=None,
+                   help="sobol: also second-order indices (N * (2D + 2) points)")
+    p.add_argument("--steps", type=_positive_int, help="quarters per run (default: scenario's)")
+    p.add_argument("--design-file", type=Path,
+                   help="a TOML file with any of scenario, vary, design, samples, levels, "
+                   "replications, seed, design_seed, steps, set (flags override it)")
+    p.add_argument("--out", type=Path, help="a new (or empty) folder for the results")
+    p.add_argument("--resume", type=Path, metavar="DIR",
+                   help="continue an interrupted sweep in DIR (runs only what is missing)")
+    p.add_argument("--series", action="store_true", default=None,
+                   help="also write every quarter of every run to DIR/series/")
+    p.add_argument("--workers", type=_positive_int,
+                   help="worker processes of the local cluster (default: one per core)")
+    p.add_argument("--scheduler", metavar="tcp://HOST:PORT",
+                   help="use a running Dask scheduler instead of a local cluster")
+    p.add_argument("--chunk-size", type=_positive_int,
+                   help="runs per task (default: about 16 tasks per worker, at most 100)")
+    p.add_argument("--no-progress", action="store_true", help="no progress bar on stderr")
+    p.set_defaults(func=run)
+
+
+def _positive_int(text: str) -> int:
+    try:
+        v = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+    if v < 1:
+        raise argparse.ArgumentTypeError(f"expected a whole number of at least 1, got {v}")
+    return v
+
+
+def _natural(text: str) -> int:
+    try:
+        v = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+    if v < 0:
+        raise argparse.ArgumentTypeError(f"expected a whole number of at least 0, got {v}")
+    return v
+
+
+DESIGN_FLAGS = ("scenario", "vary", "design", "samples", "levels", "replications", "seed",
+                "design_seed", "second_order", "steps", "design_file")
+
+
+def _design_flags_given(args) -> bool:
+    return any(getattr(args, k) not in (None, []) for k in DESIGN_FLAGS) or bool(args.overrides)
+
+
+def spec_from_args(args) -> tuple[DesignSpec, str | None]:
+    """The design asked for: defaults, then the design file, then the flags."""
+    spec, source = DesignSpec(), None
+    if args.design_file is not None:
+        spec, _ = read_design_file(args.design_file)
+        source = str(args.design_file)
+    if args.scenario is not None:
+        s = args.scenario
+        spec.scenario = str(Path(s).resolve()) if _is_path(s) and Path(s).is_file() else s
+    if args.overrides:
+        spec.set = list(spec.set) + list(args.overrides)
+    if args.vary:
+        cli = [parse_vary(t) for t in args.vary]
+        names = {v.name for v in cli}
+        if len(names) < len(cli):
+            dup = next(v.name for v in cli if [w.name for w in cli].count(v.name) > 1)
+            raise DesignError("--vary", f"{dup} is varied twice; expected each parameter once")
+        spec.vary = [v for v in spec.vary if v.name not in names] + cli
+    for k in ("design", "samples", "levels", "replications", "seed", "design_seed", "steps"):
+        if getattr(args, k) is not None:
+            setattr(spec, k, getattr(args, k))
+    if args.second_order:
+        spec.second_order = True
+    return spec, source
+
+
+def _check_scheduler(args) -> None:
+    if args.scheduler and args.workers:
+        raise _cli_error("--workers: sets the size of the local cluster; with --scheduler "
+                         "the cluster's own workers are used (start them with `dask worker`)")
+    if args.scheduler:
+        a = args.scheduler.strip()
+        if "://" not in a:
+            a = f"tcp://{a}"
+        if not re.fullmatch(r"(tcp|tls|inproc|ws|wss|ucx)://[^\s/:]+(:\d{1,5})?", a):
+            raise _cli_error(f"--scheduler: expected tcp://HOST:PORT, got {args.scheduler!r}")
+        args.scheduler = a
+
+
+def _check_out(out: Path) -> None:
+    if out.exists() and not out.is_dir():
+        raise _cli_error(f"--out: {out} is a file; expected a new or empty folder")
+    if out.is_dir() and any(out.iterdir()):
+        hint = (f"; to continue that sweep use --resume {out}" if (out / MANIFEST).exists()
+                else "")
+        raise _cli_error(f"--out: {out} is not empty; expected a new or empty folder{hint}")
+    parent = out.resolve().parent
+    if not parent.is_dir():
+        raise _cli_error(f"--out: the folder {parent} does not exist")
+
+
+def run(args) -> int:
+    _check_scheduler(args)
+    if args.resume is not None and args.out is not None:
+        raise _cli_error("--out: not with --resume (the sweep continues in its own folder)")
+    if args.resume is None and args.out is None:
+        raise _cli_error("--out: missing; expected a new folder for the results (or --resume "
+                         "DIR to continue a sweep)")
+    if args.resume is not None:
+        return _resume(args)
+    spec, source = spec_from_args(args)
+    design = resolve(spec, source)
+    _check_out(args.out)
+    series = bool(args.series)
+    with Executor(args.scheduler, args.workers) as ex:
+        args.out.mkdir(parents=True, exist_ok=True)
+        manifest = new_manifest(design, args.chunk_size, series)
+        write_manifest(args.out, manifest)
+        return _go(design, args.out, ex, series, args, manifest)
+
+
+def design_from_manifest(manifest: dict, folder: Path) -> Design:
+    try:
+        spec = DesignSpec.from_dict(manifest["design"]["spec"])
+    except (KeyError, TypeError, ValueError) as e:
+        raise _cli_error(f"--resume: {folder / MANIFEST} has no readable design ({e})") from None
+    try:
+        design = resolve(spec)
+    except DesignError as e:
+        raise _cli_error(f"--resume: the design in {folder / MANIFEST} no longer loads: "
+                         f"{e}") from None
+    if design.hash != manifest.get("design_hash"):
+        raise _cli_error(f"--resume: the design in {folder / MANIFEST} no longer gives the "
+                         f"same runs (design hash {manifest.get('design_hash')}, now "
+                         f"{design.hash}): its scenario file or a sampling library changed "
+                         "since the sweep started; start a new sweep with --out")
+    return design
+
+
+def _resume(args) -> int:
+    folder = args.resume
+    manifest = read_manifest(folder)
+    design = design_from_manifest(manifest, folder)
+    if _design_flags_given(args):
+        spec, source = spec_from_args(args)
+        asked = resolve(spec, source)
+        if asked.hash != design.hash:
+            raise _cli_error(f"--resume: the design differs from the one in {folder} (design "
+                             f"hash {asked.hash}, the sweep's {design.hash}); resume with the "
+                             "same design (or none: the manifest's is used), or start a new "
+                             "sweep with --out")
+    series = bool(manifest.get("series"))
+    if args.series and not series:
+        raise _cli_error(f"--series: the sweep in {folder} was started without series; "
+                         "resume it without --series")
+    with Executor(args.scheduler, args.workers) as ex:
+        return _go(design, folder, ex, series, args, manifest)
+
+
+def _go(design: Design, out: Path, ex: Executor, series: bool, args, manifest: dict) -> int:
+    def on_term(signum, frame):
+        raise KeyboardInterrupt
+
+    restore = signal.signal(signal.SIGTERM, on_term)
+    try:
+        figures = execute(design, out, ex, series=series, chunk_size=args.chunk_size,
+                          progress=not args.no_progress, manifest=manifest)
+    except KeyboardInterrupt:
+        written = len(done_runs(out, design.spec.replications, design.n_runs))
+        print(f"interrupted: {written:,} of {design.n_runs:,} runs are in {out}; continue "
+              f"with: pax-silica sweep --resume {out}", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    except Exception as e:  # a run raised, or the cluster failed (e.g. KilledWorker)
+        written = len(done_runs(out, design.spec.replications, design.n_runs))
+        print(f"error: the sweep stopped: {type(e).__name__}: {e}; {written:,} of "
+              f"{design.n_runs:,} runs are in {out}; continue with: pax-silica sweep "
+              f"--resume {out}", file=sys.stderr)
+        return 1
+    finally:
+        signal.signal(signal.SIGTERM, restore)
+    print(summary(design, out, figures, ex))
+    return 0
+
+
+def summary(design: Design, out: Path, f: dict, ex: Executor) -> str:
+    spec = design.spec
+    lines = [f"Sweep complete: {design.n_runs:,} runs ({design.n_points:,} points x "
+             f"{spec.replications} replications, {spec.design} design) of scenario "
+             f"{design.scenario.name!r} in {out}"]
+    if f["runs_before"]:
+        lines.append(f"  resumed: {f['runs_before']:,} runs were already written; "
+                     f"{f['runs_written']:,} run now")
+    rate = f["runs_written"] / f["seconds"] if f["seconds"] > 0 else 0.0
+    lines.append(f"  {f['runs_written']:,} runs in {f['seconds']:.1f} s ({rate:,.1f} runs/s) on "
+                 f"{ex.describe(f['workers'])}, {f['chunk_size']} runs per task")
+    df = load_results(out, columns=["event_observed"])
+    if len(df):
+        lines.append(f"  collapsed in {df['event_observed'].mean():.1%} of runs; results: "
+                     f"load_results({str(out)!r}) or `pax-silica analyze survival {out}`")
+    return "\n".join(lines)

@@ -1,0 +1,462 @@
+"""Pax Silica: the interactive app (Solara).
+
+Run it with ``uv run pax-silica app`` (binds 127.0.0.1:8765; ``--host``, ``--port``), or
+``uv run solara run server/app.py``. It works offline: the page's JavaScript comes from the
+project's asset cache (``uv run pax-silica assets`` builds it; ``pax-silica app`` does so
+when it is missing).
+
+The page follows Mesa's ``SolaraViz`` (a reactive model, Step / Play / Reset, parameter
+controls, charts redrawn each step) with its own controller, because the model's
+scenarios reject bad values with a ``ScenarioError`` that the page must show, not raise:
+
+* **one model per browser session**: the model is made inside the page component
+  (``solara.use_memo``), never at module level, so two tabs never share one;
+* **controls** hold :class:`server.controls.Settings`; Reset builds a new model from them
+  through the model's own scenario loader (the same ``--set`` list as the command line);
+* **views** are matplotlib figures from :mod:`server.charts`, redrawn when what they show
+  changes; the event log is newest first; the Info tab renders ``docs/app_info.md``;
+* **replications** run seeds 0..N-1 of the current settings in a background thread
+  (:mod:`server.replications`) and draw the survival curve.
+"""
+
+from __future__ import annotations
+
+import html
+import io
+import logging
+import threading
+import time
+from pathlib import Path
+
+import reacton.core
+import solara
+import solara.lab
+from solara.alias import rv
+
+from model.scenario import ScenarioError, load_scenario, preset_names
+from server import assets, charts, controls
+from server.replications import Replications, replicate
+
+assets.configure_solara()
+
+log = logging.getLogger("pax_silica.app")
+ROOT = Path(__file__).resolve().parent.parent
+INFO_PATH = ROOT / "docs" / "app_info.md"
+PLAY_DELAY = 0.15  # seconds between quarters while playing, on top of drawing time
+MAX_REPLICATIONS = 1000
+
+EVENT_COLOR = {
+    "defection": "#d62728", "collapse": "#000000", "accession": "#1f5fbf",
+    "invitation": "#7fb8e6", "refusal": "#8c8c8c", "reversal": "#6a3d9a",
+    "truce": "#2ca02c", "escalation": "#c0392b", "export_control": "#d95f02",
+    "eu_turns": "#7d3c98",
+}
+
+
+class AppState:
+    """Everything one browser session owns: the controls' values, its model, its
+    messages. Made once per session by :func:`use_app_state`."""
+
+    def __init__(self, settings: controls.Settings | None = None):
+        s = settings or controls.settings_for()
+        self.settings = solara.reactive(s)  # what the controls show
+        self.applied = solara.reactive(s)  # what the model on screen was built from
+        self.model = solara.reactive(controls.build_model(s))
+        self.version = solara.reactive(0)  # bumped after each step or reset
+        self.error = solara.reactive(None)  # the message of the last refused action
+        self.playing = solara.reactive(False)
+        self.lock = threading.RLock()  # one step or reset at a time
+        # Play waits for each quarter to be drawn before the next (see play_loop)
+        self._shown = 0
+        self._shown_cv = threading.Condition()
+        self._loop = 0  # the play loop that may run; an older one stops
+        self.render_context = None
+
+    # -- actions ----------------------------------------------------------------------
+    def step(self) -> bool:
+        """Advance one quarter; False if the run is over."""
+        with self.lock:
+            m = self.model.value
+            if not m.running:
+                return False
+            try:
+                m.step()
+            except Exception as e:  # a model bug: say so in the page, keep the session
+                log.exception("step failed")
+                self.error.value = f"The model failed in this step: {e}"
+                self.playing.value = False
+                return False
+        self.version.value += 1
+        return m.running
+
+    def reset(self) -> bool:
+        """Build a new model from the controls. On a value the model rejects, keep the
+        current model and show the model's message instead."""
+        self.playing.value = False
+        s = self.settings.value
+        try:
+            m = controls.build_model(s)
+        except ScenarioError as e:
+            self.error.value = str(e)
+            return False
+        except Exception as e:  # anything else: a message, never a crash
+            log.exception("reset failed")
+            self.error.value = f"Could not build the model: {e}"
+            return False
+        with self.lock:
+            self.model.value = m
+            self.applied.value = s
+            self.error.value = None
+            self.version.value += 1
+        return True
+
+    def choose_scenario(self, name: str) -> None:
+        """Set every control to the preset's values (the seed and extra settings stay)."""
+        old = self.settings.value
+        try:
+            new = controls.settings_for(name, seed=old.seed)
+        except ScenarioError as e:
+            self.error.value = str(e)
+            return
+        self.settings.value = controls.Settings(
+            scenario=new.scenario, values=new.values, expansion=new.expansion,
+            counter_alliance=new.counter_alliance, seed=old.seed, extra=old.extra)
+
+    def update(self, **changes) -> None:
+        from dataclasses import replace
+
+        self.settings.value = replace(self.settings.value, **changes)
+
+    def mark_shown(self, version: int) -> None:
+        """Called (as an effect) once the views of ``version`` are on the page."""
+        with self._shown_cv:
+            self._shown = max(self._shown, version)
+            self._shown_cv.notify_all()
+
+    def wait_shown(self, version: int, timeout: float) -> bool:
+        with self._shown_cv:
+            return self._shown_cv.wait_for(lambda: self._shown >= version, timeout)
+
+    def play_loop(self) -> None:
+        """Step while Play is on (runs in a background thread), one quarter at a time:
+        each step waits until its charts are drawn, so Play never runs ahead of the page.
+        A render asked for from this thread can be lost when it races a render in another
+        thread (seen with reacton 1.11: the run went on undrawn to its end); if a quarter
+        is not drawn while no drawing is under way, the page is asked to redraw outright."""
+        with self.lock:
+            self._loop += 1
+            me = self._loop
+        while self.playing.value and self._loop == me:
+            t = time.perf_counter()
+            more = self.step()
+            version = self.version.value
+            deadline = time.monotonic() + 20.0
+            while not self.wait_shown(version, 1.0) and time.monotonic() < deadline:
+                rc = self.render_context
+                busy = getattr(rc, "thread_lock", None)
+                if rc is not None and not (busy is not None and busy.locked()):
+                    # not drawn, and no drawing under way: the request was lost
+                    log.warning("quarter %s was not drawn: redrawing", self.model.value.steps)
+                    rc.force_update()
+            if not more:
+                self.playing.value = False
+                break
+            time.sleep(max(0.0, PLAY_DELAY - (time.perf_counter() - t) / 4))
+
+
+def use_app_state() -> AppState:
+    """This session's state, made on the first render of the page and kept after."""
+    return solara.use_memo(AppState, [])
+
+
+def _png(fig) -> bytes:
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png")
+    return buf.getvalue()
+
+
+@solara.component
+def Chart(make, model, key, css: str):
+    """A matplotlib figure as a PNG, redrawn only when ``key`` changes."""
+    png = solara.use_memo(lambda: _png(make(model)), [id(model), key])
+    solara.Image(png, width="100%", classes=["pax-chart", css])
+
+
+# ---------------------------------------------------------------------- controls ------
+@solara.component
+def ParamSlider(name: str, value, on_value):
+    label, unit = controls.SLIDERS[name]
+    from model.params import registry
+
+    spec = registry()[name]
+    kind = controls.slider_kind(name)
+    shown = f"{value:,}" if isinstance(value, int) else f"{value:g}"
+    with solara.Tooltip(f"{spec.doc} Range {spec.min:g} to {spec.max:g}."):
+        solara.HTML(tag="div", unsafe_innerHTML=f"<b>{label}</b>: {shown} {unit}",
+                    style="margin: 10px 0 -6px 0; font-size: 0.92em", classes=["pax-label"])
+    if kind == "grid":
+        grid = controls.slider_grid(name, (value,))
+        idx = min(range(len(grid)), key=lambda i: abs(grid[i] - value))
+        rv.Slider(v_model=idx, min=0, max=len(grid) - 1, step=1, hide_details=True,
+                  on_v_model=lambda i: on_value(grid[int(i)]), class_=f"param-{name}")
+    else:
+        step = controls.slider_step(name)
+        lo, hi = controls.slider_range(name)
+
+        def set_value(v):
+            v = round(float(v) / step) * step
+            on_value(int(v) if kind == "int" else round(v, 10))
+
+        rv.Slider(v_model=value, min=lo, max=hi, step=step, hide_details=True,
+                  thumb_label=True, on_v_model=set_value, class_=f"param-{name}")
+
+
+@solara.component
+def Controls(state: AppState):
+    s = state.settings.value
+    m = state.model.value
+    playing = state.playing.value
+    scen = solara.use_memo(lambda: load_scenario(s.scenario), [s.scenario])
+    solara.Select("Scenario (preset)", value=s.scenario, values=preset_names(),
+                  on_value=state.choose_scenario, classes=["pax-scenario"])
+    solara.Text(scen.description, style={"font-size": "0.85em", "color": "#555"})
+    with solara.Row(justify="space-between", style={"margin": "10px 0 4px 0"}):
+        solara.Button("Reset", color="primary", on_click=state.reset, icon_name="mdi-restart",
+                      classes=["pax-reset"])
+        solara.Button("Step", color="primary", on_click=state.step, outlined=True,
+                      disabled=playing or not m.running, icon_name="mdi-step-forward",
+                      classes=["pax-step"])
+        solara.Button("Pause" if playing else "Play", color="primary",
+                      on_click=lambda: state.playing.set(not state.playing.value),
+                      disabled=not m.running and not playing,
+                      icon_name="mdi-pause" if playing else "mdi-play",
+                      classes=["pax-play"])
+    if state.error.value:
+        solara.Error(state.error.value, classes=["pax-error"])
+    if s != state.applied.value:
+        solara.Info("Settings changed: press Reset to start a run with them.", dense=True,
+                    classes=["pax-pending"])
+    solara.InputText("Seed (a whole number; blank for a random one)", value=s.seed,
+                     on_value=lambda v: state.update(seed=v), continuous_update=True,
+                     classes=["pax-seed"])
+    for name in controls.SLIDERS:
+        ParamSlider(name, s.value(name),
+                    lambda v, name=name: state.update(
+                        values=tuple((k, v if k == name else x) for k, x in s.values)))
+    solara.HTML(tag="div", unsafe_innerHTML="<b>Expansion: who else signs</b>",
+                style="margin-top: 14px; font-size: 0.92em")
+    for code, country in controls.EXPANSION.items():
+        solara.Switch(label=f"{country} ({code}) signs", value=code in s.expansion,
+                      on_value=lambda on, code=code: state.update(
+                          expansion=state.settings.value.with_member(code, on).expansion),
+                      classes=[f"pax-member-{code}"])
+    solara.Switch(label="Counter-alliance: China, Russia and Brazil coordinate",
+                  value=s.counter_alliance,
+                  on_value=lambda on: state.update(counter_alliance=on),
+                  classes=["pax-counter"])
+    solara.InputText("More settings (key=value ..., as after --set)", value=s.extra,
+                     on_value=lambda v: state.update(extra=v), continuous_update=True,
+                     classes=["pax-extra"])
+    applied = state.applied.value
+    try:
+        line = controls.cli_command(applied, seed=m.rng_seed)
+    except ScenarioError:
+        line = ""
+    if line:
+        solara.HTML(tag="div", unsafe_innerHTML=(
+            "<small>The run on screen, from the command line:</small>"
+            f"<pre style='white-space:pre-wrap;font-size:0.8em;background:#f3f3f3;"
+            f"padding:6px;border-radius:4px'>{html.escape(line)}</pre>"),
+            classes=["pax-cli"])
+
+
+# ------------------------------------------------------------------------ views -------
+def status_line(m) -> str:
+    horizon = m.p["steps"]
+    head = (f"<b>{m.when()}</b> (quarter {m.steps} of {horizon})" if m.steps else
+            f"<b>Start, end of {m.when()[:4]}</b> (quarter 0 of {horizon})")
+    if m.collapsed:
+        fate = (f"<span style='color:#d62728'><b>The alliance collapsed</b> in "
+                f"{m.when(m.collapse_quarter)}: {html.escape(m.collapse_reason)}.</span>")
+    elif m.steps >= horizon:
+        fate = "<b>The alliance survived</b> to the horizon."
+    else:
+        fate = "The alliance stands."
+    return (f"{head} · {m.members} members, {m.participants} participants, "
+            f"{m.defectors} defectors · credibility {m.credibility:.2f} · "
+            f"capital committed US${m.capital_committed:,.0f}bn · price index "
+            f"{m.price_index:.2f} · {fate}")
+
+
+def event_log_html(m, limit: int = 200) -> str:
+    rows = []
+    for e in reversed(m.events[-limit:]):
+        color = EVENT_COLOR.get(e.kind, "#555555")
+        text = e.text.split(": ", 1)[1] if e.text.startswith(e.when) else e.text
+        rows.append(
+            f"<tr><td style='white-space:nowrap;padding:2px 8px 2px 0;color:#555'>{e.when}"
+            f"</td><td style='padding:2px 8px 2px 0'><span style='background:{color};"
+            f"color:white;border-radius:8px;padding:0 6px;font-size:0.8em'>"
+            f"{e.kind.replace('_', ' ')}</span></td><td style='padding:2px 0'>"
+            f"{html.escape(text)}</td></tr>")
+    if not rows:
+        body = ("<p style='color:#777'>Nothing has happened yet: press Step or Play. "
+                "Defections, accessions, invitations, US policy reversals, truces and "
+                "export controls appear here, newest first.</p>")
+    else:
+        body = ("<table class='pax-events' style='border-collapse:collapse;font-size:0.85em'>"
+                + "".join(rows) + "</table>")
+    return (f"<div style='max-height:470px;overflow-y:auto'>{body}</div>")
+
+
+@solara.component
+def RunView(state: AppState):
+    m = state.model.value
+    version = state.version.value
+    solara.use_effect(lambda: state.mark_shown(version), [version])
+    solara.HTML(tag="div", unsafe_innerHTML=status_line(m), classes=["pax-status"],
+                style="margin: 4px 0 8px 0")
+    with solara.Columns([1, 1]):
+        with solara.Card(margin=0, classes=["pax-card"]):
+            Chart(charts.membership_figure, m, version, "pax-chart-membership")
+        with solara.Card(margin=0, classes=["pax-card"]):
+            Chart(charts.capital_figure, m, version, "pax-chart-capital")
+    with solara.Card(margin=0, classes=["pax-card"]):
+        Chart(charts.supply_chain_figure, m, charts.supply_chain_key(m), "pax-chart-supply")
+    with solara.Columns([1, 1]):
+        with solara.Card(margin=0, classes=["pax-card"]):
+            Chart(charts.network_figure, m, charts.network_key(m), "pax-chart-network")
+        with solara.Card(f"Event log ({len(m.events)} events, newest first)", margin=0,
+                         classes=["pax-card"]):
+            solara.HTML(tag="div", unsafe_innerHTML=event_log_html(m),
+                        classes=["pax-event-log"])
+
+
+@solara.component
+def ReplicationsView(state: AppState):
+    n_text = solara.use_reactive("50")
+    message = solara.use_reactive(None)
+    result = solara.use_reactive(None)  # (Replications, settings, cli line)
+
+    def work(settings: controls.Settings, n: int):
+        scen = controls.scenario_of(settings)
+
+        def progress(done, total):
+            task.progress = 100.0 * done / total
+
+        reps = replicate(scen, n, progress=progress, stop=lambda: not task.is_current())
+        if task.is_current() and reps.n == n:
+            result.value = (reps, settings, controls.cli_command(settings, seed="k"))
+        return reps
+
+    task = solara.lab.use_task(work, dependencies=None)
+
+    def start():
+        message.value = None
+        text = n_text.value.strip()
+        if not text.isdigit() or not 1 <= int(text) <= MAX_REPLICATIONS:
+            message.value = (f"Number of runs: expected a whole number in "
+                             f"[1, {MAX_REPLICATIONS}], got {text!r}")
+            return
+        s = state.settings.value
+        try:
+            controls.scenario_of(s)
+        except ScenarioError as e:
+            message.value = str(e)
+            return
+        task(s, int(text))
+
+    solara.HTML(tag="p", unsafe_innerHTML=(
+        "Run the current settings (the controls on the left) many times with different "
+        "random seeds, and see how often and when the alliance collapses. Run <i>k</i> "
+        "uses seed <i>k</i> (0, 1, ..., N-1); the seed box does not enter."))
+    with solara.Row(style={"align-items": "center"}):
+        solara.InputText("Number of runs", value=n_text, continuous_update=True,
+                         classes=["pax-reps-n"])
+        solara.Button("Run replications", color="primary", on_click=start,
+                      disabled=task.pending, icon_name="mdi-chart-bell-curve",
+                      classes=["pax-reps-run"])
+        if task.pending:
+            solara.Button("Cancel", on_click=task.cancel, outlined=True)
+    if message.value:
+        solara.Error(message.value, classes=["pax-reps-error"])
+    if task.pending:
+        p = task.progress or 0.0
+        n = int(n_text.value) if n_text.value.strip().isdigit() else 0
+        solara.ProgressLinear(value=p, color="primary")
+        solara.Text(f"{round(p * n / 100)} of {n} runs done" if n else f"{p:.0f}% done",
+                    classes=["pax-reps-progress"])
+    if task.error:
+        solara.Error(f"The replications failed: {task.exception}")
+    if result.value is not None:
+        reps, settings, line = result.value
+        ReplicationResult(reps, settings, line)
+
+
+@solara.component
+def ReplicationResult(reps: Replications, settings: controls.Settings, line: str):
+    import numpy as np
+
+    start_year = load_scenario(settings.scenario).params["start_year"]
+    surv = reps.survival()
+    median = reps.median_collapse()
+    changed = " ".join(controls.overrides(settings))
+    if len(changed) > 60:
+        changed = changed[:57] + "..."
+    what = f"{settings.scenario} with {changed}" if changed else settings.scenario
+    title = (f"{what}: {reps.n_collapsed} of {reps.n} runs collapsed "
+             f"({reps.share_collapsed:.0%}) by the horizon")
+    png = solara.use_memo(lambda: _png(charts.survival_figure(
+        np.arange(reps.horizon + 1), surv, start_year, title)), [reps])
+    solara.Image(png, width="min(100%, 800px)", classes=["pax-chart", "pax-chart-survival"])
+    med = (f"half the runs had collapsed by quarter {median}" if median is not None
+           else "fewer than half the runs collapsed")
+    yearly = ", ".join(f"{start_year + q // 4 - 1}: {surv[q]:.0%}"
+                       for q in range(4, reps.horizon + 1, 4))
+    solara.HTML(tag="div", classes=["pax-reps-summary"], unsafe_innerHTML=(
+        f"<p><b>Share collapsed: {reps.share_collapsed:.0%}</b> ({reps.n_collapsed} of "
+        f"{reps.n} runs); {med}. Share still standing at the end of each year: {yearly}."
+        f"</p><p>Each run from the command line (k = 0 ... {reps.n - 1}):</p>"
+        f"<pre style='white-space:pre-wrap;background:#f3f3f3;padding:6px;"
+        f"border-radius:4px'>{html.escape(line)}</pre>"))
+
+
+@solara.component
+def InfoView():
+    text = solara.use_memo(lambda: INFO_PATH.read_text(encoding="utf-8"), [])
+    with solara.Div(classes=["pax-info"]):
+        solara.Markdown(text)
+
+
+CSS = """
+.pax-card { padding: 4px !important; }
+.pax-status p { margin-bottom: 4px; }
+.v-navigation-drawer { width: 340px !important; }
+"""
+
+
+@solara.component
+def Page():
+    state = use_app_state()
+    state.render_context = reacton.core.get_render_context(required=False)
+    solara.Title("Pax Silica")
+    solara.Style(CSS)
+    solara.lab.use_task(state.play_loop, dependencies=[state.playing.value])
+    with solara.AppBar():
+        solara.AppBarTitle("Pax Silica: can a US-led AI supply-chain alliance hold?")
+    with solara.Sidebar():
+        with solara.Card("Controls", margin=0):
+            Controls(state)
+    tab = solara.use_reactive(0)
+    solara.HTML(tag="p", style="font-size: 0.9em; color: #444; margin: 0", unsafe_innerHTML=(
+        "A game of alliance and pressure over the AI chip supply chain, 2026-2035: one step "
+        "is one quarter. Press <b>Step</b> or <b>Play</b> to run it; change the controls "
+        "and press <b>Reset</b> to start again with them. The <i>Info</i> tab explains the "
+        "model and the charts."))
+    with solara.lab.Tabs(value=tab, align="left"):
+        with solara.lab.Tab("Run", classes=["pax-tab-run"]):
+            RunView(state)
+        with solara.lab.Tab("Replications", classes=["pax-tab-reps"]):
+            ReplicationsView(state)
+        with solara.lab.Tab("Info: what is this?", classes=["pax-tab-info"]):
+            InfoView()

@@ -1,0 +1,86 @@
+"""Replications of one setting: how often, and when, the alliance collapses.
+
+Seed rule: replication ``k`` (k = 0, 1, ..., n-1) is the run with seed ``k``, that is
+``model.run.run_model(scenario, seed=k)``, the same run as
+``pax-silica run --scenario NAME --set ... --seed k``. The seed typed in the app's seed box
+does not enter; it picks the single run on screen.
+
+The survival curve is the Kaplan-Meier estimate. Every run goes to the horizon, so the only
+censoring is at the horizon and the estimate is simply the share of runs still standing at
+the end of each quarter.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+
+from model.run import run_model
+from model.scenario import Scenario
+
+
+@dataclass(frozen=True)
+class Replications:
+    """Outcomes of ``n`` seeded runs. ``collapse_quarter[k]`` is run k's quarter of
+    collapse, or None if it survived to the horizon."""
+
+    scenario: str
+    seeds: tuple[int, ...]
+    horizon: int
+    collapse_quarter: tuple[int | None, ...]
+
+    @property
+    def n(self) -> int:
+        return len(self.seeds)
+
+    @property
+    def n_collapsed(self) -> int:
+        return sum(q is not None for q in self.collapse_quarter)
+
+    @property
+    def share_collapsed(self) -> float:
+        return self.n_collapsed / self.n if self.n else float("nan")
+
+    def survival(self) -> np.ndarray:
+        """Share of runs still standing at the end of quarter q, for q = 0..horizon."""
+        return survival_curve(self.collapse_quarter, self.horizon)
+
+    def median_collapse(self) -> int | None:
+        """First quarter at which half the runs or more have collapsed (None if never)."""
+        s = self.survival()
+        below = np.nonzero(s <= 0.5)[0]
+        return int(below[0]) if below.size else None
+
+
+def survival_curve(collapse_quarter, horizon: int) -> np.ndarray:
+    """Empirical survival S(q), q = 0..horizon: the fraction of runs not collapsed by the
+    end of quarter q (a run that collapses in quarter q counts as fallen at q)."""
+    n = len(collapse_quarter)
+    q = np.arange(horizon + 1)
+    if n == 0:
+        return np.full(horizon + 1, np.nan)
+    fallen = np.array([c for c in collapse_quarter if c is not None], dtype=int)
+    return 1.0 - (fallen[None, :] <= q[:, None]).sum(axis=1) / n
+
+
+def replicate(scenario: Scenario, n: int = 50,
+              progress: Callable[[int, int], None] | None = None,
+              stop: Callable[[], bool] | None = None) -> Replications:
+    """Run seeds 0..n-1 of ``scenario``; ``progress(done, n)`` after each run. If
+    ``stop()`` turns true the runs so far are returned."""
+    if n < 1:
+        raise ValueError(f"expected at least one replication, got {n}")
+    seeds, quarters = [], []
+    for k in range(n):
+        if stop is not None and stop():
+            break
+        o = run_model(scenario, seed=k).outcome
+        seeds.append(k)
+        quarters.append(o["collapse_quarter"] if o["event_observed"] else None)
+        if progress is not None:
+            progress(k + 1, n)
+    return Replications(scenario=scenario.name, seeds=tuple(seeds),
+                        horizon=int(scenario.params["steps"]),
+                        collapse_quarter=tuple(quarters))

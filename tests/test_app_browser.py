@@ -1,0 +1,288 @@
+"""The app in a real browser: Debian's Chromium driven by Playwright.
+
+The test starts the app itself on free ports of 127.0.0.1, twice: with ``pax-silica app``
+and with plain ``solara run server/app.py`` (no asset setting in the environment: the app
+points Solara at the project's asset cache by itself). Solara's CDN is set to a closed
+local port, so a file missing from the cache fails at once instead of being fetched. Every
+browser request is intercepted: any to a host other than 127.0.0.1/localhost is blocked
+and fails the test, as does any failed request or error response.
+
+Chromium missing: skipped with the reason, except under CI (``CI=true``), where it fails.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+from urllib.parse import urlparse
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+CHROMIUM = Path("/usr/bin/chromium")
+ARTIFACTS = ROOT / "tests" / "artifacts"
+LOCAL = {"127.0.0.1", "localhost"}
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
+                 "--no-first-run", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync"]
+START_TIMEOUT = 180  # seconds; importing Mesa, Solara and matplotlib is slow on small machines
+
+
+def _require_browser():
+    ci = os.environ.get("CI", "").lower() == "true"
+    if not CHROMIUM.exists():
+        reason = (f"{CHROMIUM} not found (Debian: apt-get install chromium; .ci/run installs "
+                  f"it)")
+        if ci:
+            pytest.fail(f"CI=true and {reason}")
+        pytest.skip(reason)
+    try:
+        import playwright.sync_api  # noqa: F401
+    except ImportError:
+        msg = "the playwright package is missing (uv sync installs the dev group)"
+        if ci:
+            pytest.fail(msg)
+        pytest.skip(msg)
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _start(command: list[str], port: int, log: Path) -> subprocess.Popen:
+    env = {k: v for k, v in os.environ.items()
+           if not k.startswith("SOLARA_") and k != "PYTEST_CURRENT_TEST"}
+    env["SOLARA_ASSETS_CDN"] = "http://127.0.0.1:9/npm/"  # a cache miss fails, locally
+    with open(log, "w") as out:
+        return subprocess.Popen(command, cwd=ROOT, env=env, stdout=out,
+                                stderr=subprocess.STDOUT)
+
+
+def _wait(proc: subprocess.Popen, url: str, log: Path) -> None:
+    deadline = time.time() + START_TIMEOUT
+    while True:
+        if proc.poll() is not None:
+            pytest.fail(f"the app server exited ({proc.returncode}):\n{log.read_text()}")
+        try:
+            with urllib.request.urlopen(url, timeout=5) as r:
+                if r.status == 200:
+                    return
+        except OSError:
+            pass
+        if time.time() > deadline:
+            pytest.fail(f"the app server did not answer in {START_TIMEOUT}s:\n"
+                        f"{log.read_text()}")
+        time.sleep(0.5)
+
+
+@pytest.fixture(scope="module")
+def servers(tmp_path_factory):
+    """Two servers, started side by side: ``pax-silica app`` (production mode, the
+    command users run) and plain ``solara run server/app.py`` (development mode, with no
+    setting from us: the app itself points Solara at the asset cache)."""
+    _require_browser()
+    from server.assets import ensure_assets
+
+    ensure_assets()  # the app serves the cache; build it first if this machine has none
+    bindir = Path(sys.executable).parent
+    logs = tmp_path_factory.mktemp("servers")
+    ports = {"app": _free_port(), "solara": _free_port()}
+    commands = {
+        "app": [str(bindir / "pax-silica"), "app", "--port", str(ports["app"])],
+        "solara": [shutil.which("solara", path=str(bindir)) or "solara", "run",
+                   "server/app.py", "--host", "127.0.0.1", "--port", str(ports["solara"]),
+                   "--no-open"],
+    }
+    procs = {k: _start(cmd, ports[k], logs / f"{k}.log") for k, cmd in commands.items()}
+    try:
+        urls = {k: f"http://127.0.0.1:{ports[k]}/" for k in procs}
+        for k, proc in procs.items():
+            _wait(proc, urls[k], logs / f"{k}.log")
+        yield urls
+    finally:
+        for proc in procs.values():
+            proc.terminate()
+        for proc in procs.values():
+            try:
+                proc.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
+
+
+class Watch:
+    """Every request of a browser context: outside hosts are blocked and recorded,
+    failures and error responses recorded."""
+
+    def __init__(self, context):
+        self.requests: list[str] = []
+        self.outside: list[str] = []
+        self.failed: list[str] = []
+        self.errors: list[str] = []
+        context.route("**/*", self._route)
+        context.on("request", lambda r: self.requests.append(r.url))
+        context.on("requestfailed", lambda r: self.failed.append(f"{r.url} ({r.failure})"))
+        context.on("response", lambda r: self.errors.append(f"{r.status} {r.url}")
+                   if r.status >= 400 else None)
+
+    def _route(self, route):
+        url = urlparse(route.request.url)
+        if url.scheme in ("data", "blob") or url.hostname in LOCAL:
+            route.continue_()
+        else:
+            self.outside.append(route.request.url)
+            route.abort()
+
+    def assert_clean(self):
+        assert not self.outside, f"requests to outside hosts: {self.outside}"
+        assert not self.failed, f"failed requests: {self.failed}"
+        assert not self.errors, f"error responses: {self.errors}"
+
+
+@pytest.fixture(scope="module")
+def browser():
+    _require_browser()
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS,
+                              headless=True)  # a fresh profile folder of its own
+        yield b
+        b.close()
+
+
+def open_pages(browser, url, n=1):
+    """``n`` pages, each in a browser context (cookies, session) of its own, loaded side
+    by side; for each: (context, page, watch, websocket urls)."""
+    out = []
+    for _ in range(n):
+        context = browser.new_context(viewport={"width": 1500, "height": 1000})
+        watch = Watch(context)
+        page = context.new_page()
+        sockets = []
+        page.on("websocket", lambda ws, sockets=sockets: sockets.append(ws.url))
+        page.goto(url, wait_until="commit")
+        out.append((context, page, watch, sockets))
+    for _, page, _, _ in out:
+        page.wait_for_selector("img.pax-chart-membership", timeout=90_000)
+        page.wait_for_selector("img.pax-chart-network", timeout=30_000)
+    return out
+
+
+def open_page(browser, url):
+    return open_pages(browser, url)[0]
+
+
+def quarter(page) -> int:
+    text = page.inner_text(".pax-status")
+    m = re.search(r"quarter (\d+) of", text)
+    assert m, text
+    return int(m.group(1))
+
+
+def src(page, css: str) -> str:
+    return page.get_attribute(f"img.{css}", "src")
+
+
+@pytest.mark.parametrize("server", ["app", "solara"])
+def test_page_loads_offline_with_only_local_requests(browser, servers, server):
+    context, page, watch, sockets = open_page(browser, servers[server])
+    try:
+        page.wait_for_load_state("networkidle")
+        assert page.title() == "Pax Silica"
+        assert quarter(page) == 0
+        for css in ("pax-step", "pax-play", "pax-reset", "pax-scenario", "pax-seed"):
+            assert page.locator(f".{css}").count() >= 1, css
+        page.get_by_role("tab", name=re.compile("Info")).click()
+        page.get_by_text("Things to try", exact=True).wait_for()
+        # the page's JavaScript and styles came from the local asset cache
+        assert any("/_solara/cdn/@widgetti/solara-vuetify-app" in u for u in watch.requests)
+        assert all(urlparse(u).hostname in LOCAL for u in sockets), sockets
+        watch.assert_clean()
+    finally:
+        context.close()
+
+
+def test_step_and_play_change_the_charts_and_the_log(browser, servers):
+    context, page, watch, _ = open_page(browser, servers["app"])
+    try:
+        charts = ("pax-chart-membership", "pax-chart-capital")
+        before = {c: src(page, c) for c in charts}
+        log_before = page.inner_text(".pax-event-log")
+        t = time.perf_counter()
+        page.click(".pax-step")
+        page.wait_for_function(
+            "s => document.querySelector('img.pax-chart-membership').src !== s",
+            arg=before["pax-chart-membership"], timeout=30_000)
+        step_seconds = time.perf_counter() - t
+        print(f"\nStep click to chart update: {step_seconds * 1000:.0f} ms")
+        assert quarter(page) == 1
+        page.wait_for_function(
+            "s => document.querySelector('img.pax-chart-capital').src !== s",
+            arg=before["pax-chart-capital"], timeout=30_000)
+        # seed 0: the US invites Taiwan in 2026 Q1
+        page.wait_for_function(
+            "s => document.querySelector('.pax-event-log').innerText !== s",
+            arg=log_before, timeout=30_000)
+        assert "2026 Q1" in page.inner_text(".pax-event-log")
+        after_step = {c: src(page, c) for c in charts}
+        rows_after_step = page.locator(".pax-events tr").count()
+
+        page.click(".pax-play")
+        page.wait_for_function(
+            "() => /quarter ([6-9]|[1-9][0-9]) of/.test("
+            "document.querySelector('.pax-status').innerText)", timeout=90_000)
+        page.click(".pax-play")  # pause
+        page.wait_for_timeout(1500)
+        q = quarter(page)
+        assert q >= 6
+        page.wait_for_timeout(1000)
+        assert quarter(page) == q, "Pause did not stop the run"
+        for c in charts:
+            assert src(page, c) != after_step[c], f"{c} did not change during Play"
+        # seed 0: the US invites Taiwan again in 2027 Q1 (quarter 5); newest first
+        rows = page.locator(".pax-events tr")
+        assert rows.count() > rows_after_step
+        when = [re.match(r"\s*(\d{4} Q\d)", rows.nth(i).inner_text()).group(1)
+                for i in range(rows.count())]
+        assert when == sorted(when, reverse=True), when
+        ARTIFACTS.mkdir(parents=True, exist_ok=True)
+        shot = ARTIFACTS / "app_after_play.png"
+        page.set_viewport_size({"width": 1500, "height": 2000})  # the whole page
+        page.wait_for_timeout(1000)
+        page.screenshot(path=str(shot))
+        print(f"Screenshot after Play ({q} quarters): {shot}")
+        watch.assert_clean()
+    finally:
+        context.close()
+
+
+def test_two_browser_sessions_have_independent_models(browser, servers):
+    (ctx_a, a, watch_a, _), (ctx_b, b, watch_b, _) = open_pages(browser, servers["solara"], 2)
+    try:
+        for k in (1, 2):
+            a.click(".pax-step")
+            a.wait_for_function(f"() => /quarter {k} of/.test("
+                                f"document.querySelector('.pax-status').innerText)",
+                                timeout=30_000)
+        assert quarter(b) == 0
+        b.click(".pax-step")
+        b.wait_for_function("() => /quarter 1 of/.test("
+                            "document.querySelector('.pax-status').innerText)",
+                            timeout=30_000)
+        a.wait_for_timeout(500)
+        assert quarter(a) == 2 and quarter(b) == 1
+        watch_a.assert_clean()
+        watch_b.assert_clean()
+    finally:
+        ctx_a.close()
+        ctx_b.close()

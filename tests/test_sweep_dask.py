@@ -1,0 +1,238 @@
+"""Sweeps on Dask: the local default, a scheduler and workers started as separate processes
+on 127.0.0.1, a worker killed mid-sweep, the sweep process killed and resumed, Ctrl-C.
+Every finished sweep must hold the same rows as the local one, each run exactly once.
+
+Small sweeps (8 quarters, 50 investors): the point is the machinery, not the model."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from experiments.cli import main
+from experiments.sweep import load_results, load_series, run_chunk
+
+ROOT = Path(__file__).resolve().parents[1]
+PAX = [sys.executable, "-m", "experiments.cli"]
+# 10 points x 20 replications = 200 runs of 8 quarters.
+DESIGN = ["--vary", "pressure_intensity=0.5:3", "--levels", "5", "--vary",
+          "invitations=true,false", "--replications", "20", "--seed", "11", "--steps", "8",
+          "--set", "n_investors=50", "--no-progress"]
+N_RUNS = 200
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _start(cmd: list[str], log: Path) -> subprocess.Popen:
+    return subprocess.Popen(cmd, cwd=ROOT, stdout=log.open("w"), stderr=subprocess.STDOUT,
+                            start_new_session=True)
+
+
+def _kill(p: subprocess.Popen, sig=signal.SIGKILL) -> None:
+    if p.poll() is None:
+        try:
+            os.killpg(p.pid, sig)
+        except ProcessLookupError:
+            pass
+        p.wait(timeout=30)
+
+
+@pytest.fixture(scope="module")
+def cluster(tmp_path_factory):
+    """A Dask scheduler and two named workers, each its own process (group)."""
+    from distributed import Client
+
+    logs = tmp_path_factory.mktemp("dask")
+    port = _free_port()
+    addr = f"tcp://127.0.0.1:{port}"
+    sched = _start([sys.executable, "-m", "distributed.cli.dask_scheduler", "--host",
+                    "127.0.0.1", "--port", str(port), "--no-dashboard"], logs / "scheduler.log")
+    workers = {name: _start([sys.executable, "-m", "distributed.cli.dask_worker", addr,
+                             "--nworkers", "1", "--nthreads", "1", "--host", "127.0.0.1",
+                             "--no-dashboard", "--name", name], logs / f"{name}.log")
+               for name in ("w1", "w2")}
+    client = None
+    try:
+        deadline = time.time() + 90
+        while client is None:
+            try:
+                client = Client(addr, timeout="5s")
+            except OSError:
+                if time.time() > deadline:
+                    raise
+                time.sleep(0.5)
+        client.wait_for_workers(2, timeout=90)
+        yield {"address": addr, "client": client, "workers": workers}
+    finally:
+        if client is not None:
+            client.close()
+        for p in [*workers.values(), sched]:
+            _kill(p, signal.SIGTERM)
+            _kill(p)
+
+
+@pytest.fixture(scope="module")
+def reference(tmp_path_factory):
+    """The sweep on the local default (a LocalCluster, one worker per core), with series."""
+    out = tmp_path_factory.mktemp("ref") / "sweep"
+    assert main(["sweep", *DESIGN, "--series", "--out", str(out)]) == 0
+    return out
+
+
+def _parts(out: Path) -> int:
+    return len(list((out / "runs").glob("part-*.parquet")))
+
+
+def _assert_same(out: Path, reference: Path) -> None:
+    got, want = load_results(out), load_results(reference)
+    assert len(got) == N_RUNS
+    assert not got.duplicated(["point", "replication"]).any()
+    pd.testing.assert_frame_equal(got, want)
+    m = json.loads((out / "manifest.json").read_text())
+    assert m["status"] == "complete"
+    assert m["design_hash"] == json.loads((reference / "manifest.json").read_text())[
+        "design_hash"]
+    assert not list(out.rglob(".*.tmp"))
+
+
+def test_local_default(reference):
+    df = load_results(reference)
+    assert len(df) == N_RUNS and list(df.columns[:5]) == ["point", "replication", "seed",
+                                                           "pressure_intensity", "invitations"]
+    assert (df.groupby("point").size() == 20).all()
+    m = json.loads((reference / "manifest.json").read_text())
+    assert m["seeds"] == [df[df.point == p].seed.tolist() for p in range(10)]
+    for key in ("package", "git", "scenario", "design", "design_hash", "seed_rule",
+                "parameter_ranges", "started_at", "finished_at"):
+        assert m[key] is not None, key
+    assert m["scenario"]["file_sha256"] and m["design"]["n_runs"] == N_RUNS
+    s = load_series(reference)
+    assert len(s) == (df["quarters_run"] + 1).sum()  # the initial state and every quarter
+    last = s.groupby(["point", "replication"]).tail(1).reset_index(drop=True)
+    assert (last["members"].to_numpy() == df["final_members"].to_numpy()).all()
+
+
+def test_external_scheduler_gives_the_same_results(cluster, reference, tmp_path):
+    out = tmp_path / "sweep"
+    assert main(["sweep", *DESIGN, "--scheduler", cluster["address"], "--chunk-size", "7",
+                 "--out", str(out)]) == 0
+    _assert_same(out, reference)
+
+
+def test_sweep_killed_then_resumed(cluster, reference, tmp_path):
+    out = tmp_path / "sweep"
+    p = subprocess.Popen([*PAX, "sweep", *DESIGN, "--workers", "1", "--chunk-size", "1",
+                          "--out", str(out)], cwd=ROOT, stdout=subprocess.DEVNULL,
+                         stderr=subprocess.DEVNULL, start_new_session=True)
+    try:
+        deadline = time.time() + 120
+        while _parts(out) < 30:
+            assert p.poll() is None, "the sweep ended before it could be killed"
+            assert time.time() < deadline
+            time.sleep(0.02)
+    finally:
+        _kill(p)  # SIGKILL to the sweep and its local cluster
+    written = _parts(out)
+    assert 30 <= written < N_RUNS
+    assert json.loads((out / "manifest.json").read_text())["status"] == "running"
+    partial = load_results(out)
+    assert main(["sweep", "--resume", str(out), "--scheduler", cluster["address"]]) == 0
+    _assert_same(out, reference)
+    # the runs written before the kill are untouched
+    pd.testing.assert_frame_equal(
+        load_results(out).merge(partial[["point", "replication"]]), partial)
+    m = json.loads((out / "manifest.json").read_text())
+    assert [s["runs_before"] for s in m["sessions"]] == [0, len(partial)]
+
+
+def test_resume_of_a_finished_sweep_runs_nothing(cluster, reference, tmp_path, capsys):
+    import shutil
+
+    out = tmp_path / "copy"
+    shutil.copytree(reference, out)
+    mtimes = {p: p.stat().st_mtime_ns for p in (out / "runs").iterdir()}
+    assert main(["sweep", *DESIGN, "--resume", str(out), "--scheduler",
+                 cluster["address"]]) == 0
+    assert "0 runs in" in capsys.readouterr().out
+    assert {p: p.stat().st_mtime_ns for p in (out / "runs").iterdir()} == mtimes
+
+
+def test_criticality_on_the_cluster(cluster, capsys):
+    assert main(["analyze", "criticality", "--scheduler", cluster["address"],
+                 "--replications", "2", "--steps", "8", "--set", "n_investors=50",
+                 "--format", "csv", "--no-progress"]) == 0
+    t = pd.read_csv(pd.io.common.StringIO(capsys.readouterr().out))
+    assert len(t) == 11 and "USA" not in set(t["member"])  # every signatory but the leader
+    assert list(t["rank"]) == list(range(1, 12))
+    assert t["survival_drop"].is_monotonic_decreasing
+
+
+def test_worker_killed_mid_sweep(cluster, reference, tmp_path):
+    """Runs last: it kills worker w2 while it holds work; w1 finishes the sweep."""
+    client = cluster["client"]
+    info = client.scheduler_info(n_workers=-1)["workers"]
+    w2 = next(a for a, w in info.items() if w["name"] == "w2")
+    out = tmp_path / "sweep"
+    p = subprocess.Popen([*PAX, "sweep", *DESIGN, "--scheduler", cluster["address"],
+                          "--chunk-size", "1", "--out", str(out)], cwd=ROOT,
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        deadline = time.time() + 120
+        while not (_parts(out) >= 10 and client.processing(workers=[w2]).get(w2)):
+            assert p.poll() is None, "the sweep ended before the kill"
+            assert time.time() < deadline
+            time.sleep(0.01)
+        _kill(cluster["workers"]["w2"])
+        killed_at = _parts(out)
+        out_text, err = p.communicate(timeout=180)
+    finally:
+        _kill(p)
+    assert p.returncode == 0, err
+    assert killed_at < N_RUNS
+    _assert_same(out, reference)
+
+
+def test_lean_runs_give_the_same_outcomes():
+    """Without --series the data collector is skipped; outcomes must not change."""
+    from model.scenario import load_scenario
+
+    scen = load_scenario("baseline", ["steps=12", "n_investors=50"])
+    runs = [(0, r, 100 + r, {"pressure_intensity": 2.5}, "") for r in range(3)]
+    lean, none = run_chunk({"": scen}, runs, ["pressure_intensity"], series=False)
+    full, series = run_chunk({"": scen}, runs, ["pressure_intensity"], series=True)
+    assert none is None and len(series) == 3 * 13
+    pd.testing.assert_frame_equal(lean, full)
+
+
+def test_ctrl_c_stops_cleanly_and_resume_hint(tmp_path):
+    out = tmp_path / "sweep"
+    p = subprocess.Popen([*PAX, "sweep", *DESIGN, "--workers", "1", "--chunk-size", "1",
+                          "--out", str(out)], cwd=ROOT, stdout=subprocess.PIPE,
+                         stderr=subprocess.PIPE, text=True, start_new_session=True)
+    try:
+        deadline = time.time() + 120
+        while _parts(out) < 5:
+            assert p.poll() is None and time.time() < deadline
+            time.sleep(0.02)
+        os.killpg(p.pid, signal.SIGINT)  # as a terminal's Ctrl-C: the whole group
+        _, err = p.communicate(timeout=60)
+    finally:
+        _kill(p)
+    assert p.returncode == 130, err
+    assert "Traceback" not in err
+    assert f"pax-silica sweep --resume {out}" in err.strip().splitlines()[-1]
+    assert json.loads((out / "manifest.json").read_text())["status"] == "interrupted"
+    assert 5 <= _parts(out) < N_RUNS
