@@ -98,11 +98,15 @@ def run(args) -> int:
 
     target = _build()
     env = {**os.environ, **A.server_env(target)}
-    shown = "localhost" if args.host in ("127.0.0.1", "::1") else args.host
-    where = f"http://{shown}:{args.port}" if args.port else f"http://{shown}:<a free port>"
+    host = f"[{args.host}]" if ":" in args.host else args.host
+    where = f"http://{host}:{args.port}" if args.port else f"http://{host}:<a free port>"
     print(f"Pax Silica app on {where} (Ctrl+C to stop)", flush=True)
-    try:
-        return subprocess.call(server_command(args.host, args.port, args.dev, args.open),
-                               env=env, cwd=APP.parent.parent)
+    cmd = server_command(args.host, args.port, args.dev, args.open)
+    if os.name == "posix":
+        # become the server (no child left behind when this process is stopped)
+        os.chdir(APP.parent.parent)
+        os.execve(cmd[0], cmd, env)
+    try:  # pragma: no cover - Windows has no exec that keeps the process
+        return subprocess.call(cmd, env=env, cwd=APP.parent.parent)
     except KeyboardInterrupt:
         return 130

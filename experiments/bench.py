@@ -29,6 +29,7 @@ flat peak memory from 1,000 to 10,000 runs.
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 import time
@@ -173,9 +174,11 @@ GRID = {"pressure_intensity": [round(0.5 + 0.25 * i, 2) for i in range(10)],
 def _peaks() -> dict:
     import resource
 
-    own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
-    kids = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024.0
-    return {"peak_mb": own, "peak_child_mb": kids}
+    own = resource.getrusage(resource.RUSAGE_SELF)
+    kids = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = own.ru_utime + own.ru_stime + kids.ru_utime + kids.ru_stime
+    return {"peak_mb": own.ru_maxrss / 1024.0, "peak_child_mb": kids.ru_maxrss / 1024.0,
+            "cpu_seconds": cpu}
 
 
 def _batch_child(n_runs: int, workers: int) -> None:
@@ -256,6 +259,9 @@ def sweep_figures(n_runs: int = 2000, sizes=(1000, 10_000), workers: int = 2,
         "config": {**SWEEP_CONFIG, "grid": GRID, "runs": n_runs, "workers": workers},
         "batch_run": batch, "sweep": sweep, "sweep_1_worker": one,
         "throughput_ratio": rate(sweep) / rate(batch),
+        "cpu_ratio": (batch["cpu_seconds"] / batch["runs"]) / (sweep["cpu_seconds"]
+                                                              / sweep["runs"]),
+        "load_average": os.getloadavg(),
         "efficiency": (one["seconds"] / sweep["seconds"]) / 2,
         "efficiency_running": (one["run_seconds"] / sweep["run_seconds"]) / 2,
         "growth": growth,
@@ -263,6 +269,7 @@ def sweep_figures(n_runs: int = 2000, sizes=(1000, 10_000), workers: int = 2,
 
 
 def run_sweeps(args) -> int:
+    load_before = os.getloadavg()[0]
     n, sizes = (400, (200, 2000)) if args.quick else (2000, (1000, 10_000))
     repeats = 1 if args.quick else 2
     f = sweep_figures(n, sizes, repeats=repeats)
@@ -281,6 +288,10 @@ def run_sweeps(args) -> int:
     print(f"    sweep executor      {s['seconds']:7.1f} s  {s['runs'] / s['seconds']:6.1f} runs/s"
           f"  peak {s['peak_mb']:.0f} MB (largest worker {s['peak_child_mb']:.0f} MB); "
           f"cluster start {s['startup_seconds']:.1f} s, {s['chunk_size']} runs per task")
+    print(f"    CPU time per run, every process, imports included: batch_run "
+          f"{1000 * b['cpu_seconds'] / b['runs']:.1f} ms, sweep "
+          f"{1000 * s['cpu_seconds'] / s['runs']:.1f} ms -> {f['cpu_ratio']:.2f}x less "
+          "(unlike wall time, hardly moved by other load on the machine)")
     print(f"    throughput: sweep / batch_run = {f['throughput_ratio']:.2f}x "
           f"(target >= {TARGET_THROUGHPUT}x)  [{ok(f['throughput_ratio'] >= TARGET_THROUGHPUT)}]")
     print(f"  parallel efficiency 1 -> 2 workers: end to end {one['seconds']:.1f} s -> "
@@ -298,4 +309,7 @@ def run_sweeps(args) -> int:
     grow = max(last["peak_mb"] / first["peak_mb"], last["peak_child_mb"] / first["peak_child_mb"])
     print(f"    sweep peak {sizes[-1] // sizes[0]}x the runs: x{grow:.2f} memory "
           f"(target flat, <= x1.10)  [{ok(grow <= 1.10)}]")
+    print(f"  load average (1 min) on {os.cpu_count()} cores: {load_before:.2f} before, "
+          f"{os.getloadavg()[0]:.2f} after (above about 2 other work shared the machine and "
+          "wall times are pessimistic)")
     return 0

@@ -156,7 +156,7 @@ class AppState:
                 busy = getattr(rc, "thread_lock", None)
                 if rc is not None and not (busy is not None and busy.locked()):
                     # not drawn, and no drawing under way: the request was lost
-                    log.warning("quarter %s was not drawn: redrawing", self.model.value.steps)
+                    log.info("quarter %s was not drawn: redrawing", self.model.value.steps)
                     rc.force_update()
             if not more:
                 self.playing.value = False

@@ -204,7 +204,7 @@ def _layout(nodes: tuple[tuple[str, str], ...]) -> dict[str, tuple[float, float]
         ring = [pos[c] for c in outer if region[c] == r]
         centre = math.atan2(*reversed(np.mean(ring, axis=0))) if ring else 0.0
         for k, c in enumerate(codes):
-            a = centre + 0.45 * (k - (len(codes) - 1) / 2)
+            a = centre + 0.75 * (k - (len(codes) - 1) / 2)
             pos[c] = (0.45 * math.cos(a), 0.45 * math.sin(a))
     return pos
 
@@ -279,7 +279,7 @@ def network_figure(m: PaxSilicaModel) -> Figure:
     total = sum(u for *_, u in flows)
     what = (f"{len(flows)} pressure flow{'s' if len(flows) != 1 else ''}, {total:.1f} units "
             f"(arrow width = units)" if flows else "no pressure this quarter")
-    ax.set_title(f"States, and this quarter's pressure on members: {what}", fontsize=9.5)
+    ax.set_title(f"States, and this quarter's pressure on members\n{what}", fontsize=9.5)
     ax.set_xlim(-1.45, 1.45)
     ax.set_ylim(-1.3, 1.4)
     return fig

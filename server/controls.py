@@ -16,7 +16,7 @@ from typing import Any
 
 from model import params as P
 from model.model import PaxSilicaModel
-from model.scenario import Scenario, load_scenario
+from model.scenario import Scenario, ScenarioError, load_scenario
 
 SOURCE = "app settings"  # names the source in error messages, as a file name would
 
@@ -117,7 +117,17 @@ def build_model(s: Settings) -> PaxSilicaModel:
         import secrets
 
         seed = secrets.randbelow(2**31)
-    return PaxSilicaModel(scen, rng=seed)
+    try:
+        return PaxSilicaModel(scen, rng=seed)
+    except ScenarioError:
+        raise
+    except ValueError:
+        # The model takes "-5" as a seed, but NumPy refuses a negative seed with a bare
+        # ValueError ("expected non-negative integer"); say it the way the model says the rest.
+        if str(seed).strip().startswith("-"):
+            raise ScenarioError("model", "seed", f"expected a whole number of at least 0, "
+                                f"got {seed!r}") from None
+        raise
 
 
 def cli_command(s: Settings, seed: int | str | None = None) -> str:

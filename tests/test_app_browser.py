@@ -15,6 +15,7 @@ from __future__ import annotations
 import os
 import re
 import shutil
+import signal
 import socket
 import subprocess
 import sys
@@ -62,9 +63,22 @@ def _start(command: list[str], port: int, log: Path) -> subprocess.Popen:
     env = {k: v for k, v in os.environ.items()
            if not k.startswith("SOLARA_") and k != "PYTEST_CURRENT_TEST"}
     env["SOLARA_ASSETS_CDN"] = "http://127.0.0.1:9/npm/"  # a cache miss fails, locally
-    with open(log, "w") as out:
+    with open(log, "w") as out:  # a session of its own: stopped as a group, nothing left
         return subprocess.Popen(command, cwd=ROOT, env=env, stdout=out,
-                                stderr=subprocess.STDOUT)
+                                stderr=subprocess.STDOUT, start_new_session=True)
+
+
+def _stop(proc: subprocess.Popen) -> None:
+    for sig, wait in ((signal.SIGTERM, 20), (signal.SIGKILL, 10)):
+        try:
+            os.killpg(proc.pid, sig)
+        except ProcessLookupError:
+            return
+        try:
+            proc.wait(timeout=wait)
+            return
+        except subprocess.TimeoutExpired:
+            continue
 
 
 def _wait(proc: subprocess.Popen, url: str, log: Path) -> None:
@@ -110,13 +124,7 @@ def servers(tmp_path_factory):
         yield urls
     finally:
         for proc in procs.values():
-            proc.terminate()
-        for proc in procs.values():
-            try:
-                proc.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
+            _stop(proc)
 
 
 class Watch:

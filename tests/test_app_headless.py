@@ -174,6 +174,7 @@ def test_a_seed_typed_as_text_works(page):
 BAD = [
     ("pax-seed", "abc", "model: seed: expected a whole number, got 'abc'"),
     ("pax-seed", "1.5", "model: seed: expected a whole number, got '1.5'"),
+    ("pax-seed", "-5", "model: seed: expected a whole number of at least 0, got '-5'"),
     ("pax-extra", "pressure_intensity=9",
      "app settings: pressure_intensity: expected a number in [0, 5], got 9"),
     ("pax-extra", "add_members=XYZ", "app settings: add_members: unknown country 'XYZ'"),
