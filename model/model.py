@@ -85,7 +85,12 @@ def _coerce_rng(rng: Any) -> Any:
         s = rng.strip()
         if not s.lstrip("-").isdigit():
             raise ScenarioError("model", "seed", f"expected a whole number, got {rng!r}")
+        if int(s) < 0:
+            raise ScenarioError("model", "seed",
+                                f"expected a whole number of at least 0, got {rng!r}")
         return int(s)
+    if isinstance(rng, int) and not isinstance(rng, bool) and rng < 0:
+        raise ScenarioError("model", "seed", f"expected a whole number of at least 0, got {rng}")
     return rng
 
 

@@ -72,8 +72,9 @@ def test_different_seeds_differ():
 def test_bad_seed_is_a_clear_error():
     from model.scenario import ScenarioError
 
-    with pytest.raises(ScenarioError, match="seed: expected a whole number"):
-        PaxSilicaModel("baseline", rng="forty-two")
+    for bad in ("forty-two", "-5", -5):
+        with pytest.raises(ScenarioError, match="seed: expected a whole number"):
+            PaxSilicaModel("baseline", rng=bad)
 
 
 def test_bad_keyword_parameter_is_a_clear_error():
