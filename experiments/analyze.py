@@ -354,7 +354,7 @@ def run_criticality(scen, replications: int, seed: int, at: int, executor,
 
 # ------------------------------------------------------------------- commands -------
 def register(sub, add_scenario_args) -> None:
-    from experiments.sweep import _natural, _positive_int
+    from experiments.sweep import _natural, positive_int
 
     p = sub.add_parser("analyze", help="survival, sensitivity, scenario discovery, "
                        "criticality of a sweep")
@@ -366,7 +366,7 @@ def register(sub, add_scenario_args) -> None:
     s.add_argument("dirs", nargs="+", type=Path, metavar="DIR", help="sweep folder(s)")
     s.add_argument("--by", metavar="PARAM", help="a varied parameter to group runs by "
                    "(default: by scenario)")
-    s.add_argument("--bins", type=_positive_int, default=4,
+    s.add_argument("--bins", type=positive_int, default=4,
                    help="groups for a numeric --by parameter (default 4, equal width)")
     _output_args(s)
     s.set_defaults(func=cmd_survival)
@@ -393,15 +393,15 @@ def register(sub, add_scenario_args) -> None:
     c = a.add_parser("criticality", help="knock out each member in turn and rank members "
                      "by how much survival falls")
     add_scenario_args(c)
-    c.add_argument("--replications", type=_positive_int, default=20,
+    c.add_argument("--replications", type=positive_int, default=20,
                    help="runs per member (same seeds for every member; default 20)")
     c.add_argument("--seed", type=_natural, default=0, help="master seed (default 0)")
-    c.add_argument("--at", type=_positive_int, default=1,
+    c.add_argument("--at", type=positive_int, default=1,
                    help="quarter of the knock-out (default 1)")
-    c.add_argument("--steps", type=_positive_int, help="quarters per run")
-    c.add_argument("--workers", type=_positive_int, help="local cluster workers")
+    c.add_argument("--steps", type=positive_int, help="quarters per run")
+    c.add_argument("--workers", type=positive_int, help="local cluster workers")
     c.add_argument("--scheduler", metavar="tcp://HOST:PORT", help="a running Dask scheduler")
-    c.add_argument("--chunk-size", type=_positive_int, help="runs per task")
+    c.add_argument("--chunk-size", type=positive_int, help="runs per task")
     c.add_argument("--no-progress", action="store_true")
     _output_args(c)
     c.set_defaults(func=cmd_criticality)

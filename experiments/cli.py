@@ -17,6 +17,17 @@ from model.world import member_sets
 EXIT_USAGE = 2
 
 
+def positive_int(text: str) -> int:
+    """argparse type for counts: a whole number of at least 1, with a clear message."""
+    try:
+        v = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+    if v < 1:
+        raise argparse.ArgumentTypeError(f"expected a whole number of at least 1, got {v}")
+    return v
+
+
 class CliError(Exception):
     """A user error found by the command line itself (not by the scenario loader)."""
 

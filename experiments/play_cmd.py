@@ -19,7 +19,6 @@ The score (0-100; the formula is in ``score`` and the README):
 
 from __future__ import annotations
 
-import argparse
 import math
 import sys
 from collections.abc import Callable
@@ -35,6 +34,7 @@ from agents.policy import (
     check_china,
     check_leader,
 )
+from experiments.cli import positive_int
 
 WEIGHTS = {"survival": 0.4, "phases": 0.3, "capital": 0.3}
 HELP = """At each prompt:
@@ -466,21 +466,11 @@ def register(sub, add_scenario_args) -> None:
                    help="which government you play")
     add_scenario_args(p)
     p.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
-    p.add_argument("--steps", type=_positive_int, help="quarters to play (default 40)")
-    p.add_argument("--compare", type=_positive_int, default=1, metavar="N",
+    p.add_argument("--steps", type=positive_int, help="quarters to play (default 40)")
+    p.add_argument("--compare", type=positive_int, default=1, metavar="N",
                    help="also score the rule-based actor over N seeds from --seed (default 1: "
                         "the same seed only)")
     p.set_defaults(func=run)
-
-
-def _positive_int(text: str) -> int:
-    try:
-        v = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
-    if v < 1:
-        raise argparse.ArgumentTypeError(f"expected a whole number of at least 1, got {v}")
-    return v
 
 
 def run(args, read: Callable[[str], str] | None = None, out=None) -> int:

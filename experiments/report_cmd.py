@@ -14,7 +14,6 @@ Files: ``summary.md``, ``membership_credibility.png``, ``capital.png``,
 
 from __future__ import annotations
 
-import argparse
 import os
 import shutil
 import tempfile
@@ -24,6 +23,7 @@ import numpy as np
 import pandas as pd
 
 from agents.state import DEFECTED, MEMBER, PARTICIPANT
+from experiments.cli import positive_int
 from model import metrics as M
 from model.model import PaxSilicaModel
 from model.run import events_of, series_of
@@ -43,24 +43,14 @@ def register(sub, add_scenario_args) -> None:
     p.add_argument("--seed", type=int, default=0,
                    help="seed of the run shown in the charts; replications use seeds from "
                         "here on (default 0)")
-    p.add_argument("--replications", type=_positive_int, default=20, metavar="N",
+    p.add_argument("--replications", type=positive_int, default=20, metavar="N",
                    help="seeded runs for the survival curve and the table (default 20)")
-    p.add_argument("--steps", type=_positive_int, help="quarters to run (default 40)")
+    p.add_argument("--steps", type=positive_int, help="quarters to run (default 40)")
     p.add_argument("--out", type=Path, required=True, metavar="DIR",
                    help="folder to write (new or empty, unless --force; folders above it "
                         "are made if missing)")
     p.add_argument("--force", action="store_true", help="replace a non-empty --out folder")
     p.set_defaults(func=run)
-
-
-def _positive_int(text: str) -> int:
-    try:
-        v = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
-    if v < 1:
-        raise argparse.ArgumentTypeError(f"expected a whole number of at least 1, got {v}")
-    return v
 
 
 def run(args) -> int:

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import argparse
 import os
 import tempfile
 from pathlib import Path
 
+from experiments.cli import positive_int
 from model.run import RunResult, run_model
 
 # What a reader most needs first: who left or joined and whether the alliance fell; then
@@ -18,23 +18,13 @@ CONTEXT_EVENTS = ("reversal", "escalation", "truce", "refusal")
 def register(sub, add_scenario_args) -> None:
     p = sub.add_parser("run", help="run one scenario and tell its story")
     add_scenario_args(p)
-    p.add_argument("--steps", type=_positive_int, help="quarters to run (default 40)")
+    p.add_argument("--steps", type=positive_int, help="quarters to run (default 40)")
     p.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
     p.add_argument("--out", type=Path, help="write the quarterly series to FILE.parquet or "
                    "FILE.csv (events go beside it as FILE.events.<ext>)")
     p.add_argument("--plot", type=Path, help="write a chart of the run to FILE.png")
     p.add_argument("--events", type=int, default=12, help="key events to show (default 12)")
     p.set_defaults(func=run)
-
-
-def _positive_int(text: str) -> int:
-    try:
-        v = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
-    if v < 1:
-        raise argparse.ArgumentTypeError(f"expected a whole number of at least 1, got {v}")
-    return v
 
 
 def run(args) -> int:

@@ -53,6 +53,7 @@ from typing import Any
 
 import pandas as pd
 
+from experiments.cli import positive_int
 from experiments.design import (
     DESIGNS,
     SEED_RULE,
@@ -605,17 +606,17 @@ def register(sub, add_scenario_args) -> None:
     p.add_argument("--vary", action="append", default=[], metavar="NAME=LOW:HIGH|A,B,C",
                    help="a parameter to vary over a range or a list of values (repeatable)")
     p.add_argument("--design", choices=DESIGNS, help="grid (default), lhs, sobol or morris")
-    p.add_argument("--samples", type=_positive_int,
+    p.add_argument("--samples", type=positive_int,
                    help="lhs: points; sobol: base sample N (power of 2); morris: trajectories")
-    p.add_argument("--levels", type=_positive_int,
+    p.add_argument("--levels", type=positive_int,
                    help="grid: values per range (default 3); morris: levels (default 4)")
-    p.add_argument("--replications", type=_positive_int, help="runs per point (default 1)")
+    p.add_argument("--replications", type=positive_int, help="runs per point (default 1)")
     p.add_argument("--seed", type=_natural, help="master seed of the sweep (default 0)")
     p.add_argument("--design-seed", type=_natural,
                    help="seed of the lhs/sobol/morris sampler (default: --seed)")
     p.add_argument("--second-order", action="store_true", default=None,
                    help="sobol: also second-order indices (N * (2D + 2) points)")
-    p.add_argument("--steps", type=_positive_int, help="quarters per run (default: scenario's)")
+    p.add_argument("--steps", type=positive_int, help="quarters per run (default: scenario's)")
     p.add_argument("--design-file", type=Path,
                    help="a TOML file with any of scenario, vary, design, samples, levels, "
                    "replications, seed, design_seed, steps, set (flags override it)")
@@ -624,24 +625,14 @@ def register(sub, add_scenario_args) -> None:
                    help="continue an interrupted sweep in DIR (runs only what is missing)")
     p.add_argument("--series", action="store_true", default=None,
                    help="also write every quarter of every run to DIR/series/")
-    p.add_argument("--workers", type=_positive_int,
+    p.add_argument("--workers", type=positive_int,
                    help="worker processes of the local cluster (default: one per core)")
     p.add_argument("--scheduler", metavar="tcp://HOST:PORT",
                    help="use a running Dask scheduler instead of a local cluster")
-    p.add_argument("--chunk-size", type=_positive_int,
+    p.add_argument("--chunk-size", type=positive_int,
                    help="runs per task (default: about 16 tasks per worker, at most 100)")
     p.add_argument("--no-progress", action="store_true", help="no progress bar on stderr")
     p.set_defaults(func=run)
-
-
-def _positive_int(text: str) -> int:
-    try:
-        v = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
-    if v < 1:
-        raise argparse.ArgumentTypeError(f"expected a whole number of at least 1, got {v}")
-    return v
 
 
 def _natural(text: str) -> int:
