@@ -290,8 +290,8 @@ def run_sweeps(args) -> int:
           f"cluster start {s['startup_seconds']:.1f} s, {s['chunk_size']} runs per task")
     print(f"    CPU time per run, every process, imports included: batch_run "
           f"{1000 * b['cpu_seconds'] / b['runs']:.1f} ms, sweep "
-          f"{1000 * s['cpu_seconds'] / s['runs']:.1f} ms -> {f['cpu_ratio']:.2f}x less "
-          "(unlike wall time, hardly moved by other load on the machine)")
+          f"{1000 * s['cpu_seconds'] / s['runs']:.1f} ms ({f['cpu_ratio']:.2f}x; start-up, "
+          "result handling and Dask's own bookkeeping included)")
     print(f"    throughput: sweep / batch_run = {f['throughput_ratio']:.2f}x "
           f"(target >= {TARGET_THROUGHPUT}x)  [{ok(f['throughput_ratio'] >= TARGET_THROUGHPUT)}]")
     print(f"  parallel efficiency 1 -> 2 workers: end to end {one['seconds']:.1f} s -> "

@@ -217,7 +217,7 @@ class Executor:
                 restore = signal.signal(signal.SIGINT, signal.SIG_IGN)
             try:
                 self.cluster = LocalCluster(n_workers=n, threads_per_worker=1, processes=True,
-                                            host="127.0.0.1", dashboard_address=None,
+                                            host="127.0.0.1", dashboard_address="127.0.0.1:0",
                                             silence_logs=logging.ERROR)
             finally:
                 if restore is not None:
@@ -792,12 +792,17 @@ def summary(design: Design, out: Path, f: dict, ex: Executor) -> str:
     lines = [f"Sweep complete: {design.n_runs:,} runs ({design.n_points:,} points x "
              f"{spec.replications} replications, {spec.design} design) of scenario "
              f"{design.scenario.name!r} in {out}"]
-    if f["runs_before"]:
+    if f["runs_before"] and not f["runs_written"]:
+        lines.append(f"  resumed: all {f['runs_before']:,} runs were already written; "
+                     "nothing to run")
+    elif f["runs_before"]:
         lines.append(f"  resumed: {f['runs_before']:,} runs were already written; "
                      f"{f['runs_written']:,} run now")
     rate = f["runs_written"] / f["seconds"] if f["seconds"] > 0 else 0.0
-    lines.append(f"  {f['runs_written']:,} runs in {f['seconds']:.1f} s ({rate:,.1f} runs/s) on "
-                 f"{ex.describe(f['workers'])}, {f['chunk_size']} runs per task")
+    if f["runs_written"]:
+        lines.append(f"  {f['runs_written']:,} runs in {f['seconds']:.1f} s ({rate:,.1f} "
+                     f"runs/s) on {ex.describe(f['workers'])}, {f['chunk_size']} runs per "
+                     "task")
     df = load_results(out, columns=["event_observed"])
     if len(df):
         lines.append(f"  collapsed in {df['event_observed'].mean():.1%} of runs; results: "
