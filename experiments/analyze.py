@@ -354,7 +354,7 @@ def run_criticality(scen, replications: int, seed: int, at: int, executor,
 
 # ------------------------------------------------------------------- commands -------
 def register(sub, add_scenario_args) -> None:
-    from experiments.sweep import _natural, positive_int
+    from experiments.cli import natural_int, positive_int
 
     p = sub.add_parser("analyze", help="survival, sensitivity, scenario discovery, "
                        "criticality of a sweep")
@@ -395,7 +395,7 @@ def register(sub, add_scenario_args) -> None:
     add_scenario_args(c)
     c.add_argument("--replications", type=positive_int, default=20,
                    help="runs per member (same seeds for every member; default 20)")
-    c.add_argument("--seed", type=_natural, default=0, help="master seed (default 0)")
+    c.add_argument("--seed", type=natural_int, default=0, help="master seed (default 0)")
     c.add_argument("--at", type=positive_int, default=1,
                    help="quarter of the knock-out (default 1)")
     c.add_argument("--steps", type=positive_int, help="quarters per run")

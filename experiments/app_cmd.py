@@ -9,11 +9,12 @@ no request to any host but this one.
 
 from __future__ import annotations
 
-import argparse
 import os
 import subprocess
 import sys
 from pathlib import Path
+
+from experiments.cli import whole_number
 
 APP = Path(__file__).resolve().parent.parent / "server" / "app.py"
 
@@ -23,8 +24,8 @@ def register(sub, add_scenario_args) -> None:
     p.add_argument("--host", default="127.0.0.1",
                    help="address to listen on (default 127.0.0.1, this machine only; "
                         "0.0.0.0 for every interface)")
-    p.add_argument("--port", type=_port, default=8765, help="port (default 8765; 0 for "
-                   "any free port)")
+    p.add_argument("--port", type=whole_number(0, 65535, "a port"), default=8765,
+                   help="port (default 8765; 0 for any free port)")
     p.add_argument("--dev", action="store_true",
                    help="development mode: restart when the code changes, full tracebacks")
     p.add_argument("--open", action="store_true", help="open a browser on the page")
@@ -40,14 +41,6 @@ def register(sub, add_scenario_args) -> None:
     a.set_defaults(func=assets)
 
 
-def _port(text: str) -> int:
-    try:
-        v = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
-    if not 0 <= v <= 65535:
-        raise argparse.ArgumentTypeError(f"expected a port in [0, 65535], got {v}")
-    return v
 
 
 def _build(target: Path | None = None) -> Path:

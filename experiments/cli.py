@@ -17,15 +17,24 @@ from model.world import member_sets
 EXIT_USAGE = 2
 
 
-def positive_int(text: str) -> int:
-    """argparse type for counts: a whole number of at least 1, with a clear message."""
-    try:
-        v = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
-    if v < 1:
-        raise argparse.ArgumentTypeError(f"expected a whole number of at least 1, got {v}")
-    return v
+def whole_number(low: int, high: int | None = None, what: str = "a whole number"):
+    """An argparse type: a whole number in [low, high], with one clear message if not."""
+
+    def parse(text: str) -> int:
+        try:
+            v = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected {what}, got {text!r}") from None
+        if v < low or (high is not None and v > high):
+            bound = f"in [{low}, {high}]" if high is not None else f"of at least {low}"
+            raise argparse.ArgumentTypeError(f"expected {what} {bound}, got {v}")
+        return v
+
+    return parse
+
+
+positive_int = whole_number(1)  # counts: steps, replications, workers, chunk sizes
+natural_int = whole_number(0)  # seeds
 
 
 class CliError(Exception):

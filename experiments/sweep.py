@@ -31,7 +31,6 @@ by Dask; each chunk's result is written once, by this process.
 
 from __future__ import annotations
 
-import argparse
 import contextlib
 import datetime as dt
 import gc
@@ -53,7 +52,7 @@ from typing import Any
 
 import pandas as pd
 
-from experiments.cli import positive_int
+from experiments.cli import natural_int, positive_int
 from experiments.design import (
     DESIGNS,
     SEED_RULE,
@@ -611,8 +610,8 @@ def register(sub, add_scenario_args) -> None:
     p.add_argument("--levels", type=positive_int,
                    help="grid: values per range (default 3); morris: levels (default 4)")
     p.add_argument("--replications", type=positive_int, help="runs per point (default 1)")
-    p.add_argument("--seed", type=_natural, help="master seed of the sweep (default 0)")
-    p.add_argument("--design-seed", type=_natural,
+    p.add_argument("--seed", type=natural_int, help="master seed of the sweep (default 0)")
+    p.add_argument("--design-seed", type=natural_int,
                    help="seed of the lhs/sobol/morris sampler (default: --seed)")
     p.add_argument("--second-order", action="store_true", default=None,
                    help="sobol: also second-order indices (N * (2D + 2) points)")
@@ -633,16 +632,6 @@ def register(sub, add_scenario_args) -> None:
                    help="runs per task (default: about 16 tasks per worker, at most 100)")
     p.add_argument("--no-progress", action="store_true", help="no progress bar on stderr")
     p.set_defaults(func=run)
-
-
-def _natural(text: str) -> int:
-    try:
-        v = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
-    if v < 0:
-        raise argparse.ArgumentTypeError(f"expected a whole number of at least 0, got {v}")
-    return v
 
 
 DESIGN_FLAGS = ("scenario", "vary", "design", "samples", "levels", "replications", "seed",

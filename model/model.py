@@ -355,13 +355,12 @@ class PaxSilicaModel(mesa.Model):
         """What a non-member's signature would add: covered and controlled phases and
         mean self-sufficiency, each as a share (the leader's invitation criterion)."""
         mm = self.member_mask.copy()
-        before = self._alliance_metrics(mm, mm)
         mm[agent.row] = True
-        after = self._alliance_metrics(mm, mm)
+        after = self._alliance_metrics(mm, mm)  # "before" is the current state's metrics
         n = self.n_phases
-        return float((after["covered"].sum() - before["covered"].sum()) / n
-                     + (after["controlled"].sum() - before["controlled"].sum()) / n
-                     + (after["suff"].mean() - before["suff"].mean()))
+        return float((after["covered"].sum() - self.covered_phases) / n
+                     + (after["controlled"].sum() - self.controlled_phases) / n
+                     + (after["suff"].mean() - self.self_sufficiency.mean()))
 
     # ----------------------------------------------------------------------- step -----
     def step(self) -> None:
@@ -487,11 +486,11 @@ class PaxSilicaModel(mesa.Model):
         n = max(1, len(members))
         total = self.member_share.sum()
         targets_base = []
+        vol = M.shares(self.world.volume)
         for s in members:
-            contrib = float((self.world.volume[s.row] / self.world.volume.sum(axis=0)).sum())
-            targets_base.append((s, 1.0 / n + contrib / max(total, 1e-9)))
+            targets_base.append((s, 1.0 / n + float(vol[s.row].sum()) / max(total, 1e-9)))
         fro = M.shares(self.world.frontier)
-        china_short = fro[self.china_row] < 0.1  # phases China cannot supply itself
+        china_short = fro[self.china_row] < p["chokepoint_china_share"]
         choke = fro[:, china_short].sum(axis=1)
         coord = 1.0 + p["coordination_bonus"] if p["counter_alliance"] else 1.0
         china_rank = None
@@ -670,7 +669,8 @@ class PaxSilicaModel(mesa.Model):
     def _update(self, t: int) -> None:
         p = self.p
         self._update_metrics()
-        capital = self.commit_ratio / (self.commit_ratio + 0.25)  # saturates: half at 25%
+        half = p["credibility_capital_half"]
+        capital = self.commit_ratio / (self.commit_ratio + half) if half > 0 else 1.0
         fundamentals = (p["credibility_weight_capital"] * capital
                         + p["credibility_weight_coverage"] * self.controlled_phases
                         / self.n_phases
