@@ -1,19 +1,34 @@
-"""Who decides for the leader (the US) and for China: the rule-based actor, or a player.
+"""Who decides for an actor: its rule-based government, or a player.
 
-Each quarter the model gives the deciding actor a *view* -- what that government could
+Each quarter the model gives a deciding actor a *view* -- what that government could
 see, never hidden state such as another state's grievance threshold -- and takes back a
-*choice*. ``RuleBasedLeader`` and ``RuleBasedChina`` are the model's own rules; a human
-player (``pax-silica play``, the app) or a script supplies choices instead through the same
-interface. Every choice is checked against the same budgets and rules the rule-based actor
-has (``check_leader``, ``check_china``); a choice outside them raises ``PolicyError`` with
-one clear message, and nothing is applied.
+*choice*. Four kinds of actor decide:
+
+* the leader (the US): side payments, invitations, public investment, a truce
+  (``LeaderView`` / ``LeaderChoice``, rules ``RuleBasedLeader``);
+* China: pressure by target, inducements, export controls, a truce (``ChinaView`` /
+  ``ChinaChoice``, ``RuleBasedChina``);
+* the other pressurers (Russia, Brazil, the EU once it turns): pressure by target within
+  their budget (``PressurerView`` / ``PressurerChoice``, ``RuleBasedPressurer``);
+* a state: a member stays or leaves, a non-member signs or stays out
+  (``MemberView`` / ``MemberChoice``, ``RuleBasedMember``), seeing its own grievance.
+
+The rule-based classes are the model's own rules; a human player (``pax-silica play``, the
+app, a classroom seat) or a script supplies choices through the same interface. Every
+choice is checked against the same budgets and rules the rule-based actor has
+(``check_leader``, ``check_china``, ``check_pressurer``, ``check_member``); a choice
+outside them raises ``PolicyError`` with one clear message, and nothing is applied.
+
+The model asks for decisions in *rounds* (:class:`Turn` lists): the US, then China, then
+the other pressurers together, then the states together. Decisions within a round are
+independent of each other, so a classroom can collect them in any order.
 """
 
 from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import Any, Protocol
 
 from agents.pressurer import control_stringency
 
@@ -235,24 +250,34 @@ class RuleBasedChina:
                            ranking=[t.id for t in ranked])
 
 
-def check_china(choice: ChinaChoice, view: ChinaView) -> None:
-    """Raise PolicyError if the choice breaks a budget or a rule."""
-    ids = {t.id for t in view.targets}
+def _check_pressure(pressure: Any, targets: list[TargetInfo], budget: float,
+                    max_per_target: float, who_presses: str, note: str = "") -> None:
+    if not isinstance(pressure, dict):
+        raise PolicyError("pressure", f"expected a mapping of member -> units, got "
+                                      f"{type(pressure).__name__}")
+    ids = {t.id for t in targets}
     total = 0.0
-    for who, units in choice.pressure.items():
+    for who, units in pressure.items():
         if who not in ids:
-            raise PolicyError("pressure", f"{who!r} is not a member China can target; "
-                                          f"expected one of {', '.join(sorted(ids))}")
+            raise PolicyError("pressure", f"{who!r} is not a member {who_presses} can "
+                                          f"target; expected one of "
+                                          f"{', '.join(sorted(ids)) or 'none'}")
         if isinstance(units, bool) or not isinstance(units, int | float) \
                 or not math.isfinite(units) or units < 0:
             raise PolicyError(f"pressure[{who}]", f"expected non-negative units, got {units!r}")
-        if units > view.max_per_target + 1e-9:
+        if units > max_per_target + 1e-9:
             raise PolicyError(f"pressure[{who}]", f"{units:g} units is over the "
-                                                  f"{view.max_per_target:g} allowed per target")
+                                                  f"{max_per_target:g} allowed per target")
         total += units
-    if total > view.budget + 1e-9:
-        raise PolicyError("pressure", f"{total:g} units is over the budget of {view.budget:g}"
-                                      + (" (truce in force)" if view.truce_active else ""))
+    if total > budget + 1e-9:
+        raise PolicyError("pressure", f"{total:g} units is over the budget of {budget:g}"
+                                      + note)
+
+
+def check_china(choice: ChinaChoice, view: ChinaView) -> None:
+    """Raise PolicyError if the choice breaks a budget or a rule."""
+    _check_pressure(choice.pressure, view.targets, view.budget, view.max_per_target, "China",
+                    " (truce in force)" if view.truce_active else "")
     s = choice.inducement_share
     if isinstance(s, bool) or not isinstance(s, int | float) or not 0.0 <= s <= 1.0:
         raise PolicyError("inducement_share", f"expected a share in [0, 1], got {s!r}")
@@ -269,3 +294,141 @@ def check_china(choice: ChinaChoice, view: ChinaView) -> None:
 def max_controls(escalation: float, p: dict, truce: bool) -> float:
     """The strictest export controls China's rules allow at this escalation."""
     return 0.0 if truce else control_stringency(escalation, p)
+
+
+# --- the other pressurers ---------------------------------------------------------------
+@dataclass(frozen=True)
+class PressurerView:
+    """What Moscow, Brasilia or Brussels (once it turns) sees when it chooses whom to
+    pressure. ``china_ranking`` is China's priority order when the pressurers coordinate
+    (a counter-alliance), else None."""
+
+    actor: str
+    name: str
+    quarter: int
+    when: str
+    budget: float
+    max_per_target: float
+    deterrence: float
+    targets: list[TargetInfo]
+    china_ranking: list[str] | None
+    credibility: float
+
+
+@dataclass
+class PressurerChoice:
+    """pressure: member id -> units of pressure this quarter."""
+
+    pressure: dict[str, float] = field(default_factory=dict)
+
+
+class RuleBasedPressurer:
+    """The model's own rule: follow China's ranking in a counter-alliance, else rank by
+    expected damage per unit of cost; spend the budget down the ranking."""
+
+    def decide(self, view: PressurerView) -> PressurerChoice:
+        from agents.pressurer import Pressurer, Target
+
+        targets = [Target(t.id, t.value, t.exposure, t.resistance, t.gdp_usd_bn, t.chokepoints)
+                   for t in view.targets]
+        pr = Pressurer(view.actor)
+        if view.china_ranking is not None:
+            order = {code: i for i, code in enumerate(view.china_ranking)}
+            ranked = sorted(targets, key=lambda t: order.get(t.id, 10**6))
+        else:
+            ranked = pr.rank(targets, view.deterrence)
+        return PressurerChoice({t.id: u for t, u in pr.allocate(ranked, view.budget,
+                                                                 view.max_per_target)})
+
+
+def check_pressurer(choice: PressurerChoice, view: PressurerView) -> None:
+    """Raise PolicyError if the choice breaks the budget or targets a non-member."""
+    _check_pressure(choice.pressure, view.targets, view.budget, view.max_per_target,
+                    view.name)
+
+
+# --- a state ----------------------------------------------------------------------------
+STAY, LEAVE, JOIN, STAY_OUT = "stay", "leave", "join", "stay out"
+
+
+@dataclass(frozen=True)
+class MemberView:
+    """What a state's own government sees in the commitment phase: its own grievance
+    and breaking point (its mood at home, hidden from everyone else), what pulled and
+    pushed it this quarter, and what the alliance looks like.
+
+    ``options`` are the moves open to it; ``advice`` is what the model's rule would do."""
+
+    actor: str
+    name: str
+    quarter: int
+    when: str
+    status: str  # member, participant, defected, outside
+    invited: bool
+    grievance: float
+    threshold: float
+    benefit: float  # credibility-discounted benefit of membership this quarter
+    pains: dict[str, float]  # pain by source this quarter (pressure, price, reversal)
+    pressure_received: dict[str, float]  # pressurer id -> units
+    side_payment: float  # US$bn
+    inflow: float  # US$bn of new investment
+    peers_left: float  # tie-weighted share of peers who left
+    join_balance: float  # for a non-member: net benefit it expects from signing
+    credibility: float
+    secure_supply: float
+    price_index: float
+    members: int
+    options: tuple[str, ...]
+    advice: str
+
+
+@dataclass
+class MemberChoice:
+    """``action``: "stay" or "leave" for a member; "join" or "stay out" otherwise."""
+
+    action: str
+
+
+class RuleBasedMember:
+    """The model's own commitment rule (``agents.state.StateAgent.decide``), which the
+    view carries as its advice."""
+
+    def decide(self, view: MemberView) -> MemberChoice:
+        return MemberChoice(view.advice)
+
+
+def check_member(choice: MemberChoice, view: MemberView) -> None:
+    """Raise PolicyError unless the action is one of the view's options."""
+    if choice.action not in view.options:
+        raise PolicyError("action", f"expected one of {', '.join(map(repr, view.options))} "
+                                    f"for {view.name} ({view.status}), got {choice.action!r}")
+
+
+@dataclass(frozen=True)
+class Turn:
+    """One decision the model asks for: ``actor`` decides, seeing ``view``."""
+
+    actor: str
+    kind: str  # "leader", "china", "pressurer", "member"
+    view: Any
+
+
+RULES = {"leader": RuleBasedLeader, "china": RuleBasedChina, "pressurer": RuleBasedPressurer,
+         "member": RuleBasedMember}
+CHECKS = {"leader": check_leader, "china": check_china, "pressurer": check_pressurer,
+          "member": check_member}
+
+
+def rule_choice(turn: Turn) -> Any:
+    """What the actor's rule-based government would choose in this turn."""
+    return RULES[turn.kind]().decide(turn.view)
+
+
+def check(turn: Turn, choice: Any) -> None:
+    """Check a choice for a turn (type and rules); raise PolicyError if it is refused."""
+    expected = {"leader": LeaderChoice, "china": ChinaChoice, "pressurer": PressurerChoice,
+                "member": MemberChoice}[turn.kind]
+    if not isinstance(choice, expected):
+        raise PolicyError(turn.kind, f"expected a {expected.__name__}, got "
+                                     f"{type(choice).__name__}")
+    CHECKS[turn.kind](choice, turn.view)

@@ -14,8 +14,14 @@ One step is one quarter (default 40 quarters, 2026-2035). The phases of a step:
    are collected; events are logged in plain language.
 
 Every decision in phases 2-4 is computed from the state at the start of that phase and
-applied afterwards, so the order of agents does not bias results. Cascades unfold over
-quarters (one round of decisions per quarter), not to a fixed point within a quarter.
+applied afterwards, so the order of agents does not bias results.
+
+Actors decide through ``agents.policy``: the model asks in *rounds* of :class:`Turn`
+(the US in phase 1; China, then the other pressurers, in phase 2; the states in phase 4)
+through ``decide_round``, which by default asks each actor's policy (its rules unless a
+player or script was given). A classroom replaces ``decide_round`` to wait for students.
+Cascades unfold over quarters (one round of decisions per quarter), not to a fixed point
+within a quarter.
 """
 
 from __future__ import annotations
@@ -30,18 +36,26 @@ import numpy as np
 from agents import leader as L
 from agents.investor import InvestorAgent, InvestorPopulation, MarketView
 from agents.policy import (
+    JOIN,
+    LEAVE,
+    STAY,
+    STAY_OUT,
     Candidate,
     ChinaChoice,
     ChinaView,
     LeaderChoice,
     LeaderView,
     MemberInfo,
+    MemberView,
+    PolicyError,
+    PressurerView,
     RuleBasedChina,
     RuleBasedLeader,
     TargetInfo,
-    check_china,
-    check_leader,
+    Turn,
+    check,
     max_controls,
+    rule_choice,
 )
 from agents.pressurer import (
     ADJECTIVE,
@@ -102,15 +116,19 @@ class PaxSilicaModel(mesa.Model):
         rng: seed (int, or digits as text) or ``numpy.random.Generator``.
         collect_investors: also record every investor's state each quarter (memory
             grows with investors x quarters; off by default).
-        policies: who decides for "USA" and "CHN" (``agents.policy``); by default the
-            rule-based actors. A player's policy gets the same view and budgets.
+        policies: who decides for an actor (``agents.policy``): "USA", "CHN", another
+            pressurer ("RUS", "BRA", "EUR") or a state that may sign or leave; by default
+            every actor follows its rules. A player's policy gets the same view and
+            budgets.
+        ask: further actors whose decisions go through ``decide_round`` (classroom
+            seats; they follow their rules unless ``decide_round`` is replaced).
         **params: any parameter of ``model/data/parameters.toml``, overriding the
             scenario's value (validated; a bad value raises ``ScenarioError``).
     """
 
     def __init__(self, scenario: str | Scenario = "baseline", rng: Any = None,
                  collect_investors: bool = False, policies: dict | None = None,
-                 **params: Any):
+                 ask: Any = (), **params: Any):
         config = scenario if isinstance(scenario, Scenario) else load_scenario(scenario)
         p = dict(config.params)
         for k, v in params.items():
@@ -137,6 +155,12 @@ class PaxSilicaModel(mesa.Model):
         self.policies.update(policies or {})
         self._make_states(config)
         self._make_ties()
+        self.asked = {"USA", "CHN"} | set(self.policies) | set(ask)
+        seatable = set(self.seatable())
+        for who in sorted(self.asked - seatable):
+            raise ScenarioError("model", "policies", f"{who!r} cannot decide; expected "
+                                f"one of {', '.join(sorted(seatable))}")
+        self.decide_round = self.decide_by_policies
         self.pressurers = {a: Pressurer(a, active=(a != "EUR") or self.eu_stance == "pressurer")
                            for a in PRESSURERS}
         self.investors = InvestorPopulation(self, p["n_investors"], p, self.n_phases, self.rng)
@@ -397,8 +421,7 @@ class PaxSilicaModel(mesa.Model):
         if L.reversal(self.rng, p["leader_volatility"]):
             self._reversal("a US policy reversal (tariffs on allies, a deal over their heads)")
         view = self.leader_view()
-        choice = self.policies["USA"].decide(view)
-        check_leader(choice, view)
+        choice = self._ask([Turn("USA", "leader", view)])["USA"]
         self._apply_leader(choice, t)
 
     def leader_view(self) -> LeaderView:
@@ -493,8 +516,26 @@ class PaxSilicaModel(mesa.Model):
         china_short = fro[self.china_row] < p["chokepoint_china_share"]
         choke = fro[:, china_short].sum(axis=1)
         coord = 1.0 + p["coordination_bonus"] if p["counter_alliance"] else 1.0
-        china_rank = None
+        targets_of = {pid: [Target(s.code, v, pr.exposure_of(s), s.resistance,
+                                    s.actor.gdp_usd_bn, float(choke[s.row]))
+                             for s, v in targets_base]
+                      for pid, pr in self.pressurers.items() if pr.active}
         china = ChinaChoice(inducement_share=p["inducement_share"])
+        china_rank = None
+        if "CHN" in targets_of:
+            view = self.china_view(targets_of["CHN"], truce)
+            china = self._ask([Turn("CHN", "china", view)])["CHN"]
+            china_rank = china.ranking or list(china.pressure) or None
+        # The others follow China's ranking in a counter-alliance (the EU never does).
+        follow = china_rank if p["counter_alliance"] else None
+        turns = [Turn(pid, "pressurer", self.pressurer_view(
+            pid, targets_of[pid], None if pid == "EUR" else follow))
+            for pid in PRESSURERS[1:] if pid in targets_of]
+        asked = [tn for tn in turns if tn.actor in self.asked]
+        others = self._ask(asked) if asked else {}
+        for tn in turns:
+            if tn.actor not in others:
+                others[tn.actor] = rule_choice(tn)
         received: dict[str, dict[str, float]] = {}
         for pid in PRESSURERS:
             pr = self.pressurers[pid]
@@ -502,22 +543,7 @@ class PaxSilicaModel(mesa.Model):
             if not pr.active:
                 pr.spent.append(0.0)
                 continue
-            targets = [Target(s.code, v, pr.exposure_of(s), s.resistance,
-                              s.actor.gdp_usd_bn, float(choke[s.row])) for s, v in targets_base]
-            if pid == "CHN":
-                view = self.china_view(targets, truce)
-                china = self.policies["CHN"].decide(view)
-                check_china(china, view)
-                alloc = list(china.pressure.items())
-                china_rank = china.ranking or list(china.pressure) or None
-            else:
-                if p["counter_alliance"] and china_rank is not None and pid != "EUR":
-                    order = {code: i for i, code in enumerate(china_rank)}
-                    ranked = sorted(targets, key=lambda t_: order.get(t_.id, 10**6))
-                else:
-                    ranked = pr.rank(targets, p["chokepoint_deterrence"])
-                alloc = [(tg.id, u) for tg, u in pr.allocate(
-                    ranked, pr.budget(p, self.escalation), p["max_pressure_per_target"])]
+            alloc = list((china if pid == "CHN" else others[pid]).pressure.items())
             spent = 0.0
             for code, units in alloc:
                 if units > 0:
@@ -565,6 +591,19 @@ class PaxSilicaModel(mesa.Model):
             targets=[TargetInfo(t.id, self.by_id[t.id].name, t.value, t.exposure,
                                 t.resistance, t.gdp, t.chokepoints) for t in targets],
             alliance_refining_share=self.refining_share, credibility=self.credibility)
+
+    def pressurer_view(self, pid: str, targets: list[Target], follow: list[str] | None
+                       ) -> PressurerView:
+        """What Russia, Brazil or the EU sees when choosing whom to pressure."""
+        p = self.p
+        return PressurerView(
+            actor=pid, name=self.by_id[pid].name if pid in self.by_id else pid,
+            quarter=self.steps, when=self.when(),
+            budget=self.pressurers[pid].budget(p, self.escalation),
+            max_per_target=p["max_pressure_per_target"], deterrence=p["chokepoint_deterrence"],
+            targets=[TargetInfo(t.id, self.by_id[t.id].name, t.value, t.exposure,
+                                t.resistance, t.gdp, t.chokepoints) for t in targets],
+            china_ranking=follow, credibility=self.credibility)
 
     def _start_truce(self, length: int, why: str) -> None:
         self.truce_left = length
@@ -621,6 +660,12 @@ class PaxSilicaModel(mesa.Model):
             if s.status == MEMBER:
                 s.assess(snap, p, float(shock))
         decisions = [(s, s.decide(snap, p)) for s in self.states]
+        turns = [Turn(s.code, "member", self.member_view(s, snap, d)) for s, d in decisions
+                 if s.code in self.asked and self.may_decide(s)]
+        if turns:
+            choices = self._ask(turns)
+            decisions = [(s, self._decision(s, choices[s.code].action)
+                          if s.code in choices else d) for s, d in decisions]
         for s, d in decisions:
             if d == "defect":
                 self._defect(s, self._why(s))
@@ -631,6 +676,65 @@ class PaxSilicaModel(mesa.Model):
             if s.invited and d is None and s.status != MEMBER:
                 s.invited = False
                 self._log("refusal", s.code, f"{s.name} declines the US invitation")
+
+    @staticmethod
+    def may_decide(s: StateAgent) -> bool:
+        """Whether a state has a choice this quarter: the leader never leaves, rivals
+        never sign, a defector waits out its cool-down."""
+        return s.role not in ("leader", "rival") and not (
+            s.status == DEFECTED and s.cooldown > 0)
+
+    def member_view(self, s: StateAgent, snap: Snapshot, rule: str | None) -> MemberView:
+        """What a state's government sees when it decides (its own mood included)."""
+        p = self.p
+        member = s.status == MEMBER
+        if member:
+            options, advice = (STAY, LEAVE), LEAVE if rule == "defect" else STAY
+        else:
+            options, advice = (JOIN, STAY_OUT), JOIN if rule in ("join", "return") \
+                else STAY_OUT
+        return MemberView(
+            actor=s.code, name=s.name, quarter=self.steps, when=self.when(),
+            status=s.status, invited=s.invited, grievance=s.grievance,
+            threshold=s.threshold, benefit=s.benefit(snap, p), pains=s.pain(snap, p),
+            pressure_received=dict(s.pressure_received), side_payment=s.side_payment,
+            inflow=s.inflow, peers_left=snap.defected_tie_share.get(s.unique_id, 0.0),
+            join_balance=0.0 if member else s.join_balance(snap, p),
+            credibility=self.credibility, secure_supply=snap.secure_supply,
+            price_index=self.price_index, members=self.members, options=options,
+            advice=advice)
+
+    @staticmethod
+    def _decision(s: StateAgent, action: str) -> str | None:
+        if action == LEAVE:
+            return "defect"
+        if action == JOIN:
+            return "return" if s.status == DEFECTED else "join"
+        return None
+
+    # ------------------------------------------------------------- who decides -----
+    def seatable(self) -> list[str]:
+        """Actors that can decide through a policy or a classroom seat: the US, the
+        pressurers, and every state that can sign or leave."""
+        states = [s.code for s in self.states if s.role not in ("leader", "rival")]
+        return ["USA", *PRESSURERS, *[c for c in states if c not in PRESSURERS]]
+
+    def decide_by_policies(self, turns: list[Turn]) -> dict[str, Any]:
+        """The default ``decide_round``: each actor's policy, or its rules."""
+        out = {}
+        for tn in turns:
+            policy = self.policies.get(tn.actor)
+            out[tn.actor] = rule_choice(tn) if policy is None else policy.decide(tn.view)
+        return out
+
+    def _ask(self, turns: list[Turn]) -> dict[str, Any]:
+        """One round of decisions, each checked against its rules (``PolicyError``)."""
+        choices = self.decide_round(turns)
+        for tn in turns:
+            if tn.actor not in choices:
+                raise PolicyError(tn.kind, f"no decision for {tn.actor}")
+            check(tn, choices[tn.actor])
+        return choices
 
     def _why(self, s: StateAgent) -> str:
         """Why a member leaves: its largest driver of grievance and, if pressure played a

@@ -110,3 +110,34 @@ def test_the_player_sees_no_hidden_state():
     run(0, "baseline", CHN=Spy())
     fields = set(seen[0].targets[0].__dataclass_fields__) if seen[0].targets else set()
     assert fields and not fields & {"grievance", "threshold", "strain"}
+
+
+def test_every_actor_asked_through_its_rules_is_the_default_run():
+    """Asking every seatable actor (pressurers and states too) for a decision, and
+    answering with its rules, changes nothing: the rules read only the view."""
+    from model.run import series_of
+
+    ref = PaxSilicaModel("counter_alliance", rng=7, steps=8)
+    ref.run()
+    probe = PaxSilicaModel("counter_alliance", rng=7, steps=8)
+    asked = PaxSilicaModel("counter_alliance", rng=7, steps=8, ask=probe.seatable())
+    kinds = []
+    rounds = asked.decide_round
+
+    def spy(turns):
+        kinds.extend(t.kind for t in turns)
+        return rounds(turns)
+
+    asked.decide_round = spy
+    asked.run()
+    assert series_of(asked).equals(series_of(ref))
+    assert {"leader", "china", "pressurer", "member"} <= set(kinds)
+
+
+def test_an_actor_that_cannot_decide_is_refused():
+    from model.scenario import ScenarioError
+
+    with pytest.raises(ScenarioError, match="policies: 'XYZ' cannot decide"):
+        PaxSilicaModel("baseline", rng=0, ask=["XYZ"])
+    with pytest.raises(ScenarioError, match="'ROW' cannot decide"):
+        PaxSilicaModel("baseline", rng=0, policies={"ROW": object()})
