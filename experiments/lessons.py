@@ -329,12 +329,17 @@ class LessonRun:
     ``start()`` returns the moments of quarter 0; each ``step()`` runs one quarter and
     returns the moments it triggered (in the lesson's order). ``missed()`` lists the
     moments that have not happened once the run is over. The model is ``self.model``.
+
+    Given ``model``, the run watches that model instead of building its own (the app steps
+    it); ``catch_up()`` then returns the moments of every quarter run since the last look.
     """
 
-    def __init__(self, lesson: Lesson, seed: int | None = None, **params: Any):
+    def __init__(self, lesson: Lesson, seed: int | None = None,
+                 model: PaxSilicaModel | None = None, **params: Any):
         self.lesson = lesson
         self.seed = lesson.seed if seed is None else seed
-        self.model = PaxSilicaModel(lesson.scenario(), rng=self.seed, **params)
+        self.model = model if model is not None else PaxSilicaModel(
+            lesson.scenario(), rng=self.seed, **params)
         self.columns = list(self.model.datacollector.model_vars)
         self.horizon = int(self.model.p["steps"])
         known = self.known_names()
@@ -350,6 +355,7 @@ class LessonRun:
                 raise LessonError(f"{lesson.path}: moments[{i}].at: quarter {mo.at} is after "
                                   f"the horizon ({self.horizon} quarters)")
         self.fired: dict[int, Fired] = {}
+        self.looked = -1  # the last quarter whose moments were checked
 
     def known_names(self) -> set[str]:
         names = set(self.columns) | {"steps"} | {f"n_{k}" for k in EVENT_KINDS}
@@ -396,6 +402,14 @@ class LessonRun:
         self.model.step()
         return self._moments()
 
+    def catch_up(self) -> list[Fired]:
+        """The moments of each quarter the model has run since the last look, quarter by
+        quarter (for a model stepped elsewhere)."""
+        out = []
+        while self.looked < self.quarter:
+            out += self._moments(self.looked + 1)
+        return out
+
     def run(self) -> list[Fired]:
         """Run to the end; every moment that fired, in the order it fired."""
         out = self.start()
@@ -403,8 +417,11 @@ class LessonRun:
             out += self.step()
         return out
 
-    def _moments(self) -> list[Fired]:
-        q, end = self.quarter, self.done
+    def _moments(self, q: int | None = None) -> list[Fired]:
+        """The moments that fire at quarter ``q`` (default: the current one)."""
+        q = self.quarter if q is None else q
+        end = self.done and q == self.quarter
+        self.looked = max(self.looked, q)
         ns = self.namespace(q)
         out = []
         for i, mo in enumerate(self.lesson.moments):

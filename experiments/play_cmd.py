@@ -496,7 +496,9 @@ def play(scen, side: str, seed: int = 0, read: Callable[[str], str] = read_stdin
     return m
 
 
-def compare(scen, side: str, seed: int, n: int, m, out) -> None:
+def compare(scen, side: str, seed: int, n: int, m, out) -> tuple[dict, dict]:
+    """Print the game's outcome and score next to the rule-based actor's over ``n`` seeds
+    from ``seed``; returns (the player's score, the rule-based score on ``seed``)."""
     from model.model import PaxSilicaModel
 
     o = m.outcome()
@@ -525,4 +527,4 @@ def compare(scen, side: str, seed: int, n: int, m, out) -> None:
     diff = mine[side] - first[side]
     verdict = "better than" if diff > 0.05 else "worse than" if diff < -0.05 else "the same as"
     print(f"You did {verdict} the rule-based {label} on this seed ({diff:+.1f}).", file=out)
-
+    return mine, first

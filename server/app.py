@@ -26,6 +26,7 @@ import io
 import logging
 import threading
 import time
+import warnings
 from pathlib import Path
 
 import reacton.core
@@ -34,7 +35,7 @@ import solara.lab
 from solara.alias import rv
 
 from model.scenario import ScenarioError, load_scenario, preset_names
-from server import assets, charts, controls
+from server import assets, charts, controls, lessons_view
 from server.replications import Replications, replicate
 
 assets.configure_solara()
@@ -217,7 +218,9 @@ def Controls(state: AppState):
     m = state.model.value
     playing = state.playing.value
     scen = solara.use_memo(lambda: load_scenario(s.scenario), [s.scenario])
-    solara.Select("Scenario (preset)", value=s.scenario, values=preset_names(),
+    presets = preset_names()  # a lesson's scenario file is listed while it is chosen
+    solara.Select("Scenario (preset)", value=s.scenario,
+                  values=presets if s.scenario in presets else [*presets, s.scenario],
                   on_value=state.choose_scenario, classes=["pax-scenario"])
     solara.Text(scen.description, style={"font-size": "0.85em", "color": "#555"})
     with solara.Row(justify="space-between", style={"margin": "10px 0 4px 0"}):
@@ -455,8 +458,29 @@ def Page():
         "model and the charts."))
     with solara.lab.Tabs(value=tab, align="left"):
         with solara.lab.Tab("Run", classes=["pax-tab-run"]):
-            RunView(state)
+            # lessons: a loaded lesson's text beside the charts (server/lessons_view.py)
+            lessons_view.BesideRun(state, RunView)
         with solara.lab.Tab("Replications", classes=["pax-tab-reps"]):
             ReplicationsView(state)
+        with solara.lab.Tab("Lessons", classes=["pax-tab-lessons"]):
+            # lessons: the list; Load resets the run to a lesson and shows the Run tab
+            lessons_view.LessonsView(state, on_loaded=lambda: tab.set(0))
+        with solara.lab.Tab("Play the US or China", classes=["pax-tab-play"]):
+            from server.play_view import PlayView  # play the US or China (server/play_view.py)
+
+            PlayView()
         with solara.lab.Tab("Info: what is this?", classes=["pax-tab-info"]):
             InfoView()
+
+
+# -------------------------------------------------------------------- the routes ------
+# "/" is the app above; "/classroom" is classroom mode (server/classroom_view.py). Solara
+# warns when a module has both a Page and routes; here Page is the first route on purpose.
+warnings.filterwarnings("ignore", message=".*has a component defined, but you are also "
+                                          "defining routes")
+from server.classroom_view import ClassroomPage  # noqa: E402 (after Page, which it reuses)
+
+routes = [
+    solara.Route(path="/", component=Page, label="Pax Silica"),
+    solara.Route(path="classroom", component=ClassroomPage, label="Classroom"),
+]

@@ -85,6 +85,7 @@ class Game:
         self.answers: dict[str, Any] = {}
         self.deadline: float | None = None
         self.rounds = 0
+        self.played = 0  # quarters completed (model.steps counts the one under way too)
         self.version = 0  # bumped on every change pages should show
         self.notes: list[str] = []  # the classroom's own log: who chose, who left
         self._cond = threading.Condition()
@@ -285,7 +286,11 @@ class Game:
             self.rounds += 1
             self._bump()
             self._cond.notify_all()
-        self._busy.release()  # let pages read the model while students think
+        try:  # let pages read the model while students think
+            self._busy.release()
+            held = True
+        except RuntimeError:  # the model was stepped outside the game's thread
+            held = False
         try:
             with self._cond:
                 while True:
@@ -307,7 +312,8 @@ class Game:
                 self._bump()
                 self._cond.notify_all()
         finally:
-            self._busy.acquire()
+            if held:
+                self._busy.acquire()
         return answers
 
     # -- the game thread --------------------------------------------------------------
@@ -337,6 +343,7 @@ class Game:
                     self._cond.notify_all()
                 return
             with self._cond:
+                self.played += 1
                 if not self.model.running:
                     self.status = "finished"
                     self._note("the game is over")

@@ -1,0 +1,303 @@
+"""The app's lessons: the Lessons tab and the lesson panel beside the charts.
+
+The Lessons tab lists every lesson of ``docs/lessons/`` (:mod:`experiments.lessons`).
+**Load** sets the controls to the lesson's scenario and seed and resets the session's
+model through the page's own Reset (:meth:`server.app.AppState.reset`, so through
+:mod:`server.controls` and the model's scenario loader), then shows the Run tab with the
+lesson's text in a panel beside the charts. As the run is stepped or played, the panel
+marks the lesson's key moments that have happened: a :class:`experiments.lessons.LessonRun`
+watches the model on screen (``catch_up()`` after each quarter), so the app marks exactly
+the moments ``pax-silica lesson`` narrates. **Unload lesson** removes the panel; the run on
+screen and the controls stay as they are (a free run).
+
+Nothing here imports :mod:`server.app` (the page passes in what it needs).
+"""
+
+from __future__ import annotations
+
+import html
+import logging
+from collections.abc import Callable
+from pathlib import Path
+
+import markdown
+import solara
+
+from experiments import lessons as L
+from model.scenario import ScenarioError
+from server import controls
+
+log = logging.getLogger("pax_silica.app")
+LESSON_DIR = L.LESSON_DIR  # the folder listed (tests point it elsewhere)
+HIDDEN_SECTIONS = ("key moments",)  # about the front matter: not for the panel
+
+CSS = """
+.pax-lesson-panel { position: sticky; top: 70px; max-height: calc(100vh - 90px);
+                    overflow-y: auto; }
+.pax-lesson-moments ol { padding-left: 0; list-style: none; }
+.pax-moment { margin: 0 0 8px 0; font-size: 0.88em; }
+.pax-moment-done { color: #111; }
+.pax-moment-now { background: #fff6cc; border-radius: 4px; padding: 2px 4px; }
+.pax-moment-pending, .pax-moment-missed { color: #777; }
+.pax-lesson-panel .v-card__title { word-break: normal; }
+.pax-lesson-text { font-size: 0.9em; }
+.pax-lesson-text h2 { font-size: 1.1em; margin: 14px 0 6px 0; }
+.pax-lesson-text blockquote { border-left: 3px solid #ccc; padding-left: 8px; color: #444; }
+.pax-lesson-text code { font-size: 0.9em; }
+.pax-lesson-text ol, .pax-lesson-text ul { margin-bottom: 8px; }
+"""
+
+
+def scenario_ref(lesson: L.Lesson) -> str:
+    """The lesson's scenario as the controls hold it: a preset name, or its file's path
+    relative to the working folder when inside it (as on the command line)."""
+    path = lesson.scenario_path()
+    ref = lesson.scenario_ref
+    if not (ref.endswith(".toml") or "/" in ref or "\\" in ref):
+        return ref  # a preset
+    try:
+        return str(path.resolve().relative_to(Path.cwd().resolve()))
+    except ValueError:
+        return str(path.resolve())
+
+
+def summary(lesson: L.Lesson) -> str:
+    """One line: the description of the lesson's scenario (without its "Lesson N:")."""
+    try:
+        text = lesson.scenario().description
+    except Exception:  # a scenario that does not load: Load says why
+        return ""
+    head, sep, rest = text.partition(": ")
+    if sep and head.lower().startswith("lesson"):
+        text = rest[:1].upper() + rest[1:]
+    return text
+
+
+def panel_markdown(lesson: L.Lesson) -> str:
+    """The lesson's Markdown text without its title (the panel's heading shows it) and
+    the sections meant for authors."""
+    out, hide = [], False
+    for line in lesson.body.splitlines():
+        if line.startswith("# "):
+            continue
+        if line.startswith("## "):
+            hide = line[3:].strip().lower().startswith(HIDDEN_SECTIONS)
+        if not hide:
+            out.append(line)
+    return "\n".join(out).strip()
+
+
+def panel_html(lesson: L.Lesson) -> str:
+    """:func:`panel_markdown` as HTML. Rendered here rather than with ``solara.Markdown``,
+    whose page script typesets ``$...$`` as mathematics ("US$40bn to US$80bn")."""
+    return markdown.markdown(panel_markdown(lesson), extensions=["tables"])
+
+
+def list_lessons(folder: Path | None = None) -> tuple[list[L.Lesson], list[str]]:
+    """Every lesson that loads, in order, and one message per lesson file that does not."""
+    folder = folder or LESSON_DIR
+    try:
+        return L.all_lessons(folder), []
+    except L.LessonError:
+        good, bad = [], []
+        for p in L.lesson_files(folder):
+            try:
+                good.append(L.load_lesson(p))
+            except L.LessonError as e:
+                bad.append(str(e))
+        return sorted(good, key=lambda ls: ls.order), bad
+
+
+class LessonSession:
+    """The lesson of one browser session (made once per :class:`AppState`)."""
+
+    def __init__(self, state):
+        self.state = state
+        self.lesson = solara.reactive(None)  # the Lesson loaded, or None: a free run
+        self.settings = solara.reactive(None)  # the controls as the lesson set them
+        self.message = solara.reactive(None)  # why the last Load failed
+        self.run: L.LessonRun | None = None  # watches the model on screen
+
+    def load(self, path: Path) -> bool:
+        """Load the lesson file at ``path``: reset the model to its scenario and seed. On
+        failure, one message and no lesson; the run on screen is kept unless the failure
+        came after the reset (moments that do not fit the model)."""
+        state = self.state
+        self.message.value = None
+        name = Path(path).stem
+        try:
+            lesson = L.load_lesson(path)  # read again: the file may have changed
+            settings = controls.settings_for(scenario_ref(lesson), seed=str(lesson.seed))
+        except (L.LessonError, ScenarioError) as e:
+            self.message.value = f"Could not load the lesson {name!r}: {e}"
+            return False
+        except Exception as e:  # anything else: a message, never a traceback
+            log.exception("loading lesson %s failed", name)
+            self.message.value = f"Could not load the lesson {name!r}: {e}"
+            return False
+        before = state.settings.value
+        state.settings.value = settings
+        if not state.reset():  # Reset refused the settings: keep the run on screen
+            why = state.error.value
+            state.settings.value = before
+            state.error.value = None
+            self.message.value = f"Could not load the lesson {name!r}: {why}"
+            return False
+        try:
+            with state.lock:
+                run = L.LessonRun(lesson, model=state.model.value)
+                run.catch_up()
+        except L.LessonError as e:  # the run on screen is the lesson's, without it
+            self.unload()
+            self.message.value = f"Could not load the lesson {name!r}: {e}"
+            return False
+        self.run = run
+        self.settings.value = settings
+        self.lesson.value = lesson
+        return True
+
+    def unload(self) -> None:
+        self.lesson.value = None
+        self.settings.value = None
+        self.run = None
+        self.message.value = None
+
+    def follow(self, model) -> tuple[L.LessonRun | None, str | None]:
+        """The lesson's moments on ``model`` (the model on screen) up to its current
+        quarter: (the LessonRun, None), or (None, why they cannot be followed)."""
+        lesson = self.lesson.value
+        if lesson is None:
+            return None, None
+        with self.state.lock:  # not while a quarter is being run
+            try:
+                if self.run is None or self.run.model is not model or self.run.lesson is not lesson:
+                    self.run = None
+                    self.run = L.LessonRun(lesson, model=model)
+                self.run.catch_up()
+            except L.LessonError as e:
+                return None, str(e)
+        return self.run, None
+
+
+def session(state) -> LessonSession:
+    """The lesson session of this page's state (one per browser session)."""
+    sess = getattr(state, "_lesson_session", None)
+    if sess is None:
+        sess = state._lesson_session = LessonSession(state)
+    return sess
+
+
+def moments_html(run: L.LessonRun) -> str:
+    """The lesson's key moments, in the lesson's order: happened (marked, with the
+    narration filled in from the run), still to come, or missed once the run is over."""
+    rows = []
+    total = len(run.lesson.moments)
+    for i, mo in enumerate(run.lesson.moments):
+        f = run.fired.get(i)
+        if f is not None:
+            now = " pax-moment-now" if f.quarter == run.quarter else ""
+            text = html.escape(" ".join(f.text.split()))
+            note = ("" if f.check_ok is not False else
+                    f" <i>(The lesson's check, <code>{html.escape(mo.check or '')}</code>, "
+                    "does not hold in this run.)</i>")
+            rows.append(f"<li class='pax-moment pax-moment-done{now}'><b>&#10003; {f.when}"
+                        f"</b> (quarter {f.quarter}): {text}{note}</li>")
+        elif run.done:
+            rows.append(f"<li class='pax-moment pax-moment-missed'>&#10007; Key moment "
+                        f"{i + 1} ({html.escape(mo.describe())}) did not happen in this "
+                        "run.</li>")
+        else:
+            rows.append(f"<li class='pax-moment pax-moment-pending'>&#9675; Key moment "
+                        f"{i + 1}: {html.escape(mo.describe())}</li>")
+    head = (f"<b>Key moments: {len(run.fired)} of {total} so far</b> (press Step or Play; "
+            "each is marked when it happens)")
+    return f"<div>{head}<ol>{''.join(rows)}</ol></div>"
+
+
+@solara.component
+def LessonPanel(state):
+    """The loaded lesson beside the charts: its key moments so far and its text."""
+    sess = session(state)
+    lesson = sess.lesson.value
+    m = state.model.value
+    state.version.value  # noqa: B018 (redraw after each quarter)
+    text = solara.use_memo(lambda: panel_html(lesson) if lesson else "", [lesson])
+    if lesson is None:  # unloaded: the parent removes the panel
+        return
+    run, why = sess.follow(m)
+    with solara.Card(f"Lesson {lesson.order}: {lesson.title}", margin=0,
+                     classes=["pax-card", "pax-lesson-panel"]):
+        with solara.Row(style={"align-items": "center"}):
+            solara.Text(f"Scenario {sess.settings.value.scenario if sess.settings.value else ''}"
+                        f", seed {lesson.seed}", style={"font-size": "0.85em", "color": "#555"})
+            solara.Button("Unload lesson", on_click=sess.unload, outlined=True, small=True,
+                          icon_name="mdi-close", classes=["pax-lesson-unload"])
+        if sess.settings.value is not None and state.applied.value != sess.settings.value:
+            solara.Warning("The run on screen is not the lesson's (its settings were changed "
+                           "and Reset): the key moments below are this run's.", dense=True,
+                           classes=["pax-lesson-changed"])
+        if why:
+            solara.Error(f"The key moments cannot be followed in this run: {why}",
+                         classes=["pax-lesson-error"])
+        elif run is not None:
+            solara.HTML(tag="div", unsafe_innerHTML=moments_html(run),
+                        classes=["pax-lesson-moments"])
+        solara.HTML(tag="div", unsafe_innerHTML=text, classes=["pax-lesson-text"])
+
+
+@solara.component
+def BesideRun(state, run_view: Callable):
+    """The run view; with a lesson loaded, its panel beside the charts."""
+    solara.Style(CSS)
+    loaded = session(state).lesson.value is not None
+    # the same tree with or without the panel, so the charts are not made again
+    with solara.Columns([3, 2] if loaded else [1]):
+        with solara.Div():
+            run_view(state)
+        if loaded:
+            LessonPanel(state)
+
+
+@solara.component
+def LessonsView(state, on_loaded: Callable[[], None] | None = None):
+    """The Lessons tab: every lesson, with a Load button each."""
+    sess = session(state)
+    found, broken = solara.use_memo(list_lessons, [])
+    loaded = sess.lesson.value
+
+    def load(path: Path) -> None:
+        if sess.load(path) and on_loaded is not None:
+            on_loaded()
+
+    solara.HTML(tag="p", unsafe_innerHTML=(
+        "Short lessons, each built on one argument of the paper. <b>Load</b> one to "
+        "set the controls to its scenario and seed and start its run; its text appears "
+        "beside the charts, and its key moments are marked as they happen while you press "
+        "<b>Step</b> or <b>Play</b>. The same lessons run in the terminal with "
+        "<code>uv run pax-silica lesson</code>; a class plan is in "
+        "<code>docs/lessons/README.md</code>."))
+    if sess.message.value:
+        solara.Error(sess.message.value, classes=["pax-lesson-error"])
+    if loaded is not None:
+        with solara.Row(style={"align-items": "center"}):
+            solara.Success(f"Loaded: lesson {loaded.order}, {loaded.title}.", dense=True)
+            solara.Button("Unload lesson", on_click=sess.unload, outlined=True,
+                          icon_name="mdi-close", classes=["pax-lesson-unload-tab"])
+    for msg in broken:
+        solara.Warning(f"A lesson that cannot be used: {msg}", dense=True,
+                       classes=["pax-lesson-broken"])
+    for ls in found:
+        with solara.Card(margin=0, classes=["pax-card", f"pax-lesson-{ls.name}"],
+                         style={"margin-bottom": "8px"}):
+            with solara.Row(style={"align-items": "center"}, justify="space-between"):
+                with solara.Column(gap="2px"):
+                    solara.HTML(tag="div", unsafe_innerHTML=(
+                        f"<b>Lesson {ls.order}: {html.escape(ls.title)}</b>"
+                        f"{' (loaded)' if loaded is not None and loaded.path == ls.path else ''}"
+                        f"<br>{html.escape(summary(ls))}<br><small style='color:#555'>"
+                        f"Scenario <code>{html.escape(scenario_ref(ls))}</code>, seed "
+                        f"{ls.seed}, about {ls.minutes} minutes, {len(ls.moments)} key "
+                        "moments</small>"), classes=["pax-lesson-item"])
+                solara.Button("Load", color="primary", icon_name="mdi-school",
+                              on_click=lambda p=ls.path: load(p),
+                              classes=["pax-lesson-load", f"pax-lesson-load-{ls.name}"])

@@ -1,0 +1,245 @@
+"""Lessons in the app (server/lessons_view.py): the Lessons tab lists every lesson; Load
+resets the session's run to the lesson's scenario and seed, shows the Run tab with the
+lesson's text beside the charts, and marks the lesson's key moments as the run is stepped,
+the same moments, with the same narration, as ``pax-silica lesson``; Unload returns to a
+free run; a lesson that cannot be loaded shows one message. Headless (``solara.render``),
+and once in a real browser (Debian's Chromium, as in tests/test_app_browser.py)."""
+
+from __future__ import annotations
+
+import re
+import sys
+from html import unescape
+from pathlib import Path
+
+import ipyvuetify as v
+import pytest
+import solara
+
+from experiments.lessons import LessonRun, all_lessons
+from server import app, lessons_view
+from tests.test_app_browser import (
+    ARTIFACTS,
+    CHROMIUM,
+    CHROMIUM_ARGS,
+    ROOT,
+    Watch,
+    _free_port,
+    _require_browser,
+    _start,
+    _stop,
+    _wait,
+    quarter,
+)
+from tests.test_app_headless import alerts, by_class, click, html
+
+LESSONS = all_lessons()
+TAB_RUN, TAB_LESSONS = 0, 2
+
+
+@solara.component
+def NoChart(make, model, key, css: str):
+    """The charts are tested in tests/test_app_headless.py; here they would only take time
+    (matplotlib), so the headless page draws none."""
+    solara.Image(b"", classes=["pax-chart", css])
+
+
+@pytest.fixture
+def page(monkeypatch):
+    """The page rendered headless, as in tests/test_app_headless.py (charts not drawn):
+    (render context, the session's AppState)."""
+    monkeypatch.setattr(app, "Chart", NoChart)
+    states: list[app.AppState] = []
+    real = app.AppState
+    monkeypatch.setattr(app, "AppState", lambda *a, **k: states.append(real(*a, **k))
+                        or states[-1])
+    _, rc = solara.render(solara.AppLayout(children=[app.Page()]), handle_error=False)
+    yield rc, states[0]
+    rc.close()
+
+
+def tabs(rc):
+    return rc.find(v.Tabs).widgets[0]
+
+
+def panel_htmls(rc, css: str) -> list[str]:
+    return [x.unsafe_innerHTML for x in rc.find(solara.widgets.HTML).widgets
+            if css in x.attributes.get("class", "").split()]
+
+
+def lesson_text(rc) -> str:
+    """The lesson panel's text, as HTML (empty when there is no panel)."""
+    return "".join(panel_htmls(rc, "pax-lesson-text"))
+
+
+def marked(rc) -> list[str]:
+    """The moments marked as happened: '2026 Q1 (quarter 1): narration...'."""
+    (moments,) = panel_htmls(rc, "pax-lesson-moments")
+    items = re.findall(r"<li class='pax-moment pax-moment-done[^']*'><b>&#10003; (.*?)</b>"
+                       r" \(quarter (\d+)\): (.*?)</li>", moments)
+    return [f"{when} (quarter {q}): {text}" for when, q, text in items]
+
+
+def load(rc, name: str) -> None:
+    tabs(rc).v_model = TAB_LESSONS
+    click(rc, f"pax-lesson-load-{name}")
+
+
+def test_the_lessons_tab_lists_every_lesson(page):
+    rc, state = page
+    items = panel_htmls(rc, "pax-lesson-item")
+    assert len(items) == len(LESSONS) == 6
+    for ls, item in zip(LESSONS, map(unescape, items), strict=True):
+        assert f"Lesson {ls.order}: {ls.title}" in item
+        assert f"docs/lessons/{ls.name}.toml" in item and f"seed {ls.seed}" in item
+        assert lessons_view.summary(ls) and lessons_view.summary(ls)[:30] in item
+        by_class(rc, v.Btn, f"pax-lesson-load-{ls.name}")
+    assert not panel_htmls(rc, "pax-lesson-moments")  # no lesson loaded: a free run
+
+
+@pytest.mark.parametrize("lesson", LESSONS, ids=[ls.name for ls in LESSONS])
+def test_load_a_lesson_then_step_to_its_next_moment(page, lesson):
+    rc, state = page
+    old = state.model.value
+    load(rc, lesson.name)
+    assert tabs(rc).v_model == TAB_RUN, "Load did not switch to the Run tab"
+    m = state.model.value
+    assert m is not old and m.steps == 0 and m.rng_seed == lesson.seed
+    assert m.config.name == lesson.scenario().name
+    assert state.settings.value.scenario == f"docs/lessons/{lesson.name}.toml"
+    assert state.applied.value == state.settings.value
+    assert alerts(rc) == [f"Loaded: lesson {lesson.order}, {lesson.title}."]
+    assert by_class(rc, v.Select, "pax-scenario").v_model == state.settings.value.scenario
+    # the lesson's text beside the charts: what to do, what to notice, questions
+    text = lesson_text(rc)
+    for heading in ("What to do", "What to notice", "Questions for discussion"):
+        assert re.search(f"<h2[^>]*>{heading}", text), heading
+    assert "Key moments</h2>" not in text  # the section for lesson authors is left out
+    # the same run, and so the same moments and narration, as `pax-silica lesson`
+    ref = LessonRun(lesson)
+    ref.run()
+    shown = [f"{f.when} (quarter {f.quarter}): {' '.join(f.text.split())}"
+             for f in sorted(ref.fired.values(), key=lambda f: (f.quarter, f.index))]
+    shown = [s.replace("'", "&#x27;") for s in shown]
+    assert marked(rc) == shown[:1] and "(quarter 0)" in shown[0]
+    nxt = min(f.quarter for f in ref.fired.values() if f.quarter > 0)
+    with state.lock:  # all but the last quarter at once: the panel catches up
+        for _ in range(nxt - 1):
+            m.step()
+    click(rc, "pax-step")
+    assert m.steps == nxt
+    expected = [s for s in shown if int(re.search(r"\(quarter (\d+)\)", s)[1]) <= nxt]
+    assert len(expected) >= 2 and sorted(marked(rc)) == sorted(expected)
+    assert f"(quarter {nxt} of " in html(rc, "pax-status")
+
+
+def test_unload_returns_to_a_free_run_and_a_changed_run_is_said(page):
+    rc, state = page
+    load(rc, "credibility_capital")
+    click(rc, "pax-step")
+    assert len(marked(rc)) == 2
+    by_class(rc, v.TextField, "pax-seed").v_model = "3"
+    click(rc, "pax-reset")  # the lesson stays, on a run that is not the lesson's
+    assert any("not the lesson's" in a for a in alerts(rc))
+    assert state.model.value.rng_seed == 3 and marked(rc)[0].startswith("2025 Q4")
+    m = state.model.value
+    click(rc, "pax-lesson-unload")
+    assert not panel_htmls(rc, "pax-lesson-moments") and not lesson_text(rc)
+    assert state.model.value is m  # the run on screen goes on, free
+    click(rc, "pax-step")
+    assert m.steps == 1
+    by_class(rc, v.Select, "pax-scenario").v_model = "baseline"  # back to a preset
+    click(rc, "pax-reset")
+    assert state.model.value.config.name == "baseline"
+
+
+GOOD = (ROOT / "docs" / "lessons" / "credibility_capital.md").read_text(encoding="utf-8")
+
+
+def test_a_lesson_that_cannot_be_loaded_shows_one_message(tmp_path, monkeypatch):
+    monkeypatch.setattr(app, "Chart", NoChart)
+    (tmp_path / "ok.toml").write_text('name = "ok"\ndescription = "Lesson 9: fine"\n'
+                                      'extends = "baseline"\n')
+    (tmp_path / "bad.toml").write_text('name = "bad"\ndescription = "x"\nextends = "baseline"'
+                                       '\n[parameters]\npressure_intensity = 9\n')
+    fix = GOOD.replace('"credibility_capital.toml"', '"ok.toml"')
+    (tmp_path / "a_broken.md").write_text("no front matter\n")
+    (tmp_path / "b_bad_value.md").write_text(fix.replace('"ok.toml"', '"bad.toml"')
+                                             .replace("order = 2", "order = 1"))
+    (tmp_path / "c_bad_name.md").write_text(fix.replace("order = 2", "order = 3").replace(
+        'at = 4', 'when = "no_such_reporter > 1"'))
+    monkeypatch.setattr(lessons_view, "LESSON_DIR", tmp_path)
+    _, rc2 = solara.render(solara.AppLayout(children=[app.Page()]), handle_error=False)
+    try:
+        broken = [a for a in alerts(rc2) if "cannot be used" in a]
+        assert len(broken) == 1 and "a_broken.md" in broken[0] and "front matter" in broken[0]
+        for name, expected in (("b_bad_value", "pressure_intensity: expected a number in"),
+                               ("c_bad_name", "unknown name 'no_such_reporter'")):
+            click(rc2, f"pax-lesson-load-{name}")  # must not raise
+            errors = [a for a in alerts(rc2) if "Could not load the lesson" in a]
+            assert len(errors) == 1 and name in errors[0] and expected in errors[0], errors
+            assert "Traceback" not in errors[0]
+            assert not panel_htmls(rc2, "pax-lesson-moments")
+    finally:
+        rc2.close()
+
+
+# ---------------------------------------------------------------------- browser -------
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    """``pax-silica app`` on a free port, started as tests/test_app_browser.py does."""
+    _require_browser()
+    from server.assets import ensure_assets
+
+    ensure_assets()
+    log = tmp_path_factory.mktemp("server") / "app.log"
+    port = _free_port()
+    proc = _start([str(Path(sys.executable).parent / "pax-silica"), "app", "--port",
+                   str(port)], port, log)
+    try:
+        url = f"http://127.0.0.1:{port}/"
+        _wait(proc, url, log)
+        yield url
+    finally:
+        _stop(proc)
+
+
+def test_load_a_lesson_in_the_browser(server):
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS,
+                                    headless=True)
+        context = browser.new_context(viewport={"width": 1500, "height": 1000})
+        watch = Watch(context)
+        page = context.new_page()
+        page.goto(server, wait_until="commit")
+        page.wait_for_selector("img.pax-chart-membership", timeout=90_000)
+        page.get_by_role("tab", name="Lessons").click()
+        page.click(".pax-lesson-load-gulf_capital")
+        panel = page.locator(".pax-lesson-panel")
+        panel.get_by_role("heading", name="Questions for discussion").wait_for(
+            timeout=30_000)
+        text = panel.inner_text()
+        assert "Lesson 6: Gulf capital against China's volume" in text
+        assert "from US$40bn to US$80bn" in text  # not typeset as mathematics
+        done = page.locator(".pax-moment-done")
+        done.first.wait_for()
+        assert done.count() == 1 and "2025 Q4" in done.first.inner_text()
+        # beside the charts: to their right, side by side
+        chart = page.locator("img.pax-chart-membership").bounding_box()
+        box = panel.bounding_box()
+        assert box["x"] >= chart["x"] + chart["width"] and box["y"] < chart["y"] + 200
+        assert quarter(page) == 0
+        page.click(".pax-step")
+        page.wait_for_function("() => document.querySelectorAll('.pax-moment-done')"
+                               ".length === 2", timeout=30_000)
+        assert "2026 Q1" in done.nth(1).inner_text() and quarter(page) == 1
+        ARTIFACTS.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(ARTIFACTS / "app_lesson.png"))
+        page.click(".pax-lesson-unload")
+        panel.wait_for(state="detached", timeout=30_000)
+        watch.assert_clean()
+        context.close()
+        browser.close()
+
