@@ -8,94 +8,30 @@ browser request is intercepted: any to a host other than 127.0.0.1/localhost is 
 and fails the test, as does any failed request or error response.
 
 Chromium missing: skipped with the reason, except under CI (``CI=true``), where it fails.
+The shared pieces are in tests/browser.py and tests/conftest.py.
 """
 
 from __future__ import annotations
 
-import os
 import re
 import shutil
-import signal
-import socket
-import subprocess
 import sys
 import time
-import urllib.request
 from pathlib import Path
 from urllib.parse import urlparse
 
 import pytest
 
-ROOT = Path(__file__).resolve().parent.parent
-CHROMIUM = Path("/usr/bin/chromium")
-ARTIFACTS = ROOT / "tests" / "artifacts"
-LOCAL = {"127.0.0.1", "localhost"}
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
-                 "--no-first-run", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync"]
-START_TIMEOUT = 180  # seconds; importing Mesa, Solara and matplotlib is slow on small machines
-
-
-def _require_browser():
-    ci = os.environ.get("CI", "").lower() == "true"
-    if not CHROMIUM.exists():
-        reason = (f"{CHROMIUM} not found (Debian: apt-get install chromium; .ci/run installs "
-                  f"it)")
-        if ci:
-            pytest.fail(f"CI=true and {reason}")
-        pytest.skip(reason)
-    try:
-        import playwright.sync_api  # noqa: F401
-    except ImportError:
-        msg = "the playwright package is missing (uv sync installs the dev group)"
-        if ci:
-            pytest.fail(msg)
-        pytest.skip(msg)
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def _start(command: list[str], port: int, log: Path) -> subprocess.Popen:
-    env = {k: v for k, v in os.environ.items()
-           if not k.startswith("SOLARA_") and k != "PYTEST_CURRENT_TEST"}
-    env["SOLARA_ASSETS_CDN"] = "http://127.0.0.1:9/npm/"  # a cache miss fails, locally
-    with open(log, "w") as out:  # a session of its own: stopped as a group, nothing left
-        return subprocess.Popen(command, cwd=ROOT, env=env, stdout=out,
-                                stderr=subprocess.STDOUT, start_new_session=True)
-
-
-def _stop(proc: subprocess.Popen) -> None:
-    for sig, wait in ((signal.SIGTERM, 20), (signal.SIGKILL, 10)):
-        try:
-            os.killpg(proc.pid, sig)
-        except ProcessLookupError:
-            return
-        try:
-            proc.wait(timeout=wait)
-            return
-        except subprocess.TimeoutExpired:
-            continue
-
-
-def _wait(proc: subprocess.Popen, url: str, log: Path) -> None:
-    deadline = time.time() + START_TIMEOUT
-    while True:
-        if proc.poll() is not None:
-            pytest.fail(f"the app server exited ({proc.returncode}):\n{log.read_text()}")
-        try:
-            with urllib.request.urlopen(url, timeout=5) as r:
-                if r.status == 200:
-                    return
-        except OSError:
-            pass
-        if time.time() > deadline:
-            pytest.fail(f"the app server did not answer in {START_TIMEOUT}s:\n"
-                        f"{log.read_text()}")
-        time.sleep(0.5)
+from tests.browser import (
+    ARTIFACTS,
+    LOCAL,
+    Watch,
+    free_port,
+    require_browser,
+    start_server,
+    stop_server,
+    wait_serving,
+)
 
 
 @pytest.fixture(scope="module")
@@ -103,69 +39,28 @@ def servers(tmp_path_factory):
     """Two servers, started side by side: ``pax-silica app`` (production mode, the
     command users run) and plain ``solara run server/app.py`` (development mode, with no
     setting from us: the app itself points Solara at the asset cache)."""
-    _require_browser()
+    require_browser()
     from server.assets import ensure_assets
 
     ensure_assets()  # the app serves the cache; build it first if this machine has none
     bindir = Path(sys.executable).parent
     logs = tmp_path_factory.mktemp("servers")
-    ports = {"app": _free_port(), "solara": _free_port()}
+    ports = {"app": free_port(), "solara": free_port()}
     commands = {
         "app": [str(bindir / "pax-silica"), "app", "--port", str(ports["app"])],
         "solara": [shutil.which("solara", path=str(bindir)) or "solara", "run",
                    "server/app.py", "--host", "127.0.0.1", "--port", str(ports["solara"]),
                    "--no-open"],
     }
-    procs = {k: _start(cmd, ports[k], logs / f"{k}.log") for k, cmd in commands.items()}
+    procs = {k: start_server(cmd, ports[k], logs / f"{k}.log") for k, cmd in commands.items()}
     try:
         urls = {k: f"http://127.0.0.1:{ports[k]}/" for k in procs}
         for k, proc in procs.items():
-            _wait(proc, urls[k], logs / f"{k}.log")
+            wait_serving(proc, urls[k], logs / f"{k}.log")
         yield urls
     finally:
         for proc in procs.values():
-            _stop(proc)
-
-
-class Watch:
-    """Every request of a browser context: outside hosts are blocked and recorded,
-    failures and error responses recorded."""
-
-    def __init__(self, context):
-        self.requests: list[str] = []
-        self.outside: list[str] = []
-        self.failed: list[str] = []
-        self.errors: list[str] = []
-        context.route("**/*", self._route)
-        context.on("request", lambda r: self.requests.append(r.url))
-        context.on("requestfailed", lambda r: self.failed.append(f"{r.url} ({r.failure})"))
-        context.on("response", lambda r: self.errors.append(f"{r.status} {r.url}")
-                   if r.status >= 400 else None)
-
-    def _route(self, route):
-        url = urlparse(route.request.url)
-        if url.scheme in ("data", "blob") or url.hostname in LOCAL:
-            route.continue_()
-        else:
-            self.outside.append(route.request.url)
-            route.abort()
-
-    def assert_clean(self):
-        assert not self.outside, f"requests to outside hosts: {self.outside}"
-        assert not self.failed, f"failed requests: {self.failed}"
-        assert not self.errors, f"error responses: {self.errors}"
-
-
-@pytest.fixture(scope="module")
-def browser():
-    _require_browser()
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS,
-                              headless=True)  # a fresh profile folder of its own
-        yield b
-        b.close()
+            stop_server(proc)
 
 
 def open_pages(browser, url, n=1):

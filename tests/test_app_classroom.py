@@ -9,66 +9,13 @@ game must end exactly where the rule-based run of the same seed ends.
 
 from __future__ import annotations
 
-import os
 import re
-import sys
 import time
-from pathlib import Path
-
-import pytest
-from test_app_browser import (
-    ARTIFACTS,
-    CHROMIUM,
-    CHROMIUM_ARGS,
-    Watch,
-    _free_port,
-    _require_browser,
-    _start,
-    _stop,
-    _wait,
-)
 
 from model.model import PaxSilicaModel
+from tests.browser import ARTIFACTS, Watch
 
 QUARTERS = 3
-SEAT_TIMEOUT = "4"  # seconds without a heartbeat before a seat goes back to its rules
-
-
-@pytest.fixture(scope="module")
-def server(tmp_path_factory):
-    _require_browser()
-    from server.assets import ensure_assets
-
-    ensure_assets()
-    port = _free_port()
-    log = tmp_path_factory.mktemp("classroom") / "app.log"
-    old = os.environ.get("PAX_SEAT_TIMEOUT")
-    os.environ["PAX_SEAT_TIMEOUT"] = SEAT_TIMEOUT
-    try:
-        proc = _start([str(Path(sys.executable).parent / "pax-silica"), "app", "--port",
-                       str(port)], port, log)
-    finally:
-        if old is None:
-            os.environ.pop("PAX_SEAT_TIMEOUT")
-        else:
-            os.environ["PAX_SEAT_TIMEOUT"] = old
-    try:
-        url = f"http://127.0.0.1:{port}/classroom"
-        _wait(proc, url, log)
-        yield url
-    finally:
-        _stop(proc)
-
-
-@pytest.fixture(scope="module")
-def browser():
-    _require_browser()
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True)
-        yield b
-        b.close()
 
 
 def played(page) -> int:
@@ -97,7 +44,8 @@ def choose_advice(page, timeout: float = 30) -> None:
     page.wait_for_selector(".pax-seat-waiting", timeout=timeout * 1000)
 
 
-def test_students_take_seats_choose_and_see_the_same_quarters(server, browser):
+def test_students_take_seats_choose_and_see_the_same_quarters(app_url, browser):
+    server = app_url + "classroom"
     contexts, pages, watches = [], [], []
     for _ in range(3):
         ctx = browser.new_context(viewport={"width": 1400, "height": 1000})

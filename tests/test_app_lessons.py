@@ -8,9 +8,7 @@ and once in a real browser (Debian's Chromium, as in tests/test_app_browser.py).
 from __future__ import annotations
 
 import re
-import sys
 from html import unescape
-from pathlib import Path
 
 import ipyvuetify as v
 import pytest
@@ -18,19 +16,8 @@ import solara
 
 from experiments.lessons import LessonRun, all_lessons
 from server import app, lessons_view
-from tests.test_app_browser import (
-    ARTIFACTS,
-    CHROMIUM,
-    CHROMIUM_ARGS,
-    ROOT,
-    Watch,
-    _free_port,
-    _require_browser,
-    _start,
-    _stop,
-    _wait,
-    quarter,
-)
+from tests.browser import ARTIFACTS, ROOT, Watch
+from tests.test_app_browser import quarter
 from tests.test_app_headless import alerts, by_class, click, html
 
 LESSONS = all_lessons()
@@ -185,35 +172,12 @@ def test_a_lesson_that_cannot_be_loaded_shows_one_message(tmp_path, monkeypatch)
 
 
 # ---------------------------------------------------------------------- browser -------
-@pytest.fixture(scope="module")
-def server(tmp_path_factory):
-    """``pax-silica app`` on a free port, started as tests/test_app_browser.py does."""
-    _require_browser()
-    from server.assets import ensure_assets
-
-    ensure_assets()
-    log = tmp_path_factory.mktemp("server") / "app.log"
-    port = _free_port()
-    proc = _start([str(Path(sys.executable).parent / "pax-silica"), "app", "--port",
-                   str(port)], port, log)
+def test_load_a_lesson_in_the_browser(browser, app_url):
+    context = browser.new_context(viewport={"width": 1500, "height": 1000})
     try:
-        url = f"http://127.0.0.1:{port}/"
-        _wait(proc, url, log)
-        yield url
-    finally:
-        _stop(proc)
-
-
-def test_load_a_lesson_in_the_browser(server):
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS,
-                                    headless=True)
-        context = browser.new_context(viewport={"width": 1500, "height": 1000})
         watch = Watch(context)
         page = context.new_page()
-        page.goto(server, wait_until="commit")
+        page.goto(app_url, wait_until="commit")
         page.wait_for_selector("img.pax-chart-membership", timeout=90_000)
         page.get_by_role("tab", name="Lessons").click()
         page.click(".pax-lesson-load-gulf_capital")
@@ -240,6 +204,5 @@ def test_load_a_lesson_in_the_browser(server):
         page.click(".pax-lesson-unload")
         panel.wait_for(state="detached", timeout=30_000)
         watch.assert_clean()
+    finally:
         context.close()
-        browser.close()
-

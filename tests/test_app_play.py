@@ -11,25 +11,11 @@ game, advice clicked until the end, the score on the page.
 
 from __future__ import annotations
 
-import sys
 import time
-from pathlib import Path
 
 import ipyvuetify as v
 import pytest
 import solara
-from test_app_browser import (
-    ARTIFACTS,
-    CHROMIUM,
-    CHROMIUM_ARGS,
-    Watch,
-    _free_port,
-    _require_browser,
-    _start,
-    _stop,
-    _wait,
-)
-from test_app_headless import alerts, by_class, html
 
 from agents.policy import ChinaChoice
 from model.model import PaxSilicaModel
@@ -38,6 +24,8 @@ from model.score import score_of_model
 from server import app, play_view
 from server.classroom import Game
 from server.seat_view import DecisionPanel
+from tests.browser import ARTIFACTS, Watch
+from tests.test_app_headless import alerts, by_class, html
 
 QUARTERS = 3
 
@@ -226,57 +214,32 @@ def test_a_bad_seed_is_one_message_and_no_game(page):
 
 
 # ------------------------------------------------------------------ in a browser ------
-@pytest.fixture(scope="module")
-def server(tmp_path_factory):
-    _require_browser()
-    from server.assets import ensure_assets
-
-    ensure_assets()
-    port = _free_port()
-    log = tmp_path_factory.mktemp("play") / "app.log"
-    proc = _start([str(Path(sys.executable).parent / "pax-silica"), "app", "--port",
-                   str(port)], port, log)
+def test_play_china_in_the_browser_to_the_score(browser, app_url):
+    context = browser.new_context(viewport={"width": 1500, "height": 1200})
+    watch = Watch(context)
+    page = context.new_page()
     try:
-        url = f"http://127.0.0.1:{port}/"
-        _wait(proc, url, log)
-        yield url
+        page.goto(app_url)
+        page.get_by_role("tab", name="Play").click(timeout=90_000)
+        page.locator(".pax-play-side button", has_text="China").click()
+        page.locator(".pax-play-seed input").fill("2")
+        page.locator(".pax-play-quarters input").fill(str(QUARTERS))
+        page.locator(".pax-play-start").click()
+        for q in range(1, QUARTERS + 1):
+            page.locator(".pax-seat-turn", has_text=f"(quarter {q})").wait_for(
+                timeout=60_000)
+            assert "China" in page.inner_text(".pax-seat-turn")
+            assert "Budget" in page.inner_text(".pax-seat-view")
+            page.locator(".pax-seat-advice").click()
+        page.locator(".pax-play-score").wait_for(timeout=60_000)
+        ref = PaxSilicaModel(load_scenario("baseline", [f"steps={QUARTERS}"]), rng=2)
+        ref.run()
+        want = score_of_model(ref)["china"]
+        text = page.inner_text(".pax-play-score")
+        assert f"Your score (China): {want:.1f}" in text, text
+        assert "You did the same as the rule-based China on this seed" in text
+        ARTIFACTS.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(ARTIFACTS / "app_play_china.png"), full_page=True)
+        watch.assert_clean()
     finally:
-        _stop(proc)
-
-
-def test_play_china_in_the_browser_to_the_score(server):
-    _require_browser()
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS,
-                                    headless=True)
-        context = browser.new_context(viewport={"width": 1500, "height": 1200})
-        watch = Watch(context)
-        page = context.new_page()
-        try:
-            page.goto(server)
-            page.get_by_role("tab", name="Play").click(timeout=90_000)
-            page.locator(".pax-play-side button", has_text="China").click()
-            page.locator(".pax-play-seed input").fill("2")
-            page.locator(".pax-play-quarters input").fill(str(QUARTERS))
-            page.locator(".pax-play-start").click()
-            for q in range(1, QUARTERS + 1):
-                page.locator(".pax-seat-turn", has_text=f"(quarter {q})").wait_for(
-                    timeout=60_000)
-                assert "China" in page.inner_text(".pax-seat-turn")
-                assert "Budget" in page.inner_text(".pax-seat-view")
-                page.locator(".pax-seat-advice").click()
-            page.locator(".pax-play-score").wait_for(timeout=60_000)
-            ref = PaxSilicaModel(load_scenario("baseline", [f"steps={QUARTERS}"]), rng=2)
-            ref.run()
-            want = score_of_model(ref)["china"]
-            text = page.inner_text(".pax-play-score")
-            assert f"Your score (China): {want:.1f}" in text, text
-            assert "You did the same as the rule-based China on this seed" in text
-            ARTIFACTS.mkdir(parents=True, exist_ok=True)
-            page.screenshot(path=str(ARTIFACTS / "app_play_china.png"), full_page=True)
-            watch.assert_clean()
-        finally:
-            context.close()
-            browser.close()
+        context.close()

@@ -1,0 +1,121 @@
+"""What the browser tests share: Debian's Chromium, app servers started on free ports of
+127.0.0.1, and a watch on every request a browser context makes (outside hosts blocked).
+
+Chromium missing: the browser tests skip with the reason, except under CI (``CI=true``),
+where they fail. The fixtures (``browser``, ``app_url``) are in tests/conftest.py.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import time
+import urllib.request
+from pathlib import Path
+from urllib.parse import urlparse
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+CHROMIUM = Path("/usr/bin/chromium")
+ARTIFACTS = ROOT / "tests" / "artifacts"
+LOCAL = {"127.0.0.1", "localhost"}
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
+                 "--no-first-run", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync"]
+START_TIMEOUT = 180  # seconds; importing Mesa, Solara and matplotlib is slow on small machines
+
+
+def require_browser():
+    ci = os.environ.get("CI", "").lower() == "true"
+    if not CHROMIUM.exists():
+        reason = (f"{CHROMIUM} not found (Debian: apt-get install chromium; .ci/run installs "
+                  f"it)")
+        if ci:
+            pytest.fail(f"CI=true and {reason}")
+        pytest.skip(reason)
+    try:
+        import playwright.sync_api  # noqa: F401
+    except ImportError:
+        msg = "the playwright package is missing (uv sync installs the dev group)"
+        if ci:
+            pytest.fail(msg)
+        pytest.skip(msg)
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def start_server(command: list[str], port: int, log: Path, env: dict | None = None
+                 ) -> subprocess.Popen:
+    """Start an app server in a session of its own; ``env`` adds to the environment."""
+    env = {**{k: v for k, v in os.environ.items()
+              if not k.startswith("SOLARA_") and k != "PYTEST_CURRENT_TEST"}, **(env or {})}
+    env["SOLARA_ASSETS_CDN"] = "http://127.0.0.1:9/npm/"  # a cache miss fails, locally
+    with open(log, "w") as out:  # a session of its own: stopped as a group, nothing left
+        return subprocess.Popen(command, cwd=ROOT, env=env, stdout=out,
+                                stderr=subprocess.STDOUT, start_new_session=True)
+
+
+def stop_server(proc: subprocess.Popen) -> None:
+    for sig, wait in ((signal.SIGTERM, 20), (signal.SIGKILL, 10)):
+        try:
+            os.killpg(proc.pid, sig)
+        except ProcessLookupError:
+            return
+        try:
+            proc.wait(timeout=wait)
+            return
+        except subprocess.TimeoutExpired:
+            continue
+
+
+def wait_serving(proc: subprocess.Popen, url: str, log: Path) -> None:
+    deadline = time.time() + START_TIMEOUT
+    while True:
+        if proc.poll() is not None:
+            pytest.fail(f"the app server exited ({proc.returncode}):\n{log.read_text()}")
+        try:
+            with urllib.request.urlopen(url, timeout=5) as r:
+                if r.status == 200:
+                    return
+        except OSError:
+            pass
+        if time.time() > deadline:
+            pytest.fail(f"the app server did not answer in {START_TIMEOUT}s:\n"
+                        f"{log.read_text()}")
+        time.sleep(0.5)
+
+
+class Watch:
+    """Every request of a browser context: outside hosts are blocked and recorded,
+    failures and error responses recorded."""
+
+    def __init__(self, context):
+        self.requests: list[str] = []
+        self.outside: list[str] = []
+        self.failed: list[str] = []
+        self.errors: list[str] = []
+        context.route("**/*", self._route)
+        context.on("request", lambda r: self.requests.append(r.url))
+        context.on("requestfailed", lambda r: self.failed.append(f"{r.url} ({r.failure})"))
+        context.on("response", lambda r: self.errors.append(f"{r.status} {r.url}")
+                   if r.status >= 400 else None)
+
+    def _route(self, route):
+        url = urlparse(route.request.url)
+        if url.scheme in ("data", "blob") or url.hostname in LOCAL:
+            route.continue_()
+        else:
+            self.outside.append(route.request.url)
+            route.abort()
+
+    def assert_clean(self):
+        assert not self.outside, f"requests to outside hosts: {self.outside}"
+        assert not self.failed, f"failed requests: {self.failed}"
+        assert not self.errors, f"error responses: {self.errors}"

@@ -1,0 +1,56 @@
+"""Fixtures shared by the browser tests (helpers in tests/browser.py).
+
+``browser``: one Chromium for the whole session (Playwright's sync API allows one at a
+time in a process). ``app_url``: one ``pax-silica app`` server for the lessons, play and
+classroom tests, with a short seat timeout so a closed tab frees its classroom seat fast.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.browser import (
+    CHROMIUM,
+    CHROMIUM_ARGS,
+    free_port,
+    require_browser,
+    start_server,
+    stop_server,
+    wait_serving,
+)
+
+SEAT_TIMEOUT = "4"  # seconds without a heartbeat before a classroom seat goes to the rules
+
+
+@pytest.fixture(scope="session")
+def browser():
+    require_browser()
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS,
+                              headless=True)  # a fresh profile folder of its own
+        yield b
+        b.close()
+
+
+@pytest.fixture(scope="session")
+def app_url(tmp_path_factory):
+    """``pax-silica app`` on a free port of 127.0.0.1; its base URL (ends with "/")."""
+    require_browser()
+    from server.assets import ensure_assets
+
+    ensure_assets()  # the app serves the cache; build it first if this machine has none
+    port = free_port()
+    log = tmp_path_factory.mktemp("app") / "app.log"
+    proc = start_server([str(Path(sys.executable).parent / "pax-silica"), "app", "--port",
+                         str(port)], port, log, env={"PAX_SEAT_TIMEOUT": SEAT_TIMEOUT})
+    try:
+        url = f"http://127.0.0.1:{port}/"
+        wait_serving(proc, url, log)
+        yield url
+    finally:
+        stop_server(proc)
