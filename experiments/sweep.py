@@ -24,9 +24,10 @@ however it was chunked, interrupted, resumed or spread over workers; ``load_resu
 returns them in the canonical order (point, replication).
 
 Execution uses Dask distributed: by default a ``LocalCluster`` of one single-threaded
-worker process per core (``--workers N`` to choose), or an existing cluster with
-``--scheduler tcp://HOST:PORT``. A worker lost mid-sweep has its chunks re-run elsewhere
-by Dask; each chunk's result is written once, by this process.
+worker process per core (``--workers N`` to choose; forked on Linux, see
+``local_start_method``), or an existing cluster with ``--scheduler tcp://HOST:PORT``. A
+worker lost mid-sweep has its chunks re-run elsewhere by Dask; each chunk's result is
+written once, by this process.
 """
 
 from __future__ import annotations
@@ -46,6 +47,7 @@ import sys
 import threading
 import time
 import uuid
+import warnings
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any
@@ -87,14 +89,6 @@ def _cli_error(message: str) -> Exception:
 
 
 # ----------------------------------------------------------------- worker side -------
-class _NoCollector:
-    """Stands in for the model's data collector when no per-quarter series is wanted: the
-    outcome does not read it, and collecting each quarter costs about a fifth of a run."""
-
-    def collect(self, model) -> None:
-        pass
-
-
 def _typed_runs(rows: list[dict], names: list[str]) -> pd.DataFrame:
     df = pd.DataFrame(rows)
     for c in df.columns:
@@ -152,9 +146,9 @@ def run_chunk(scenarios: dict[str, Scenario], runs: list[tuple], names: list[str
     rows, frames, m = [], [], None
     for point, rep, seed, params, variant in runs:
         scen = scenarios[variant]
-        m = PaxSilicaModel(scen, rng=seed, **params)
-        if not series:
-            m.datacollector = _NoCollector()
+        # Without --series, no data collector (the outcome does not read it; collecting
+        # each quarter costs about a fifth of a run).
+        m = PaxSilicaModel(scen, rng=seed, collect=series, **params)
         m.run()
         row = {"point": point, "replication": rep, "seed": seed}
         row.update({n: params[n] for n in names})
@@ -178,6 +172,28 @@ def _warm_up() -> bool:
     import model.model  # noqa: F401
 
     return True
+
+
+START_METHOD_KEY = "distributed.worker.multiprocessing-method"
+
+
+def local_start_method() -> str:
+    """How the local cluster starts its worker processes. Dask's default, ``spawn``, starts
+    each worker as a fresh interpreter that imports Dask, NumPy, pandas, SciPy, Mesa and the
+    model again: seconds per worker, or ten and more where Python cannot cache bytecode.
+    On Linux the workers are forked instead, from this process once it has imported the
+    model, so they start at once. Elsewhere (macOS, Windows: fork is unsafe or absent), or
+    when Dask's configuration asks for another method, Dask's choice stands. A worker that
+    dies mid-sweep is restarted by its nanny with Dask's configured method. To keep
+    ``spawn`` on Linux, set it explicitly: ``DASK_DISTRIBUTED__WORKER__MULTIPROCESSING_METHOD
+    =spawn``."""
+    import dask
+
+    configured = dask.config.get(START_METHOD_KEY, "spawn")
+    explicit = "DASK_DISTRIBUTED__WORKER__MULTIPROCESSING_METHOD" in os.environ
+    if explicit or configured != "spawn" or not sys.platform.startswith("linux"):
+        return configured
+    return "fork"
 
 
 class Executor:
@@ -209,15 +225,26 @@ class Executor:
                                  "`dask scheduler`") from None
         else:
             n = self.workers or os.cpu_count() or 1
-            # Worker processes start with Ctrl-C ignored (ignored signals survive exec), so
-            # an interrupt reaches only this process, which stops the workers itself.
+            import dask
+
+            method = local_start_method()
+            if method == "fork":
+                import model.model  # noqa: F401  (the forked workers inherit it)
+            # Worker processes start with Ctrl-C ignored (ignored signals survive fork and
+            # exec), so an interrupt reaches only this process, which stops the workers.
             restore = None
             if threading.current_thread() is threading.main_thread():
                 restore = signal.signal(signal.SIGINT, signal.SIG_IGN)
             try:
-                self.cluster = LocalCluster(n_workers=n, threads_per_worker=1, processes=True,
-                                            host="127.0.0.1", dashboard_address="127.0.0.1:0",
-                                            silence_logs=logging.ERROR)
+                with dask.config.set({START_METHOD_KEY: method}), warnings.catch_warnings():
+                    # Python 3.12 warns of fork() in a process with threads (Dask's event
+                    # loop); the worker process runs only the forking thread's work.
+                    warnings.filterwarnings("ignore", ".*use of fork\\(\\) may lead to "
+                                            "deadlocks", DeprecationWarning)
+                    self.cluster = LocalCluster(n_workers=n, threads_per_worker=1,
+                                                processes=True, host="127.0.0.1",
+                                                dashboard_address="127.0.0.1:0",
+                                                silence_logs=logging.ERROR)
             finally:
                 if restore is not None:
                     signal.signal(signal.SIGINT, restore)

@@ -27,6 +27,7 @@ within a quarter.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cache
 from typing import Any
 
 import mesa
@@ -108,6 +109,35 @@ def _coerce_rng(rng: Any) -> Any:
     return rng
 
 
+class NoCollector:
+    """The data collector of a model built with ``collect=False``: collects nothing.
+    ``outcome()`` does not read the collector; asking for a series says why there is none."""
+
+    def collect(self, model) -> None:
+        pass
+
+    def _none(self, *args, **kwargs):
+        raise RuntimeError("this model was built with collect=False and recorded no "
+                           "per-quarter series; build it with collect=True (the default)")
+
+    get_model_vars_dataframe = get_agent_vars_dataframe = get_agenttype_vars_dataframe = _none
+
+
+@cache
+def _tie_network(states: tuple[tuple[str, str, str], ...]) -> tuple[nx.Graph, np.ndarray]:
+    """The ties among states (code, name, region), built once per process and shared by
+    every model: a frozen graph and a read-only matrix (both raise if changed in place)."""
+    g = nx.Graph()
+    for code, name, region in states:
+        g.add_node(code, name=name, region=region)
+    for i, (a, _, ra) in enumerate(states):
+        for b, _, rb in states[i + 1:]:
+            g.add_edge(a, b, weight=1.0 if ra == rb else 0.5)
+    matrix = nx.to_numpy_array(g, nodelist=[s[0] for s in states], weight="weight")
+    matrix.flags.writeable = False
+    return nx.freeze(g), matrix
+
+
 class PaxSilicaModel(mesa.Model):
     """The Pax Silica alliance game.
 
@@ -116,6 +146,9 @@ class PaxSilicaModel(mesa.Model):
         rng: seed (int, or digits as text) or ``numpy.random.Generator``.
         collect_investors: also record every investor's state each quarter (memory
             grows with investors x quarters; off by default).
+        collect: record the per-quarter series at all (default). ``collect=False``
+            (sweeps that keep only ``outcome()``) puts a no-op ``NoCollector`` in
+            ``datacollector``: same run, same outcome, about a fifth less time.
         policies: who decides for an actor (``agents.policy``): "USA", "CHN", another
             pressurer ("RUS", "BRA", "EUR") or a state that may sign or leave; by default
             every actor follows its rules. A player's policy gets the same view and
@@ -128,7 +161,7 @@ class PaxSilicaModel(mesa.Model):
 
     def __init__(self, scenario: str | Scenario = "baseline", rng: Any = None,
                  collect_investors: bool = False, policies: dict | None = None,
-                 ask: Any = (), **params: Any):
+                 ask: Any = (), collect: bool = True, **params: Any):
         config = scenario if isinstance(scenario, Scenario) else load_scenario(scenario)
         p = dict(config.params)
         for k, v in params.items():
@@ -191,7 +224,7 @@ class PaxSilicaModel(mesa.Model):
             self.scripted.setdefault(e.quarter, []).append(e)
         self._update_metrics()
         self.initial_refining_share = self.refining_share
-        self.datacollector = self._make_collector(collect_investors)
+        self.datacollector = self._make_collector(collect_investors, collect)
         self.datacollector.collect(self)
 
     # ------------------------------------------------------------------ construction --
@@ -228,19 +261,15 @@ class PaxSilicaModel(mesa.Model):
         self.eu_stance = "pressurer" if eu is not None and eu.status == OUTSIDE else "partner"
 
     def _make_ties(self) -> None:
-        """Ties among states: 1 within a region, 0.5 across (peers watch neighbours most)."""
-        g = nx.Graph()
-        for s in self.states:
-            g.add_node(s.code, name=s.name, region=s.actor.region)
-        for i, a in enumerate(self.states):
-            for b in self.states[i + 1:]:
-                g.add_edge(a.code, b.code,
-                           weight=1.0 if a.actor.region == b.actor.region else 0.5)
-        self.ties = g
-        ids = [s.code for s in self.states]
-        self.tie_matrix = nx.to_numpy_array(g, nodelist=ids, weight="weight")
+        """Ties among states: 1 within a region, 0.5 across (peers watch neighbours most).
+        A pure function of the states, so built once per process (``_tie_network``)."""
+        self.ties, self.tie_matrix = _tie_network(
+            tuple((s.code, s.name, s.actor.region) for s in self.states))
 
-    def _make_collector(self, collect_investors: bool) -> mesa.DataCollector:
+    def _make_collector(self, collect_investors: bool, collect: bool = True
+                        ) -> mesa.DataCollector | NoCollector:
+        if not collect:
+            return NoCollector()
         reporters = {k: k for k in (
             "quarter", "members", "founding_members", "participants", "defectors",
             "joined", "credibility", "capital_committed", "capital_pipeline",

@@ -415,6 +415,10 @@ def _events(v: Any, source: str, w: World) -> list[Event]:
             val = row[name]
             if kind == "actor":
                 kw[name] = _actors([val], source, f"{fld}.{name}", w)[0]
+                if etype == "force_out" and kw[name] == LEADER:
+                    raise ScenarioError(source, f"{fld}.{name}",
+                                        f"the leader ({LEADER}) cannot be forced out of its "
+                                        "own alliance; expected another signatory")
             elif kind == "fraction":
                 kw[name] = _fraction(val, source, f"{fld}.{name}")
             elif kind == "quarters":

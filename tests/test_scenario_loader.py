@@ -140,6 +140,11 @@ CASES = {
                            "missing; expected one of"),
     "event without quarter": ('[[events]]\ntype = "reversal"\n', "events[0].quarter",
                               "missing; expected a whole number in [1, 400]"),
+    "leader forced out": ('[[events]]\nquarter = 2\ntype = "force_out"\nactor = "USA"\n',
+                          "events[0].actor", "the leader (USA) cannot be forced out"),
+    "leader forced out by name": ('[[events]]\nquarter = 2\ntype = "force_out"\n'
+                                  'actor = "united states"\n', "events[0].actor",
+                                  "the leader (USA) cannot be forced out"),
     "event without its actor": ('[[events]]\nquarter = 2\ntype = "force_out"\n',
                                 "events[0].actor", "missing; expected an actor id, one of USA"),
     "event without its stringency": ('[[events]]\nquarter = 2\ntype = "export_control"\n',

@@ -217,6 +217,41 @@ def test_lean_runs_give_the_same_outcomes():
     pd.testing.assert_frame_equal(lean, full)
 
 
+def test_a_model_without_collector_says_so_and_shares_its_ties():
+    """collect=False: no series (a clear error if asked for one); the tie network is built
+    once per process and cannot be changed in place by one model under another."""
+    from model.model import PaxSilicaModel
+
+    a = PaxSilicaModel("baseline", rng=1, steps=2, n_investors=50, collect=False)
+    b = PaxSilicaModel("baseline", rng=2, steps=2, n_investors=50)
+    a.run()
+    with pytest.raises(RuntimeError, match="collect=False"):
+        a.datacollector.get_model_vars_dataframe()
+    assert len(b.datacollector.get_model_vars_dataframe()) == 1
+    assert a.ties is b.ties and a.tie_matrix is b.tie_matrix
+    with pytest.raises(ValueError):
+        a.tie_matrix[0, 1] = 0.0
+    with pytest.raises(Exception, match="[Ff]rozen"):
+        a.ties.add_edge("USA", "CHN")
+
+
+def test_local_workers_are_forked_on_linux_unless_dask_is_told_otherwise(monkeypatch):
+    import dask
+
+    from experiments.sweep import START_METHOD_KEY, local_start_method
+
+    monkeypatch.delenv("DASK_DISTRIBUTED__WORKER__MULTIPROCESSING_METHOD", raising=False)
+    monkeypatch.setattr(sys, "platform", "linux")
+    assert local_start_method() == "fork"
+    with dask.config.set({START_METHOD_KEY: "forkserver"}):
+        assert local_start_method() == "forkserver"
+    monkeypatch.setenv("DASK_DISTRIBUTED__WORKER__MULTIPROCESSING_METHOD", "spawn")
+    assert local_start_method() == "spawn"
+    monkeypatch.delenv("DASK_DISTRIBUTED__WORKER__MULTIPROCESSING_METHOD")
+    monkeypatch.setattr(sys, "platform", "darwin")
+    assert local_start_method() == "spawn"
+
+
 def test_ctrl_c_stops_cleanly_and_resume_hint(tmp_path):
     out = tmp_path / "sweep"
     p = subprocess.Popen([*PAX, "sweep", *DESIGN, "--workers", "1", "--chunk-size", "1",
