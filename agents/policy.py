@@ -327,18 +327,13 @@ class RuleBasedPressurer:
     expected damage per unit of cost; spend the budget down the ranking."""
 
     def decide(self, view: PressurerView) -> PressurerChoice:
-        from agents.pressurer import Pressurer, Target
+        from agents.pressurer import Pressurer, Target, rule_allocation
 
         targets = [Target(t.id, t.value, t.exposure, t.resistance, t.gdp_usd_bn, t.chokepoints)
                    for t in view.targets]
-        pr = Pressurer(view.actor)
-        if view.china_ranking is not None:
-            order = {code: i for i, code in enumerate(view.china_ranking)}
-            ranked = sorted(targets, key=lambda t: order.get(t.id, 10**6))
-        else:
-            ranked = pr.rank(targets, view.deterrence)
-        return PressurerChoice({t.id: u for t, u in pr.allocate(ranked, view.budget,
-                                                                 view.max_per_target)})
+        return PressurerChoice(rule_allocation(Pressurer(view.actor), targets, view.budget,
+                                               view.max_per_target, view.deterrence,
+                                               view.china_ranking))
 
 
 def check_pressurer(choice: PressurerChoice, view: PressurerView) -> None:

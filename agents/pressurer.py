@@ -86,6 +86,19 @@ class Pressurer:
         return out
 
 
+def rule_allocation(pr: Pressurer, targets: list[Target], budget: float, per_target: float,
+                    deterrence: float, follow: list[str] | None = None) -> dict[str, float]:
+    """The rule of Russia, Brazil and the EU: follow China's ranking ``follow`` when given
+    (a counter-alliance), else rank by expected damage per unit of cost; spend the budget
+    down the ranking."""
+    if follow is not None:
+        order = {code: i for i, code in enumerate(follow)}
+        ranked = sorted(targets, key=lambda t: order.get(t.id, 10**6))
+    else:
+        ranked = pr.rank(targets, deterrence)
+    return {t.id: u for t, u in pr.allocate(ranked, budget, per_target)}
+
+
 def pressure_pain(units: float, exposure: float, resistance: float, p: dict,
                   coordination: float = 1.0, inducement_share: float | None = None) -> float:
     """Pain a target takes from ``units`` of pressure: the denial share hits its exports

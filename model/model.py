@@ -49,6 +49,7 @@ from agents.policy import (
     MemberInfo,
     MemberView,
     PolicyError,
+    PressurerChoice,
     PressurerView,
     RuleBasedChina,
     RuleBasedLeader,
@@ -64,6 +65,7 @@ from agents.pressurer import (
     Target,
     pressure_pain,
     price_multiplier,
+    rule_allocation,
 )
 from agents.state import DEFECTED, MEMBER, OUTSIDE, PARTICIPANT, Snapshot, StateAgent
 from model import metrics as M
@@ -404,16 +406,21 @@ class PaxSilicaModel(mesa.Model):
         self.bottleneck = m["bottleneck"] + 1
         self.refining_share = float(self.member_share[REFINING])
 
-    def _gain_if_joined(self, agent: StateAgent) -> float:
+    def _gain_if_joined(self, agent: StateAgent, vol: np.ndarray, fro: np.ndarray) -> float:
         """What a non-member's signature would add: covered and controlled phases and
-        mean self-sufficiency, each as a share (the leader's invitation criterion)."""
+        mean self-sufficiency, each as a share (the leader's invitation criterion).
+        ``vol`` and ``fro`` are this quarter's volume and frontier shares; "before" is the
+        current state's metrics."""
+        p = self.p
         mm = self.member_mask.copy()
         mm[agent.row] = True
-        after = self._alliance_metrics(mm, mm)  # "before" is the current state's metrics
+        suff = M.self_sufficiency(vol, mm, p["alliance_demand_share"])
+        covered = M.covered(vol, mm, p["coverage_threshold"])
+        controlled = M.controlled(fro, mm, self.real_mask & ~mm, p["control_margin"])
         n = self.n_phases
-        return float((after["covered"].sum() - self.covered_phases) / n
-                     + (after["controlled"].sum() - self.controlled_phases) / n
-                     + (after["suff"].mean() - self.self_sufficiency.mean()))
+        return float((covered.sum() - self.covered_phases) / n
+                     + (controlled.sum() - self.controlled_phases) / n
+                     + (suff.mean() - self.self_sufficiency.mean()))
 
     # ----------------------------------------------------------------------- step -----
     def step(self) -> None:
@@ -460,7 +467,8 @@ class PaxSilicaModel(mesa.Model):
                       and t - self.last_invite >= p["invite_interval"])
         candidates = []
         if may_invite:
-            candidates = [Candidate(s.code, s.name, self._gain_if_joined(s))
+            vol, fro = M.shares(self.world.volume), M.shares(self.world.frontier)
+            candidates = [Candidate(s.code, s.name, self._gain_if_joined(s, vol, fro))
                           for s in self.states if s.status in (PARTICIPANT, OUTSIDE)
                           and s.role != "rival"]
         members = [MemberInfo(s.code, s.name, s.actor.gdp_usd_bn,
@@ -557,14 +565,16 @@ class PaxSilicaModel(mesa.Model):
             china_rank = china.ranking or list(china.pressure) or None
         # The others follow China's ranking in a counter-alliance (the EU never does).
         follow = china_rank if p["counter_alliance"] else None
-        turns = [Turn(pid, "pressurer", self.pressurer_view(
-            pid, targets_of[pid], None if pid == "EUR" else follow))
-            for pid in PRESSURERS[1:] if pid in targets_of]
-        asked = [tn for tn in turns if tn.actor in self.asked]
+        follows = {pid: None if pid == "EUR" else follow for pid in PRESSURERS[1:]}
+        asked = [Turn(pid, "pressurer", self.pressurer_view(pid, targets_of[pid], follows[pid]))
+                 for pid in PRESSURERS[1:] if pid in targets_of and pid in self.asked]
         others = self._ask(asked) if asked else {}
-        for tn in turns:
-            if tn.actor not in others:
-                others[tn.actor] = rule_choice(tn)
+        for pid in PRESSURERS[1:]:  # the rest follow their rule (RuleBasedPressurer's)
+            if pid in targets_of and pid not in others:
+                pr = self.pressurers[pid]
+                others[pid] = PressurerChoice(rule_allocation(
+                    pr, targets_of[pid], pr.budget(p, self.escalation),
+                    p["max_pressure_per_target"], p["chokepoint_deterrence"], follows[pid]))
         received: dict[str, dict[str, float]] = {}
         for pid in PRESSURERS:
             pr = self.pressurers[pid]
