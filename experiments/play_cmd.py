@@ -225,6 +225,26 @@ def _pairs(text: str, what: str) -> dict[str, float]:
     return out
 
 
+def parse_investments(text: str) -> list[tuple[str, int, float]]:
+    """``USA:2=2.5, JPN:3=0.5`` (``2=2.5`` for the US) -> [(member, phase, US$bn)];
+    ``none`` or blank -> []."""
+    if text.strip().lower() in ("", "none"):
+        return []
+    items = []
+    for tok in _tokens(text):
+        if "=" not in tok:
+            raise ValueError(f"investments: expected MEMBER:PHASE=US$bn such as USA:2=2.5 "
+                             f"(or PHASE=US$bn for the US), got {tok!r}")
+        where, amount = tok.split("=", 1)
+        who, _, ph = where.rpartition(":")
+        try:
+            phase = int(ph)
+        except ValueError:
+            raise ValueError(f"investments: expected a phase number 1-12, got {ph!r}") from None
+        items.append(((who or "USA").upper(), phase, _number(amount, f"investments[{where}]")))
+    return items
+
+
 def _money(d: dict[str, float]) -> str:
     return ", ".join(f"{k} {v:.2f}" for k, v in d.items()) or "none"
 
@@ -295,21 +315,7 @@ class USPlayer(TerminalPlayer):
             invite = rule.invite if got is _DEFAULT else got
 
         def invest(text):
-            items = []
-            if text.strip().lower() != "none":
-                for tok in _tokens(text):
-                    if "=" not in tok:
-                        raise ValueError(f"investments: expected MEMBER:PHASE=US$bn such as "
-                                         f"USA:2=2.5 (or PHASE=US$bn for the US), got {tok!r}")
-                    where, amount = tok.split("=", 1)
-                    who, _, ph = where.rpartition(":")
-                    try:
-                        phase = int(ph)
-                    except ValueError:
-                        raise ValueError(f"investments: expected a phase number 1-12, got "
-                                         f"{ph!r}") from None
-                    items.append(((who or "USA").upper(), phase,
-                                  _number(amount, f"investments[{where}]")))
+            items = parse_investments(text)
             check_leader(LeaderChoice(investments=items), v)
             return items
 

@@ -63,7 +63,7 @@ from agents.policy import (
     Turn,
     rule_choice,
 )
-from experiments.play_cmd import ChinaPlayer, USPlayer, _number, _pairs, _tokens
+from experiments.play_cmd import ChinaPlayer, USPlayer, _pairs, parse_investments
 from server.classroom import Game
 
 PRESSURER_NAME = {"CHN": "China", "RUS": "Russia", "BRA": "Brazil", "EUR": "the EU"}
@@ -105,25 +105,6 @@ def _pairs_text(d: dict[str, float]) -> str:
 
 def _invest_text(items) -> str:
     return ", ".join(f"{w}:{p}={a:.2f}" for w, p, a in items)
-
-
-def parse_investments(text: str) -> list[tuple[str, int, float]]:
-    """``USA:2=2.5, JPN:3=0.5`` (``2=2.5`` for the US) -> [(member, phase, US$bn)]."""
-    if text.strip().lower() in ("", "none"):
-        return []
-    items = []
-    for tok in _tokens(text):
-        if "=" not in tok:
-            raise ValueError(f"investments: expected MEMBER:PHASE=US$bn such as USA:2=2.5, "
-                             f"got {tok!r}")
-        where, amount = tok.split("=", 1)
-        who, _, ph = where.rpartition(":")
-        try:
-            phase = int(ph)
-        except ValueError:
-            raise ValueError(f"investments: expected a phase number 1-12, got {ph!r}") from None
-        items.append(((who or "USA").upper(), phase, _number(amount, f"investments[{where}]")))
-    return items
 
 
 def advice_text(turn: Turn, advice: Any) -> str:
