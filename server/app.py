@@ -22,7 +22,6 @@ scenarios reject bad values with a ``ScenarioError`` that the page must show, no
 from __future__ import annotations
 
 import html
-import io
 import logging
 import threading
 import time
@@ -170,16 +169,10 @@ def use_app_state() -> AppState:
     return solara.use_memo(AppState, [])
 
 
-def _png(fig) -> bytes:
-    buf = io.BytesIO()
-    fig.savefig(buf, format="png")
-    return buf.getvalue()
-
-
 @solara.component
 def Chart(make, model, key, css: str):
     """A matplotlib figure as a PNG, redrawn only when ``key`` changes."""
-    png = solara.use_memo(lambda: _png(make(model)), [id(model), key])
+    png = solara.use_memo(lambda: charts.png(make(model)), [id(model), key])
     solara.Image(png, width="100%", classes=["pax-chart", css])
 
 
@@ -409,7 +402,7 @@ def ReplicationResult(reps: Replications, settings: controls.Settings, line: str
     what = f"{settings.scenario} with {changed}" if changed else settings.scenario
     title = (f"{what}: {reps.n_collapsed} of {reps.n} runs collapsed "
              f"({reps.share_collapsed:.0%}) by the horizon")
-    png = solara.use_memo(lambda: _png(charts.survival_figure(
+    png = solara.use_memo(lambda: charts.png(charts.survival_figure(
         np.arange(reps.horizon + 1), surv, start_year, title)), [reps])
     solara.Image(png, width="min(100%, 800px)", classes=["pax-chart", "pax-chart-survival"])
     med = (f"half the runs had collapsed by quarter {median}" if median is not None

@@ -7,6 +7,7 @@ with units and a legend, so a newcomer can read it without the info panel.
 
 from __future__ import annotations
 
+import io
 import math
 from functools import cache
 
@@ -319,3 +320,10 @@ def survival_figure(times: np.ndarray, survival: np.ndarray, start_year: int,
     ax.legend(fontsize=8, loc="lower left")
     ax.set_title(title, fontsize=9.5)
     return fig
+
+
+def png(fig: Figure) -> bytes:
+    """A figure as PNG bytes, as the app's pages show it."""
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png")
+    return buf.getvalue()

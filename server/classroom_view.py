@@ -17,7 +17,6 @@ tab is connected. Nothing here decides anything: choices go through the model's 
 from __future__ import annotations
 
 import html
-import io
 import os
 import secrets
 import time
@@ -29,6 +28,7 @@ from solara.alias import rv
 from model.scenario import ScenarioError, preset_names
 from server import charts
 from server.classroom import Game, SeatError, close_game, open_game, open_games
+from server.seat_view import DecisionPanel, GameChart
 
 POLL = 0.25  # seconds between looks at the shared game
 
@@ -99,23 +99,6 @@ class Session:
                 self.requested, self.requested_at = seen, now
                 self.tick.value += 1
             time.sleep(POLL)
-
-
-def _png(fig) -> bytes:
-    buf = io.BytesIO()
-    fig.savefig(buf, format="png")
-    return buf.getvalue()
-
-
-@solara.component
-def BoardChart(game: Game, make, key, css: str):
-    """A figure of the shared model, redrawn only when ``key`` changes."""
-
-    def draw():
-        with game.reading() as m:
-            return _png(make(m))
-
-    solara.Image(solara.use_memo(draw, [id(game), key]), width="100%", classes=[css])
 
 
 def seats_html(game: Game) -> str:
@@ -270,9 +253,9 @@ def TeacherBoard(session: Session, game: Game, version: int):
                 solara.HTML(tag="div", unsafe_innerHTML=notes_html(game))
         with solara.Column():
             with solara.Columns([1, 1]):
-                BoardChart(game, charts.membership_figure, steps, "pax-board-membership")
-                BoardChart(game, charts.network_figure, steps, "pax-board-network")
-            BoardChart(game, charts.supply_chain_figure, steps, "pax-board-supply")
+                GameChart(game, charts.membership_figure, steps, "pax-board-membership")
+                GameChart(game, charts.network_figure, steps, "pax-board-network")
+            GameChart(game, charts.supply_chain_figure, steps, "pax-board-supply")
             with solara.Card("Event log (newest first)", margin=0):
                 solara.HTML(tag="div", unsafe_innerHTML=log, classes=["pax-event-log"])
 
@@ -300,8 +283,6 @@ def StudentSeat(session: Session, game: Game, version: int):
                               on_click=lambda a=seat.actor: take(a),
                               classes=["pax-take", f"pax-take-{seat.actor}"])
         return
-    from server.seat_view import DecisionPanel
-
     with game.reading() as m:
         from server.app import event_log_html, status_line
 
@@ -319,7 +300,7 @@ def StudentSeat(session: Session, game: Game, version: int):
     with solara.Columns([1, 1]):
         DecisionPanel(game, session.holder, version)
         with solara.Column():
-            BoardChart(game, charts.membership_figure, steps, "pax-seat-membership")
+            GameChart(game, charts.membership_figure, steps, "pax-seat-membership")
             with solara.Card("Event log (newest first)", margin=0):
                 solara.HTML(tag="div", unsafe_innerHTML=log, classes=["pax-event-log"])
 

@@ -27,7 +27,7 @@ from experiments.play_cmd import compare
 from model.scenario import ScenarioError, load_scenario, preset_names
 from server import charts
 from server.classroom import Game, SeatError
-from server.seat_view import DecisionPanel
+from server.seat_view import DecisionPanel, GameChart
 
 POLL = 0.25  # seconds between looks at the game
 SIDES = {"the United States": ("us", "USA"), "China": ("china", "CHN")}
@@ -119,20 +119,6 @@ class PlaySession:
             if over:
                 return
             time.sleep(POLL)
-
-
-@solara.component
-def GameChart(game: Game, make, key, css: str):
-    """A figure of the game's model, drawn between computations, redrawn on ``key``."""
-
-    def draw() -> bytes:
-        buf = io.BytesIO()
-        with game.reading() as m:
-            make(m).savefig(buf, format="png")
-        return buf.getvalue()
-
-    solara.Image(solara.use_memo(draw, [id(game), key]), width="100%",
-                 classes=["pax-chart", css])
 
 
 @solara.component

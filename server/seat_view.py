@@ -377,6 +377,14 @@ def LeaderLevers(turn: Turn, advice: LeaderChoice, send_built):
     _buttons(submit, turn, send_built)
 
 
+def _pressure_input(label: str, pressure, v, example: str) -> None:
+    """China's or another pressurer's pressure, as target=units pairs, with its limits."""
+    solara.InputText(label, value=pressure, continuous_update=True,
+                     classes=["pax-seat-pressure"],
+                     message=f"e.g. {example}; budget {v.budget:.2f}, at most "
+                             f"{v.max_per_target:.2f} each; blank: none")
+
+
 @solara.component
 def ChinaLevers(turn: Turn, advice: ChinaChoice, send_built):
     v = turn.view
@@ -398,10 +406,8 @@ def ChinaLevers(turn: Turn, advice: ChinaChoice, send_built):
             ranking=list(advice.ranking) if same_pressure and advice.ranking else None)
 
     if v.budget > 0 and v.targets:
-        solara.InputText("Pressure (target=units, in priority order)", value=pressure,
-                         continuous_update=True, classes=["pax-seat-pressure"],
-                         message=f"e.g. SGP=1.25, QAT=1; budget {v.budget:.2f}, at most "
-                                 f"{v.max_per_target:.2f} each; blank: none")
+        _pressure_input("Pressure (target=units, in priority order)", pressure, v,
+                        "SGP=1.25, QAT=1")
     else:
         solara.Text("No pressure this quarter: the budget is 0"
                     + (" (a truce is in force)." if v.truce_active else "."))
@@ -430,8 +436,19 @@ def PressurerLevers(turn: Turn, advice: PressurerChoice, send_built):
             return advice
         return PressurerChoice(_pairs(pressure.value, "pressure"))
 
-    solara.InputText("Pressure (target=units)", value=pressure, continuous_update=True,
-                     classes=["pax-seat-pressure"],
-                     message=f"e.g. ARE=0.3; budget {v.budget:.2f}, at most "
-                             f"{v.max_per_target:.2f} each; blank: none")
+    _pressure_input("Pressure (target=units)", pressure, v, "ARE=0.3")
     _buttons(submit, turn, send_built)
+
+
+@solara.component
+def GameChart(game: Game, make, key, css: str):
+    """A figure of a game's model (``make(model)``), drawn between the model's
+    computations, redrawn only when ``key`` changes. Used by the Play tab and classroom."""
+    from server import charts
+
+    def draw() -> bytes:
+        with game.reading() as m:
+            return charts.png(make(m))
+
+    solara.Image(solara.use_memo(draw, [id(game), key]), width="100%",
+                 classes=["pax-chart", css])
