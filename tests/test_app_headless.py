@@ -66,6 +66,17 @@ def image(rc, css: str) -> bytes:
     return by_class(rc, w.Image, css).value
 
 
+def steps_like(rc, m, ref) -> None:
+    """The page's Step plus eight more quarters of its model give the same series as
+    nine quarters of ``ref`` (the same run, built outside the page)."""
+    click(rc, "pax-step")
+    for _ in range(8):
+        m.step()
+    for _ in range(9):
+        ref.step()
+    assert m.datacollector.model_vars == ref.datacollector.model_vars
+
+
 def test_controls_exist(page):
     rc, state = page
     select = by_class(rc, v.Select, "pax-scenario")
@@ -135,13 +146,7 @@ def test_reset_rebuilds_the_model_with_the_controls(page):
     # the same run as the command line's scenario with the same --set list
     scen = load_scenario("baseline", ["pressure_intensity=2.5", "n_investors=200",
                                       "add_members=TWN", "counter_alliance=true"])
-    ref = PaxSilicaModel(scen, rng=7)
-    click(rc, "pax-step")
-    for _ in range(8):
-        m.step()
-    for _ in range(9):
-        ref.step()
-    assert m.datacollector.model_vars == ref.datacollector.model_vars
+    steps_like(rc, m, PaxSilicaModel(scen, rng=7))
 
 
 def test_scenario_picker_sets_the_controls_to_the_preset(page):
@@ -162,13 +167,7 @@ def test_a_seed_typed_as_text_works(page):
     click(rc, "pax-reset")
     m = state.model.value
     assert m.rng_seed == 42
-    ref = PaxSilicaModel("baseline", rng=42)
-    click(rc, "pax-step")
-    for _ in range(8):
-        m.step()
-    for _ in range(9):
-        ref.step()
-    assert m.datacollector.model_vars == ref.datacollector.model_vars
+    steps_like(rc, m, PaxSilicaModel("baseline", rng=42))
 
 
 BAD = [

@@ -58,6 +58,13 @@ def same_run(a: PaxSilicaModel, b: PaxSilicaModel) -> None:
     assert [e.text for e in a.events] == [e.text for e in b.events]
 
 
+def rules_run(scenario: str, seed: int) -> PaxSilicaModel:
+    """The model's own run: every actor on its rules."""
+    m = PaxSilicaModel(scenario, rng=seed, **SHORT)
+    m.run()
+    return m
+
+
 def test_every_seat_taking_the_advice_is_the_models_own_run():
     game = Game("invitation", seed=3, params=SHORT)
     seats = ["USA", "CHN", "RUS", "BRA", "JPN", "KOR", "TWN", "NLD"]
@@ -65,8 +72,7 @@ def test_every_seat_taking_the_advice_is_the_models_own_run():
     for s in students:
         s.start()
     finish(game, students)
-    ref = PaxSilicaModel("invitation", rng=3, **SHORT)
-    ref.run()
+    ref = rules_run("invitation", 3)
     same_run(game.model, ref)
     # each quarter asked the US and China; the states' round came every quarter too
     by = {s.actor: s.answered for s in students}
@@ -84,8 +90,7 @@ def test_a_students_choice_changes_the_run():
     assert kor.status == "defected"
     assert any(e.kind == "defection" and e.actor == "KOR" and e.quarter == 1
                for e in game.model.events)
-    ref = PaxSilicaModel("baseline", rng=0, **SHORT)
-    ref.run()
+    ref = rules_run("baseline", 0)
     assert not any(e.kind == "defection" and e.actor == "KOR" and e.quarter == 1
                    for e in ref.events)
 
@@ -98,8 +103,7 @@ def test_a_seat_that_leaves_falls_back_to_its_rules():
     assert quitter.answered == 2
     assert game.seats["USA"].holder is None
     assert any("follows its rules" in n for n in game.notes)
-    ref = PaxSilicaModel("baseline", rng=5, **SHORT)
-    ref.run()
+    ref = rules_run("baseline", 5)
     same_run(game.model, ref)
 
 
@@ -119,8 +123,7 @@ def test_the_teachers_timer_ends_a_round_with_the_rules():
     finish(game, [], timeout=30)
     assert sum("time is up: United States follow their rules" in n
                for n in game.notes) == SHORT["steps"]
-    ref = PaxSilicaModel("baseline", rng=2, **SHORT)
-    ref.run()
+    ref = rules_run("baseline", 2)
     same_run(game.model, ref)
 
 
