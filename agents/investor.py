@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import csv
 from dataclasses import dataclass
+from functools import cache
 
 import mesa
 import numpy as np
@@ -49,13 +50,15 @@ class InvestorType:
     patience: float
 
 
-def investor_types() -> list[InvestorType]:
+@cache
+def investor_types() -> tuple[InvestorType, ...]:
+    """The investor types of ``data/investor_types.csv`` (read once per process)."""
     with open(DATA_DIR / "investor_types.csv", encoding="utf-8", newline="") as f:
-        return [InvestorType(r["type"], float(r["count_share"]), r["capital_pool"],
-                             float(r["hurdle_rate"]), float(r["risk_aversion"]),
-                             float(r["signal_noise"]), float(r["herding"]),
-                             float(r["patience"]))
-                for r in csv.DictReader(f)]
+        return tuple(InvestorType(r["type"], float(r["count_share"]), r["capital_pool"],
+                                  float(r["hurdle_rate"]), float(r["risk_aversion"]),
+                                  float(r["signal_noise"]), float(r["herding"]),
+                                  float(r["patience"]))
+                     for r in csv.DictReader(f))
 
 
 @dataclass
@@ -138,13 +141,14 @@ class InvestorPopulation:
                 - 0.5 * self.risk_aversion * (2.0 * vol) ** 2)
 
     def step(self, view: MarketView, p: dict, rng: np.random.Generator,
-             defected_rows: np.ndarray) -> dict:
-        """One quarter: beliefs, withdrawals, new commitments. Returns the flows:
-        ``new`` (investor, row, phase, amount) arrays and ``stranded`` US$bn."""
+             host_gone: np.ndarray) -> dict:
+        """One quarter: beliefs, withdrawals, new commitments. ``host_gone`` marks the
+        actor rows that are no longer members (a project there is abandoned). Returns the
+        flows: ``new`` (investor, row, phase, amount) arrays and ``stranded`` US$bn."""
         n = self.n
         signal = view.credibility + self.noise * rng.standard_normal(n)
         a = p["belief_update"] * (1.0 - 0.5 * self.patience)
-        self.belief = np.clip((1.0 - a) * self.belief + a * signal, 0.0, 1.0)
+        self.belief = np.minimum(np.maximum((1.0 - a) * self.belief + a * signal, 0.0), 1.0)
         sentiment = view.credibility * (1.0 - self.withdrawn_share)
         belief = (1.0 - self.herding) * self.belief + self.herding * sentiment
         returns = self.phase_returns(view, p)
@@ -159,7 +163,7 @@ class InvestorPopulation:
         # In a run, the doubtful (below their hurdle, not yet at the exit floor) follow
         # the herd out with probability equal to their herding weight.
         herd = running & (er_proj < self.hurdle) & (rng.random(n) < self.herding)
-        host_gone = in_pipe & np.isin(self.proj_row, defected_rows)
+        host_gone = in_pipe & host_gone[self.proj_row]  # a project's row is set iff in_pipe
         withdraw = in_pipe & ((er_proj < self.hurdle - p["withdraw_margin"]) | herd | host_gone)
         lost = p["strand_fraction"] * self.pipeline[withdraw]
         self.stranded[withdraw] += lost

@@ -30,7 +30,7 @@ import math
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from agents.pressurer import control_stringency
+from agents.pressurer import Pressurer, Target, control_stringency, rule_allocation
 
 REFINING_PHASE = 2
 
@@ -176,19 +176,8 @@ def check_leader(choice: LeaderChoice, view: LeaderView) -> None:
 
 
 # --- China ------------------------------------------------------------------------------
-@dataclass(frozen=True)
-class TargetInfo:
-    """A member as Beijing sees it: public data only."""
-
-    id: str
-    name: str
-    value: float  # share of the alliance it represents
-    exposure: float  # % of GDP exported to China
-    resistance: float
-    gdp_usd_bn: float
-    chokepoints: float
-
-
+# A member as Beijing (or Moscow, Brasilia, Brussels) sees it is ``agents.pressurer.Target``
+# (id, name, value to the alliance, exposure, resistance, GDP, chokepoints; public data).
 @dataclass(frozen=True)
 class ChinaView:
     quarter: int
@@ -203,7 +192,7 @@ class ChinaView:
     truce_cost: float
     control_cost: float
     deterrence: float
-    targets: list[TargetInfo]
+    targets: list[Target]
     alliance_refining_share: float
     credibility: float
 
@@ -233,14 +222,10 @@ class RuleBasedChina:
     escalated, a truce when a year's pressure has cost ``truce_cost``."""
 
     def decide(self, view: ChinaView) -> ChinaChoice:
-        from agents.pressurer import Pressurer, Target
-
         if view.truce_active:
             return ChinaChoice(inducement_share=view.inducement_share)
-        targets = [Target(t.id, t.value, t.exposure, t.resistance, t.gdp_usd_bn, t.chokepoints)
-                   for t in view.targets]
         pr = Pressurer("CHN")
-        ranked = pr.rank(targets, view.deterrence)
+        ranked = pr.rank(view.targets, view.deterrence)
         alloc = pr.allocate(ranked, view.budget, view.max_per_target)
         pressure = {tg.id: u for tg, u in alloc}
         spent = sum(pressure.values()) + view.control_cost * view.max_controls
@@ -250,7 +235,7 @@ class RuleBasedChina:
                            ranking=[t.id for t in ranked])
 
 
-def _check_pressure(pressure: Any, targets: list[TargetInfo], budget: float,
+def _check_pressure(pressure: Any, targets: list[Target], budget: float,
                     max_per_target: float, who_presses: str, note: str = "") -> None:
     if not isinstance(pressure, dict):
         raise PolicyError("pressure", f"expected a mapping of member -> units, got "
@@ -310,7 +295,7 @@ class PressurerView:
     budget: float
     max_per_target: float
     deterrence: float
-    targets: list[TargetInfo]
+    targets: list[Target]
     china_ranking: list[str] | None
     credibility: float
 
@@ -327,11 +312,7 @@ class RuleBasedPressurer:
     expected damage per unit of cost; spend the budget down the ranking."""
 
     def decide(self, view: PressurerView) -> PressurerChoice:
-        from agents.pressurer import Pressurer, Target, rule_allocation
-
-        targets = [Target(t.id, t.value, t.exposure, t.resistance, t.gdp_usd_bn, t.chokepoints)
-                   for t in view.targets]
-        return PressurerChoice(rule_allocation(Pressurer(view.actor), targets, view.budget,
+        return PressurerChoice(rule_allocation(Pressurer(view.actor), view.targets, view.budget,
                                                view.max_per_target, view.deterrence,
                                                view.china_ranking))
 

@@ -28,15 +28,17 @@ BUDGET_PARAM = {"CHN": "china_budget", "RUS": "russia_budget", "BRA": "brazil_bu
 ADJECTIVE = {"CHN": "Chinese", "RUS": "Russian", "BRA": "Brazilian", "EUR": "EU"}
 
 
-@dataclass
+@dataclass(slots=True)
 class Target:
-    """A member as a pressurer sees it (observable data only, no hidden grievance)."""
+    """A member as a pressurer sees it: public data only, no hidden grievance. The same
+    object is the rule's input and what a player's view lists (``agents.policy``)."""
 
     id: str
+    name: str
     value: float  # share of the alliance the member represents
     exposure: float  # % of GDP exported to the pressurer
     resistance: float
-    gdp: float
+    gdp_usd_bn: float
     chokepoints: float  # frontier shares the target holds in phases China cannot supply
 
 
@@ -66,7 +68,7 @@ class Pressurer:
 
         def score(t: Target) -> float:
             vulnerability = t.exposure * (1.0 - t.resistance)
-            cost = 1.0 + t.exposure * t.gdp / 10_000.0 + deterrence * t.chokepoints
+            cost = 1.0 + t.exposure * t.gdp_usd_bn / 10_000.0 + deterrence * t.chokepoints
             return t.value * vulnerability / cost
 
         return sorted((t for t in targets if t.exposure > 0),

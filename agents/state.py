@@ -50,6 +50,8 @@ class StateAgent(mesa.Agent):
                  threshold: float):
         super().__init__(model)
         self.actor = actor
+        self.code = actor.id  # e.g. "JPN" (read on every rule, so a plain attribute)
+        self.name = actor.name
         self.status = status
         self.role = role
         self.founding = status == MEMBER
@@ -71,14 +73,6 @@ class StateAgent(mesa.Agent):
         self.dependence = 1.0  # downstream industry relative to the average member
 
     # --- reporters --------------------------------------------------------------------
-    @property
-    def name(self) -> str:
-        return self.actor.name
-
-    @property
-    def code(self) -> str:
-        return self.actor.id
-
     @property
     def is_member(self) -> bool:
         return self.status == MEMBER
@@ -121,15 +115,15 @@ class StateAgent(mesa.Agent):
         self.strain = sum(pains.values()) + social + shock - self.benefit(snap, p)
         m = p["grievance_memory"]
         self.grievance = max(0.0, m * self.grievance + self.strain)
-        for k in self.components:
-            self.components[k] *= m
-        for k in self.pain_memory:
-            self.pain_memory[k] *= m
-        for k, v in self.pain_by.items():
-            self.pain_memory[k] = self.pain_memory.get(k, 0.0) + v
+        c = self.components  # every driver decays, then adds this quarter's
         for k, v in pains.items():
-            self.components[k] += v
-        self.components["social"] += social
+            c[k] = c[k] * m + v
+        c["social"] = c["social"] * m + social
+        memory = self.pain_memory
+        for k in memory:
+            memory[k] *= m
+        for k, v in self.pain_by.items():
+            memory[k] = memory.get(k, 0.0) + v
         return self.grievance
 
     def join_balance(self, snap: Snapshot, p: dict) -> float:

@@ -16,12 +16,21 @@ import numpy as np
 def shares(capacity: np.ndarray) -> np.ndarray:
     """Each actor's share of each phase: capacity over the phase's world total."""
     totals = capacity.sum(axis=0)
+    if (totals > 0).all():  # every phase has capacity somewhere (the usual case)
+        return capacity / totals
     return np.divide(capacity, totals, out=np.zeros_like(capacity, dtype=float),
                      where=totals > 0)
 
 
 def bloc_share(share: np.ndarray, bloc: np.ndarray) -> np.ndarray:
-    """A bloc's share of each phase: the sum of its members' shares."""
+    """A bloc's share of each phase: the sum of its members' shares.
+
+    ``bloc`` is one actor mask, or several stacked (blocs x actors), which gives one row
+    per bloc (used to weigh several candidate blocs at once). Either way the shares are
+    added in actor order, so a stacked bloc's row equals its own result exactly. The
+    rules below accept stacked blocs too."""
+    if bloc.ndim == 2:
+        return (share[None, :, :] * bloc[:, :, None]).sum(axis=1)
     return share[bloc].sum(axis=0)
 
 
@@ -39,7 +48,10 @@ def contributors(share: np.ndarray, members: np.ndarray, threshold: float) -> np
 
 
 def leading_share(share: np.ndarray, bloc: np.ndarray) -> np.ndarray:
-    """The largest single share held by any actor of ``bloc`` in each phase."""
+    """The largest single share held by any actor of ``bloc`` in each phase (0 for an
+    empty bloc; shares are never negative). Stacked blocs give one row per bloc."""
+    if bloc.ndim == 2:
+        return np.where(bloc[:, :, None], share[None, :, :], 0.0).max(axis=1)
     if not bloc.any():
         return np.zeros(share.shape[1])
     return share[bloc].max(axis=0)
@@ -82,3 +94,16 @@ def supply_security(share: np.ndarray, bloc: np.ndarray, demand_share: float) ->
 def bottleneck(share: np.ndarray, bloc: np.ndarray, demand_share: float) -> int:
     """Index (0-based) of the phase with the lowest self-sufficiency: the binding one."""
     return int(np.argmin(bloc_share(share, bloc) / demand_share))
+
+
+def price_volatility(prices: list[float], quarters: int = 4) -> float:
+    """Standard deviation of the last ``quarters`` quarterly log price changes (0 until
+    there are two changes): the price risk investors charge for."""
+    h = np.log(np.array(prices[-(quarters + 1):]))
+    if h.size <= 2:
+        return 0.0
+    # np.diff(h).std() in its own steps (numpy's order of operations, so the same bits),
+    # without the layers of np.std around them: this runs every quarter of every run.
+    change = h[1:] - h[:-1]
+    dev = change - np.add.reduce(change) / change.size
+    return float(np.sqrt(np.add.reduce(dev * dev) / change.size))

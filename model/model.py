@@ -53,7 +53,8 @@ from agents.policy import (
     PressurerView,
     RuleBasedChina,
     RuleBasedLeader,
-    TargetInfo,
+    RuleBasedMember,
+    RuleBasedPressurer,
     Turn,
     check,
     max_controls,
@@ -74,6 +75,8 @@ from model.scenario import Event, Scenario, ScenarioError, load_scenario
 from model.world import CHINA, LEADER
 
 PRESSURERS = ("CHN", "RUS", "BRA", "EUR")
+# Deciders whose choices are the model's own rules (no policy given means the rule).
+OWN_RULES = (type(None), RuleBasedLeader, RuleBasedChina, RuleBasedPressurer, RuleBasedMember)
 RIVALS = ("CHN", "RUS", "BRA")
 REFINING = 1  # 0-based index of phase 2
 WORDS = ["no", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine",
@@ -198,6 +201,9 @@ class PaxSilicaModel(mesa.Model):
         self.decide_round = self.decide_by_policies
         self.pressurers = {a: Pressurer(a, active=(a != "EUR") or self.eu_stance == "pressurer")
                            for a in PRESSURERS}
+        # Each state's exposure to each pressurer's market (% of GDP), fixed over a run.
+        self.exposure = {a: {s.code: pr.exposure_of(s) for s in self.states}
+                         for a, pr in self.pressurers.items()}
         self.investors = InvestorPopulation(self, p["n_investors"], p, self.n_phases, self.rng)
         self.investors.set_lags(self.lags)
 
@@ -206,6 +212,7 @@ class PaxSilicaModel(mesa.Model):
         self.shock = 1.0  # transient price shock, mean-reverting to 1
         self.price_index = 1.0
         self.price_history = [1.0]
+        self._volatility = M.price_volatility(self.price_history)
         self.escalation = min(p["initial_escalation"], p["max_escalation"])
         self.truce_left = p["initial_truce"]
         self.eu_reversals = 0
@@ -350,9 +357,9 @@ class PaxSilicaModel(mesa.Model):
 
     @property
     def price_volatility(self) -> float:
-        """Standard deviation of quarterly log price changes over the last year."""
-        h = np.log(np.array(self.price_history[-5:]))
-        return float(np.diff(h).std()) if h.size > 2 else 0.0
+        """Standard deviation of quarterly log price changes over the last year (updated
+        when the quarter's price is set, in the coercion phase)."""
+        return self._volatility
 
     @property
     def china_escalation(self) -> float:
@@ -377,50 +384,57 @@ class PaxSilicaModel(mesa.Model):
         return [s.code for s in self.states if s.status == PARTICIPANT]
 
     # -------------------------------------------------------------------- metrics -----
-    def _alliance_metrics(self, member_mask: np.ndarray, aligned_mask: np.ndarray) -> dict:
+    def _update_metrics(self) -> None:
+        """The alliance's supply-chain metrics, at the start and at the end of each
+        quarter (``model.metrics``). Capacity moves only in the coordination phase, so the
+        shares kept here hold until then: the next quarter's leader and pressurers read
+        them."""
         p, w = self.p, self.world
+        mm = w.mask(self.member_ids())
         vol, fro = M.shares(w.volume), M.shares(w.frontier)
         d = p["alliance_demand_share"]
-        suff = M.self_sufficiency(vol, member_mask, d)
-        covered = M.covered(vol, member_mask, p["coverage_threshold"])
-        controlled = M.controlled(fro, member_mask, self.real_mask & ~member_mask,
-                                  p["control_margin"])
-        return {"vol": vol, "suff": suff, "covered": covered, "controlled": controlled,
-                "security": float(suff.min()),
-                "aligned_security": M.supply_security(vol, aligned_mask, d),
-                "bottleneck": M.bottleneck(vol, member_mask, d)}
-
-    def _update_metrics(self) -> None:
-        mm = self.world.mask(self.member_ids())
-        am = mm | self.world.mask(self.participant_ids())
-        m = self._alliance_metrics(mm, am)
+        self.volume_share, self.frontier_share = vol, fro
         self.member_mask = mm
-        self.self_sufficiency = m["suff"]
-        self.member_share = M.bloc_share(m["vol"], mm)
-        self.china_share = m["vol"][self.china_row]
-        self.covered = m["covered"]
-        self.covered_phases = int(m["covered"].sum())
-        self.controlled_phases = int(m["controlled"].sum())
-        self.supply_security = m["security"]
-        self.aligned_supply_security = m["aligned_security"]
-        self.bottleneck = m["bottleneck"] + 1
+        self.self_sufficiency = M.self_sufficiency(vol, mm, d)
+        self.member_share = M.bloc_share(vol, mm)
+        self.china_share = vol[self.china_row]
+        self.covered = M.covered(vol, mm, p["coverage_threshold"])
+        self.covered_phases = int(self.covered.sum())
+        self.controlled_phases = int(M.controlled(fro, mm, self.real_mask & ~mm,
+                                                  p["control_margin"]).sum())
+        self.supply_security = float(self.self_sufficiency.min())
+        self.bottleneck = M.bottleneck(vol, mm, d) + 1
         self.refining_share = float(self.member_share[REFINING])
+        # Members and participants together; their supply security is only reported, so
+        # it is computed when first read (from these shares and this bloc).
+        self._aligned: tuple[np.ndarray, float | None] = (
+            mm | w.mask(self.participant_ids()), None)
 
-    def _gain_if_joined(self, agent: StateAgent, vol: np.ndarray, fro: np.ndarray) -> float:
-        """What a non-member's signature would add: covered and controlled phases and
-        mean self-sufficiency, each as a share (the leader's invitation criterion).
-        ``vol`` and ``fro`` are this quarter's volume and frontier shares; "before" is the
-        current state's metrics."""
-        p = self.p
-        mm = self.member_mask.copy()
-        mm[agent.row] = True
-        suff = M.self_sufficiency(vol, mm, p["alliance_demand_share"])
-        covered = M.covered(vol, mm, p["coverage_threshold"])
-        controlled = M.controlled(fro, mm, self.real_mask & ~mm, p["control_margin"])
-        n = self.n_phases
-        return float((covered.sum() - self.covered_phases) / n
-                     + (controlled.sum() - self.controlled_phases) / n
-                     + (suff.mean() - self.self_sufficiency.mean()))
+    @property
+    def aligned_supply_security(self) -> float:
+        """Supply security of members and participants together, as of the last metrics
+        update (the paper's wider "aligned" bloc)."""
+        bloc, value = self._aligned
+        if value is None:
+            value = M.supply_security(self.volume_share, bloc, self.p["alliance_demand_share"])
+            self._aligned = (bloc, value)
+        return value
+
+    def _gains_if_joined(self, rows: list[int]) -> np.ndarray:
+        """What each non-member's signature would add (``rows``: their actor rows):
+        covered and controlled phases and mean self-sufficiency, each as a share (the
+        leader's invitation criterion), against the alliance as it stands. All candidates
+        at once, as stacked blocs: the members plus one candidate each."""
+        p, n = self.p, self.n_phases
+        blocs = np.repeat(self.member_mask[None, :], len(rows), axis=0)
+        blocs[np.arange(len(rows)), rows] = True
+        vol, fro = self.volume_share, self.frontier_share
+        suff = M.self_sufficiency(vol, blocs, p["alliance_demand_share"])
+        covered = M.covered(vol, blocs, p["coverage_threshold"])
+        controlled = M.controlled(fro, blocs, self.real_mask & ~blocs, p["control_margin"])
+        return ((covered.sum(axis=1) - self.covered_phases) / n
+                + (controlled.sum(axis=1) - self.controlled_phases) / n
+                + (suff.mean(axis=1) - self.self_sufficiency.mean()))
 
     # ----------------------------------------------------------------------- step -----
     def step(self) -> None:
@@ -467,10 +481,12 @@ class PaxSilicaModel(mesa.Model):
                       and t - self.last_invite >= p["invite_interval"])
         candidates = []
         if may_invite:
-            vol, fro = M.shares(self.world.volume), M.shares(self.world.frontier)
-            candidates = [Candidate(s.code, s.name, self._gain_if_joined(s, vol, fro))
-                          for s in self.states if s.status in (PARTICIPANT, OUTSIDE)
-                          and s.role != "rival"]
+            open_to = [s for s in self.states if s.status in (PARTICIPANT, OUTSIDE)
+                       and s.role != "rival"]
+            if open_to:
+                gains = self._gains_if_joined([s.row for s in open_to])
+                candidates = [Candidate(s.code, s.name, float(g))
+                              for s, g in zip(open_to, gains, strict=True)]
         members = [MemberInfo(s.code, s.name, s.actor.gdp_usd_bn,
                               s.grievance / max(s.threshold, 1e-9))
                    for s in self.states if s.status == MEMBER and s.role != "leader"]
@@ -544,18 +560,16 @@ class PaxSilicaModel(mesa.Model):
         truce = self.truce_left > 0  # a truce covers whole quarters
         members = [s for s in self.states if s.status == MEMBER and s.role != "leader"]
         n = max(1, len(members))
-        total = self.member_share.sum()
-        targets_base = []
-        vol = M.shares(self.world.volume)
-        for s in members:
-            targets_base.append((s, 1.0 / n + float(vol[s.row].sum()) / max(total, 1e-9)))
-        fro = M.shares(self.world.frontier)
+        total = max(float(self.member_share.sum()), 1e-9)
+        held = self.volume_share.sum(axis=1)  # each actor's shares summed over phases
+        fro = self.frontier_share
         china_short = fro[self.china_row] < p["chokepoint_china_share"]
         choke = fro[:, china_short].sum(axis=1)
         coord = 1.0 + p["coordination_bonus"] if p["counter_alliance"] else 1.0
-        targets_of = {pid: [Target(s.code, v, pr.exposure_of(s), s.resistance,
-                                    s.actor.gdp_usd_bn, float(choke[s.row]))
-                             for s, v in targets_base]
+        seen = [(s.code, s.name, 1.0 / n + float(held[s.row]) / total, s.resistance,
+                 s.actor.gdp_usd_bn, float(choke[s.row])) for s in members]
+        targets_of = {pid: [Target(c, name, v, self.exposure[pid][c], r, g, ch)
+                            for c, name, v, r, g, ch in seen]
                       for pid, pr in self.pressurers.items() if pr.active}
         china = ChinaChoice(inducement_share=p["inducement_share"])
         china_rank = None
@@ -595,15 +609,15 @@ class PaxSilicaModel(mesa.Model):
             s.pressure_received = by
             multi = coord if len(by) > 1 else 1.0
             shield = 1.0 + p["chokepoint_shield"] * float(choke[s.row])
-            s.pain_by = {pid: pressure_pain(u, self.pressurers[pid].exposure_of(s),
+            s.pain_by = {pid: pressure_pain(u, self.exposure[pid][code],
                                             s.resistance, p, multi,
                                             china.inducement_share if pid == "CHN" else None)
                          / shield for pid, u in by.items()}
             s.pressure_pain = sum(s.pain_by.values())
-        for s in self.states:
-            for pid in PRESSURERS:
-                s.pressure_streak[pid] = s.pressure_streak.get(pid, 0) + 1 \
-                    if pid in s.pressure_received else 0
+        for s in self.states:  # consecutive quarters under each pressurer (absent: none)
+            if s.pressure_received or s.pressure_streak:
+                s.pressure_streak = {pid: s.pressure_streak.get(pid, 0) + 1
+                                     for pid in s.pressure_received}
         # Export controls and the price index.
         s_ctrl = china.controls
         self.control_level = price_multiplier(s_ctrl, float(self.china_share[REFINING]),
@@ -611,6 +625,7 @@ class PaxSilicaModel(mesa.Model):
         self.china_spent.append(self.pressure_by["CHN"] + p["control_cost"] * s_ctrl)
         self.price_index = self.control_level * self.shock
         self.price_history.append(self.price_index)
+        self._volatility = M.price_volatility(self.price_history)
         if truce:
             self.truce_left -= 1
         elif china.truce:
@@ -627,9 +642,8 @@ class PaxSilicaModel(mesa.Model):
             inducement_share=p["inducement_share"], truce_active=truce,
             spent_last_three=sum(self.china_spent[-3:]), truce_cost=p["truce_cost"],
             control_cost=p["control_cost"], deterrence=p["chokepoint_deterrence"],
-            targets=[TargetInfo(t.id, self.by_id[t.id].name, t.value, t.exposure,
-                                t.resistance, t.gdp, t.chokepoints) for t in targets],
-            alliance_refining_share=self.refining_share, credibility=self.credibility)
+            targets=targets, alliance_refining_share=self.refining_share,
+            credibility=self.credibility)
 
     def pressurer_view(self, pid: str, targets: list[Target], follow: list[str] | None
                        ) -> PressurerView:
@@ -640,9 +654,7 @@ class PaxSilicaModel(mesa.Model):
             quarter=self.steps, when=self.when(),
             budget=self.pressurers[pid].budget(p, self.escalation),
             max_per_target=p["max_pressure_per_target"], deterrence=p["chokepoint_deterrence"],
-            targets=[TargetInfo(t.id, self.by_id[t.id].name, t.value, t.exposure,
-                                t.resistance, t.gdp, t.chokepoints) for t in targets],
-            china_ranking=follow, credibility=self.credibility)
+            targets=targets, china_ranking=follow, credibility=self.credibility)
 
     def _start_truce(self, length: int, why: str) -> None:
         self.truce_left = length
@@ -654,13 +666,14 @@ class PaxSilicaModel(mesa.Model):
     # Phase 3 -------------------------------------------------------------------------
     def _coordination(self, t: int) -> None:
         p, w = self.p, self.world
-        rows = np.array([s.row for s in self.states if s.status == MEMBER])
+        rows = np.array([s.row for s in self.states if s.status == MEMBER], dtype=int)
         weights = w.volume[rows] + 0.5  # where projects go: capacity plus a floor
-        defected = np.array([s.row for s in self.states if s.status != MEMBER], dtype=int)
+        gone = np.ones(len(w.actors), dtype=bool)  # projects outside the members are
+        gone[rows] = False  # abandoned (from today's status: a force-out may be this quarter's)
         view = MarketView(credibility=self.credibility, self_sufficiency=self.self_sufficiency,
                           price_index=self.price_index, volatility=self.price_volatility,
                           member_rows=rows, member_weights=weights, quarter=t)
-        flows = self.investors.step(view, p, self.rng, defected)
+        flows = self.investors.step(view, p, self.rng, gone)
         by_row = {s.row: s for s in self.states}
         for row, amount in zip(flows["rows"], flows["amounts"], strict=True):
             by_row[row].inflow += float(amount)
@@ -767,12 +780,18 @@ class PaxSilicaModel(mesa.Model):
         return out
 
     def _ask(self, turns: list[Turn]) -> dict[str, Any]:
-        """One round of decisions, each checked against its rules (``PolicyError``)."""
+        """One round of decisions. Every choice from a player, a script or a replaced
+        ``decide_round`` (a classroom) is checked against the rules (``PolicyError``);
+        the model's own rules are trusted here, as checking them every quarter would
+        cost a sweep a few percent (tests/test_policy.py checks them over random
+        parameters instead)."""
         choices = self.decide_round(turns)
+        own = self.decide_round == self.decide_by_policies
         for tn in turns:
             if tn.actor not in choices:
                 raise PolicyError(tn.kind, f"no decision for {tn.actor}")
-            check(tn, choices[tn.actor])
+            if not (own and type(self.policies.get(tn.actor)) in OWN_RULES):
+                check(tn, choices[tn.actor])
         return choices
 
     def _why(self, s: StateAgent) -> str:
@@ -819,17 +838,17 @@ class PaxSilicaModel(mesa.Model):
                         / self.n_phases
                         + p["credibility_weight_members"] * self.founding_members
                         / max(1, self.n_founding))
-        self.credibility = float(np.clip(
+        self.credibility = min(max(
             self.credibility + p["credibility_adjustment"] * (fundamentals - self.credibility),
-            0.0, 1.0))
+            0.0), 1.0)
         gain = max(0.0, self.refining_share - self.initial_refining_share)
         before = self.escalation
         if self.truce_left == 0:
-            self.escalation = float(np.clip(
+            self.escalation = float(min(max(
                 1.0 + (self.escalation - 1.0) * (1.0 - p["deescalation"])
                 + p["escalation_rate"] * (self.joins_now + 100.0 * max(
                     0.0, gain - self.last_gain)),
-                1.0, p["max_escalation"]))
+                1.0), p["max_escalation"]))
         self.last_gain = gain
         if self.escalation >= p["control_escalation"] > before:
             self._log("escalation", CHINA,

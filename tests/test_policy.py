@@ -8,6 +8,8 @@ import copy
 
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from agents.policy import ChinaChoice, LeaderChoice, PolicyError, RuleBasedChina, RuleBasedLeader
 from model.model import PaxSilicaModel
@@ -141,3 +143,39 @@ def test_an_actor_that_cannot_decide_is_refused():
         PaxSilicaModel("baseline", rng=0, ask=["XYZ"])
     with pytest.raises(ScenarioError, match="'ROW' cannot decide"):
         PaxSilicaModel("baseline", rng=0, policies={"ROW": object()})
+
+
+@settings(max_examples=25, deadline=None, derandomize=True, database=None)
+@given(st.sampled_from(["baseline", "counter_alliance", "escalation", "invitation", "truce",
+                        "expansion", "refinery_push"]),
+       st.fixed_dictionaries({
+           "pressure_intensity": st.floats(0.0, 5.0), "china_budget": st.floats(0.0, 10.0),
+           "side_payment_budget": st.floats(0.0, 20.0), "initial_escalation": st.floats(1.0, 3.0),
+           "leader_volatility": st.floats(0.0, 1.0), "counter_alliance": st.booleans(),
+           "refining_investment": st.floats(0.0, 10.0), "steps": st.integers(1, 12)}),
+       st.integers(0, 2**31 - 1))
+def test_the_models_own_rules_always_pass_the_players_checks(scenario, params, seed):
+    """The model does not re-check its own rules' choices each quarter (a sweep would pay
+    for it); here every choice of every actor's rules goes through the same checks a
+    player's does, over random parameters, and the run is the unchecked run."""
+    from agents.policy import check
+    from model.run import series_of
+
+    ref = PaxSilicaModel(scenario, rng=seed, **params)
+    ref.run()
+    probe = PaxSilicaModel(scenario, rng=seed, **params)
+    m = PaxSilicaModel(scenario, rng=seed, ask=probe.seatable(), **params)
+    rules = m.decide_round
+    checked = []
+
+    def checking(turns):
+        choices = rules(turns)
+        for tn in turns:
+            check(tn, choices[tn.actor])  # raises PolicyError if a rule breaks a rule
+            checked.append(tn.kind)
+        return choices
+
+    m.decide_round = checking
+    m.run()
+    assert series_of(m).equals(series_of(ref))
+    assert {"leader", "china"} <= set(checked)

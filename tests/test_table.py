@@ -393,3 +393,41 @@ def test_supply_security_is_the_bottlenecks_self_sufficiency(bloc_cap, demand):
     b = M.bottleneck(s, bloc, demand)
     assert M.supply_security(s, bloc, demand) == suff.min() == suff[b]
 
+
+
+@settings(max_examples=150, deadline=None, derandomize=True, database=None)
+@given(st.data())
+def test_stacked_blocs_give_each_blocs_own_result_exactly(data):
+    """The leader weighs every candidate at once as stacked blocs; each row must be what
+    that bloc alone gives, to the last bit (a run must not depend on the stacking)."""
+    n = data.draw(st.integers(1, 12))
+    cap = data.draw(hnp.arrays(np.float64, (n, 12),
+                               elements=st.floats(0.0, 1e6, allow_nan=False)))
+    blocs = data.draw(hnp.arrays(np.bool_, (data.draw(st.integers(1, 6)), n)))
+    s = M.shares(cap)
+    outsiders = ~blocs
+    stacked = {"bloc_share": M.bloc_share(s, blocs),
+               "leading_share": M.leading_share(s, blocs),
+               "covered": M.covered(s, blocs, 0.3),
+               "controlled": M.controlled(s, blocs, outsiders, 1.5),
+               "self_sufficiency": M.self_sufficiency(s, blocs, 0.4)}
+    for i, b in enumerate(blocs):
+        alone = {"bloc_share": M.bloc_share(s, b), "leading_share": M.leading_share(s, b),
+                 "covered": M.covered(s, b, 0.3),
+                 "controlled": M.controlled(s, b, outsiders[i], 1.5),
+                 "self_sufficiency": M.self_sufficiency(s, b, 0.4)}
+        for name, value in alone.items():
+            np.testing.assert_array_equal(stacked[name][i], value, err_msg=name)
+        assert stacked["self_sufficiency"][i].mean() == alone["self_sufficiency"].mean()
+
+
+def test_price_volatility_is_the_spread_of_the_last_four_log_changes():
+    assert M.price_volatility([1.0]) == 0.0
+    assert M.price_volatility([1.0, 2.0]) == 0.0  # one change: no spread yet
+    assert M.price_volatility([1.0, 2.0, 4.0, 8.0]) == pytest.approx(0.0, abs=1e-15)
+    # Up and down by a factor of 2: changes of +-log 2, spread log 2.
+    assert M.price_volatility([1.0, 2.0, 1.0, 2.0, 1.0]) == pytest.approx(np.log(2.0))
+    # Only the last year counts: an old spike leaves the window.
+    assert M.price_volatility([9.0, 1.0, 2.0, 1.0, 2.0, 1.0]) == \
+        M.price_volatility([1.0, 2.0, 1.0, 2.0, 1.0])
+    assert M.price_volatility([1.0, 1.0, 3.0, 1.0, 1.0]) > 0.0
