@@ -113,6 +113,7 @@ class InvestorPopulation:
         self.proj_due = np.zeros(n, dtype=int)
         self.withdrawn_share = 0.0  # share of pipeline investors who withdrew last quarter
         self.invested_now = np.zeros(n, dtype=bool)
+        self._each = np.arange(n)  # row index of every investor (for per-investor picks)
         self.withdrew_now = np.zeros(n, dtype=bool)
         self.agents = [InvestorAgent(model, self, i) for i in range(n)]
 
@@ -157,7 +158,7 @@ class InvestorPopulation:
 
         # Withdrawals from the pipeline (decided on the start-of-quarter state).
         in_pipe = self.pipeline > 0
-        proj_ret = np.where(in_pipe, own[np.arange(n), np.maximum(self.proj_phase, 0)], 0.0)
+        proj_ret = np.where(in_pipe, own[self._each, np.maximum(self.proj_phase, 0)], 0.0)
         er_proj = self.expected_return(belief, proj_ret, vol, p)
         running = self.withdrawn_share > p["run_threshold"]
         # In a run, the doubtful (below their hurdle, not yet at the exit floor) follow
@@ -177,7 +178,7 @@ class InvestorPopulation:
 
         # New commitments: one project at a time per investor.
         best = own.argmax(axis=1)
-        er_best = self.expected_return(belief, own[np.arange(n), best], vol, p)
+        er_best = self.expected_return(belief, own[self._each, best], vol, p)
         can = (self.pipeline <= 0) & (self.idle > 1e-6 * np.maximum(self.capital, 1e-12)) \
             & ~withdraw & (view.member_rows.size > 0)
         invest = can & (er_best >= self.hurdle)

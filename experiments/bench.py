@@ -19,8 +19,8 @@ replications):
   executor (Dask local cluster) on the same design and the same number of processes:
   runs per second end to end (worker processes and cluster start included; in both cases
   the clock starts once the model module is imported, which batch_run needs to be given
-  the model class) and peak memory, the best of two interleaved repeats (the machine may
-  be shared);
+  the model class) and peak memory, the best of ``--repeats`` (3) interleaved rounds (the
+  machine may be shared), and the ratio within each round;
 * parallel efficiency of the sweep executor from 1 to 2 workers, (t1 / t2) / 2;
 * peak memory as the sweep grows from 1,000 to 10,000 runs (batch_run beside it).
 
@@ -238,23 +238,18 @@ def _fresh(fn: str, n_runs: int, workers: int) -> dict:
     return json.loads(res.stdout.strip().splitlines()[-1])
 
 
-def _best_of(cases: list[tuple[str, int, int]], repeats: int) -> list[dict]:
+def _rounds(cases: list[tuple[str, int, int]], repeats: int) -> list[list[dict]]:
     """Each case ``repeats`` times, interleaved (so a burst of other load on the machine
-    hits them alike); the fastest of each."""
-    best: list[dict | None] = [None] * len(cases)
-    for _ in range(repeats):
-        for i, (fn, n, w) in enumerate(cases):
-            r = _fresh(fn, n, w)
-            if best[i] is None or r["seconds"] < best[i]["seconds"]:
-                best[i] = r
-    return best  # type: ignore[return-value]
+    hits them alike): one list of results per round, in the order of ``cases``."""
+    return [[_fresh(fn, n, w) for fn, n, w in cases] for _ in range(repeats)]
 
 
 def sweep_figures(n_runs: int = 2000, sizes=(1000, 10_000), workers: int = 2,
-                  repeats: int = 2) -> dict:
-    batch, sweep, one = _best_of([("_batch_child", n_runs, workers),
-                                  ("_sweep_child", n_runs, workers),
-                                  ("_sweep_child", n_runs, 1)], repeats)
+                  repeats: int = 3) -> dict:
+    rounds = _rounds([("_batch_child", n_runs, workers), ("_sweep_child", n_runs, workers),
+                      ("_sweep_child", n_runs, 1)], repeats)
+    batch, sweep, one = (min((r[i] for r in rounds), key=lambda x: x["seconds"])
+                         for i in range(3))
     growth = [{"runs": n, "sweep": _fresh("_sweep_child", n, workers),
                "batch_run": _fresh("_batch_child", n, workers)} for n in sizes]
     rate = lambda r: r["runs"] / r["seconds"]  # noqa: E731
@@ -262,6 +257,8 @@ def sweep_figures(n_runs: int = 2000, sizes=(1000, 10_000), workers: int = 2,
         "config": {**SWEEP_CONFIG, "grid": GRID, "runs": n_runs, "workers": workers},
         "batch_run": batch, "sweep": sweep, "sweep_1_worker": one,
         "throughput_ratio": rate(sweep) / rate(batch),
+        # The same ratio within each round (batch_run and the sweep run back to back).
+        "throughput_ratio_by_round": [rate(r[1]) / rate(r[0]) for r in rounds],
         "cpu_ratio": (batch["cpu_seconds"] / batch["runs"]) / (sweep["cpu_seconds"]
                                                               / sweep["runs"]),
         "load_average": os.getloadavg(),
@@ -274,7 +271,7 @@ def sweep_figures(n_runs: int = 2000, sizes=(1000, 10_000), workers: int = 2,
 def run_sweeps(args) -> int:
     load_before = os.getloadavg()[0]
     n, sizes = (400, (200, 2000)) if args.quick else (2000, (1000, 10_000))
-    repeats = 1 if args.quick else 2
+    repeats = 1 if args.quick else max(1, args.repeats)
     f = sweep_figures(n, sizes, repeats=repeats)
     if args.json:
         print(json.dumps({"sweeps": f}, indent=2))
@@ -297,6 +294,8 @@ def run_sweeps(args) -> int:
           "result handling and Dask's own bookkeeping included)")
     print(f"    throughput: sweep / batch_run = {f['throughput_ratio']:.2f}x "
           f"(target >= {TARGET_THROUGHPUT}x)  [{ok(f['throughput_ratio'] >= TARGET_THROUGHPUT)}]")
+    print("      within each round: " + ", ".join(f"{r:.2f}x" for r in
+                                                 f["throughput_ratio_by_round"]))
     print(f"  parallel efficiency 1 -> 2 workers: end to end {one['seconds']:.1f} s -> "
           f"{s['seconds']:.1f} s = {f['efficiency']:.0%}; running (after cluster start) "
           f"{one['run_seconds']:.1f} s -> {s['run_seconds']:.1f} s = "

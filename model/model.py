@@ -703,14 +703,14 @@ class PaxSilicaModel(mesa.Model):
         snap = Snapshot(credibility=self.credibility,
                         secure_supply=self.controlled_phases / self.n_phases,
                         price_index=self.price_index,
-                        defected_tie_share={s.unique_id: float(share[i])
-                                            for i, s in enumerate(self.states)},
+                        defected_tie_share=dict(zip([s.unique_id for s in self.states],
+                                                    share.tolist(), strict=True)),
                         expected_pressure=expected)
-        shocks = self.rng.normal(0.0, p["political_noise"], len(self.states)) \
-            if p["political_noise"] > 0 else np.zeros(len(self.states))
+        shocks = self.rng.normal(0.0, p["political_noise"], len(self.states)).tolist() \
+            if p["political_noise"] > 0 else [0.0] * len(self.states)
         for s, shock in zip(self.states, shocks, strict=True):
             if s.status == MEMBER:
-                s.assess(snap, p, float(shock))
+                s.assess(snap, p, shock)
         decisions = [(s, s.decide(snap, p)) for s in self.states]
         turns = [Turn(s.code, "member", self.member_view(s, snap, d)) for s, d in decisions
                  if s.code in self.asked and self.may_decide(s)]
@@ -831,12 +831,13 @@ class PaxSilicaModel(mesa.Model):
     def _update(self, t: int) -> None:
         p = self.p
         self._update_metrics()
+        ratio, founding = self.commit_ratio, self.founding_members  # fixed from here on
         half = p["credibility_capital_half"]
-        capital = self.commit_ratio / (self.commit_ratio + half) if half > 0 else 1.0
+        capital = ratio / (ratio + half) if half > 0 else 1.0
         fundamentals = (p["credibility_weight_capital"] * capital
                         + p["credibility_weight_coverage"] * self.controlled_phases
                         / self.n_phases
-                        + p["credibility_weight_members"] * self.founding_members
+                        + p["credibility_weight_members"] * founding
                         / max(1, self.n_founding))
         self.credibility = min(max(
             self.credibility + p["credibility_adjustment"] * (fundamentals - self.credibility),
@@ -863,11 +864,11 @@ class PaxSilicaModel(mesa.Model):
                                          "to pressuring members")
         if not self.collapsed:
             below = (self.credibility < p["credibility_floor"]
-                     and self.commit_ratio < p["capital_floor"])
+                     and ratio < p["capital_floor"])
             self.floor_streak = self.floor_streak + 1 if below else 0
             reason = ""
-            if self.founding_members < p["collapse_member_fraction"] * self.n_founding:
-                reason = (f"only {self.founding_members} of {self.n_founding} founding "
+            if founding < p["collapse_member_fraction"] * self.n_founding:
+                reason = (f"only {founding} of {self.n_founding} founding "
                           f"members remain")
             elif self.floor_streak >= p["floor_quarters"]:
                 reason = (f"credibility and capital have stayed below their floors for "
