@@ -100,7 +100,9 @@ class InvestorPopulation:
         for mask, pool in ((gulf, p["gulf_capital"]), (~gulf, p["private_capital"])):
             if mask.any():
                 capital[mask] = pool * weights[mask] / weights[mask].sum()
-        self.capital = capital
+        self.capital = capital  # fixed over a run: what moves is where it sits
+        self._total = float(capital.sum())
+        self._dust = 1e-6 * np.maximum(capital, 1e-12)  # idle capital below this is spent
         self.idle = capital.copy()
         self.pipeline = np.zeros(n)
         self.built = np.zeros(n)
@@ -120,7 +122,7 @@ class InvestorPopulation:
     # --- aggregates -------------------------------------------------------------------
     @property
     def total_capital(self) -> float:
-        return float(self.capital.sum())
+        return self._total
 
     def committed(self) -> float:
         """Capital in projects (pipeline and built)."""
@@ -179,7 +181,7 @@ class InvestorPopulation:
         # New commitments: one project at a time per investor.
         best = own.argmax(axis=1)
         er_best = self.expected_return(belief, own[self._each, best], vol, p)
-        can = (self.pipeline <= 0) & (self.idle > 1e-6 * np.maximum(self.capital, 1e-12)) \
+        can = (self.pipeline <= 0) & (self.idle > self._dust) \
             & ~withdraw & (view.member_rows.size > 0)
         invest = can & (er_best >= self.hurdle)
         idx = np.flatnonzero(invest)
