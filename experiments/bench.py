@@ -264,6 +264,8 @@ def sweep_figures(n_runs: int = 2000, sizes=(1000, 10_000), workers: int = 2,
         "load_average": os.getloadavg(),
         "efficiency": (one["seconds"] / sweep["seconds"]) / 2,
         "efficiency_running": (one["run_seconds"] / sweep["run_seconds"]) / 2,
+        "efficiency_running_by_round": [(r[2]["run_seconds"] / r[1]["run_seconds"]) / 2
+                                        for r in rounds],
         "growth": growth,
     }
 
@@ -301,6 +303,8 @@ def run_sweeps(args) -> int:
           f"{one['run_seconds']:.1f} s -> {s['run_seconds']:.1f} s = "
           f"{f['efficiency_running']:.0%} (target >= {TARGET_EFFICIENCY:.0%})  "
           f"[{ok(f['efficiency_running'] >= TARGET_EFFICIENCY)}]")
+    print("      running, within each round: " + ", ".join(
+        f"{e:.0%}" for e in f["efficiency_running_by_round"]))
     print("  peak memory as the sweep grows (main process / largest worker):")
     for g in f["growth"]:
         sw, br = g["sweep"], g["batch_run"]
