@@ -144,9 +144,9 @@ class InvestorPopulation:
                 - 0.5 * self.risk_aversion * (2.0 * vol) ** 2)
 
     def step(self, view: MarketView, p: dict, rng: np.random.Generator,
-             host_gone: np.ndarray) -> dict:
-        """One quarter: beliefs, withdrawals, new commitments. ``host_gone`` marks the
-        actor rows that are no longer members (a project there is abandoned). Returns the
+             gone: np.ndarray) -> dict:
+        """One quarter: beliefs, withdrawals, new commitments. ``gone`` marks the actor
+        rows that are no longer members (a project there is abandoned). Returns the
         flows: ``new`` (investor, row, phase, amount) arrays and ``stranded`` US$bn."""
         n = self.n
         signal = view.credibility + self.noise * rng.standard_normal(n)
@@ -166,7 +166,7 @@ class InvestorPopulation:
         # In a run, the doubtful (below their hurdle, not yet at the exit floor) follow
         # the herd out with probability equal to their herding weight.
         herd = running & (er_proj < self.hurdle) & (rng.random(n) < self.herding)
-        host_gone = in_pipe & host_gone[self.proj_row]  # a project's row is set iff in_pipe
+        host_gone = in_pipe & gone[self.proj_row]  # a project's row is set iff in_pipe
         withdraw = in_pipe & ((er_proj < self.hurdle - p["withdraw_margin"]) | herd | host_gone)
         lost = p["strand_fraction"] * self.pipeline[withdraw]
         self.stranded[withdraw] += lost
