@@ -209,8 +209,9 @@ def _yes_no(text: str) -> bool:
     raise ValueError(f"expected yes or no, got {text!r}")
 
 
-def _pairs(text: str, what: str) -> dict[str, float]:
-    """``JPN=0.5 KOR=1`` -> {"JPN": 0.5, "KOR": 1.0} (order kept); ``none`` -> {}."""
+def parse_pairs(text: str, what: str) -> dict[str, float]:
+    """``JPN=0.5 KOR=1`` -> {"JPN": 0.5, "KOR": 1.0} (order kept); ``none`` -> {}. Shared
+    by the terminal player and the app's decision panel."""
     if text.strip().lower() == "none":
         return {}
     out: dict[str, float] = {}
@@ -243,6 +244,16 @@ def parse_investments(text: str) -> list[tuple[str, int, float]]:
             raise ValueError(f"investments: expected a phase number 1-12, got {ph!r}") from None
         items.append(((who or "USA").upper(), phase, _number(amount, f"investments[{where}]")))
     return items
+
+
+def pairs_text(d: dict[str, float]) -> str:
+    """What ``parse_pairs`` reads back: ``JPN=0.50, KOR=1.00`` ("" for none)."""
+    return ", ".join(f"{k}={v:.2f}" for k, v in d.items())
+
+
+def investments_text(items: list[tuple[str, int, float]]) -> str:
+    """What ``parse_investments`` reads back: ``USA:2=2.50`` ("" for none)."""
+    return ", ".join(f"{w}:{p}={a:.2f}" for w, p, a in items)
 
 
 def _money(d: dict[str, float]) -> str:
@@ -289,7 +300,7 @@ class USPlayer(TerminalPlayer):
         return "\n".join(lines)
 
     def summary(self, c: LeaderChoice) -> str:
-        inv = ", ".join(f"{w}:{p}={a:.2f}" for w, p, a in c.investments) or "none"
+        inv = investments_text(c.investments) or "none"
         return (f"side payments {_money(c.side_payments)}; invite {c.invite or 'nobody'}; "
                 f"invest {inv}; truce {'yes' if c.truce else 'no'}")
 
@@ -298,7 +309,7 @@ class USPlayer(TerminalPlayer):
 
     def ask(self, v: LeaderView, rule: LeaderChoice) -> LeaderChoice:
         def pays(text):
-            d = _pairs(text, "side_payments")
+            d = parse_pairs(text, "side_payments")
             check_leader(LeaderChoice(side_payments=d), v)
             return d
 
@@ -319,7 +330,7 @@ class USPlayer(TerminalPlayer):
             check_leader(LeaderChoice(investments=items), v)
             return items
 
-        default_inv = ", ".join(f"{w}:{p}={a:.2f}" for w, p, a in rule.investments) or "none"
+        default_inv = investments_text(rule.investments) or "none"
         inv_items = self.ask_lever(f"Public investment (MEMBER:PHASE=US$bn, e.g. USA:2=2.5; "
                                    f"budget {v.investment_budget:.2f})", default_inv, invest)
         truce = rule.truce
@@ -389,11 +400,11 @@ class ChinaPlayer(TerminalPlayer):
         pressure = _DEFAULT
         if v.budget > 0 and v.targets:
             def pr(text):
-                d = _pairs(text, "pressure")
+                d = parse_pairs(text, "pressure")
                 check_china(ChinaChoice(pressure=d, inducement_share=v.inducement_share), v)
                 return d
 
-            default = ", ".join(f"{k}={u:.2f}" for k, u in rule.pressure.items()) or "none"
+            default = pairs_text(rule.pressure) or "none"
             pressure = self.ask_lever(f"Pressure, units in priority order (e.g. SGP=1.25 "
                                       f"QAT=1; budget {v.budget:.2f})", default, pr)
 

@@ -63,7 +63,14 @@ from agents.policy import (
     Turn,
     rule_choice,
 )
-from experiments.play_cmd import ChinaPlayer, USPlayer, _pairs, parse_investments
+from experiments.play_cmd import (
+    ChinaPlayer,
+    USPlayer,
+    investments_text,
+    pairs_text,
+    parse_investments,
+    parse_pairs,
+)
 from server.classroom import Game
 
 PRESSURER_NAME = {"CHN": "China", "RUS": "Russia", "BRA": "Brazil", "EUR": "the EU"}
@@ -97,14 +104,6 @@ def _bar(share: float, color: str, width: int = 120) -> str:
 
 def _phase(k: int, phases: list[str]) -> str:
     return f"phase {k} ({phases[k - 1]})" if 1 <= k <= len(phases) else f"phase {k}"
-
-
-def _pairs_text(d: dict[str, float]) -> str:
-    return ", ".join(f"{k}={v:.2f}" for k, v in d.items())
-
-
-def _invest_text(items) -> str:
-    return ", ".join(f"{w}:{p}={a:.2f}" for w, p, a in items)
 
 
 def advice_text(turn: Turn, advice: Any) -> str:
@@ -339,7 +338,7 @@ def _slider(label: str, value: solara.Reactive, hi: float, advised: float, css: 
 @solara.component
 def LeaderLevers(turn: Turn, advice: LeaderChoice, send_built):
     v = turn.view
-    d_pays, d_invest = _pairs_text(advice.side_payments), _invest_text(advice.investments)
+    d_pays, d_invest = pairs_text(advice.side_payments), investments_text(advice.investments)
     pays = solara.use_reactive(d_pays)
     invite = solara.use_reactive(advice.invite or "")
     invest = solara.use_reactive(d_invest)
@@ -352,7 +351,7 @@ def LeaderLevers(turn: Turn, advice: LeaderChoice, send_built):
             return advice
         return LeaderChoice(
             side_payments=dict(advice.side_payments) if pays.value == d_pays
-            else _pairs(pays.value, "side_payments"),
+            else parse_pairs(pays.value, "side_payments"),
             invite=invite.value or None,
             investments=list(advice.investments) if invest.value == d_invest
             else parse_investments(invest.value),
@@ -388,7 +387,7 @@ def _pressure_input(label: str, pressure, v, example: str) -> None:
 @solara.component
 def ChinaLevers(turn: Turn, advice: ChinaChoice, send_built):
     v = turn.view
-    d_pressure = _pairs_text(advice.pressure)
+    d_pressure = pairs_text(advice.pressure)
     pressure = solara.use_reactive(d_pressure)
     share = solara.use_reactive(float(advice.inducement_share))
     controls = solara.use_reactive(float(advice.controls))
@@ -401,7 +400,7 @@ def ChinaLevers(turn: Turn, advice: ChinaChoice, send_built):
             return advice
         return ChinaChoice(
             pressure=dict(advice.pressure) if same_pressure
-            else _pairs(pressure.value, "pressure"),
+            else parse_pairs(pressure.value, "pressure"),
             inducement_share=share.value, controls=controls.value, truce=truce.value,
             ranking=list(advice.ranking) if same_pressure and advice.ranking else None)
 
@@ -428,13 +427,13 @@ def ChinaLevers(turn: Turn, advice: ChinaChoice, send_built):
 @solara.component
 def PressurerLevers(turn: Turn, advice: PressurerChoice, send_built):
     v = turn.view
-    d_pressure = _pairs_text(advice.pressure)
+    d_pressure = pairs_text(advice.pressure)
     pressure = solara.use_reactive(d_pressure)
 
     def submit() -> PressurerChoice:
         if pressure.value == d_pressure:
             return advice
-        return PressurerChoice(_pairs(pressure.value, "pressure"))
+        return PressurerChoice(parse_pairs(pressure.value, "pressure"))
 
     _pressure_input("Pressure (target=units)", pressure, v, "ARE=0.3")
     _buttons(submit, turn, send_built)
