@@ -19,21 +19,28 @@ from server import app, controls
 from server.replications import replicate
 
 
-@pytest.fixture
-def page(monkeypatch):
-    """Render the page (inside the app layout, as the server does); yield the render
-    context and the session's AppState."""
-    states: list[app.AppState] = []
-    real = app.AppState
+def render_page(monkeypatch, module, factory: str):
+    """Render the page (inside the app layout, as the server does) with ``module.factory``
+    (a per-session object's class) watched; return the render context and the one object
+    the page made with it."""
+    made: list = []
+    real = getattr(module, factory)
 
     def make(*args, **kwargs):
-        states.append(real(*args, **kwargs))
-        return states[-1]
+        made.append(real(*args, **kwargs))
+        return made[-1]
 
-    monkeypatch.setattr(app, "AppState", make)
-    box, rc = solara.render(solara.AppLayout(children=[app.Page()]), handle_error=False)
-    assert len(states) == 1
-    yield rc, states[0]
+    monkeypatch.setattr(module, factory, make)
+    _, rc = solara.render(solara.AppLayout(children=[app.Page()]), handle_error=False)
+    assert len(made) == 1
+    return rc, made[0]
+
+
+@pytest.fixture
+def page(monkeypatch):
+    """The page; yields the render context and the session's AppState."""
+    rc, state = render_page(monkeypatch, app, "AppState")
+    yield rc, state
     rc.close()
 
 

@@ -21,11 +21,11 @@ from agents.policy import ChinaChoice
 from model.model import PaxSilicaModel
 from model.scenario import load_scenario
 from model.score import score_of_model
-from server import app, play_view
+from server import play_view
 from server.classroom import Game
 from server.seat_view import DecisionPanel
 from tests.browser import ARTIFACTS, Watch
-from tests.test_app_headless import alerts, by_class, html
+from tests.test_app_headless import alerts, by_class, html, render_page
 
 QUARTERS = 3
 
@@ -33,19 +33,10 @@ QUARTERS = 3
 @pytest.fixture
 def page(monkeypatch):
     """The page, rendered headless; yields the render context and the Play tab's session."""
-    sessions: list[play_view.PlaySession] = []
-    real = play_view.PlaySession
-
-    def make():
-        sessions.append(real())
-        return sessions[-1]
-
-    monkeypatch.setattr(play_view, "PlaySession", make)
-    _, rc = solara.render(solara.AppLayout(children=[app.Page()]), handle_error=False)
-    assert len(sessions) == 1
-    yield rc, sessions[0]
+    rc, session = render_page(monkeypatch, play_view, "PlaySession")
+    yield rc, session
     rc.close()
-    game = sessions[0].game.value
+    game = session.game.value
     assert game is None or game.status in ("finished", "closed")
 
 
