@@ -54,11 +54,19 @@ class InvestorType:
 def investor_types() -> tuple[InvestorType, ...]:
     """The investor types of ``data/investor_types.csv`` (read once per process)."""
     with open(DATA_DIR / "investor_types.csv", encoding="utf-8", newline="") as f:
-        return tuple(InvestorType(r["type"], float(r["count_share"]), r["capital_pool"],
-                                  float(r["hurdle_rate"]), float(r["risk_aversion"]),
-                                  float(r["signal_noise"]), float(r["herding"]),
-                                  float(r["patience"]))
-                     for r in csv.DictReader(f))
+        return tuple(
+            InvestorType(
+                r["type"],
+                float(r["count_share"]),
+                r["capital_pool"],
+                float(r["hurdle_rate"]),
+                float(r["risk_aversion"]),
+                float(r["signal_noise"]),
+                float(r["herding"]),
+                float(r["patience"]),
+            )
+            for r in csv.DictReader(f)
+        )
 
 
 @dataclass
@@ -107,8 +115,9 @@ class InvestorPopulation:
         self.pipeline = np.zeros(n)
         self.built = np.zeros(n)
         self.stranded = np.zeros(n)
-        self.belief = np.clip(p["initial_credibility"] + self.noise * rng.standard_normal(n),
-                              0.0, 1.0)
+        self.belief = np.clip(
+            p["initial_credibility"] + self.noise * rng.standard_normal(n), 0.0, 1.0
+        )
         self.preference = np.exp(p["preference_noise"] * rng.standard_normal((n, n_phases)))
         self.proj_phase = np.full(n, -1)
         self.proj_row = np.full(n, -1)
@@ -135,16 +144,19 @@ class InvestorPopulation:
         r[:2] += p["base_return"] * p["price_premium"] * max(0.0, view.price_index - 1.0)
         return r
 
-    def expected_return(self, belief: np.ndarray, returns: np.ndarray, vol: float,
-                        p: dict) -> np.ndarray:
+    def expected_return(
+        self, belief: np.ndarray, returns: np.ndarray, vol: float, p: dict
+    ) -> np.ndarray:
         """Belief-weighted return minus the loss if the alliance fails, minus a
         mean-variance risk charge on price volatility (``vol`` is quarterly, so the
         annual variance is ``(2 vol)^2``)."""
-        return (belief * returns - (1.0 - belief) * p["collapse_loss"]
-                - 0.5 * self.risk_aversion * (2.0 * vol) ** 2)
+        return (
+            belief * returns
+            - (1.0 - belief) * p["collapse_loss"]
+            - 0.5 * self.risk_aversion * (2.0 * vol) ** 2
+        )
 
-    def step(self, view: MarketView, p: dict, rng: np.random.Generator,
-             gone: np.ndarray) -> dict:
+    def step(self, view: MarketView, p: dict, rng: np.random.Generator, gone: np.ndarray) -> dict:
         """One quarter: beliefs, withdrawals, new commitments. ``gone`` marks the actor
         rows that are no longer members (a project there is abandoned). Returns the
         flows: ``new`` (investor, row, phase, amount) arrays and ``stranded`` US$bn."""
@@ -181,14 +193,23 @@ class InvestorPopulation:
         # New commitments: one project at a time per investor.
         best = own.argmax(axis=1)
         er_best = self.expected_return(belief, own[self._each, best], vol, p)
-        can = (self.pipeline <= 0) & (self.idle > self._dust) \
-            & ~withdraw & (view.member_rows.size > 0)
+        can = (
+            (self.pipeline <= 0)
+            & (self.idle > self._dust)
+            & ~withdraw
+            & (view.member_rows.size > 0)
+        )
         invest = can & (er_best >= self.hurdle)
         idx = np.flatnonzero(invest)
         self.invested_now = invest
         if idx.size == 0:
-            return {"inv": idx, "rows": idx, "phases": idx, "amounts": np.zeros(0),
-                    "stranded": float(lost.sum())}
+            return {
+                "inv": idx,
+                "rows": idx,
+                "phases": idx,
+                "amounts": np.zeros(0),
+                "stranded": float(lost.sum()),
+            }
         amount = np.minimum(self.idle[idx], p["commit_fraction"] * self.capital[idx])
         phases = best[idx]
         # Host member: in proportion to its capacity in the phase (plus a floor, so an
@@ -203,8 +224,13 @@ class InvestorPopulation:
         self.proj_phase[idx] = phases
         self.proj_row[idx] = rows
         self.proj_due[idx] = view.quarter + self._lags[phases]
-        return {"inv": idx, "rows": rows, "phases": phases, "amounts": amount,
-                "stranded": float(lost.sum())}
+        return {
+            "inv": idx,
+            "rows": rows,
+            "phases": phases,
+            "amounts": amount,
+            "stranded": float(lost.sum()),
+        }
 
     def mature(self, quarter: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Projects due this quarter become built capital: returns (rows, phases, US$bn)."""

@@ -111,21 +111,22 @@ class RuleBasedLeader:
 
     def decide(self, view: LeaderView) -> LeaderChoice:
         pays: dict[str, float] = {}
-        strained = sorted((m for m in view.members if m.strain > 0),
-                          key=lambda m: (-m.strain, m.id))[:view.side_payment_targets]
+        strained = sorted(
+            (m for m in view.members if m.strain > 0), key=lambda m: (-m.strain, m.id)
+        )[: view.side_payment_targets]
         total = sum(m.strain for m in strained)
         if view.side_payment_budget > 0 and total > 0:
             pays = {m.id: view.side_payment_budget * m.strain / total for m in strained}
         invite = None
         if view.may_invite:
-            best = sorted((c for c in view.candidates if c.gain > 0),
-                          key=lambda c: (-c.gain, c.id))
+            best = sorted((c for c in view.candidates if c.gain > 0), key=lambda c: (-c.gain, c.id))
             invite = best[0].id if best else None
         investments = []
         if view.leader_investment > 0:
             investments.append(("USA", view.bottleneck, view.leader_investment))
-        builders = [a for a in view.refining_investors
-                    if a in {m.id for m in view.members} or a == "USA"]
+        builders = [
+            a for a in view.refining_investors if a in {m.id for m in view.members} or a == "USA"
+        ]
         if view.refining_investment > 0 and builders:
             share = view.refining_investment / len(builders)
             investments += [(a, REFINING_PHASE, share) for a in builders]
@@ -144,20 +145,30 @@ def check_leader(choice: LeaderChoice, view: LeaderView) -> None:
     total = 0.0
     for who, amount in choice.side_payments.items():
         if who not in members or who == "USA":
-            raise PolicyError("side_payments",
-                              f"{who!r} is not a member the US can pay; expected one of "
-                              f"{', '.join(sorted(members - {'USA'}))}")
+            raise PolicyError(
+                "side_payments",
+                f"{who!r} is not a member the US can pay; expected one of "
+                f"{', '.join(sorted(members - {'USA'}))}",
+            )
         total += _amount(amount, f"side_payments[{who}]")
     if total > view.side_payment_budget + 1e-9:
-        raise PolicyError("side_payments", f"US${total:.2f}bn is over the budget of "
-                                           f"US${view.side_payment_budget:.2f}bn")
+        raise PolicyError(
+            "side_payments",
+            f"US${total:.2f}bn is over the budget of US${view.side_payment_budget:.2f}bn",
+        )
     if choice.invite is not None:
         if not view.may_invite:
-            raise PolicyError("invite", "no invitation possible this quarter (credibility "
-                                        "too low, invitations off, or one too recent)")
+            raise PolicyError(
+                "invite",
+                "no invitation possible this quarter (credibility "
+                "too low, invitations off, or one too recent)",
+            )
         if choice.invite not in {c.id for c in view.candidates}:
-            raise PolicyError("invite", f"{choice.invite!r} cannot be invited; expected one "
-                                        f"of {', '.join(c.id for c in view.candidates)}")
+            raise PolicyError(
+                "invite",
+                f"{choice.invite!r} cannot be invited; expected one "
+                f"of {', '.join(c.id for c in view.candidates)}",
+            )
     total = 0.0
     for i, item in enumerate(choice.investments):
         if not (isinstance(item, tuple | list) and len(item) == 3):
@@ -169,8 +180,10 @@ def check_leader(choice: LeaderChoice, view: LeaderView) -> None:
             raise PolicyError(f"investments[{i}]", f"expected a phase 1-12, got {phase!r}")
         total += _amount(amount, f"investments[{i}]")
     if total > view.investment_budget + 1e-9:
-        raise PolicyError("investments", f"US${total:.2f}bn is over the budget of "
-                                         f"US${view.investment_budget:.2f}bn")
+        raise PolicyError(
+            "investments",
+            f"US${total:.2f}bn is over the budget of US${view.investment_budget:.2f}bn",
+        )
     if choice.truce and view.truce_active:
         raise PolicyError("truce", "a truce is already in force")
 
@@ -230,39 +243,64 @@ class RuleBasedChina:
         pressure = {tg.id: u for tg, u in alloc}
         spent = sum(pressure.values()) + view.control_cost * view.max_controls
         truce = view.spent_last_three + spent >= view.truce_cost > 0
-        return ChinaChoice(pressure=pressure, inducement_share=view.inducement_share,
-                           controls=view.max_controls, truce=truce,
-                           ranking=[t.id for t in ranked])
+        return ChinaChoice(
+            pressure=pressure,
+            inducement_share=view.inducement_share,
+            controls=view.max_controls,
+            truce=truce,
+            ranking=[t.id for t in ranked],
+        )
 
 
-def _check_pressure(pressure: Any, targets: list[Target], budget: float,
-                    max_per_target: float, who_presses: str, note: str = "") -> None:
+def _check_pressure(
+    pressure: Any,
+    targets: list[Target],
+    budget: float,
+    max_per_target: float,
+    who_presses: str,
+    note: str = "",
+) -> None:
     if not isinstance(pressure, dict):
-        raise PolicyError("pressure", f"expected a mapping of member -> units, got "
-                                      f"{type(pressure).__name__}")
+        raise PolicyError(
+            "pressure", f"expected a mapping of member -> units, got {type(pressure).__name__}"
+        )
     ids = {t.id for t in targets}
     total = 0.0
     for who, units in pressure.items():
         if who not in ids:
-            raise PolicyError("pressure", f"{who!r} is not a member {who_presses} can "
-                                          f"target; expected one of "
-                                          f"{', '.join(sorted(ids)) or 'none'}")
-        if isinstance(units, bool) or not isinstance(units, int | float) \
-                or not math.isfinite(units) or units < 0:
+            raise PolicyError(
+                "pressure",
+                f"{who!r} is not a member {who_presses} can "
+                f"target; expected one of "
+                f"{', '.join(sorted(ids)) or 'none'}",
+            )
+        if (
+            isinstance(units, bool)
+            or not isinstance(units, int | float)
+            or not math.isfinite(units)
+            or units < 0
+        ):
             raise PolicyError(f"pressure[{who}]", f"expected non-negative units, got {units!r}")
         if units > max_per_target + 1e-9:
-            raise PolicyError(f"pressure[{who}]", f"{units:g} units is over the "
-                                                  f"{max_per_target:g} allowed per target")
+            raise PolicyError(
+                f"pressure[{who}]",
+                f"{units:g} units is over the {max_per_target:g} allowed per target",
+            )
         total += units
     if total > budget + 1e-9:
-        raise PolicyError("pressure", f"{total:g} units is over the budget of {budget:g}"
-                                      + note)
+        raise PolicyError("pressure", f"{total:g} units is over the budget of {budget:g}" + note)
 
 
 def check_china(choice: ChinaChoice, view: ChinaView) -> None:
     """Raise PolicyError if the choice breaks a budget or a rule."""
-    _check_pressure(choice.pressure, view.targets, view.budget, view.max_per_target, "China",
-                    " (truce in force)" if view.truce_active else "")
+    _check_pressure(
+        choice.pressure,
+        view.targets,
+        view.budget,
+        view.max_per_target,
+        "China",
+        " (truce in force)" if view.truce_active else "",
+    )
     s = choice.inducement_share
     if isinstance(s, bool) or not isinstance(s, int | float) or not 0.0 <= s <= 1.0:
         raise PolicyError("inducement_share", f"expected a share in [0, 1], got {s!r}")
@@ -270,8 +308,11 @@ def check_china(choice: ChinaChoice, view: ChinaView) -> None:
     if isinstance(c, bool) or not isinstance(c, int | float) or not 0.0 <= c <= 1.0:
         raise PolicyError("controls", f"expected a stringency in [0, 1], got {c!r}")
     if c > view.max_controls + 1e-9:
-        raise PolicyError("controls", f"stringency {c:g} is over the {view.max_controls:g} "
-                                      f"allowed at escalation {view.escalation:.2f}")
+        raise PolicyError(
+            "controls",
+            f"stringency {c:g} is over the {view.max_controls:g} "
+            f"allowed at escalation {view.escalation:.2f}",
+        )
     if choice.truce and view.truce_active:
         raise PolicyError("truce", "a truce is already in force")
 
@@ -312,15 +353,21 @@ class RuleBasedPressurer:
     expected damage per unit of cost; spend the budget down the ranking."""
 
     def decide(self, view: PressurerView) -> PressurerChoice:
-        return PressurerChoice(rule_allocation(Pressurer(view.actor), view.targets, view.budget,
-                                               view.max_per_target, view.deterrence,
-                                               view.china_ranking))
+        return PressurerChoice(
+            rule_allocation(
+                Pressurer(view.actor),
+                view.targets,
+                view.budget,
+                view.max_per_target,
+                view.deterrence,
+                view.china_ranking,
+            )
+        )
 
 
 def check_pressurer(choice: PressurerChoice, view: PressurerView) -> None:
     """Raise PolicyError if the choice breaks the budget or targets a non-member."""
-    _check_pressure(choice.pressure, view.targets, view.budget, view.max_per_target,
-                    view.name)
+    _check_pressure(choice.pressure, view.targets, view.budget, view.max_per_target, view.name)
 
 
 # --- a state ----------------------------------------------------------------------------
@@ -376,8 +423,11 @@ class RuleBasedMember:
 def check_member(choice: MemberChoice, view: MemberView) -> None:
     """Raise PolicyError unless the action is one of the view's options."""
     if choice.action not in view.options:
-        raise PolicyError("action", f"expected one of {', '.join(map(repr, view.options))} "
-                                    f"for {view.name} ({view.status}), got {choice.action!r}")
+        raise PolicyError(
+            "action",
+            f"expected one of {', '.join(map(repr, view.options))} "
+            f"for {view.name} ({view.status}), got {choice.action!r}",
+        )
 
 
 @dataclass(frozen=True)
@@ -389,10 +439,18 @@ class Turn:
     view: Any
 
 
-RULES = {"leader": RuleBasedLeader, "china": RuleBasedChina, "pressurer": RuleBasedPressurer,
-         "member": RuleBasedMember}
-CHECKS = {"leader": check_leader, "china": check_china, "pressurer": check_pressurer,
-          "member": check_member}
+RULES = {
+    "leader": RuleBasedLeader,
+    "china": RuleBasedChina,
+    "pressurer": RuleBasedPressurer,
+    "member": RuleBasedMember,
+}
+CHECKS = {
+    "leader": check_leader,
+    "china": check_china,
+    "pressurer": check_pressurer,
+    "member": check_member,
+}
 
 
 def rule_choice(turn: Turn) -> Any:
@@ -402,9 +460,12 @@ def rule_choice(turn: Turn) -> Any:
 
 def check(turn: Turn, choice: Any) -> None:
     """Check a choice for a turn (type and rules); raise PolicyError if it is refused."""
-    expected = {"leader": LeaderChoice, "china": ChinaChoice, "pressurer": PressurerChoice,
-                "member": MemberChoice}[turn.kind]
+    expected = {
+        "leader": LeaderChoice,
+        "china": ChinaChoice,
+        "pressurer": PressurerChoice,
+        "member": MemberChoice,
+    }[turn.kind]
     if not isinstance(choice, expected):
-        raise PolicyError(turn.kind, f"expected a {expected.__name__}, got "
-                                     f"{type(choice).__name__}")
+        raise PolicyError(turn.kind, f"expected a {expected.__name__}, got {type(choice).__name__}")
     CHECKS[turn.kind](choice, turn.view)

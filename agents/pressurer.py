@@ -23,8 +23,12 @@ EXPOSURE_FIELD = {
     "BRA": "exports_to_brazil_pct_gdp",
     "EUR": "exports_to_eu_pct_gdp",
 }
-BUDGET_PARAM = {"CHN": "china_budget", "RUS": "russia_budget", "BRA": "brazil_budget",
-                "EUR": "eu_budget"}
+BUDGET_PARAM = {
+    "CHN": "china_budget",
+    "RUS": "russia_budget",
+    "BRA": "brazil_budget",
+    "EUR": "eu_budget",
+}
 ADJECTIVE = {"CHN": "Chinese", "RUS": "Russian", "BRA": "Brazilian", "EUR": "EU"}
 
 
@@ -71,11 +75,11 @@ class Pressurer:
             cost = 1.0 + t.exposure * t.gdp_usd_bn / 10_000.0 + deterrence * t.chokepoints
             return t.value * vulnerability / cost
 
-        return sorted((t for t in targets if t.exposure > 0),
-                      key=lambda t: (-score(t), t.id))
+        return sorted((t for t in targets if t.exposure > 0), key=lambda t: (-score(t), t.id))
 
-    def allocate(self, ranked: list[Target], budget: float, per_target: float
-                 ) -> list[tuple[Target, float]]:
+    def allocate(
+        self, ranked: list[Target], budget: float, per_target: float
+    ) -> list[tuple[Target, float]]:
         """Spend the budget down the ranking, at most ``per_target`` units each."""
         out = []
         left = budget
@@ -88,8 +92,14 @@ class Pressurer:
         return out
 
 
-def rule_allocation(pr: Pressurer, targets: list[Target], budget: float, per_target: float,
-                    deterrence: float, follow: list[str] | None = None) -> dict[str, float]:
+def rule_allocation(
+    pr: Pressurer,
+    targets: list[Target],
+    budget: float,
+    per_target: float,
+    deterrence: float,
+    follow: list[str] | None = None,
+) -> dict[str, float]:
     """The rule of Russia, Brazil and the EU: follow China's ranking ``follow`` when given
     (a counter-alliance), else rank by expected damage per unit of cost; spend the budget
     down the ranking."""
@@ -101,8 +111,14 @@ def rule_allocation(pr: Pressurer, targets: list[Target], budget: float, per_tar
     return {t.id: u for t, u in pr.allocate(ranked, budget, per_target)}
 
 
-def pressure_pain(units: float, exposure: float, resistance: float, p: dict,
-                  coordination: float = 1.0, inducement_share: float | None = None) -> float:
+def pressure_pain(
+    units: float,
+    exposure: float,
+    resistance: float,
+    p: dict,
+    coordination: float = 1.0,
+    inducement_share: float | None = None,
+) -> float:
     """Pain a target takes from ``units`` of pressure: the denial share hits its exports
     to the pressurer, weakened by its resistance; the inducement share pulls directly."""
     iota = p["inducement_share"] if inducement_share is None else inducement_share

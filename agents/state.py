@@ -46,8 +46,9 @@ class Snapshot:
 class StateAgent(mesa.Agent):
     """A state: the leader, a signatory, a participant, a rival or an outsider."""
 
-    def __init__(self, model, actor: Actor, status: str, role: str, resistance: float,
-                 threshold: float):
+    def __init__(
+        self, model, actor: Actor, status: str, role: str, resistance: float, threshold: float
+    ):
         super().__init__(model)
         self.actor = actor
         self.code = actor.id  # e.g. "JPN" (read on every rule, so a plain attribute)
@@ -88,9 +89,11 @@ class StateAgent(mesa.Agent):
         gdp = max(self.actor.gdp_usd_bn, 1e-9)
         inflow_pct = 400.0 * self.inflow / gdp  # annualised, % of GDP
         side_pct = 400.0 * self.side_payment / gdp
-        return snap.credibility * (p["supply_benefit"] * snap.secure_supply
-                                   + p["inflow_benefit"] * inflow_pct
-                                   + p["side_payment_benefit"] * side_pct)
+        return snap.credibility * (
+            p["supply_benefit"] * snap.secure_supply
+            + p["inflow_benefit"] * inflow_pct
+            + p["side_payment_benefit"] * side_pct
+        )
 
     def pain(self, snap: Snapshot, p: dict) -> dict[str, float]:
         """Pain of staying, by source: pressure (already weighted by exposure and
@@ -133,8 +136,9 @@ class StateAgent(mesa.Agent):
         target's worth at the current escalation)."""
         alignment = 0.25 + 0.75 * self.actor.us_security_tie
         benefit = snap.credibility * p["supply_benefit"] * snap.secure_supply * alignment
-        expected = pressure_pain(snap.expected_pressure, self.actor.exports_to_china_pct_gdp,
-                                 self.resistance, p)
+        expected = pressure_pain(
+            snap.expected_pressure, self.actor.exports_to_china_pct_gdp, self.resistance, p
+        )
         return benefit - expected
 
     def decide(self, snap: Snapshot, p: dict) -> str | None:

@@ -28,8 +28,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-OUTPUTS = {"collapse_probability": "collapse probability",
-           "time_to_collapse": "mean time to collapse (quarters)"}
+OUTPUTS = {
+    "collapse_probability": "collapse probability",
+    "time_to_collapse": "mean time to collapse (quarters)",
+}
 
 
 def _cli_error(message: str) -> Exception:
@@ -39,8 +41,12 @@ def _cli_error(message: str) -> Exception:
 
 
 # ------------------------------------------------------------------- survival -------
-def km_table(df: pd.DataFrame, by: str | None = None, horizon: int | None = None,
-             marks: list[int] | None = None) -> tuple[pd.DataFrame, dict]:
+def km_table(
+    df: pd.DataFrame,
+    by: str | None = None,
+    horizon: int | None = None,
+    marks: list[int] | None = None,
+) -> tuple[pd.DataFrame, dict]:
     """Kaplan-Meier estimates per group of ``df`` (columns ``time_to_collapse``,
     ``event_observed`` and ``by``; all runs one group if ``by`` is None).
 
@@ -53,19 +59,24 @@ def km_table(df: pd.DataFrame, by: str | None = None, horizon: int | None = None
         horizon = int(df["time_to_collapse"].max()) if len(df) else 0
     if marks is None:
         marks = sorted({max(1, round(horizon * f)) for f in (0.25, 0.5, 0.75, 1.0)})
-    groups = [("all runs", df)] if by is None else [
-        (str(k), g) for k, g in df.groupby(by, sort=True, observed=True)]
+    groups = (
+        [("all runs", df)]
+        if by is None
+        else [(str(k), g) for k, g in df.groupby(by, sort=True, observed=True)]
+    )
     rows, fits = [], {}
     for label, g in groups:
         kmf = KaplanMeierFitter(label=label)
         kmf.fit(g["time_to_collapse"].astype(float), g["event_observed"].astype(bool))
         fits[label] = kmf
-        row: dict[str, Any] = {"group": label, "runs": len(g),
-                               "collapses": int(g["event_observed"].sum())}
+        row: dict[str, Any] = {
+            "group": label,
+            "runs": len(g),
+            "collapses": int(g["event_observed"].sum()),
+        }
         for t in marks:
             row[f"survival_q{t}"] = float(kmf.survival_function_at_times(t).iloc[0])
-        row["collapse_by_horizon"] = 1.0 - float(
-            kmf.survival_function_at_times(horizon).iloc[0])
+        row["collapse_by_horizon"] = 1.0 - float(kmf.survival_function_at_times(horizon).iloc[0])
         med = float(kmf.median_survival_time_)
         row["median_time_to_collapse"] = med if math.isfinite(med) else math.nan
         rows.append(row)
@@ -93,8 +104,9 @@ def plot_survival(fits: dict, path: Path, title: str, horizon: int) -> None:
     plt.close(fig)
 
 
-def binned(df: pd.DataFrame, param: str, bins: int, bounds: tuple[float, float] | None
-           ) -> pd.Series:
+def binned(
+    df: pd.DataFrame, param: str, bins: int, bounds: tuple[float, float] | None
+) -> pd.Series:
     """Group labels for ``param``: its values if it has at most ``bins`` of them, else
     ``bins`` equal-width intervals over ``bounds`` (the varied range)."""
     x = df[param]
@@ -102,16 +114,16 @@ def binned(df: pd.DataFrame, param: str, bins: int, bounds: tuple[float, float] 
         values = sorted(x.unique())
         labels = [f"{param}={_fmt_value(v)}" for v in values]
         lookup = dict(zip(values, labels, strict=True))
-        return pd.Series(pd.Categorical([lookup[v] for v in x], categories=labels,
-                                        ordered=True), index=df.index)
+        return pd.Series(
+            pd.Categorical([lookup[v] for v in x], categories=labels, ordered=True), index=df.index
+        )
     lo, hi = bounds if bounds else (float(x.min()), float(x.max()))
     edges = np.linspace(lo, hi, bins + 1)
-    idx = np.clip(np.searchsorted(edges, x.to_numpy(dtype=float), side="right") - 1, 0,
-                  bins - 1)
-    labels = [f"{param} {_fmt_value(edges[i])}-{_fmt_value(edges[i + 1])}"
-              for i in range(bins)]
-    return pd.Series(pd.Categorical([labels[i] for i in idx], categories=labels,
-                                    ordered=True), index=df.index)
+    idx = np.clip(np.searchsorted(edges, x.to_numpy(dtype=float), side="right") - 1, 0, bins - 1)
+    labels = [f"{param} {_fmt_value(edges[i])}-{_fmt_value(edges[i + 1])}" for i in range(bins)]
+    return pd.Series(
+        pd.Categorical([labels[i] for i in idx], categories=labels, ordered=True), index=df.index
+    )
 
 
 def _fmt_value(v: Any) -> str:
@@ -123,8 +135,9 @@ def _fmt_value(v: Any) -> str:
 
 
 # ---------------------------------------------------------------- sensitivity -------
-def sobol_indices(problem: dict, X: np.ndarray | None, Y: np.ndarray,
-                  second_order: bool = False, seed: int = 1) -> pd.DataFrame:
+def sobol_indices(
+    problem: dict, X: np.ndarray | None, Y: np.ndarray, second_order: bool = False, seed: int = 1
+) -> pd.DataFrame:
     """First-order (S1) and total (ST) Sobol indices with 95% confidence half-widths, from
     outputs ``Y`` of a Saltelli sample (``SALib.sample.sobol``) in sample order. ``X`` is
     accepted for a uniform signature; Saltelli's estimators need only the order of Y.
@@ -132,28 +145,49 @@ def sobol_indices(problem: dict, X: np.ndarray | None, Y: np.ndarray,
     from SALib.analyze import sobol
 
     Y = np.asarray(Y, dtype=float)
-    res = sobol.analyze(problem, Y, calc_second_order=second_order, seed=seed,
-                        print_to_console=False)
-    return pd.DataFrame({"parameter": problem["names"], "S1": res["S1"],
-                         "S1_conf": res["S1_conf"], "ST": res["ST"],
-                         "ST_conf": res["ST_conf"]})
+    res = sobol.analyze(
+        problem, Y, calc_second_order=second_order, seed=seed, print_to_console=False
+    )
+    return pd.DataFrame(
+        {
+            "parameter": problem["names"],
+            "S1": res["S1"],
+            "S1_conf": res["S1_conf"],
+            "ST": res["ST"],
+            "ST_conf": res["ST_conf"],
+        }
+    )
 
 
-def morris_indices(problem: dict, X: np.ndarray, Y: np.ndarray, num_levels: int = 4,
-                   seed: int = 1) -> pd.DataFrame:
+def morris_indices(
+    problem: dict, X: np.ndarray, Y: np.ndarray, num_levels: int = 4, seed: int = 1
+) -> pd.DataFrame:
     """Morris elementary effects: mu* (mean absolute effect, with 95% confidence), mu and
     sigma, per parameter, from a Morris sample ``X`` and its outputs ``Y``."""
     from SALib.analyze import morris
 
-    res = morris.analyze(problem, np.asarray(X, dtype=float), np.asarray(Y, dtype=float),
-                         num_levels=num_levels, seed=seed, print_to_console=False)
-    return pd.DataFrame({"parameter": problem["names"], "mu_star": res["mu_star"],
-                         "mu_star_conf": res["mu_star_conf"], "mu": res["mu"],
-                         "sigma": res["sigma"]})
+    res = morris.analyze(
+        problem,
+        np.asarray(X, dtype=float),
+        np.asarray(Y, dtype=float),
+        num_levels=num_levels,
+        seed=seed,
+        print_to_console=False,
+    )
+    return pd.DataFrame(
+        {
+            "parameter": problem["names"],
+            "mu_star": res["mu_star"],
+            "mu_star_conf": res["mu_star_conf"],
+            "mu": res["mu"],
+            "sigma": res["sigma"],
+        }
+    )
 
 
-def sensitivity_indices(method: str, problem: dict, X: np.ndarray | None, Y: np.ndarray,
-                        **kw) -> pd.DataFrame:
+def sensitivity_indices(
+    method: str, problem: dict, X: np.ndarray | None, Y: np.ndarray, **kw
+) -> pd.DataFrame:
     """``sobol_indices`` or ``morris_indices`` by name."""
     if method == "sobol":
         return sobol_indices(problem, X, Y, **kw)
@@ -165,13 +199,14 @@ def sensitivity_indices(method: str, problem: dict, X: np.ndarray | None, Y: np.
 def point_outputs(df: pd.DataFrame, n_points: int) -> pd.DataFrame:
     """Per design point: collapse probability (mean over replications) and mean time to
     collapse, in point order."""
-    g = df.groupby("point").agg(collapse_probability=("event_observed", "mean"),
-                                time_to_collapse=("time_to_collapse", "mean"))
+    g = df.groupby("point").agg(
+        collapse_probability=("event_observed", "mean"),
+        time_to_collapse=("time_to_collapse", "mean"),
+    )
     return g.reindex(range(n_points))
 
 
-def plot_indices(tables: dict[str, pd.DataFrame], method: str, path: Path, title: str
-                 ) -> None:
+def plot_indices(tables: dict[str, pd.DataFrame], method: str, path: Path, title: str) -> None:
     import matplotlib
 
     matplotlib.use("Agg")
@@ -213,8 +248,9 @@ class Box:
         return {k: v for k, v in self.limits.items() if v != full[k]}
 
 
-def prim(X: pd.DataFrame, y: np.ndarray, alpha: float = 0.05, min_support: float = 0.05
-         ) -> list[Box]:
+def prim(
+    X: pd.DataFrame, y: np.ndarray, alpha: float = 0.05, min_support: float = 0.05
+) -> list[Box]:
     """PRIM's peeling trajectory (Friedman and Fisher 1999), as used in scenario discovery.
 
     Starting from the box that holds every run, each step considers, for every parameter,
@@ -261,8 +297,11 @@ def prim(X: pd.DataFrame, y: np.ndarray, alpha: float = 0.05, min_support: float
                 if dens <= cur + 1e-12:
                     continue
                 rate = (dens - cur) / (len(xj) - k)  # density gained per run peeled
-                if best is None or rate > best[0] + 1e-15 or (
-                        abs(rate - best[0]) <= 1e-15 and k > best[1]):
+                if (
+                    best is None
+                    or rate > best[0] + 1e-15
+                    or (abs(rate - best[0]) <= 1e-15 and k > best[1])
+                ):
                     best = (rate, k, j, keep)
         if best is None:
             break
@@ -296,8 +335,11 @@ def knockout_scenarios(scen, at: int) -> dict[str, Any]:
     for a in scen.members:
         if a == LEADER:
             continue
-        out[a] = replace(scen, name=f"{scen.name} without {a}",
-                         events=list(scen.events) + [Event(at, "force_out", actor=a)])
+        out[a] = replace(
+            scen,
+            name=f"{scen.name} without {a}",
+            events=list(scen.events) + [Event(at, "force_out", actor=a)],
+        )
     return out
 
 
@@ -305,17 +347,20 @@ def criticality_table(df: pd.DataFrame) -> pd.DataFrame:
     """From runs with a ``knocked_out`` column ("" = nobody): survival (share of runs that
     reach the horizon) and mean time to collapse per member knocked out, with the fall in
     survival against the unchanged scenario; ranked, largest fall first."""
-    g = df.groupby("knocked_out").agg(runs=("event_observed", "size"),
-                                      survival=("survived", "mean"),
-                                      mean_time_to_collapse=("time_to_collapse", "mean"))
+    g = df.groupby("knocked_out").agg(
+        runs=("event_observed", "size"),
+        survival=("survived", "mean"),
+        mean_time_to_collapse=("time_to_collapse", "mean"),
+    )
     if "" not in g.index:
         raise ValueError("criticality needs the runs of the unchanged scenario")
     base = g.loc[""]
     t = g.drop(index="").reset_index().rename(columns={"knocked_out": "member"})
     t["survival_drop"] = base["survival"] - t["survival"]
     t["time_drop"] = base["mean_time_to_collapse"] - t["mean_time_to_collapse"]
-    t = t.sort_values(["survival_drop", "time_drop", "member"],
-                      ascending=[False, False, True], kind="stable").reset_index(drop=True)
+    t = t.sort_values(
+        ["survival_drop", "time_drop", "member"], ascending=[False, False, True], kind="stable"
+    ).reset_index(drop=True)
     t.insert(0, "rank", range(1, len(t) + 1))
     t.attrs["baseline_survival"] = float(base["survival"])
     t.attrs["baseline_time"] = float(base["mean_time_to_collapse"])
@@ -323,8 +368,15 @@ def criticality_table(df: pd.DataFrame) -> pd.DataFrame:
     return t
 
 
-def run_criticality(scen, replications: int, seed: int, at: int, executor,
-                    chunk_size: int | None = None, progress: bool = True) -> pd.DataFrame:
+def run_criticality(
+    scen,
+    replications: int,
+    seed: int,
+    at: int,
+    executor,
+    chunk_size: int | None = None,
+    progress: bool = True,
+) -> pd.DataFrame:
     """Run the unchanged scenario and every knock-out over the same seeds (replication r
     uses ``run_seed(seed, 0, r)`` in every variant) on ``executor``; return all runs."""
     from experiments.design import run_seed
@@ -332,10 +384,11 @@ def run_criticality(scen, replications: int, seed: int, at: int, executor,
 
     scenarios = knockout_scenarios(scen, at)
     keys = list(scenarios)
-    runs = [(i, r, run_seed(seed, 0, r), {}, k) for i, k in enumerate(keys)
-            for r in range(replications)]
+    runs = [
+        (i, r, run_seed(seed, 0, r), {}, k) for i, k in enumerate(keys) for r in range(replications)
+    ]
     size = chunk_size or default_chunk_size(len(runs), executor.nthreads())
-    chunks = [runs[i:i + size] for i in range(0, len(runs), size)]
+    chunks = [runs[i : i + size] for i in range(0, len(runs), size)]
     bar = Progress(len(runs), enabled=progress)
     frames = []
 
@@ -356,48 +409,68 @@ def run_criticality(scen, replications: int, seed: int, at: int, executor,
 def register(sub, add_scenario_args) -> None:
     from experiments.cli import natural_int, positive_int
 
-    p = sub.add_parser("analyze", help="survival, sensitivity, scenario discovery, "
-                       "criticality of a sweep")
+    p = sub.add_parser(
+        "analyze", help="survival, sensitivity, scenario discovery, criticality of a sweep"
+    )
     a = p.add_subparsers(dest="analysis", metavar="ANALYSIS")
     a.required = True
 
-    s = a.add_parser("survival", help="Kaplan-Meier survival curves and median time to "
-                     "collapse")
+    s = a.add_parser("survival", help="Kaplan-Meier survival curves and median time to collapse")
     s.add_argument("dirs", nargs="+", type=Path, metavar="DIR", help="sweep folder(s)")
-    s.add_argument("--by", metavar="PARAM", help="a varied parameter to group runs by "
-                   "(default: by scenario)")
-    s.add_argument("--bins", type=positive_int, default=4,
-                   help="groups for a numeric --by parameter (default 4, equal width)")
+    s.add_argument(
+        "--by", metavar="PARAM", help="a varied parameter to group runs by (default: by scenario)"
+    )
+    s.add_argument(
+        "--bins",
+        type=positive_int,
+        default=4,
+        help="groups for a numeric --by parameter (default 4, equal width)",
+    )
     _output_args(s)
     s.set_defaults(func=cmd_survival)
 
-    e = a.add_parser("sensitivity", help="Sobol or Morris indices of collapse probability "
-                     "and time to collapse")
+    e = a.add_parser(
+        "sensitivity", help="Sobol or Morris indices of collapse probability and time to collapse"
+    )
     e.add_argument("dir", type=Path, metavar="DIR")
     _output_args(e)
     e.set_defaults(func=cmd_sensitivity)
 
-    d = a.add_parser("discover", help="scenario discovery (PRIM): where the alliance "
-                     "collapses")
+    d = a.add_parser("discover", help="scenario discovery (PRIM): where the alliance collapses")
     d.add_argument("dir", type=Path, metavar="DIR")
-    d.add_argument("--alpha", type=_share, default=0.05,
-                   help="share of the box peeled per step (default 0.05)")
-    d.add_argument("--min-support", type=_share, default=0.05,
-                   help="stop when the box holds fewer runs than this share (default 0.05)")
-    d.add_argument("--min-coverage", type=_share, default=0.5,
-                   help="the box reported is the densest with at least this coverage "
-                   "(default 0.5)")
+    d.add_argument(
+        "--alpha", type=_share, default=0.05, help="share of the box peeled per step (default 0.05)"
+    )
+    d.add_argument(
+        "--min-support",
+        type=_share,
+        default=0.05,
+        help="stop when the box holds fewer runs than this share (default 0.05)",
+    )
+    d.add_argument(
+        "--min-coverage",
+        type=_share,
+        default=0.5,
+        help="the box reported is the densest with at least this coverage (default 0.5)",
+    )
     _output_args(d)
     d.set_defaults(func=cmd_discover)
 
-    c = a.add_parser("criticality", help="knock out each member in turn and rank members "
-                     "by how much survival falls")
+    c = a.add_parser(
+        "criticality",
+        help="knock out each member in turn and rank members by how much survival falls",
+    )
     add_scenario_args(c)
-    c.add_argument("--replications", type=positive_int, default=20,
-                   help="runs per member (same seeds for every member; default 20)")
+    c.add_argument(
+        "--replications",
+        type=positive_int,
+        default=20,
+        help="runs per member (same seeds for every member; default 20)",
+    )
     c.add_argument("--seed", type=natural_int, default=0, help="master seed (default 0)")
-    c.add_argument("--at", type=positive_int, default=1,
-                   help="quarter of the knock-out (default 1)")
+    c.add_argument(
+        "--at", type=positive_int, default=1, help="quarter of the knock-out (default 1)"
+    )
     c.add_argument("--steps", type=positive_int, help="quarters per run")
     c.add_argument("--workers", type=positive_int, help="local cluster workers")
     c.add_argument("--scheduler", metavar="tcp://HOST:PORT", help="a running Dask scheduler")
@@ -408,8 +481,12 @@ def register(sub, add_scenario_args) -> None:
 
 
 def _output_args(p) -> None:
-    p.add_argument("--format", choices=["markdown", "csv"], default="markdown",
-                   help="table on stdout (default markdown)")
+    p.add_argument(
+        "--format",
+        choices=["markdown", "csv"],
+        default="markdown",
+        help="table on stdout (default markdown)",
+    )
     p.add_argument("--plot", type=Path, help="PNG file for the chart (default: in DIR)")
 
 
@@ -461,9 +538,11 @@ def _sweep(folder: Path, flag: str = "DIR") -> tuple[dict, pd.DataFrame]:
 
 def _complete(manifest: dict, df: pd.DataFrame, folder: Path) -> None:
     if len(df) != manifest["runs_total"]:
-        raise _cli_error(f"DIR {folder}: the sweep is incomplete ({len(df):,} of "
-                         f"{manifest['runs_total']:,} runs); finish it with "
-                         f"pax-silica sweep --resume {folder}")
+        raise _cli_error(
+            f"DIR {folder}: the sweep is incomplete ({len(df):,} of "
+            f"{manifest['runs_total']:,} runs); finish it with "
+            f"pax-silica sweep --resume {folder}"
+        )
 
 
 def cmd_survival(args) -> int:
@@ -475,8 +554,10 @@ def cmd_survival(args) -> int:
         if args.by is not None:
             known = [p["name"] for p in params]
             if args.by not in known:
-                raise _cli_error(f"--by: {args.by!r} is not varied in {folder}; expected one "
-                                 f"of {', '.join(known)}")
+                raise _cli_error(
+                    f"--by: {args.by!r} is not varied in {folder}; expected one "
+                    f"of {', '.join(known)}"
+                )
             spec = next(p for p in params if p["name"] == args.by)
             if spec["kind"] == "range":
                 lo, hi = float(spec["low"]), float(spec["high"])
@@ -486,8 +567,9 @@ def cmd_survival(args) -> int:
             label = f"{label} ({folder.name})"
         names.add(label)
         df = df.assign(scenario=label)
-        horizon = max(horizon, int(df["time_to_collapse"].max()),
-                      int(manifest["scenario"]["steps"]))
+        horizon = max(
+            horizon, int(df["time_to_collapse"].max()), int(manifest["scenario"]["steps"])
+        )
         frames.append(df)
     df = pd.concat(frames, ignore_index=True)
     if args.by is not None:
@@ -498,8 +580,9 @@ def cmd_survival(args) -> int:
     else:
         by, title = "scenario", "Survival of the alliance by scenario"
     table, fits = km_table(df, by=by, horizon=horizon)
-    path = _plot_path(args, args.dirs[0] / (f"survival-by-{args.by}.png" if args.by
-                                            else "survival.png"))
+    path = _plot_path(
+        args, args.dirs[0] / (f"survival-by-{args.by}.png" if args.by else "survival.png")
+    )
     plot_survival(fits, path, title, horizon)
     print(_table(table, args.format))
     print(f"Plot written to {path}", file=sys.stderr)
@@ -511,23 +594,27 @@ def cmd_sensitivity(args) -> int:
     design = manifest["design"]
     method = design["kind"]
     if method not in ("sobol", "morris"):
-        raise _cli_error(f"DIR {args.dir}: sensitivity needs a sobol or morris design; this "
-                         f"sweep used {method} (run the sweep with --design sobol or "
-                         "--design morris)")
+        raise _cli_error(
+            f"DIR {args.dir}: sensitivity needs a sobol or morris design; this "
+            f"sweep used {method} (run the sweep with --design sobol or "
+            "--design morris)"
+        )
     _complete(manifest, df, args.dir)
     X = np.asarray(design["unit"], dtype=float)
     names = [p["name"] for p in design["parameters"]]
     problem = {"num_vars": len(names), "names": names, "bounds": [[0.0, 1.0]] * len(names)}
     outs = point_outputs(df, design["n_points"])
     spec = design["spec"]
-    kw = {"second_order": bool(spec.get("second_order"))} if method == "sobol" else \
-        {"num_levels": int(spec["levels"])}
+    kw = (
+        {"second_order": bool(spec.get("second_order"))}
+        if method == "sobol"
+        else {"num_levels": int(spec["levels"])}
+    )
     tables, rows, notes = {}, [], []
     for out in OUTPUTS:
         Y = outs[out].to_numpy(dtype=float)
         if np.nanstd(Y) == 0.0:
-            notes.append(f"{OUTPUTS[out]} is the same at every point ({Y[0]:g}): no "
-                         "indices")
+            notes.append(f"{OUTPUTS[out]} is the same at every point ({Y[0]:g}): no indices")
             continue
         t = sensitivity_indices(method, problem, X, Y, **kw)
         tables[out] = t
@@ -535,12 +622,17 @@ def cmd_sensitivity(args) -> int:
     for n in notes:
         print(f"note: {n}", file=sys.stderr)
     if not tables:
-        raise _cli_error(f"DIR {args.dir}: neither output varies across the design; "
-                         "nothing to attribute")
+        raise _cli_error(
+            f"DIR {args.dir}: neither output varies across the design; nothing to attribute"
+        )
     path = _plot_path(args, args.dir / "sensitivity.png")
-    plot_indices(tables, method, path,
-                 f"{'Sobol' if method == 'sobol' else 'Morris'} sensitivity "
-                 f"({manifest['scenario']['name']}, {len(df):,} runs)")
+    plot_indices(
+        tables,
+        method,
+        path,
+        f"{'Sobol' if method == 'sobol' else 'Morris'} sensitivity "
+        f"({manifest['scenario']['name']}, {len(df):,} runs)",
+    )
     print(_table(pd.concat(rows, ignore_index=True), args.format))
     print(f"Plot written to {path}", file=sys.stderr)
     return 0
@@ -552,11 +644,14 @@ def cmd_discover(args) -> int:
     names = [p["name"] for p in params]
     y = df["event_observed"].to_numpy(dtype=bool)
     if not y.any():
-        raise _cli_error(f"DIR {args.dir}: no run collapsed ({len(df):,} runs); nothing "
-                         "to discover")
+        raise _cli_error(
+            f"DIR {args.dir}: no run collapsed ({len(df):,} runs); nothing to discover"
+        )
     if y.all():
-        raise _cli_error(f"DIR {args.dir}: every run collapsed ({len(df):,} runs); no "
-                         "range separates collapse from survival")
+        raise _cli_error(
+            f"DIR {args.dir}: every run collapsed ({len(df):,} runs); no "
+            "range separates collapse from survival"
+        )
     X = df[names].astype(float)
     traj = prim(X, y, alpha=args.alpha, min_support=args.min_support)
     best = choose_box(traj, args.min_coverage)
@@ -569,18 +664,28 @@ def cmd_discover(args) -> int:
     rows = []
     for name in names:
         lo, hi = best.limits[name]
-        rows.append({"parameter": name, "low": show(name, lo), "high": show(name, hi),
-                     "restricted": "yes" if (lo, hi) != full[name] else "no",
-                     "full_low": show(name, full[name][0]),
-                     "full_high": show(name, full[name][1])})
+        rows.append(
+            {
+                "parameter": name,
+                "low": show(name, lo),
+                "high": show(name, hi),
+                "restricted": "yes" if (lo, hi) != full[name] else "no",
+                "full_low": show(name, full[name][0]),
+                "full_high": show(name, full[name][1]),
+            }
+        )
     table = pd.DataFrame(rows)
     path = _plot_path(args, args.dir / "discovery.png")
     _plot_tradeoff(traj, best, path)
-    print(f"Collapse in {y.mean():.1%} of {len(df):,} runs. The box below holds "
-          f"{best.support:.1%} of runs: coverage {best.coverage:.1%} (share of all "
-          f"collapses inside), density {best.density:.1%} (share of runs inside that "
-          "collapse)." if args.format == "markdown" else "", end="\n" if
-          args.format == "markdown" else "")
+    print(
+        f"Collapse in {y.mean():.1%} of {len(df):,} runs. The box below holds "
+        f"{best.support:.1%} of runs: coverage {best.coverage:.1%} (share of all "
+        f"collapses inside), density {best.density:.1%} (share of runs inside that "
+        "collapse)."
+        if args.format == "markdown"
+        else "",
+        end="\n" if args.format == "markdown" else "",
+    )
     print(_table(table, args.format))
     if args.format == "markdown":
         print("\nPeeling trajectory (coverage, density, support):")
@@ -600,10 +705,21 @@ def _plot_tradeoff(traj: list[Box], best: Box, path: Path) -> None:
     import matplotlib.pyplot as plt
 
     fig, ax = plt.subplots(figsize=(5.5, 4.5))
-    sc = ax.scatter([b.coverage for b in traj], [b.density for b in traj],
-                    c=[b.support for b in traj], cmap="viridis", s=18)
-    ax.scatter([best.coverage], [best.density], s=120, facecolors="none", edgecolors="red",
-               label="reported box")
+    sc = ax.scatter(
+        [b.coverage for b in traj],
+        [b.density for b in traj],
+        c=[b.support for b in traj],
+        cmap="viridis",
+        s=18,
+    )
+    ax.scatter(
+        [best.coverage],
+        [best.density],
+        s=120,
+        facecolors="none",
+        edgecolors="red",
+        label="reported box",
+    )
     fig.colorbar(sc, label="support")
     ax.set_xlabel("coverage")
     ax.set_ylabel("density")
@@ -624,24 +740,32 @@ def cmd_criticality(args) -> int:
     scen = load_from_args(args)
     steps = scen.params["steps"]
     if args.at > steps:
-        raise _cli_error(f"--at: expected a quarter in [1, {steps}] (the horizon), got "
-                         f"{args.at}")
+        raise _cli_error(f"--at: expected a quarter in [1, {steps}] (the horizon), got {args.at}")
     if args.plot is not None:
         _plot_path(args, args.plot)
     with Executor(args.scheduler, args.workers) as ex:
         try:
-            df = run_criticality(scen, args.replications, args.seed, args.at, ex,
-                                 args.chunk_size, progress=not args.no_progress)
+            df = run_criticality(
+                scen,
+                args.replications,
+                args.seed,
+                args.at,
+                ex,
+                args.chunk_size,
+                progress=not args.no_progress,
+            )
         except KeyboardInterrupt:
             print("interrupted", file=sys.stderr)
             return EXIT_INTERRUPTED
     t = criticality_table(df)
     if args.format == "markdown":
-        print(f"Scenario {scen.name!r}: survival to quarter {steps} is "
-              f"{t.attrs['baseline_survival']:.1%} with every member "
-              f"({t.attrs['runs_per_member']} runs, mean time to collapse "
-              f"{t.attrs['baseline_time']:.1f} quarters). Each member forced out at quarter "
-              f"{args.at}, same seeds:\n")
+        print(
+            f"Scenario {scen.name!r}: survival to quarter {steps} is "
+            f"{t.attrs['baseline_survival']:.1%} with every member "
+            f"({t.attrs['runs_per_member']} runs, mean time to collapse "
+            f"{t.attrs['baseline_time']:.1f} quarters). Each member forced out at quarter "
+            f"{args.at}, same seeds:\n"
+        )
     print(_table(t, args.format))
     if args.plot is not None:
         _plot_criticality(t, args.plot, scen.name)

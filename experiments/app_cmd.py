@@ -21,26 +21,43 @@ APP = Path(__file__).resolve().parent.parent / "server" / "app.py"
 
 def register(sub, add_scenario_args) -> None:
     p = sub.add_parser("app", help="start the interactive app in the browser (Solara)")
-    p.add_argument("--host", default="127.0.0.1",
-                   help="address to listen on (default 127.0.0.1, this machine only; "
-                        "0.0.0.0 for every interface)")
-    p.add_argument("--port", type=whole_number(0, 65535, "a port"), default=8765,
-                   help="port (default 8765; 0 for any free port)")
-    p.add_argument("--dev", action="store_true",
-                   help="development mode: restart when the code changes, full tracebacks")
+    p.add_argument(
+        "--host",
+        default="127.0.0.1",
+        help="address to listen on (default 127.0.0.1, this machine only; "
+        "0.0.0.0 for every interface)",
+    )
+    p.add_argument(
+        "--port",
+        type=whole_number(0, 65535, "a port"),
+        default=8765,
+        help="port (default 8765; 0 for any free port)",
+    )
+    p.add_argument(
+        "--dev",
+        action="store_true",
+        help="development mode: restart when the code changes, full tracebacks",
+    )
     p.add_argument("--open", action="store_true", help="open a browser on the page")
     p.set_defaults(func=run)
 
-    a = sub.add_parser("assets", help="fill the app's offline asset cache from the npm "
-                       "registry (done by `app` when missing)")
-    a.add_argument("--dir", type=Path, help="cache folder (default: .solara-assets in the "
-                   "project, or $PAX_SILICA_ASSETS)")
+    a = sub.add_parser(
+        "assets",
+        help="fill the app's offline asset cache from the npm "
+        "registry (done by `app` when missing)",
+    )
+    a.add_argument(
+        "--dir",
+        type=Path,
+        help="cache folder (default: .solara-assets in the project, or $PAX_SILICA_ASSETS)",
+    )
     a.add_argument("--force", action="store_true", help="download every package again")
-    a.add_argument("--check", action="store_true",
-                   help="only report whether the cache is complete (exit 1 if not)")
+    a.add_argument(
+        "--check",
+        action="store_true",
+        help="only report whether the cache is complete (exit 1 if not)",
+    )
     a.set_defaults(func=assets)
-
-
 
 
 def _build(target: Path | None = None) -> Path:
@@ -75,10 +92,21 @@ def assets(args) -> int:
     return 0
 
 
-def server_command(host: str, port: int, dev: bool = False, open_browser: bool = False
-                   ) -> list[str]:
-    cmd = [sys.executable, "-m", "solara", "run", str(APP), "--host", host, "--port",
-           str(port), "--open" if open_browser else "--no-open"]
+def server_command(
+    host: str, port: int, dev: bool = False, open_browser: bool = False
+) -> list[str]:
+    cmd = [
+        sys.executable,
+        "-m",
+        "solara",
+        "run",
+        str(APP),
+        "--host",
+        host,
+        "--port",
+        str(port),
+        "--open" if open_browser else "--no-open",
+    ]
     if not dev:
         cmd.append("--production")
     else:

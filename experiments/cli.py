@@ -50,10 +50,19 @@ class ArgumentParser(argparse.ArgumentParser):
 
 
 def _add_scenario_args(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--scenario", default="baseline",
-                   help="preset name (see `pax-silica scenarios`) or path to a .toml file")
-    p.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE",
-                   help="override a parameter or member list, e.g. --set pressure_intensity=2")
+    p.add_argument(
+        "--scenario",
+        default="baseline",
+        help="preset name (see `pax-silica scenarios`) or path to a .toml file",
+    )
+    p.add_argument(
+        "--set",
+        dest="overrides",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="override a parameter or member list, e.g. --set pressure_intensity=2",
+    )
 
 
 def load_from_args(args: argparse.Namespace):
@@ -64,15 +73,19 @@ def load_from_args(args: argparse.Namespace):
 def build_parser() -> argparse.ArgumentParser:
     parser = ArgumentParser(
         prog="pax-silica",
-        description="Pax Silica: an agent-based model of the US-led AI supply-chain alliance.")
+        description="Pax Silica: an agent-based model of the US-led AI supply-chain alliance.",
+    )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=ArgumentParser)
     sub.required = True
 
     from experiments import table_cmd
+
     t = sub.add_parser("table", help="the paper's phase table, computed from the data")
     _add_scenario_args(t)
-    t.add_argument("--members", help="a member set name ("
-                   + ", ".join(member_sets()) + ") or a comma list of actor ids")
+    t.add_argument(
+        "--members",
+        help="a member set name (" + ", ".join(member_sets()) + ") or a comma list of actor ids",
+    )
     t.add_argument("--format", choices=["text", "markdown", "csv", "json"], default="text")
     t.set_defaults(func=table_cmd.run)
 
@@ -89,9 +102,16 @@ def _later_commands():
     import importlib
 
     out = []
-    for mod in ("experiments.run_cmd", "experiments.bench", "experiments.app_cmd",
-                "experiments.sweep", "experiments.analyze", "experiments.lesson_cmd",
-                "experiments.play_cmd", "experiments.report_cmd"):
+    for mod in (
+        "experiments.run_cmd",
+        "experiments.bench",
+        "experiments.app_cmd",
+        "experiments.sweep",
+        "experiments.analyze",
+        "experiments.lesson_cmd",
+        "experiments.play_cmd",
+        "experiments.report_cmd",
+    ):
         try:
             m = importlib.import_module(mod)
         except ModuleNotFoundError as e:

@@ -50,12 +50,25 @@ from model.scenario import Scenario, ScenarioError, _is_path, load_scenario, res
 
 DESIGNS = ("grid", "lhs", "sobol", "morris")
 DEFAULT_LEVELS = {"grid": 3, "morris": 4}
-DESIGN_FILE_KEYS = {"scenario", "vary", "design", "samples", "levels", "replications", "seed",
-                    "design_seed", "steps", "set", "second_order"}
-SEED_RULE = ("seed(p, r) = SeedSequence(entropy=SEED, spawn_key=(p, r))"
-             ".generate_state(1, uint64)[0] >> 1, i.e. the first 64-bit word of "
-             "SeedSequence(SEED).spawn(p+1)[p].spawn(r+1)[r], halved to fit int64; p is the "
-             "point id (0-based, design order), r the replication (0-based)")
+DESIGN_FILE_KEYS = {
+    "scenario",
+    "vary",
+    "design",
+    "samples",
+    "levels",
+    "replications",
+    "seed",
+    "design_seed",
+    "steps",
+    "set",
+    "second_order",
+}
+SEED_RULE = (
+    "seed(p, r) = SeedSequence(entropy=SEED, spawn_key=(p, r))"
+    ".generate_state(1, uint64)[0] >> 1, i.e. the first 64-bit word of "
+    "SeedSequence(SEED).spawn(p+1)[p].spawn(r+1)[r], halved to fit int64; p is the "
+    "point id (0-based, design order), r the replication (0-based)"
+)
 MAX_RUNS = 10_000_000
 
 
@@ -63,8 +76,9 @@ class DesignError(ScenarioError):
     """A design the sweep cannot run: ``str()`` is ``source: field: what was expected``."""
 
     def __init__(self, field: str, message: str, source: str | None = None):
-        ValueError.__init__(self, f"{source}: {field}: {message}" if source
-                            else f"{field}: {message}")
+        ValueError.__init__(
+            self, f"{source}: {field}: {message}" if source else f"{field}: {message}"
+        )
         self.source, self.field, self.detail = source or "", field, message
 
 
@@ -125,19 +139,29 @@ class Vary:
     @classmethod
     def from_dict(cls, d: dict) -> Vary:
         vals = d.get("values")
-        return cls(d["name"], d["type"], d.get("low"), d.get("high"),
-                   tuple(vals) if vals is not None else None)
+        return cls(
+            d["name"],
+            d["type"],
+            d.get("low"),
+            d.get("high"),
+            tuple(vals) if vals is not None else None,
+        )
 
 
 def _spec_for(name: str, source: str | None, fld: str) -> P.ParamSpec:
     specs = P.registry()
     if name not in specs:
-        raise DesignError(fld, f"unknown parameter {name!r}; expected one of "
-                          f"{', '.join(sorted(specs))}", source)
+        raise DesignError(
+            fld, f"unknown parameter {name!r}; expected one of {', '.join(sorted(specs))}", source
+        )
     spec = specs[name]
     if spec.type == "actors":
-        raise DesignError(fld, f"{name} is a list of actor ids and cannot be varied; "
-                          "expected a number or true/false parameter", source)
+        raise DesignError(
+            fld,
+            f"{name} is a list of actor ids and cannot be varied; "
+            "expected a number or true/false parameter",
+            source,
+        )
     return spec
 
 
@@ -151,36 +175,51 @@ def _value(spec: P.ParamSpec, raw: Any, source: str | None, fld: str) -> Any:
         raise DesignError(fld, e.detail, source) from None
 
 
-def make_range(name: str, low: Any, high: Any, source: str | None = None,
-               fld: str | None = None) -> Vary:
+def make_range(
+    name: str, low: Any, high: Any, source: str | None = None, fld: str | None = None
+) -> Vary:
     fld = fld or name
     spec = _spec_for(name, source, fld)
     if spec.type == "bool":
-        raise DesignError(fld, f"a range low:high needs a numeric parameter; {name} is true "
-                          f"or false: list the values instead, e.g. {name}=true,false", source)
+        raise DesignError(
+            fld,
+            f"a range low:high needs a numeric parameter; {name} is true "
+            f"or false: list the values instead, e.g. {name}=true,false",
+            source,
+        )
     for which, raw in (("low", low), ("high", high)):
         if raw is None or (isinstance(raw, str) and not raw.strip()):
-            raise DesignError(fld, f"empty range: the {which} end is missing; expected "
-                              f"low:high with numbers in {spec.expected().split(' in ')[-1]}",
-                              source)
+            raise DesignError(
+                fld,
+                f"empty range: the {which} end is missing; expected "
+                f"low:high with numbers in {spec.expected().split(' in ')[-1]}",
+                source,
+            )
     lo = _value(spec, low, source, fld)
     hi = _value(spec, high, source, fld)
     if lo > hi:
-        raise DesignError(fld, f"low above high ({_show(lo)} > {_show(hi)}); expected "
-                          "low:high with low below high", source)
+        raise DesignError(
+            fld,
+            f"low above high ({_show(lo)} > {_show(hi)}); expected low:high with low below high",
+            source,
+        )
     if lo == hi:
-        raise DesignError(fld, f"empty range ({_show(lo)}:{_show(hi)}); expected low below "
-                          f"high (to fix a value use --set {name}={_show(lo)})", source)
+        raise DesignError(
+            fld,
+            f"empty range ({_show(lo)}:{_show(hi)}); expected low below "
+            f"high (to fix a value use --set {name}={_show(lo)})",
+            source,
+        )
     return Vary(name, spec.type, lo, hi)
 
 
-def make_values(name: str, values: list, source: str | None = None,
-                fld: str | None = None) -> Vary:
+def make_values(name: str, values: list, source: str | None = None, fld: str | None = None) -> Vary:
     fld = fld or name
     spec = _spec_for(name, source, fld)
     if not values:
-        raise DesignError(fld, f"empty list; expected one or more values, each "
-                          f"{spec.expected()}", source)
+        raise DesignError(
+            fld, f"empty list; expected one or more values, each {spec.expected()}", source
+        )
     out = []
     for v in values:
         x = _value(spec, v, source, fld)
@@ -190,19 +229,22 @@ def make_values(name: str, values: list, source: str | None = None,
 
 
 def _show(x: Any) -> str:
-    return str(x).lower() if isinstance(x, bool) else f"{x:g}" if isinstance(x, float) \
-        else str(x)
+    return str(x).lower() if isinstance(x, bool) else f"{x:g}" if isinstance(x, float) else str(x)
 
 
 def parse_vary(text: str, source: str = "--vary") -> Vary:
     """``name=low:high`` (a range) or ``name=a,b,c`` (a list)."""
     if "=" not in text:
-        raise DesignError(text or "''", "expected name=low:high or name=a,b,c, e.g. "
-                          "pressure_intensity=0.5:3", source)
+        raise DesignError(
+            text or "''",
+            "expected name=low:high or name=a,b,c, e.g. pressure_intensity=0.5:3",
+            source,
+        )
     name, rhs = (s.strip() for s in text.split("=", 1))
     if not name:
-        raise DesignError(text, "missing the parameter name; expected name=low:high or "
-                          "name=a,b,c", source)
+        raise DesignError(
+            text, "missing the parameter name; expected name=low:high or name=a,b,c", source
+        )
     _spec_for(name, source, name)
     if not rhs:
         raise DesignError(name, "empty range; expected low:high or a list a,b,c", source)
@@ -225,11 +267,13 @@ def vary_from_toml(name: str, value: Any, source: str) -> Vary:
     if isinstance(value, dict):
         unknown = set(value) - {"low", "high"}
         if unknown:
-            raise DesignError(f"{fld}.{sorted(unknown)[0]}", "unknown key; expected low and "
-                              "high", source)
+            raise DesignError(
+                f"{fld}.{sorted(unknown)[0]}", "unknown key; expected low and high", source
+            )
         return make_range(name, value.get("low"), value.get("high"), source, fld)
-    raise DesignError(fld, f"expected \"low:high\", a list of values or {{low, high}}, got "
-                      f"{value!r}", source)
+    raise DesignError(
+        fld, f'expected "low:high", a list of values or {{low, high}}, got {value!r}', source
+    )
 
 
 # ------------------------------------------------------------------------ design ----
@@ -289,21 +333,30 @@ class Design:
         return run_seed(self.spec.seed, point, rep)
 
     def seeds(self) -> list[list[int]]:
-        return [[self.seed_of(p, r) for r in range(self.spec.replications)]
-                for p in range(self.n_points)]
+        return [
+            [self.seed_of(p, r) for r in range(self.spec.replications)]
+            for p in range(self.n_points)
+        ]
 
     def problem(self) -> dict:
         """The SALib problem in unit coordinates (as sampled)."""
-        return {"num_vars": len(self.names), "names": self.names,
-                "bounds": [[0.0, 1.0]] * len(self.names)}
+        return {
+            "num_vars": len(self.names),
+            "names": self.names,
+            "bounds": [[0.0, 1.0]] * len(self.names),
+        }
 
     def to_manifest(self) -> dict:
-        return {"spec": self.spec.to_dict(), "kind": self.spec.design,
-                "parameters": [v.to_dict() for v in self.spec.vary],
-                "n_points": self.n_points, "replications": self.spec.replications,
-                "n_runs": self.n_runs, "points": [[p[n] for n in self.names]
-                                                  for p in self.points],
-                "unit": None if self.unit is None else self.unit.tolist()}
+        return {
+            "spec": self.spec.to_dict(),
+            "kind": self.spec.design,
+            "parameters": [v.to_dict() for v in self.spec.vary],
+            "n_points": self.n_points,
+            "replications": self.spec.replications,
+            "n_runs": self.n_runs,
+            "points": [[p[n] for n in self.names] for p in self.points],
+            "unit": None if self.unit is None else self.unit.tolist(),
+        }
 
 
 def _whole(v: Any, fld: str, lo: int, source: str | None, hi: int | None = None) -> int:
@@ -320,20 +373,26 @@ def _whole(v: Any, fld: str, lo: int, source: str | None, hi: int | None = None)
 
 def check_spec(spec: DesignSpec, source: str | None = None) -> None:
     """Checks of the design fields themselves (scenario and points come in ``resolve``)."""
+
     def name(f: str) -> str:
         return f if source else f"--{f.replace('_', '-')}"
 
     if spec.design not in DESIGNS:
-        raise DesignError(name("design"), f"expected one of {', '.join(DESIGNS)}, got "
-                          f"{spec.design!r}", source)
+        raise DesignError(
+            name("design"), f"expected one of {', '.join(DESIGNS)}, got {spec.design!r}", source
+        )
     if not spec.vary:
-        raise DesignError(name("vary"), "nothing to vary; expected at least one "
-                          "name=low:high or name=a,b,c", source)
+        raise DesignError(
+            name("vary"),
+            "nothing to vary; expected at least one name=low:high or name=a,b,c",
+            source,
+        )
     seen = set()
     for v in spec.vary:
         if v.name in seen:
-            raise DesignError(name("vary"), f"{v.name} is varied twice; expected each "
-                              "parameter once", source)
+            raise DesignError(
+                name("vary"), f"{v.name} is varied twice; expected each parameter once", source
+            )
         seen.add(v.name)
     spec.replications = _whole(spec.replications, name("replications"), 1, source)
     spec.seed = _whole(spec.seed, name("seed"), 0, source)
@@ -343,36 +402,55 @@ def check_spec(spec: DesignSpec, source: str | None = None) -> None:
         spec.steps = _whole(spec.steps, name("steps"), 1, source, 400)
     if spec.design == "grid":
         if spec.samples is not None:
-            raise DesignError(name("samples"), "a grid design takes --levels (values per "
-                              "range), not --samples", source)
-        spec.levels = _whole(spec.levels if spec.levels is not None else DEFAULT_LEVELS["grid"],
-                             name("levels"), 2, source)
+            raise DesignError(
+                name("samples"),
+                "a grid design takes --levels (values per range), not --samples",
+                source,
+            )
+        spec.levels = _whole(
+            spec.levels if spec.levels is not None else DEFAULT_LEVELS["grid"],
+            name("levels"),
+            2,
+            source,
+        )
         if not any(v.kind == "range" for v in spec.vary):
             spec.levels = None
     else:
         if spec.samples is None:
-            raise DesignError(name("samples"), f"a {spec.design} design needs --samples N "
-                              "(a whole number of at least 1)", source)
+            raise DesignError(
+                name("samples"),
+                f"a {spec.design} design needs --samples N (a whole number of at least 1)",
+                source,
+            )
         spec.samples = _whole(spec.samples, name("samples"), 1, source)
         if spec.design == "sobol" and spec.samples & (spec.samples - 1):
             lo = 1 << (spec.samples.bit_length() - 1)
-            raise DesignError(name("samples"), f"a sobol design needs a power of 2, got "
-                              f"{spec.samples} (try {lo} or {lo * 2})", source)
+            raise DesignError(
+                name("samples"),
+                f"a sobol design needs a power of 2, got {spec.samples} (try {lo} or {lo * 2})",
+                source,
+            )
         if spec.design == "morris":
-            spec.levels = _whole(spec.levels if spec.levels is not None
-                                 else DEFAULT_LEVELS["morris"], name("levels"), 2, source)
+            spec.levels = _whole(
+                spec.levels if spec.levels is not None else DEFAULT_LEVELS["morris"],
+                name("levels"),
+                2,
+                source,
+            )
         elif spec.levels is not None:
-            raise DesignError(name("levels"), f"a {spec.design} design takes --samples, not "
-                              "--levels", source)
+            raise DesignError(
+                name("levels"), f"a {spec.design} design takes --samples, not --levels", source
+            )
     if not isinstance(spec.second_order, bool):
-        raise DesignError(name("second_order"), f"expected true or false, got "
-                          f"{spec.second_order!r}", source)
+        raise DesignError(
+            name("second_order"), f"expected true or false, got {spec.second_order!r}", source
+        )
     if spec.second_order and spec.design != "sobol":
-        raise DesignError(name("second_order"), "only a sobol design has second-order "
-                          "indices", source)
+        raise DesignError(
+            name("second_order"), "only a sobol design has second-order indices", source
+        )
     if not isinstance(spec.set, list) or not all(isinstance(s, str) for s in spec.set):
-        raise DesignError(name("set"), f"expected a list of key=value, got {spec.set!r}",
-                          source)
+        raise DesignError(name("set"), f"expected a list of key=value, got {spec.set!r}", source)
 
 
 def _unit_samples(spec: DesignSpec) -> np.ndarray:
@@ -386,8 +464,7 @@ def _unit_samples(spec: DesignSpec) -> np.ndarray:
     if spec.design == "sobol":
         from SALib.sample import sobol
 
-        return sobol.sample(problem, spec.samples, calc_second_order=spec.second_order,
-                            seed=seed)
+        return sobol.sample(problem, spec.samples, calc_second_order=spec.second_order, seed=seed)
     from SALib.sample import morris
 
     return morris.sample(problem, spec.samples, num_levels=spec.levels, seed=seed)
@@ -415,29 +492,47 @@ def resolve(spec: DesignSpec, source: str | None = None) -> Design:
         grids = [v.grid(spec.levels or 2) for v in spec.vary]
         n = math.prod(len(g) for g in grids)
         if n * spec.replications > MAX_RUNS:
-            raise DesignError("--levels" if not source else "levels", f"the grid has {n} "
-                              f"points x {spec.replications} replications; expected at most "
-                              f"{MAX_RUNS:,} runs", source)
+            raise DesignError(
+                "--levels" if not source else "levels",
+                f"the grid has {n} "
+                f"points x {spec.replications} replications; expected at most "
+                f"{MAX_RUNS:,} runs",
+                source,
+            )
         points = [dict(zip(names, combo, strict=True)) for combo in itertools.product(*grids)]
         unit = None
     else:
         unit = _unit_samples(spec)
         if unit.shape[0] * spec.replications > MAX_RUNS:
-            raise DesignError("--samples" if not source else "samples", f"{unit.shape[0]} "
-                              f"points x {spec.replications} replications; expected at most "
-                              f"{MAX_RUNS:,} runs", source)
+            raise DesignError(
+                "--samples" if not source else "samples",
+                f"{unit.shape[0]} "
+                f"points x {spec.replications} replications; expected at most "
+                f"{MAX_RUNS:,} runs",
+                source,
+            )
         cols = [v.from_unit(unit[:, j]) for j, v in enumerate(spec.vary)]
         points = [dict(zip(names, row, strict=True)) for row in zip(*cols, strict=True)]
     path = resolve_path(spec.scenario)
     file_hash = _sha256_file(path) if path.is_file() else None
-    body = {"spec": spec.to_dict(), "scenario": scenario_digest(scen),
-            "points": [[p[n] for n in names] for p in points],
-            "unit": None if unit is None else unit.tolist()}
-    digest = hashlib.sha256(json.dumps(body, sort_keys=True, separators=(",", ":"))
-                            .encode()).hexdigest()
-    return Design(spec=spec, scenario=scen, points=points, unit=unit,
-                  hash=f"sha256:{digest}", scenario_file=str(path.resolve())
-                  if path.is_file() else None, scenario_file_sha256=file_hash)
+    body = {
+        "spec": spec.to_dict(),
+        "scenario": scenario_digest(scen),
+        "points": [[p[n] for n in names] for p in points],
+        "unit": None if unit is None else unit.tolist(),
+    }
+    digest = hashlib.sha256(
+        json.dumps(body, sort_keys=True, separators=(",", ":")).encode()
+    ).hexdigest()
+    return Design(
+        spec=spec,
+        scenario=scen,
+        points=points,
+        unit=unit,
+        hash=f"sha256:{digest}",
+        scenario_file=str(path.resolve()) if path.is_file() else None,
+        scenario_file_sha256=file_hash,
+    )
 
 
 # -------------------------------------------------------------------- design file ----
@@ -456,19 +551,24 @@ def read_design_file(path: Path) -> tuple[DesignSpec, set[str]]:
         raise DesignError("TOML syntax", str(e), source) from None
     unknown = set(data) - DESIGN_FILE_KEYS
     if unknown:
-        raise DesignError(sorted(unknown)[0], f"unknown key; expected one of "
-                          f"{', '.join(sorted(DESIGN_FILE_KEYS))}", source)
+        raise DesignError(
+            sorted(unknown)[0],
+            f"unknown key; expected one of {', '.join(sorted(DESIGN_FILE_KEYS))}",
+            source,
+        )
     spec = DesignSpec()
     if "scenario" in data:
         s = data["scenario"]
         if not isinstance(s, str) or not s.strip():
-            raise DesignError("scenario", f"expected a preset name or a .toml path, got {s!r}",
-                              source)
+            raise DesignError(
+                "scenario", f"expected a preset name or a .toml path, got {s!r}", source
+            )
         spec.scenario = str((path.parent / s).resolve()) if _is_path(s) else s
     if "vary" in data:
         if not isinstance(data["vary"], dict):
-            raise DesignError("vary", "expected a table [vary] of name = \"low:high\" or "
-                              "name = [values]", source)
+            raise DesignError(
+                "vary", 'expected a table [vary] of name = "low:high" or name = [values]', source
+            )
         spec.vary = [vary_from_toml(k, v, source) for k, v in data["vary"].items()]
     if "set" in data:
         s = data["set"]
@@ -477,15 +577,25 @@ def read_design_file(path: Path) -> tuple[DesignSpec, set[str]]:
         elif isinstance(s, list) and all(isinstance(x, str) for x in s):
             spec.set = list(s)
         else:
-            raise DesignError("set", f"expected a table [set] or a list of \"key=value\", "
-                              f"got {s!r}", source)
-    for key in ("design", "samples", "levels", "replications", "seed", "design_seed",
-                "steps", "second_order"):
+            raise DesignError(
+                "set", f'expected a table [set] or a list of "key=value", got {s!r}', source
+            )
+    for key in (
+        "design",
+        "samples",
+        "levels",
+        "replications",
+        "seed",
+        "design_seed",
+        "steps",
+        "second_order",
+    ):
         if key in data:
             setattr(spec, key, data[key])
     if not isinstance(spec.design, str):
-        raise DesignError("design", f"expected one of {', '.join(DESIGNS)}, got "
-                          f"{spec.design!r}", source)
+        raise DesignError(
+            "design", f"expected one of {', '.join(DESIGNS)}, got {spec.design!r}", source
+        )
     return spec, set(data)
 
 

@@ -19,14 +19,20 @@ WIDTH = 78
 
 
 def register(sub, add_scenario_args) -> None:
-    p = sub.add_parser("lesson", help="run a teaching lesson as a narrated run (no name: "
-                                      "list the lessons)")
-    p.add_argument("name", nargs="?", help="lesson name or number (see `pax-silica lesson`), "
-                                           "or the path of a lesson .md file")
-    p.add_argument("--seed", type=int, help="random seed (default: the lesson's own; key "
-                                            "moments may then differ)")
-    p.add_argument("--no-pause", action="store_true",
-                   help="do not wait for Enter at key moments")
+    p = sub.add_parser(
+        "lesson", help="run a teaching lesson as a narrated run (no name: list the lessons)"
+    )
+    p.add_argument(
+        "name",
+        nargs="?",
+        help="lesson name or number (see `pax-silica lesson`), or the path of a lesson .md file",
+    )
+    p.add_argument(
+        "--seed",
+        type=int,
+        help="random seed (default: the lesson's own; key moments may then differ)",
+    )
+    p.add_argument("--no-pause", action="store_true", help="do not wait for Enter at key moments")
     p.set_defaults(func=run)
 
 
@@ -40,8 +46,7 @@ def run(args, read: Callable[[str], str] | None = None, out=None) -> int:
             return 0
         lesson = find_lesson(args.name)
         interactive = not args.no_pause and (read is not None or sys.stdin.isatty())
-        narrate(lesson, seed=args.seed, read=(read or input) if interactive else None,
-                out=out)
+        narrate(lesson, seed=args.seed, read=(read or input) if interactive else None, out=out)
     except LessonError as e:
         raise CliError(str(e)) from None
     return 0
@@ -58,11 +63,14 @@ def listing() -> str:
 
 def _wrap(text: str, indent: str = "  ") -> str:
     """Markdown paragraphs (quotes unmarked) filled to the terminal width."""
-    text = "\n".join(line.lstrip("> ").rstrip() if line.startswith(">") else line
-                     for line in text.splitlines())
+    text = "\n".join(
+        line.lstrip("> ").rstrip() if line.startswith(">") else line for line in text.splitlines()
+    )
     paras = [p.strip() for p in text.split("\n\n") if p.strip()]
-    return "\n\n".join(textwrap.fill(" ".join(p.split()), WIDTH, initial_indent=indent,
-                                     subsequent_indent=indent) for p in paras)
+    return "\n\n".join(
+        textwrap.fill(" ".join(p.split()), WIDTH, initial_indent=indent, subsequent_indent=indent)
+        for p in paras
+    )
 
 
 def _shown(path) -> str:
@@ -75,10 +83,12 @@ def _shown(path) -> str:
 
 def quarter_line(r: LessonRun) -> str:
     ns = r.namespace()
-    return (f"{ns['when']}  q{ns['quarter']:<2}  members {ns['members']:>2}  "
-            f"cred {ns['credibility']:.2f}  capital US${ns['capital_committed']:>4.0f}bn  "
-            f"refining {ns['refining_share']:>5.1%}  bottleneck {ns['bottleneck']:>2}  "
-            f"price {ns['price_index']:.2f}" + ("  truce" if ns["truce"] else ""))
+    return (
+        f"{ns['when']}  q{ns['quarter']:<2}  members {ns['members']:>2}  "
+        f"cred {ns['credibility']:.2f}  capital US${ns['capital_committed']:>4.0f}bn  "
+        f"refining {ns['refining_share']:>5.1%}  bottleneck {ns['bottleneck']:>2}  "
+        f"price {ns['price_index']:.2f}" + ("  truce" if ns["truce"] else "")
+    )
 
 
 def moment_block(f: Fired, total: int) -> str:
@@ -90,8 +100,9 @@ def moment_block(f: Fired, total: int) -> str:
     return "\n".join(lines)
 
 
-def narrate(lesson: Lesson, seed: int | None = None, read: Callable[[str], str] | None = None,
-            out=None) -> LessonRun:
+def narrate(
+    lesson: Lesson, seed: int | None = None, read: Callable[[str], str] | None = None, out=None
+) -> LessonRun:
     """Run and narrate a lesson; pause at key moments when ``read`` is given."""
     out = out or sys.stdout
     r = LessonRun(lesson, seed=seed)
@@ -111,9 +122,11 @@ def narrate(lesson: Lesson, seed: int | None = None, read: Callable[[str], str] 
 
     say(f"Lesson {lesson.order}: {lesson.title}")
     say(f"Scenario {m.config.name}: {m.config.description}")
-    say(f"Seed {r.seed}" + ("" if r.seed == lesson.seed else
-                            f" (the lesson was written for seed {lesson.seed})")
-        + f"; {r.horizon} quarters, {m.when(1)} to {m.when(r.horizon)}.")
+    say(
+        f"Seed {r.seed}"
+        + ("" if r.seed == lesson.seed else f" (the lesson was written for seed {lesson.seed})")
+        + f"; {r.horizon} quarters, {m.when(1)} to {m.when(r.horizon)}."
+    )
     argument = lesson.section("The paper's argument")
     if argument:
         say()
@@ -138,8 +151,7 @@ def narrate(lesson: Lesson, seed: int | None = None, read: Callable[[str], str] 
     if o["survived"]:
         say(f"The alliance SURVIVED to {m.when(o['quarters_run'])}.")
     else:
-        say(f"The alliance COLLAPSED in {m.when(o['collapse_quarter'])}: "
-            f"{o['collapse_reason']}.")
+        say(f"The alliance COLLAPSED in {m.when(o['collapse_quarter'])}: {o['collapse_reason']}.")
     for i, mo in r.missed():
         say(f"  (Key moment {i + 1}, {mo.describe()}, did not happen in this run.)")
     failed = [f for f in r.fired.values() if f.check_ok is False]
@@ -153,4 +165,3 @@ def narrate(lesson: Lesson, seed: int | None = None, read: Callable[[str], str] 
     say()
     say(f"The full lesson, with what to notice over 40 seeds: {_shown(lesson.path)}")
     return r
-

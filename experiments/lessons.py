@@ -53,8 +53,18 @@ from model.model import PaxSilicaModel
 from model.scenario import Scenario, load_scenario, resolve_path
 
 LESSON_DIR = Path(__file__).resolve().parents[1] / "docs" / "lessons"
-EVENT_KINDS = ("defection", "accession", "collapse", "reversal", "escalation", "truce",
-               "invitation", "refusal", "eu_turns", "export_control")
+EVENT_KINDS = (
+    "defection",
+    "accession",
+    "collapse",
+    "reversal",
+    "escalation",
+    "truce",
+    "invitation",
+    "refusal",
+    "eu_turns",
+    "export_control",
+)
 PREFIXES = ("start_", "prev_", "peak_", "low_")
 TEXT_NAMES = ("when", "bottleneck_name", "event")
 
@@ -64,10 +74,20 @@ class LessonError(ValueError):
 
 
 # --- expressions --------------------------------------------------------------------------
-_BINOPS = {ast.Add: operator.add, ast.Sub: operator.sub, ast.Mult: operator.mul,
-           ast.Div: operator.truediv}
-_CMPOPS = {ast.Lt: operator.lt, ast.LtE: operator.le, ast.Gt: operator.gt,
-           ast.GtE: operator.ge, ast.Eq: operator.eq, ast.NotEq: operator.ne}
+_BINOPS = {
+    ast.Add: operator.add,
+    ast.Sub: operator.sub,
+    ast.Mult: operator.mul,
+    ast.Div: operator.truediv,
+}
+_CMPOPS = {
+    ast.Lt: operator.lt,
+    ast.LtE: operator.le,
+    ast.Gt: operator.gt,
+    ast.GtE: operator.ge,
+    ast.Eq: operator.eq,
+    ast.NotEq: operator.ne,
+}
 _FUNCS = {"abs": abs, "min": min, "max": max}
 
 
@@ -79,17 +99,34 @@ def parse_expression(text: str, where: str) -> ast.Expression:
         tree = ast.parse(text.strip(), mode="eval")
     except SyntaxError as e:
         raise LessonError(f"{where}: cannot parse {text!r} ({e.msg})") from None
-    allowed = (ast.Expression, ast.BoolOp, ast.And, ast.Or, ast.UnaryOp, ast.Not, ast.USub,
-               ast.UAdd, ast.BinOp, ast.Compare, ast.Name, ast.Load, ast.Constant, ast.Call,
-               *_BINOPS, *_CMPOPS)
+    allowed = (
+        ast.Expression,
+        ast.BoolOp,
+        ast.And,
+        ast.Or,
+        ast.UnaryOp,
+        ast.Not,
+        ast.USub,
+        ast.UAdd,
+        ast.BinOp,
+        ast.Compare,
+        ast.Name,
+        ast.Load,
+        ast.Constant,
+        ast.Call,
+        *_BINOPS,
+        *_CMPOPS,
+    )
     for node in ast.walk(tree):
         if not isinstance(node, allowed):
             raise LessonError(f"{where}: {type(node).__name__} is not allowed in {text!r}")
-        if isinstance(node, ast.Constant) and (isinstance(node.value, str)
-                                               or not isinstance(node.value, int | float)):
+        if isinstance(node, ast.Constant) and (
+            isinstance(node.value, str) or not isinstance(node.value, int | float)
+        ):
             raise LessonError(f"{where}: only numbers and true/false are allowed in {text!r}")
-        if isinstance(node, ast.Call) and not (isinstance(node.func, ast.Name)
-                                               and node.func.id in _FUNCS and not node.keywords):
+        if isinstance(node, ast.Call) and not (
+            isinstance(node.func, ast.Name) and node.func.id in _FUNCS and not node.keywords
+        ):
             raise LessonError(f"{where}: only abs, min and max may be called in {text!r}")
     return tree
 
@@ -118,8 +155,13 @@ def evaluate(tree: ast.Expression, ns: dict[str, Any]) -> Any:
             return all(vals) if isinstance(node.op, ast.And) else any(vals)
         if isinstance(node, ast.UnaryOp):
             v = ev(node.operand)
-            return (not v) if isinstance(node.op, ast.Not) else -v if isinstance(
-                node.op, ast.USub) else +v
+            return (
+                (not v)
+                if isinstance(node.op, ast.Not)
+                else -v
+                if isinstance(node.op, ast.USub)
+                else +v
+            )
         if isinstance(node, ast.BinOp):
             left, right = ev(node.left), ev(node.right)
             if isinstance(node.op, ast.Div) and right == 0:
@@ -164,7 +206,8 @@ class Moment:
             nth = {1: "first", 2: "second", 3: "third"}.get(self.nth, f"{self.nth}th")
             who = f" by {self.actor}" if self.actor else ""
             return f"the {nth} {self.event} event{who}" + (
-                f" from quarter {self.after}" if self.after else "")
+                f" from quarter {self.after}" if self.after else ""
+            )
         return f"when {self.when}" + (f" (from quarter {self.after})" if self.after else "")
 
 
@@ -219,7 +262,7 @@ def split_front_matter(text: str, source: str) -> tuple[dict, str]:
         meta = tomllib.loads("\n".join(lines[1:end]))
     except tomllib.TOMLDecodeError as e:
         raise LessonError(f"{source}: front matter: {e}") from None
-    return meta, "\n".join(lines[end + 1:])
+    return meta, "\n".join(lines[end + 1 :])
 
 
 def load_lesson(path: str | Path) -> Lesson:
@@ -233,19 +276,30 @@ def load_lesson(path: str | Path) -> Lesson:
     meta, body = split_front_matter(text, source)
     unknown = set(meta) - TOP_KEYS
     if unknown:
-        raise LessonError(f"{source}: {sorted(unknown)[0]}: unknown key; expected one of "
-                          f"{', '.join(sorted(TOP_KEYS))}")
+        raise LessonError(
+            f"{source}: {sorted(unknown)[0]}: unknown key; expected one of "
+            f"{', '.join(sorted(TOP_KEYS))}"
+        )
     for key, kind in (("title", str), ("scenario", str), ("order", int), ("seed", int)):
         if not isinstance(meta.get(key), kind) or isinstance(meta.get(key), bool):
             expected = "text" if kind is str else "a whole number"
             raise LessonError(f"{source}: {key}: expected {expected}, got {meta.get(key)!r}")
-    moments = [_moment(m, f"{source}: moments[{i}]")
-               for i, m in enumerate(meta.get("moments") or [])]
+    moments = [
+        _moment(m, f"{source}: moments[{i}]") for i, m in enumerate(meta.get("moments") or [])
+    ]
     if not moments:
         raise LessonError(f"{source}: moments: expected at least one [[moments]] table")
-    lesson = Lesson(name=path.stem, path=path, order=meta["order"], title=meta["title"],
-                    scenario_ref=meta["scenario"], seed=meta["seed"],
-                    minutes=int(meta.get("minutes", 0)), moments=moments, body=body)
+    lesson = Lesson(
+        name=path.stem,
+        path=path,
+        order=meta["order"],
+        title=meta["title"],
+        scenario_ref=meta["scenario"],
+        seed=meta["seed"],
+        minutes=int(meta.get("minutes", 0)),
+        moments=moments,
+        body=body,
+    )
     if not lesson.scenario_path().is_file():
         raise LessonError(f"{source}: scenario: no such file {str(lesson.scenario_path())!r}")
     return lesson
@@ -256,28 +310,42 @@ def _moment(m: Any, where: str) -> Moment:
         raise LessonError(f"{where}: expected a table")
     unknown = set(m) - MOMENT_KEYS
     if unknown:
-        raise LessonError(f"{where}.{sorted(unknown)[0]}: unknown key; expected one of "
-                          f"{', '.join(sorted(MOMENT_KEYS))}")
+        raise LessonError(
+            f"{where}.{sorted(unknown)[0]}: unknown key; expected one of "
+            f"{', '.join(sorted(MOMENT_KEYS))}"
+        )
     triggers = [k for k in ("at", "event", "when") if k in m]
     if len(triggers) != 1:
-        raise LessonError(f"{where}: expected exactly one of at, event, when; got "
-                          f"{', '.join(triggers) or 'none'}")
+        raise LessonError(
+            f"{where}: expected exactly one of at, event, when; got {', '.join(triggers) or 'none'}"
+        )
     if not isinstance(m.get("say"), str) or not m["say"].strip():
         raise LessonError(f"{where}.say: expected the narration as text")
     at = m.get("at")
-    if at is not None and at != "end" and (isinstance(at, bool) or not isinstance(at, int)
-                                           or at < 0):
-        raise LessonError(f"{where}.at: expected a quarter (0 or more) or \"end\", got {at!r}")
+    if (
+        at is not None
+        and at != "end"
+        and (isinstance(at, bool) or not isinstance(at, int) or at < 0)
+    ):
+        raise LessonError(f'{where}.at: expected a quarter (0 or more) or "end", got {at!r}')
     if "event" in m and m["event"] not in EVENT_KINDS:
-        raise LessonError(f"{where}.event: expected one of {', '.join(EVENT_KINDS)}, "
-                          f"got {m['event']!r}")
+        raise LessonError(
+            f"{where}.event: expected one of {', '.join(EVENT_KINDS)}, got {m['event']!r}"
+        )
     for key in ("nth", "after"):
         v = m.get(key, 1 if key == "nth" else 0)
         if isinstance(v, bool) or not isinstance(v, int) or v < (1 if key == "nth" else 0):
             raise LessonError(f"{where}.{key}: expected a whole number, got {v!r}")
-    mo = Moment(say=m["say"].strip(), at=at, event=m.get("event"), actor=m.get("actor"),
-                nth=m.get("nth", 1), when=m.get("when"), after=m.get("after", 0),
-                check=m.get("check"))
+    mo = Moment(
+        say=m["say"].strip(),
+        at=at,
+        event=m.get("event"),
+        actor=m.get("actor"),
+        nth=m.get("nth", 1),
+        when=m.get("when"),
+        after=m.get("after", 0),
+        check=m.get("check"),
+    )
     if mo.when is not None:
         mo.when_tree = parse_expression(mo.when, f"{where}.when")
     if mo.check is not None:
@@ -304,9 +372,11 @@ def find_lesson(name: str, folder: Path = LESSON_DIR) -> Lesson:
     for ls in lessons:
         if name.lower() in (ls.name.lower(), str(ls.order)):
             return ls
-    raise LessonError(f"lesson: unknown lesson {name!r}; expected one of "
-                      f"{', '.join(ls.name for ls in lessons)} (or their numbers 1-"
-                      f"{len(lessons)})")
+    raise LessonError(
+        f"lesson: unknown lesson {name!r}; expected one of "
+        f"{', '.join(ls.name for ls in lessons)} (or their numbers 1-"
+        f"{len(lessons)})"
+    )
 
 
 # --- running a lesson ---------------------------------------------------------------------
@@ -334,12 +404,20 @@ class LessonRun:
     it); ``catch_up()`` then returns the moments of every quarter run since the last look.
     """
 
-    def __init__(self, lesson: Lesson, seed: int | None = None,
-                 model: PaxSilicaModel | None = None, **params: Any):
+    def __init__(
+        self,
+        lesson: Lesson,
+        seed: int | None = None,
+        model: PaxSilicaModel | None = None,
+        **params: Any,
+    ):
         self.lesson = lesson
         self.seed = lesson.seed if seed is None else seed
-        self.model = model if model is not None else PaxSilicaModel(
-            lesson.scenario(), rng=self.seed, **params)
+        self.model = (
+            model
+            if model is not None
+            else PaxSilicaModel(lesson.scenario(), rng=self.seed, **params)
+        )
         self.columns = list(self.model.datacollector.model_vars)
         self.horizon = int(self.model.p["steps"])
         known = self.known_names()
@@ -349,11 +427,15 @@ class LessonRun:
                     continue
                 bad = names_in(tree) - known - {"true", "false", "True", "False"}
                 if bad:
-                    raise LessonError(f"{lesson.path}: moments[{i}].{label}: unknown name "
-                                      f"{sorted(bad)[0]!r} in {getattr(mo, label)!r}")
+                    raise LessonError(
+                        f"{lesson.path}: moments[{i}].{label}: unknown name "
+                        f"{sorted(bad)[0]!r} in {getattr(mo, label)!r}"
+                    )
             if isinstance(mo.at, int) and mo.at > self.horizon:
-                raise LessonError(f"{lesson.path}: moments[{i}].at: quarter {mo.at} is after "
-                                  f"the horizon ({self.horizon} quarters)")
+                raise LessonError(
+                    f"{lesson.path}: moments[{i}].at: quarter {mo.at} is after "
+                    f"the horizon ({self.horizon} quarters)"
+                )
         self.fired: dict[int, Fired] = {}
         self.looked = -1  # the last quarter whose moments were checked
 
@@ -377,7 +459,7 @@ class LessonRun:
         mv = m.datacollector.model_vars
         ns: dict[str, Any] = {"steps": self.horizon}
         for c in self.columns:
-            vals = mv[c][:q + 1]
+            vals = mv[c][: q + 1]
             ns[c] = _plain(vals[q])
             ns["start_" + c] = _plain(vals[0])
             ns["prev_" + c] = _plain(vals[max(0, q - 1)])
@@ -434,8 +516,10 @@ class LessonRun:
             try:
                 text = mo.say.format_map(local)
             except (KeyError, ValueError, IndexError, AttributeError) as e:
-                raise LessonError(f"{self.lesson.path}: moments[{i}].say: cannot fill in "
-                                  f"the narration ({type(e).__name__}: {e})") from None
+                raise LessonError(
+                    f"{self.lesson.path}: moments[{i}].say: cannot fill in "
+                    f"the narration ({type(e).__name__}: {e})"
+                ) from None
             ok = bool(evaluate(mo.check_tree, ns)) if mo.check_tree is not None else None
             f = Fired(i, mo, q, self.model.when(q), text, ok, event)
             self.fired[i] = f
@@ -449,8 +533,13 @@ class LessonRun:
         if mo.at is not None:
             return "" if (end if mo.at == "end" else mo.at == q) else None
         if mo.event is not None:
-            hits = [e for e in self.model.events if e.kind == mo.event
-                    and (mo.actor is None or e.actor == mo.actor) and e.quarter >= mo.after]
+            hits = [
+                e
+                for e in self.model.events
+                if e.kind == mo.event
+                and (mo.actor is None or e.actor == mo.actor)
+                and e.quarter >= mo.after
+            ]
             if len(hits) >= mo.nth and hits[mo.nth - 1].quarter == q:
                 return hits[mo.nth - 1].text
             return None

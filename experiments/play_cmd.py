@@ -93,8 +93,13 @@ class TerminalPlayer:
     actor = ""
     rule: RuleBasedLeader | RuleBasedChina
 
-    def __init__(self, read: Callable[[str], str] = read_stdin, out=None,
-                 phase_names: list[str] | None = None, horizon: int | None = None):
+    def __init__(
+        self,
+        read: Callable[[str], str] = read_stdin,
+        out=None,
+        phase_names: list[str] | None = None,
+        horizon: int | None = None,
+    ):
         self.read = read
         self.out = out or sys.stdout
         self.phase_names = phase_names or [f"phase {i}" for i in range(1, 13)]
@@ -109,8 +114,11 @@ class TerminalPlayer:
         print(text, file=self.out, flush=True)
 
     def phase(self, k: int) -> str:
-        return f"phase {k} ({self.phase_names[k - 1]})" if 1 <= k <= len(self.phase_names) \
+        return (
+            f"phase {k} ({self.phase_names[k - 1]})"
+            if 1 <= k <= len(self.phase_names)
             else f"phase {k}"
+        )
 
     # -- the policy interface --------------------------------------------------------------
     def decide(self, view):
@@ -234,8 +242,10 @@ def parse_investments(text: str) -> list[tuple[str, int, float]]:
     items = []
     for tok in _tokens(text):
         if "=" not in tok:
-            raise ValueError(f"investments: expected MEMBER:PHASE=US$bn such as USA:2=2.5 "
-                             f"(or PHASE=US$bn for the US), got {tok!r}")
+            raise ValueError(
+                f"investments: expected MEMBER:PHASE=US$bn such as USA:2=2.5 "
+                f"(or PHASE=US$bn for the US), got {tok!r}"
+            )
         where, amount = tok.split("=", 1)
         who, _, ph = where.rpartition(":")
         try:
@@ -272,37 +282,51 @@ class USPlayer(TerminalPlayer):
 
     def _render(self, v: LeaderView) -> str:
         of = f" of {self.horizon}" if self.horizon else ""
-        lines = [f"=== {v.when} (quarter {v.quarter}{of}): you are the United States ===",
-                 f"Credibility {v.credibility:.2f}   China's escalation {v.china_escalation:.2f}"
-                 f"{'   (a truce is in force)' if v.truce_active else ''}   input price index "
-                 f"{v.price_index:.2f}",
-                 f"Signatories control {v.controlled_phases} of 12 phases; the bottleneck is "
-                 f"{self.phase(v.bottleneck)}.",
-                 "Members (strain = grievance / threshold, your diplomats' estimate; "
-                 "1 = about to leave):"]
+        lines = [
+            f"=== {v.when} (quarter {v.quarter}{of}): you are the United States ===",
+            f"Credibility {v.credibility:.2f}   China's escalation {v.china_escalation:.2f}"
+            f"{'   (a truce is in force)' if v.truce_active else ''}   input price index "
+            f"{v.price_index:.2f}",
+            f"Signatories control {v.controlled_phases} of 12 phases; the bottleneck is "
+            f"{self.phase(v.bottleneck)}.",
+            "Members (strain = grievance / threshold, your diplomats' estimate; "
+            "1 = about to leave):",
+        ]
         for mb in sorted(v.members, key=lambda x: (-x.strain, x.id)):
             bar = "#" * min(20, int(round(mb.strain * 10)))
-            lines.append(f"  {mb.id}  {mb.name[:24]:<24} GDP US${mb.gdp_usd_bn:>6.0f}bn  "
-                         f"strain {mb.strain:4.2f} {bar}")
+            lines.append(
+                f"  {mb.id}  {mb.name[:24]:<24} GDP US${mb.gdp_usd_bn:>6.0f}bn  "
+                f"strain {mb.strain:4.2f} {bar}"
+            )
         if v.may_invite and v.candidates:
-            lines.append("You may invite one of (gain if it signed: covered + controlled "
-                         "phases /12 + self-sufficiency):")
-            lines += [f"  {c.id}  {c.name[:24]:<24} gain {c.gain:+.3f}"
-                      for c in sorted(v.candidates, key=lambda c: (-c.gain, c.id))]
+            lines.append(
+                "You may invite one of (gain if it signed: covered + controlled "
+                "phases /12 + self-sufficiency):"
+            )
+            lines += [
+                f"  {c.id}  {c.name[:24]:<24} gain {c.gain:+.3f}"
+                for c in sorted(v.candidates, key=lambda c: (-c.gain, c.id))
+            ]
         else:
-            lines.append("No invitation is possible this quarter (credibility too low, "
-                         "invitations off, or one too recent).")
-        lines.append(f"Budgets: side payments US${v.side_payment_budget:.2f}bn (the rule pays "
-                     f"at most {v.side_payment_targets} members); public investment "
-                     f"US${v.investment_budget:.2f}bn this quarter (bottleneck money "
-                     f"{v.leader_investment:.2f}, refining money {v.refining_investment:.2f} "
-                     f"for {', '.join(v.refining_investors) or 'nobody'}).")
+            lines.append(
+                "No invitation is possible this quarter (credibility too low, "
+                "invitations off, or one too recent)."
+            )
+        lines.append(
+            f"Budgets: side payments US${v.side_payment_budget:.2f}bn (the rule pays "
+            f"at most {v.side_payment_targets} members); public investment "
+            f"US${v.investment_budget:.2f}bn this quarter (bottleneck money "
+            f"{v.leader_investment:.2f}, refining money {v.refining_investment:.2f} "
+            f"for {', '.join(v.refining_investors) or 'nobody'})."
+        )
         return "\n".join(lines)
 
     def summary(self, c: LeaderChoice) -> str:
         inv = investments_text(c.investments) or "none"
-        return (f"side payments {_money(c.side_payments)}; invite {c.invite or 'nobody'}; "
-                f"invest {inv}; truce {'yes' if c.truce else 'no'}")
+        return (
+            f"side payments {_money(c.side_payments)}; invite {c.invite or 'nobody'}; "
+            f"invest {inv}; truce {'yes' if c.truce else 'no'}"
+        )
 
     def nothing(self, view: LeaderView) -> LeaderChoice:
         return LeaderChoice()
@@ -313,10 +337,14 @@ class USPlayer(TerminalPlayer):
             check_leader(LeaderChoice(side_payments=d), v)
             return d
 
-        sp = self.ask_lever(f"Side payments, US$bn (e.g. JPN=0.5 KOR=1; budget "
-                            f"{v.side_payment_budget:.2f})", _money(rule.side_payments), pays)
+        sp = self.ask_lever(
+            f"Side payments, US$bn (e.g. JPN=0.5 KOR=1; budget {v.side_payment_budget:.2f})",
+            _money(rule.side_payments),
+            pays,
+        )
         invite = rule.invite
         if v.may_invite and v.candidates:
+
             def inv(text):
                 who = None if text.strip().lower() == "none" else text.strip().upper()
                 check_leader(LeaderChoice(invite=who), v)
@@ -331,25 +359,38 @@ class USPlayer(TerminalPlayer):
             return items
 
         default_inv = investments_text(rule.investments) or "none"
-        inv_items = self.ask_lever(f"Public investment (MEMBER:PHASE=US$bn, e.g. USA:2=2.5; "
-                                   f"budget {v.investment_budget:.2f})", default_inv, invest)
+        inv_items = self.ask_lever(
+            f"Public investment (MEMBER:PHASE=US$bn, e.g. USA:2=2.5; "
+            f"budget {v.investment_budget:.2f})",
+            default_inv,
+            invest,
+        )
         truce = rule.truce
         if not v.truce_active:
+
             def tr(text):
                 t = _yes_no(text)
                 check_leader(LeaderChoice(truce=t), v)
                 return t
 
-            got = self.ask_lever("Agree a truce with China over your allies' heads (costs "
-                                 "credibility)? yes/no", "yes" if rule.truce else "no", tr)
+            got = self.ask_lever(
+                "Agree a truce with China over your allies' heads (costs credibility)? yes/no",
+                "yes" if rule.truce else "no",
+                tr,
+            )
             truce = rule.truce if got is _DEFAULT else got
         choice = LeaderChoice(
             side_payments=dict(rule.side_payments) if sp is _DEFAULT else sp,
             invite=invite,
             investments=list(rule.investments) if inv_items is _DEFAULT else inv_items,
-            truce=truce)
-        if (sp is _DEFAULT and inv_items is _DEFAULT and invite == rule.invite
-                and truce == rule.truce):
+            truce=truce,
+        )
+        if (
+            sp is _DEFAULT
+            and inv_items is _DEFAULT
+            and invite == rule.invite
+            and truce == rule.truce
+        ):
             return rule  # exactly the rule-based choice
         check_leader(choice, v)
         return choice
@@ -367,31 +408,37 @@ class ChinaPlayer(TerminalPlayer):
 
     def _render(self, v: ChinaView) -> str:
         of = f" of {self.horizon}" if self.horizon else ""
-        lines = [f"=== {v.when} (quarter {v.quarter}{of}): you are China ===",
-                 f"Escalation {v.escalation:.2f}   truce in force: "
-                 f"{'yes' if v.truce_active else 'no'}   the alliance's refining share "
-                 f"{v.alliance_refining_share:.1%}   US credibility {v.credibility:.2f}",
-                 f"Budget {v.budget:.2f} units (at most {v.max_per_target:.2f} per target); "
-                 f"export controls up to {v.max_controls:.2f}; inducement share now "
-                 f"{v.inducement_share:.2f}.",
-                 f"Spent in the last three quarters: {v.spent_last_three:.2f}. When a year's "
-                 f"spending reaches {v.truce_cost:g} the rule seeks a truce; controls cost "
-                 f"{v.control_cost:g} per unit of stringency; chokepoint deterrence "
-                 f"{v.deterrence:g}.",
-                 "Members you can target (value = share of the alliance it represents; "
-                 "exposure = exports to China, % of GDP;",
-                 "chokepoints = its frontier shares in phases you cannot supply):",
-                 f"  {'id':<4} {'name':<24} {'value':>6} {'exposure':>8} {'resistance':>10} "
-                 f"{'GDP US$bn':>9} {'chokepoints':>11}"]
+        lines = [
+            f"=== {v.when} (quarter {v.quarter}{of}): you are China ===",
+            f"Escalation {v.escalation:.2f}   truce in force: "
+            f"{'yes' if v.truce_active else 'no'}   the alliance's refining share "
+            f"{v.alliance_refining_share:.1%}   US credibility {v.credibility:.2f}",
+            f"Budget {v.budget:.2f} units (at most {v.max_per_target:.2f} per target); "
+            f"export controls up to {v.max_controls:.2f}; inducement share now "
+            f"{v.inducement_share:.2f}.",
+            f"Spent in the last three quarters: {v.spent_last_three:.2f}. When a year's "
+            f"spending reaches {v.truce_cost:g} the rule seeks a truce; controls cost "
+            f"{v.control_cost:g} per unit of stringency; chokepoint deterrence "
+            f"{v.deterrence:g}.",
+            "Members you can target (value = share of the alliance it represents; "
+            "exposure = exports to China, % of GDP;",
+            "chokepoints = its frontier shares in phases you cannot supply):",
+            f"  {'id':<4} {'name':<24} {'value':>6} {'exposure':>8} {'resistance':>10} "
+            f"{'GDP US$bn':>9} {'chokepoints':>11}",
+        ]
         for t in v.targets:
-            lines.append(f"  {t.id:<4} {t.name[:24]:<24} {t.value:6.3f} {t.exposure:8.2f} "
-                         f"{t.resistance:10.2f} {t.gdp_usd_bn:9.0f} {t.chokepoints:11.3f}")
+            lines.append(
+                f"  {t.id:<4} {t.name[:24]:<24} {t.value:6.3f} {t.exposure:8.2f} "
+                f"{t.resistance:10.2f} {t.gdp_usd_bn:9.0f} {t.chokepoints:11.3f}"
+            )
         return "\n".join(lines)
 
     def summary(self, c: ChinaChoice) -> str:
         units = ", ".join(f"{k} {u:.2f}" for k, u in c.pressure.items()) or "none"
-        return (f"pressure {units}; inducement share {c.inducement_share:.2f}; controls "
-                f"{c.controls:.2f}; truce {'yes' if c.truce else 'no'}")
+        return (
+            f"pressure {units}; inducement share {c.inducement_share:.2f}; controls "
+            f"{c.controls:.2f}; truce {'yes' if c.truce else 'no'}"
+        )
 
     def nothing(self, view: ChinaView) -> ChinaChoice:
         return ChinaChoice(inducement_share=view.inducement_share)
@@ -399,40 +446,53 @@ class ChinaPlayer(TerminalPlayer):
     def ask(self, v: ChinaView, rule: ChinaChoice) -> ChinaChoice:
         pressure = _DEFAULT
         if v.budget > 0 and v.targets:
+
             def pr(text):
                 d = parse_pairs(text, "pressure")
                 check_china(ChinaChoice(pressure=d, inducement_share=v.inducement_share), v)
                 return d
 
             default = pairs_text(rule.pressure) or "none"
-            pressure = self.ask_lever(f"Pressure, units in priority order (e.g. SGP=1.25 "
-                                      f"QAT=1; budget {v.budget:.2f})", default, pr)
+            pressure = self.ask_lever(
+                f"Pressure, units in priority order (e.g. SGP=1.25 QAT=1; budget {v.budget:.2f})",
+                default,
+                pr,
+            )
 
         def share(text):
             s = _number(text, "inducement_share")
             check_china(ChinaChoice(inducement_share=s), v)
             return s
 
-        ind = self.ask_lever("Share of units spent on inducements rather than denial (0-1)",
-                             f"{rule.inducement_share:.2f}", share)
+        ind = self.ask_lever(
+            "Share of units spent on inducements rather than denial (0-1)",
+            f"{rule.inducement_share:.2f}",
+            share,
+        )
         controls = _DEFAULT
         if v.max_controls > 0:
+
             def ctl(text):
                 c = 0.0 if text.strip().lower() == "none" else _number(text, "controls")
                 check_china(ChinaChoice(inducement_share=v.inducement_share, controls=c), v)
                 return c
 
-            controls = self.ask_lever(f"Export-control stringency on refined inputs (0 to "
-                                      f"{v.max_controls:.2f})", f"{rule.controls:.2f}", ctl)
+            controls = self.ask_lever(
+                f"Export-control stringency on refined inputs (0 to {v.max_controls:.2f})",
+                f"{rule.controls:.2f}",
+                ctl,
+            )
         truce = _DEFAULT
         if not v.truce_active:
+
             def tr(text):
                 t = _yes_no(text)
                 check_china(ChinaChoice(inducement_share=v.inducement_share, truce=t), v)
                 return t
 
-            truce = self.ask_lever("Seek a truce from next quarter? yes/no",
-                                   "yes" if rule.truce else "no", tr)
+            truce = self.ask_lever(
+                "Seek a truce from next quarter? yes/no", "yes" if rule.truce else "no", tr
+            )
         if all(x is _DEFAULT for x in (pressure, ind, controls, truce)):
             return rule  # exactly the rule-based choice
         choice = ChinaChoice(
@@ -440,7 +500,8 @@ class ChinaPlayer(TerminalPlayer):
             inducement_share=rule.inducement_share if ind is _DEFAULT else ind,
             controls=rule.controls if controls is _DEFAULT else controls,
             truce=rule.truce if truce is _DEFAULT else truce,
-            ranking=list(rule.ranking) if pressure is _DEFAULT and rule.ranking else None)
+            ranking=list(rule.ranking) if pressure is _DEFAULT and rule.ranking else None,
+        )
         check_china(choice, v)
         return choice
 
@@ -448,21 +509,33 @@ class ChinaPlayer(TerminalPlayer):
 # --- score ---------------------------------------------------------------------------------
 def explain(sc: dict, side: str) -> str:
     sign = "" if side == "us" else "100 - "
-    return (f"{sc[side]:5.1f}  = {sign}100 x (0.4 x survival {sc['survival']:.2f} + 0.3 x "
-            f"phases {sc['phases']:.2f} + 0.3 x capital {sc['capital']:.2f})")
+    return (
+        f"{sc[side]:5.1f}  = {sign}100 x (0.4 x survival {sc['survival']:.2f} + 0.3 x "
+        f"phases {sc['phases']:.2f} + 0.3 x capital {sc['capital']:.2f})"
+    )
 
 
 # --- the command ----------------------------------------------------------------------------
 def register(sub, add_scenario_args) -> None:
     p = sub.add_parser("play", help="play the US or China in the terminal, quarter by quarter")
-    p.add_argument("--as", dest="side", required=True, choices=["us", "china"],
-                   help="which government you play")
+    p.add_argument(
+        "--as",
+        dest="side",
+        required=True,
+        choices=["us", "china"],
+        help="which government you play",
+    )
     add_scenario_args(p)
     p.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
     p.add_argument("--steps", type=positive_int, help="quarters to play (default 40)")
-    p.add_argument("--compare", type=positive_int, default=1, metavar="N",
-                   help="also score the rule-based actor over N seeds from --seed (default 1: "
-                        "the same seed only)")
+    p.add_argument(
+        "--compare",
+        type=positive_int,
+        default=1,
+        metavar="N",
+        help="also score the rule-based actor over N seeds from --seed (default 1: "
+        "the same seed only)",
+    )
     p.set_defaults(func=run)
 
 
@@ -492,23 +565,32 @@ def play(scen, side: str, seed: int = 0, read: Callable[[str], str] = read_stdin
     shown = [0]
 
     def news() -> list[str]:
-        new = m.events[shown[0]:]
+        new = m.events[shown[0] :]
         shown[0] = len(m.events)
         return [e.text for e in new]
 
     player.news = news
-    print(f"Pax Silica: you play {'the United States' if side == 'us' else 'China'}. "
-          f"Scenario {m.config.name}: {m.config.description}", file=out)
-    print(f"Seed {seed}, {m.p['steps']} quarters. Type 'help' at any prompt; Enter takes the "
-          f"rule-based actor's choice.", file=out)
+    print(
+        f"Pax Silica: you play {'the United States' if side == 'us' else 'China'}. "
+        f"Scenario {m.config.name}: {m.config.description}",
+        file=out,
+    )
+    print(
+        f"Seed {seed}, {m.p['steps']} quarters. Type 'help' at any prompt; Enter takes the "
+        f"rule-based actor's choice.",
+        file=out,
+    )
     while m.running:
         m.step()
         for line in news():
             print(f"  > {line}", file=out)
-        print(f"  -- end of {m.when()}: members {m.members}, credibility "
-              f"{m.credibility:.2f}, capital committed US${m.capital_committed:.0f}bn, "
-              f"controlled phases {m.controlled_phases}, price index {m.price_index:.2f}",
-              file=out, flush=True)
+        print(
+            f"  -- end of {m.when()}: members {m.members}, credibility "
+            f"{m.credibility:.2f}, capital committed US${m.capital_committed:.0f}bn, "
+            f"controlled phases {m.controlled_phases}, price index {m.price_index:.2f}",
+            file=out,
+            flush=True,
+        )
     m.player = player
     return m
 
@@ -520,9 +602,11 @@ def compare(scen, side: str, seed: int, n: int, m, out) -> tuple[dict, dict]:
 
     o = m.outcome()
     mine = score_of_model(m)
-    fate = (f"the alliance SURVIVED to {m.when(o['quarters_run'])}" if o["survived"] else
-            f"the alliance COLLAPSED in {m.when(o['collapse_quarter'])} "
-            f"({o['collapse_reason']})")
+    fate = (
+        f"the alliance SURVIVED to {m.when(o['quarters_run'])}"
+        if o["survived"]
+        else f"the alliance COLLAPSED in {m.when(o['collapse_quarter'])} ({o['collapse_reason']})"
+    )
     print(file=out)
     print(f"Game over: {fate}.", file=out)
     label = "US" if side == "us" else "China"
@@ -538,9 +622,12 @@ def compare(scen, side: str, seed: int, n: int, m, out) -> tuple[dict, dict]:
     if n > 1:
         vals = [sc[side] for _, sc, _ in rule_scores]
         collapsed = sum(not o_["survived"] for _, _, o_ in rule_scores)
-        print(f"Rule-based {label} over seeds {seed}-{seed + n - 1}: mean {sum(vals) / n:.1f} "
-              f"(min {min(vals):.1f}, max {max(vals):.1f}); the alliance collapsed in "
-              f"{collapsed} of {n}.", file=out)
+        print(
+            f"Rule-based {label} over seeds {seed}-{seed + n - 1}: mean {sum(vals) / n:.1f} "
+            f"(min {min(vals):.1f}, max {max(vals):.1f}); the alliance collapsed in "
+            f"{collapsed} of {n}.",
+            file=out,
+        )
     diff = mine[side] - first[side]
     verdict = "better than" if diff > 0.05 else "worse than" if diff < -0.05 else "the same as"
     print(f"You did {verdict} the rule-based {label} on this seed ({diff:+.1f}).", file=out)

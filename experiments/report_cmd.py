@@ -28,27 +28,56 @@ from model import metrics as M
 from model.model import PaxSilicaModel
 from model.run import events_of, series_of
 
-FILES = ("summary.md", "membership_credibility.png", "capital.png", "supply_chain.png",
-         "survival.png", "series.csv", "events.csv", "replications.csv")
+FILES = (
+    "summary.md",
+    "membership_credibility.png",
+    "capital.png",
+    "supply_chain.png",
+    "survival.png",
+    "series.csv",
+    "events.csv",
+    "replications.csv",
+)
 CHARTS = FILES[1:5]
 BLOCS = ("Signatories", "Participants", "Defected", "China", "Everyone else")
-MAIN_EVENTS = ("defection", "accession", "collapse", "eu_turns", "export_control",
-               "reversal", "escalation", "truce")
+MAIN_EVENTS = (
+    "defection",
+    "accession",
+    "collapse",
+    "eu_turns",
+    "export_control",
+    "reversal",
+    "escalation",
+    "truce",
+)
 
 
 def register(sub, add_scenario_args) -> None:
-    p = sub.add_parser("report", help="write charts and a Markdown summary of a scenario to "
-                                      "a folder (for slides)")
+    p = sub.add_parser(
+        "report", help="write charts and a Markdown summary of a scenario to a folder (for slides)"
+    )
     add_scenario_args(p)
-    p.add_argument("--seed", type=int, default=0,
-                   help="seed of the run shown in the charts; replications use seeds from "
-                        "here on (default 0)")
-    p.add_argument("--replications", type=positive_int, default=20, metavar="N",
-                   help="seeded runs for the survival curve and the table (default 20)")
+    p.add_argument(
+        "--seed",
+        type=int,
+        default=0,
+        help="seed of the run shown in the charts; replications use seeds from here on (default 0)",
+    )
+    p.add_argument(
+        "--replications",
+        type=positive_int,
+        default=20,
+        metavar="N",
+        help="seeded runs for the survival curve and the table (default 20)",
+    )
     p.add_argument("--steps", type=positive_int, help="quarters to run (default 40)")
-    p.add_argument("--out", type=Path, required=True, metavar="DIR",
-                   help="folder to write (new or empty, unless --force; folders above it "
-                        "are made if missing)")
+    p.add_argument(
+        "--out",
+        type=Path,
+        required=True,
+        metavar="DIR",
+        help="folder to write (new or empty, unless --force; folders above it are made if missing)",
+    )
     p.add_argument("--force", action="store_true", help="replace a non-empty --out folder")
     p.set_defaults(func=run)
 
@@ -84,8 +113,7 @@ def _command_line(args) -> str:
 
 
 # --- the report ---------------------------------------------------------------------------
-def write_report(scen, out: Path, seed: int = 0, replications: int = 20,
-                 command: str = "") -> None:
+def write_report(scen, out: Path, seed: int = 0, replications: int = 20, command: str = "") -> None:
     """Run the scenario and write every file of the report to ``out`` atomically."""
     out = Path(out)
     parent = out.absolute().parent
@@ -105,7 +133,8 @@ def write_report(scen, out: Path, seed: int = 0, replications: int = 20,
         km = kaplan_meier(reps, int(m.p["steps"]))
         _charts(m, series, start, end, start_bottleneck, reps, km, tmp)
         (tmp / "summary.md").write_text(
-            summary(m, series, reps, km, start_bottleneck, command), encoding="utf-8")
+            summary(m, series, reps, km, start_bottleneck, command), encoding="utf-8"
+        )
         os.chmod(tmp, 0o755)
         for f in tmp.iterdir():
             os.chmod(f, 0o644)
@@ -138,9 +167,17 @@ def bloc_shares(m: PaxSilicaModel) -> np.ndarray:
     rows = {b: np.zeros(len(w.actors), dtype=bool) for b in BLOCS}
     for i, a in enumerate(w.actors):
         st = status.get(a.id)
-        bloc = ("China" if a.id == "CHN" else "Signatories" if st == MEMBER
-                else "Participants" if st == PARTICIPANT else "Defected" if st == DEFECTED
-                else "Everyone else")
+        bloc = (
+            "China"
+            if a.id == "CHN"
+            else "Signatories"
+            if st == MEMBER
+            else "Participants"
+            if st == PARTICIPANT
+            else "Defected"
+            if st == DEFECTED
+            else "Everyone else"
+        )
         rows[bloc][i] = True
     return np.array([share[rows[b]].sum(axis=0) for b in BLOCS])
 
@@ -151,17 +188,22 @@ def replicate(scen, seed: int, n: int) -> pd.DataFrame:
         rm = PaxSilicaModel(scen, rng=s)
         rm.run()
         o = rm.outcome()
-        rows.append({"seed": s, "survived": o["survived"],
-                     "collapse_quarter": o["collapse_quarter"],
-                     "time_to_collapse": o["time_to_collapse"],
-                     "event_observed": o["event_observed"],
-                     "collapse_reason": o["collapse_reason"],
-                     "final_members": o["final_members"],
-                     "final_credibility": o["final_credibility"],
-                     "final_capital_committed": o["final_capital_committed"],
-                     "final_capital_stranded": o["final_capital_stranded"],
-                     "final_refining_share": o["final_refining_share"],
-                     "final_covered_phases": o["final_covered_phases"]})
+        rows.append(
+            {
+                "seed": s,
+                "survived": o["survived"],
+                "collapse_quarter": o["collapse_quarter"],
+                "time_to_collapse": o["time_to_collapse"],
+                "event_observed": o["event_observed"],
+                "collapse_reason": o["collapse_reason"],
+                "final_members": o["final_members"],
+                "final_credibility": o["final_credibility"],
+                "final_capital_committed": o["final_capital_committed"],
+                "final_capital_stranded": o["final_capital_stranded"],
+                "final_refining_share": o["final_refining_share"],
+                "final_covered_phases": o["final_covered_phases"],
+            }
+        )
     return pd.DataFrame(rows)
 
 
@@ -178,16 +220,26 @@ def kaplan_meier(reps: pd.DataFrame, horizon: int) -> dict:
         sf = kmf.survival_function_.iloc[:, 0]
         ci = kmf.confidence_interval_survival_function_
         median = float(kmf.median_survival_time_)
-        return {"times": sf.index.to_numpy(), "survival": sf.to_numpy(),
-                "lower": ci.iloc[:, 0].to_numpy(), "upper": ci.iloc[:, 1].to_numpy(),
-                "median": median, "method": "Kaplan-Meier"}
+        return {
+            "times": sf.index.to_numpy(),
+            "survival": sf.to_numpy(),
+            "lower": ci.iloc[:, 0].to_numpy(),
+            "upper": ci.iloc[:, 1].to_numpy(),
+            "median": median,
+            "method": "Kaplan-Meier",
+        }
     except Exception:  # lifelines missing or failing on a degenerate sample
         times = np.arange(0, horizon + 1)
         surv = np.array([(~e | (t > q)).mean() for q in times])
         below = times[surv <= 0.5]
-        return {"times": times, "survival": surv, "lower": None, "upper": None,
-                "median": float(below[0]) if below.size else float("inf"),
-                "method": "empirical"}
+        return {
+            "times": times,
+            "survival": surv,
+            "lower": None,
+            "upper": None,
+            "median": float(below[0]) if below.size else float("inf"),
+            "method": "empirical",
+        }
 
 
 # --- charts -------------------------------------------------------------------------------
@@ -204,9 +256,15 @@ def _charts(m, s, start, end, start_bottleneck, reps, km, folder: Path) -> None:
     def collapse_line(ax):
         if m.collapsed:
             ax.axvline(m.collapse_quarter, color="black", ls=":", lw=1)
-            ax.annotate(f"collapse ({m.when(m.collapse_quarter)})",
-                        xy=(m.collapse_quarter, 0.45), xycoords=("data", "axes fraction"),
-                        xytext=(4, 0), textcoords="offset points", fontsize=8, rotation=90)
+            ax.annotate(
+                f"collapse ({m.when(m.collapse_quarter)})",
+                xy=(m.collapse_quarter, 0.45),
+                xycoords=("data", "axes fraction"),
+                xytext=(4, 0),
+                textcoords="offset points",
+                fontsize=8,
+                rotation=90,
+            )
 
     def quarters_axis(ax):
         ax.set_xlabel(f"quarter (1 = {m.when(1)})")
@@ -232,13 +290,23 @@ def _charts(m, s, start, end, start_bottleneck, reps, km, folder: Path) -> None:
 
     fig, ax = plt.subplots(figsize=(10, 5.5))
     total = m.investors.total_capital
-    for col, label in (("capital_committed", "committed (pipeline + built)"),
-                       ("capital_pipeline", "in the pipeline"), ("capital_built", "built"),
-                       ("capital_stranded", "stranded"), ("capital_idle", "idle")):
+    for col, label in (
+        ("capital_committed", "committed (pipeline + built)"),
+        ("capital_pipeline", "in the pipeline"),
+        ("capital_built", "built"),
+        ("capital_stranded", "stranded"),
+        ("capital_idle", "idle"),
+    ):
         ax.plot(s["quarter"], s[col], label=label, lw=2 if col == "capital_committed" else 1.2)
     ax.axhline(total, color="grey", ls="--", lw=1)
-    ax.annotate(f"investors' total US${total:.0f}bn", (1, total), xytext=(0, 4),
-                textcoords="offset points", fontsize=8, color="grey")
+    ax.annotate(
+        f"investors' total US${total:.0f}bn",
+        (1, total),
+        xytext=(0, 4),
+        textcoords="offset points",
+        fontsize=8,
+        color="grey",
+    )
     ax.set_ylabel("US$bn")
     ax.set_ylim(0, total * 1.08)
     ax.legend(loc="center right", fontsize=9)
@@ -249,20 +317,31 @@ def _charts(m, s, start, end, start_bottleneck, reps, km, folder: Path) -> None:
 
     phases = [ph.short for ph in m.world.phases]
     fig, axes = plt.subplots(1, 2, figsize=(14, 5.5), sharey=True, layout="constrained")
-    for ax, data, when, bn in ((axes[0], start, m.when(0), start_bottleneck),
-                               (axes[1], end, m.when(int(s["quarter"].max())), m.bottleneck)):
+    for ax, data, when, bn in (
+        (axes[0], start, m.when(0), start_bottleneck),
+        (axes[1], end, m.when(int(s["quarter"].max())), m.bottleneck),
+    ):
         im = ax.imshow(data, cmap="Blues", vmin=0, vmax=1, aspect="auto")
         for i in range(data.shape[0]):
             for j in range(data.shape[1]):
                 v = data[i, j]
                 label = "" if v < 0.0005 else f"{v:.1%}" if v < 0.095 else f"{v:.0%}"
-                ax.text(j, i, label, ha="center", va="center",
-                        fontsize=7, color="white" if v > 0.55 else "black")
-        ax.add_patch(plt.Rectangle((bn - 1.5, -0.5), 1, data.shape[0], fill=False,
-                                   ec="tab:red", lw=2.5))
+                ax.text(
+                    j,
+                    i,
+                    label,
+                    ha="center",
+                    va="center",
+                    fontsize=7,
+                    color="white" if v > 0.55 else "black",
+                )
+        ax.add_patch(
+            plt.Rectangle((bn - 1.5, -0.5), 1, data.shape[0], fill=False, ec="tab:red", lw=2.5)
+        )
         ax.set_xticks(range(len(phases)))
-        ax.set_xticklabels([f"{k + 1} {p}" for k, p in enumerate(phases)], rotation=60,
-                           ha="right", fontsize=8)
+        ax.set_xticklabels(
+            [f"{k + 1} {p}" for k, p in enumerate(phases)], rotation=60, ha="right", fontsize=8
+        )
         ax.set_yticks(range(len(BLOCS)))
         ax.set_yticklabels(BLOCS)
         ax.set_title(f"{when}: bottleneck phase {bn} ({phases[bn - 1]}, red)", fontsize=10)
@@ -271,22 +350,42 @@ def _charts(m, s, start, end, start_bottleneck, reps, km, folder: Path) -> None:
     _save(fig, folder / "supply_chain.png", tight=False)
 
     fig, ax = plt.subplots(figsize=(9, 5.5))
-    ax.step(km["times"], km["survival"], where="post", lw=2, color="tab:blue",
-            label=f"alliance survival, {km['method']}")
+    ax.step(
+        km["times"],
+        km["survival"],
+        where="post",
+        lw=2,
+        color="tab:blue",
+        label=f"alliance survival, {km['method']}",
+    )
     if km["lower"] is not None:
-        ax.fill_between(km["times"], km["lower"], km["upper"], step="post", alpha=0.2,
-                        color="tab:blue", label="95% confidence band")
+        ax.fill_between(
+            km["times"],
+            km["lower"],
+            km["upper"],
+            step="post",
+            alpha=0.2,
+            color="tab:blue",
+            label="95% confidence band",
+        )
     ax.axhline(0.5, color="grey", ls=":", lw=1)
     if np.isfinite(km["median"]):
-        ax.axvline(km["median"], color="tab:red", ls="--", lw=1,
-                   label=f"median time to collapse: quarter {km['median']:.0f}")
+        ax.axvline(
+            km["median"],
+            color="tab:red",
+            ls="--",
+            lw=1,
+            label=f"median time to collapse: quarter {km['median']:.0f}",
+        )
     ax.set_ylim(0, 1.05)
     ax.set_xlim(0, km["times"].max())
     ax.set_xlabel(f"quarter (1 = {m.when(1)})")
     ax.set_ylabel("share of runs in which the alliance still stands")
     n, c = len(reps), int(reps["event_observed"].sum())
-    ax.set_title(f"Survival over {n} runs (seeds {reps['seed'].min()}-{reps['seed'].max()}) "
-                 f"- {name}: {c} of {n} collapse")
+    ax.set_title(
+        f"Survival over {n} runs (seeds {reps['seed'].min()}-{reps['seed'].max()}) "
+        f"- {name}: {c} of {n} collapse"
+    )
     ax.legend(loc="lower left", fontsize=9)
     _save(fig, folder / "survival.png")
 
@@ -306,14 +405,22 @@ def summary(m, s, reps: pd.DataFrame, km: dict, start_bottleneck: int, command: 
     first, last = s.iloc[0], s.iloc[-1]
     ph = m.world.phases
     horizon = int(m.p["steps"])
-    lines = [f"# Pax Silica report: {m.config.name}", "", m.config.description, "",
-             f"Generated with `{command}`." if command else "", ""]
+    lines = [
+        f"# Pax Silica report: {m.config.name}",
+        "",
+        m.config.description,
+        "",
+        f"Generated with `{command}`." if command else "",
+        "",
+    ]
     lines += [f"## The run (seed {m.rng_seed}, {m.when(1)} to {m.when(o['quarters_run'])})", ""]
     if o["survived"]:
         lines.append(f"* **Outcome:** the alliance survived to {m.when(o['quarters_run'])}.")
     else:
-        lines.append(f"* **Outcome:** the alliance collapsed in {m.when(o['collapse_quarter'])} "
-                     f"(quarter {o['collapse_quarter']}): {o['collapse_reason']}.")
+        lines.append(
+            f"* **Outcome:** the alliance collapsed in {m.when(o['collapse_quarter'])} "
+            f"(quarter {o['collapse_quarter']}): {o['collapse_reason']}."
+        )
     lines += [
         f"* **Members:** {int(first['members'])} -> {o['final_members']} "
         f"({o['final_defectors']} left, {o['final_joined']} joined); participants "
@@ -330,11 +437,15 @@ def summary(m, s, reps: pd.DataFrame, km: dict, start_bottleneck: int, command: 
         f"{int(first['controlled_phases'])} -> {int(last['controlled_phases'])} of 12; the "
         f"signatories' refining share {first['refining_share']:.1%} -> "
         f"{o['final_refining_share']:.1%}; input prices peaked at "
-        f"{s['price_index'].max():.2f}.", "",
-        "![Membership and credibility](membership_credibility.png)", "",
-        "![Investor capital](capital.png)", "",
-        "![Supply chain by bloc at the start and the end; the bottleneck in red]"
-        "(supply_chain.png)", ""]
+        f"{s['price_index'].max():.2f}.",
+        "",
+        "![Membership and credibility](membership_credibility.png)",
+        "",
+        "![Investor capital](capital.png)",
+        "",
+        "![Supply chain by bloc at the start and the end; the bottleneck in red](supply_chain.png)",
+        "",
+    ]
     main = [e for e in m.events if e.kind in MAIN_EVENTS]
     lines += ["## Key events", ""]
     if main:
@@ -348,30 +459,50 @@ def summary(m, s, reps: pd.DataFrame, km: dict, start_bottleneck: int, command: 
     c = int(reps["event_observed"].sum())
     collapsed = reps[reps["event_observed"]]
     med = km["median"]
-    med_text = (f"quarter {med:.0f} ({m.when(int(med))})" if np.isfinite(med)
-                else f"not reached (more than half the runs survive to quarter {horizon})")
-    lines += ["", f"## Replications (seeds {reps['seed'].min()}-{reps['seed'].max()})", "",
-              "| measure | value |", "|---|---|",
-              f"| runs | {n} |",
-              f"| share collapsed | {c / n:.0%} ({c} of {n}) |",
-              f"| median time to collapse ({km['method']}) | {med_text} |",
-              "| median quarter of collapse, runs that collapsed | "
-              + (f"{collapsed['collapse_quarter'].median():.1f} (range "
-                 f"{collapsed['collapse_quarter'].min():.0f}-"
-                 f"{collapsed['collapse_quarter'].max():.0f})" if c else "-") + " |",
-              f"| mean final members | {reps['final_members'].mean():.1f} |",
-              f"| mean final credibility | {reps['final_credibility'].mean():.2f} |",
-              f"| mean final capital committed | "
-              f"US${reps['final_capital_committed'].mean():.0f}bn |",
-              f"| mean final refining share | {reps['final_refining_share'].mean():.1%} |",
-              "", "![Survival curve](survival.png)", "",
-              "| seed | outcome | collapse | final members | credibility | capital committed |",
-              "|---|---|---|---|---|---|"]
+    med_text = (
+        f"quarter {med:.0f} ({m.when(int(med))})"
+        if np.isfinite(med)
+        else f"not reached (more than half the runs survive to quarter {horizon})"
+    )
+    lines += [
+        "",
+        f"## Replications (seeds {reps['seed'].min()}-{reps['seed'].max()})",
+        "",
+        "| measure | value |",
+        "|---|---|",
+        f"| runs | {n} |",
+        f"| share collapsed | {c / n:.0%} ({c} of {n}) |",
+        f"| median time to collapse ({km['method']}) | {med_text} |",
+        "| median quarter of collapse, runs that collapsed | "
+        + (
+            f"{collapsed['collapse_quarter'].median():.1f} (range "
+            f"{collapsed['collapse_quarter'].min():.0f}-"
+            f"{collapsed['collapse_quarter'].max():.0f})"
+            if c
+            else "-"
+        )
+        + " |",
+        f"| mean final members | {reps['final_members'].mean():.1f} |",
+        f"| mean final credibility | {reps['final_credibility'].mean():.2f} |",
+        f"| mean final capital committed | US${reps['final_capital_committed'].mean():.0f}bn |",
+        f"| mean final refining share | {reps['final_refining_share'].mean():.1%} |",
+        "",
+        "![Survival curve](survival.png)",
+        "",
+        "| seed | outcome | collapse | final members | credibility | capital committed |",
+        "|---|---|---|---|---|---|",
+    ]
     for r in reps.itertuples():
         fate = "survived" if r.survived else f"collapsed, quarter {int(r.collapse_quarter)}"
-        lines.append(f"| {r.seed} | {fate} | {r.collapse_reason or '-'} | {r.final_members} | "
-                     f"{r.final_credibility:.2f} | US${r.final_capital_committed:.0f}bn |")
-    lines += ["", "Data: `series.csv` (the run, quarter by quarter), `events.csv` (its event "
-                  "log), `replications.csv` (one row per replication). Model description: "
-                  "`docs/ODD.md`.", ""]
+        lines.append(
+            f"| {r.seed} | {fate} | {r.collapse_reason or '-'} | {r.final_members} | "
+            f"{r.final_credibility:.2f} | US${r.final_capital_committed:.0f}bn |"
+        )
+    lines += [
+        "",
+        "Data: `series.csv` (the run, quarter by quarter), `events.csv` (its event "
+        "log), `replications.csv` (one row per replication). Model description: "
+        "`docs/ODD.md`.",
+        "",
+    ]
     return "\n".join(lines)

@@ -20,8 +20,12 @@ def register(sub, add_scenario_args) -> None:
     add_scenario_args(p)
     p.add_argument("--steps", type=positive_int, help="quarters to run (default 40)")
     p.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
-    p.add_argument("--out", type=Path, help="write the quarterly series to FILE.parquet or "
-                   "FILE.csv (events go beside it as FILE.events.<ext>)")
+    p.add_argument(
+        "--out",
+        type=Path,
+        help="write the quarterly series to FILE.parquet or "
+        "FILE.csv (events go beside it as FILE.events.<ext>)",
+    )
     p.add_argument("--plot", type=Path, help="write a chart of the run to FILE.png")
     p.add_argument("--events", type=int, default=12, help="key events to show (default 12)")
     p.set_defaults(func=run)
@@ -30,8 +34,10 @@ def register(sub, add_scenario_args) -> None:
 def run(args) -> int:
     from experiments.cli import CliError, load_from_args
 
-    for flag, path, exts in (("--out", args.out, (".parquet", ".csv")),
-                             ("--plot", args.plot, (".png",))):
+    for flag, path, exts in (
+        ("--out", args.out, (".parquet", ".csv")),
+        ("--plot", args.plot, (".png",)),
+    ):
         if path is not None and path.suffix.lower() not in exts:
             raise CliError(f"{flag}: expected a file ending in {' or '.join(exts)}, got {path}")
         if path is not None and not path.parent.exists():
@@ -56,33 +62,48 @@ def story(r: RunResult, n_events: int = 12) -> str:
     """A short plain-language account of a run."""
     m, o, s = r.model, r.outcome, r.series
     first, last = s.iloc[0], s.iloc[-1]
-    lines = [f"Scenario {m.config.name}: {m.config.description}",
-             f"Seed {m.rng_seed}, {o['quarters_run']} quarters "
-             f"({m.when(1)} to {m.when(o['quarters_run'])}).", ""]
+    lines = [
+        f"Scenario {m.config.name}: {m.config.description}",
+        f"Seed {m.rng_seed}, {o['quarters_run']} quarters "
+        f"({m.when(1)} to {m.when(o['quarters_run'])}).",
+        "",
+    ]
     if o["survived"]:
         lines.append(f"The alliance SURVIVED to {m.when(o['quarters_run'])}.")
     else:
-        lines.append(f"The alliance COLLAPSED in {m.when(o['collapse_quarter'])} "
-                     f"(quarter {o['collapse_quarter']}): {o['collapse_reason']}.")
+        lines.append(
+            f"The alliance COLLAPSED in {m.when(o['collapse_quarter'])} "
+            f"(quarter {o['collapse_quarter']}): {o['collapse_reason']}."
+        )
     yearly = s[(s["quarter"] % 4 == 0) & (s["quarter"] > 0)]
-    lines.append("Members by year-end: " + ", ".join(
-        f"{m.p['start_year'] + int(q) // 4 - 1}: {int(n)}"
-        for q, n in zip(yearly["quarter"], yearly["members"], strict=True)))
-    lines.append(f"Members {int(first['members'])} -> {int(last['members'])} "
-                 f"({o['final_defectors']} out, {o['final_joined']} joined); "
-                 f"participants {int(first['participants'])} -> {int(last['participants'])}.")
-    lines.append(f"Credibility {first['credibility']:.2f} -> {o['final_credibility']:.2f}; "
-                 f"capital committed US${o['final_capital_committed']:.0f}bn, "
-                 f"stranded US${o['final_capital_stranded']:.0f}bn.")
+    lines.append(
+        "Members by year-end: "
+        + ", ".join(
+            f"{m.p['start_year'] + int(q) // 4 - 1}: {int(n)}"
+            for q, n in zip(yearly["quarter"], yearly["members"], strict=True)
+        )
+    )
+    lines.append(
+        f"Members {int(first['members'])} -> {int(last['members'])} "
+        f"({o['final_defectors']} out, {o['final_joined']} joined); "
+        f"participants {int(first['participants'])} -> {int(last['participants'])}."
+    )
+    lines.append(
+        f"Credibility {first['credibility']:.2f} -> {o['final_credibility']:.2f}; "
+        f"capital committed US${o['final_capital_committed']:.0f}bn, "
+        f"stranded US${o['final_capital_stranded']:.0f}bn."
+    )
     ph = m.world.phases[o["final_bottleneck"] - 1]
-    lines.append(f"Bottleneck: phase {ph.id} ({ph.name}); the alliance's refining share "
-                 f"{first['refining_share']:.1%} -> {o['final_refining_share']:.1%}; "
-                 f"covered phases {int(first['covered_phases'])} -> "
-                 f"{o['final_covered_phases']} of 12.")
+    lines.append(
+        f"Bottleneck: phase {ph.id} ({ph.name}); the alliance's refining share "
+        f"{first['refining_share']:.1%} -> {o['final_refining_share']:.1%}; "
+        f"covered phases {int(first['covered_phases'])} -> "
+        f"{o['final_covered_phases']} of 12."
+    )
     lines.append(f"Input price index peaked at {s['price_index'].max():.2f}.")
     main = [e for e in m.events if e.kind in MAIN_EVENTS]
     context = [e for e in m.events if e.kind in CONTEXT_EVENTS]
-    shown = main[:n_events] + context[:max(0, n_events - len(main))]
+    shown = main[:n_events] + context[: max(0, n_events - len(main))]
     shown.sort(key=lambda e: e.quarter)
     if shown:
         lines += ["", "Key events:"]
@@ -144,8 +165,12 @@ def plot_run(r: RunResult, path: Path) -> None:
     ax.legend()
     ax = axes[1, 1]
     ax.plot(s["quarter"], s["price_index"], color="tab:red", label="price index")
-    ax.plot(s["quarter"], s["refining_share"] * 10, color="tab:green",
-            label="alliance refining share x10")
+    ax.plot(
+        s["quarter"],
+        s["refining_share"] * 10,
+        color="tab:green",
+        label="alliance refining share x10",
+    )
     ax.set_title("Critical inputs")
     ax.legend()
     for a in axes[1]:

@@ -74,8 +74,16 @@ SERIES = "series"
 MAX_CHUNK = 100
 EXIT_INTERRUPTED = 130
 # Outcome columns by type; any other outcome column is a float (or text if not a number).
-INT_COLUMNS = {"time_to_collapse", "quarters_run", "final_members", "final_founding_members",
-               "final_defectors", "final_joined", "final_covered_phases", "final_bottleneck"}
+INT_COLUMNS = {
+    "time_to_collapse",
+    "quarters_run",
+    "final_members",
+    "final_founding_members",
+    "final_defectors",
+    "final_joined",
+    "final_covered_phases",
+    "final_bottleneck",
+}
 NULLABLE_INT_COLUMNS = {"collapse_quarter"}
 BOOL_COLUMNS = {"survived", "event_observed"}
 TEXT_COLUMNS = {"collapse_reason", "scenario"}
@@ -137,8 +145,9 @@ def _tidy_heap() -> None:
         _heap_frozen = True
 
 
-def run_chunk(scenarios: dict[str, Scenario], runs: list[tuple], names: list[str],
-              series: bool = False) -> tuple[pd.DataFrame, pd.DataFrame | None]:
+def run_chunk(
+    scenarios: dict[str, Scenario], runs: list[tuple], names: list[str], series: bool = False
+) -> tuple[pd.DataFrame, pd.DataFrame | None]:
     """Run a chunk on a worker. ``runs``: (point, replication, seed, params, variant);
     ``scenarios[variant]`` is the scenario to run, ``params`` the values to override."""
     from model.model import PaxSilicaModel
@@ -200,8 +209,13 @@ class Executor:
     """A Dask client, on a local cluster or connected to a scheduler; ``map_chunks`` runs
     tasks with a bounded number in flight and hands each result over as it completes."""
 
-    def __init__(self, scheduler: str | None = None, workers: int | None = None,
-                 client: Any = None, connect_timeout: float = 10.0):
+    def __init__(
+        self,
+        scheduler: str | None = None,
+        workers: int | None = None,
+        client: Any = None,
+        connect_timeout: float = 10.0,
+    ):
         self.scheduler = scheduler
         self.workers = workers
         self.client = client
@@ -220,9 +234,11 @@ class Executor:
             try:
                 self.client = Client(self.scheduler, timeout=f"{self.connect_timeout}s")
             except (OSError, TimeoutError, ValueError) as e:
-                raise _cli_error(f"--scheduler: cannot connect to {self.scheduler} "
-                                 f"({type(e).__name__}: {e}); expected a running "
-                                 "`dask scheduler`") from None
+                raise _cli_error(
+                    f"--scheduler: cannot connect to {self.scheduler} "
+                    f"({type(e).__name__}: {e}); expected a running "
+                    "`dask scheduler`"
+                ) from None
         else:
             n = self.workers or os.cpu_count() or 1
             import dask
@@ -245,19 +261,27 @@ class Executor:
                 # their CPU and network every 500 ms (for the dashboard): once a second and
                 # every two seconds cut an idle local cluster's CPU from 0.6 to 0.2
                 # CPU-seconds per 10 s. A worker that outgrows its memory is still stopped.
-                quiet = {START_METHOD_KEY: method, "distributed.worker.profile.enabled": False,
-                         "distributed.admin.tick.interval": "1s",
-                         "distributed.worker.memory.monitor-interval": "1s",
-                         "distributed.admin.system-monitor.interval": "2s"}
+                quiet = {
+                    START_METHOD_KEY: method,
+                    "distributed.worker.profile.enabled": False,
+                    "distributed.admin.tick.interval": "1s",
+                    "distributed.worker.memory.monitor-interval": "1s",
+                    "distributed.admin.system-monitor.interval": "2s",
+                }
                 with dask.config.set(quiet), warnings.catch_warnings():
                     # Python 3.12 warns of fork() in a process with threads (Dask's event
                     # loop); the worker process runs only the forking thread's work.
-                    warnings.filterwarnings("ignore", ".*use of fork\\(\\) may lead to "
-                                            "deadlocks", DeprecationWarning)
-                    self.cluster = LocalCluster(n_workers=n, threads_per_worker=1,
-                                                processes=True, host="127.0.0.1",
-                                                dashboard_address="127.0.0.1:0",
-                                                silence_logs=logging.ERROR)
+                    warnings.filterwarnings(
+                        "ignore", ".*use of fork\\(\\) may lead to deadlocks", DeprecationWarning
+                    )
+                    self.cluster = LocalCluster(
+                        n_workers=n,
+                        threads_per_worker=1,
+                        processes=True,
+                        host="127.0.0.1",
+                        dashboard_address="127.0.0.1:0",
+                        silence_logs=logging.ERROR,
+                    )
             finally:
                 if restore is not None:
                     signal.signal(signal.SIGINT, restore)
@@ -290,8 +314,13 @@ class Executor:
         where = self.scheduler or "a local cluster"
         return f"{n} worker thread{'s' if n != 1 else ''} on {where}"
 
-    def map_chunks(self, fn: Callable, tasks: Iterable[tuple], on_result: Callable,
-                   in_flight: int | None = None) -> None:
+    def map_chunks(
+        self,
+        fn: Callable,
+        tasks: Iterable[tuple],
+        on_result: Callable,
+        in_flight: int | None = None,
+    ) -> None:
         """Submit ``fn(*task)`` for each task, at most ``in_flight`` at a time, and call
         ``on_result(task, result)`` in completion order. On any error or Ctrl-C the
         unfinished tasks are cancelled before the exception propagates."""
@@ -306,8 +335,7 @@ class Executor:
             task = next(it, None)
             if task is None:
                 return False
-            f = self.client.submit(fn, *task, pure=False,
-                                   key=f"pax-chunk-{uuid.uuid4().hex}")
+            f = self.client.submit(fn, *task, pure=False, key=f"pax-chunk-{uuid.uuid4().hex}")
             pending[f.key] = (f, task)
             ac.add(f)
             return True
@@ -357,8 +385,9 @@ class Progress:
         left = (self.total - self.done) / rate if rate > 0 else math.inf
         frac = self.done / self.total if self.total else 1.0
         bar = "#" * int(30 * frac) + "-" * (30 - int(30 * frac))
-        line = (f"[{bar}] {self.done:,}/{self.total:,} runs  {rate:,.1f} runs/s  "
-                f"{_duration(left)} left")
+        line = (
+            f"[{bar}] {self.done:,}/{self.total:,} runs  {rate:,.1f} runs/s  {_duration(left)} left"
+        )
         if self.tty:
             self.stream.write("\r" + line + "\033[K")
         else:
@@ -415,28 +444,36 @@ def write_manifest(out: Path, manifest: dict) -> None:
 def read_manifest(folder: Path, flag: str = "--resume") -> dict:
     path = folder / MANIFEST
     if not path.is_file():
-        raise _cli_error(f"{flag}: {folder} is not a sweep folder (no {MANIFEST}); expected "
-                         "the --out folder of `pax-silica sweep`")
+        raise _cli_error(
+            f"{flag}: {folder} is not a sweep folder (no {MANIFEST}); expected "
+            "the --out folder of `pax-silica sweep`"
+        )
     try:
         m = json.loads(path.read_text(encoding="utf-8"))
     except (ValueError, UnicodeDecodeError) as e:
         raise _cli_error(f"{flag}: {path} is not valid JSON ({e})") from None
     if not isinstance(m, dict) or m.get("format") != FORMAT:
-        raise _cli_error(f"{flag}: {path} is not a sweep manifest (expected format "
-                         f"{FORMAT!r})")
+        raise _cli_error(f"{flag}: {path} is not a sweep manifest (expected format {FORMAT!r})")
     return m
 
 
 def _git_commit() -> dict:
     root = Path(__file__).resolve().parent.parent
     try:
-        head = subprocess.run(["git", "-C", str(root), "rev-parse", "HEAD"],
-                              capture_output=True, text=True, timeout=10)
+        head = subprocess.run(
+            ["git", "-C", str(root), "rev-parse", "HEAD"],
+            capture_output=True,
+            text=True,
+            timeout=10,
+        )
         if head.returncode != 0:
             return {"commit": None, "dirty": None}
-        dirty = subprocess.run(["git", "-C", str(root), "status", "--porcelain",
-                                "--untracked-files=no"], capture_output=True, text=True,
-                               timeout=10)
+        dirty = subprocess.run(
+            ["git", "-C", str(root), "status", "--porcelain", "--untracked-files=no"],
+            capture_output=True,
+            text=True,
+            timeout=10,
+        )
         return {"commit": head.stdout.strip(), "dirty": bool(dirty.stdout.strip())}
     except (OSError, subprocess.SubprocessError):
         return {"commit": None, "dirty": None}
@@ -446,8 +483,17 @@ def _versions() -> dict:
     from importlib import metadata
 
     out = {"python": platform.python_version()}
-    for pkg in ("pax-silica", "mesa", "numpy", "scipy", "SALib", "pandas", "pyarrow",
-                "dask", "distributed"):
+    for pkg in (
+        "pax-silica",
+        "mesa",
+        "numpy",
+        "scipy",
+        "SALib",
+        "pandas",
+        "pyarrow",
+        "dask",
+        "distributed",
+    ):
         try:
             out[pkg] = metadata.version(pkg)
         except metadata.PackageNotFoundError:
@@ -462,12 +508,15 @@ def new_manifest(design: Design, chunk_size: int | None, series: bool) -> dict:
         "package": {"name": "pax-silica", "version": _versions()["pax-silica"]},
         "git": _git_commit(),
         "versions": _versions(),
-        "scenario": {"ref": spec.scenario, "name": design.scenario.name,
-                     "file": design.scenario_file,
-                     "file_sha256": design.scenario_file_sha256,
-                     "overrides": list(spec.set) + ([f"steps={spec.steps}"]
-                                                   if spec.steps is not None else []),
-                     "steps": design.scenario.params["steps"]},
+        "scenario": {
+            "ref": spec.scenario,
+            "name": design.scenario.name,
+            "file": design.scenario_file,
+            "file_sha256": design.scenario_file_sha256,
+            "overrides": list(spec.set)
+            + ([f"steps={spec.steps}"] if spec.steps is not None else []),
+            "steps": design.scenario.params["steps"],
+        },
         "design": design.to_manifest(),
         "design_hash": design.hash,
         "parameter_ranges": {v.name: v.to_dict() for v in spec.vary},
@@ -499,13 +548,15 @@ def done_runs(out: Path, replications: int, n_runs: int) -> set[int]:
     done: set[int] = set()
     for part in _parts(out / RUNS):
         t = pq.read_table(part, columns=["point", "replication"])
-        ids = (t.column("point").to_numpy() * replications
-               + t.column("replication").to_numpy()).tolist()
+        ids = (
+            t.column("point").to_numpy() * replications + t.column("replication").to_numpy()
+        ).tolist()
         for i in ids:
             if i in done or not 0 <= i < n_runs:
                 what = "twice" if i in done else "outside the design"
-                raise _cli_error(f"--resume: {part} holds run {i} {what}; the folder was "
-                                 "changed by hand")
+                raise _cli_error(
+                    f"--resume: {part} holds run {i} {what}; the folder was changed by hand"
+                )
             done.add(i)
     return done
 
@@ -543,9 +594,16 @@ def _chunks(design: Design, run_ids: list[int], size: int) -> Iterator[list[tupl
         yield batch
 
 
-def execute(design: Design, out: Path, executor: Executor, *, series: bool = False,
-            chunk_size: int | None = None, progress: bool = True,
-            manifest: dict | None = None) -> dict:
+def execute(
+    design: Design,
+    out: Path,
+    executor: Executor,
+    *,
+    series: bool = False,
+    chunk_size: int | None = None,
+    progress: bool = True,
+    manifest: dict | None = None,
+) -> dict:
     """Run the runs of ``design`` missing from ``out`` and write them; return figures.
     ``out`` must hold a manifest already (``new_manifest``)."""
     manifest = manifest or read_manifest(out)
@@ -557,9 +615,15 @@ def execute(design: Design, out: Path, executor: Executor, *, series: bool = Fal
     todo = [i for i in range(design.n_runs) if i not in done]
     workers = executor.nthreads()
     size = chunk_size or default_chunk_size(len(todo), workers)
-    session = {"started_at": _now(), "finished_at": None, "runs_before": len(done),
-               "runs_written": 0, "workers": workers, "chunk_size": size,
-               "scheduler": executor.scheduler or "local"}
+    session = {
+        "started_at": _now(),
+        "finished_at": None,
+        "runs_before": len(done),
+        "runs_written": 0,
+        "workers": workers,
+        "chunk_size": size,
+        "scheduler": executor.scheduler or "local",
+    }
     manifest["sessions"].append(session)
     manifest["status"] = "running"
     write_manifest(out, manifest)
@@ -570,8 +634,10 @@ def execute(design: Design, out: Path, executor: Executor, *, series: bool = Fal
 
     def on_result(task: tuple, result: tuple) -> None:
         runs_df, series_df = result
-        name = _part_name(int(runs_df["point"].iloc[0]) * design.spec.replications
-                          + int(runs_df["replication"].iloc[0]))
+        name = _part_name(
+            int(runs_df["point"].iloc[0]) * design.spec.replications
+            + int(runs_df["replication"].iloc[0])
+        )
         if series_df is not None:
             write_part(out / SERIES, name, series_df)  # series first: runs mark it done
         write_part(out / RUNS, name, runs_df)
@@ -597,10 +663,15 @@ def execute(design: Design, out: Path, executor: Executor, *, series: bool = Fal
         with contextlib.suppress(OSError):
             write_manifest(out, manifest)
     seconds = time.perf_counter() - t0
-    return {"runs_total": design.n_runs, "runs_before": len(done),
-            "runs_written": session["runs_written"], "seconds": seconds,
-            "startup_seconds": executor.startup_seconds, "workers": workers,
-            "chunk_size": size}
+    return {
+        "runs_total": design.n_runs,
+        "runs_before": len(done),
+        "runs_written": session["runs_written"],
+        "seconds": seconds,
+        "startup_seconds": executor.startup_seconds,
+        "workers": workers,
+        "chunk_size": size,
+    }
 
 
 # -------------------------------------------------------------------- results -------
@@ -613,8 +684,7 @@ def load_results(folder: str | Path, columns: list[str] | None = None) -> pd.Dat
     if not parts:
         return pd.DataFrame(columns=columns or KEY_COLUMNS)
     cols = None if columns is None else list(dict.fromkeys(["point", "replication", *columns]))
-    df = ds.dataset([str(p) for p in parts], format="parquet").to_table(
-        columns=cols).to_pandas()
+    df = ds.dataset([str(p) for p in parts], format="parquet").to_table(columns=cols).to_pandas()
     df = df.sort_values(["point", "replication"], kind="stable").reset_index(drop=True)
     return df if columns is None else df[columns]
 
@@ -628,54 +698,103 @@ def load_series(folder: str | Path, columns: list[str] | None = None) -> pd.Data
     parts = [p for p in _parts(folder / SERIES) if p.name in runs]
     if not parts:
         raise _cli_error(f"{folder}: no per-quarter series (run the sweep with --series)")
-    df = ds.dataset([str(p) for p in parts], format="parquet").to_table(
-        columns=columns).to_pandas()
-    return df.sort_values(["point", "replication", "quarter"], kind="stable").reset_index(
-        drop=True)
+    df = ds.dataset([str(p) for p in parts], format="parquet").to_table(columns=columns).to_pandas()
+    return df.sort_values(["point", "replication", "quarter"], kind="stable").reset_index(drop=True)
 
 
 # ------------------------------------------------------------ command line ----------
 def register(sub, add_scenario_args) -> None:
     p = sub.add_parser(
-        "sweep", help="run a scenario over a design of parameter values, on Dask",
+        "sweep",
+        help="run a scenario over a design of parameter values, on Dask",
         description="Run a scenario over a design of parameter values with replications, on a "
-        "local Dask cluster or an existing one, writing a Parquet dataset folder.")
+        "local Dask cluster or an existing one, writing a Parquet dataset folder.",
+    )
     add_scenario_args(p)
     p.set_defaults(scenario=None)
-    p.add_argument("--vary", action="append", default=[], metavar="NAME=LOW:HIGH|A,B,C",
-                   help="a parameter to vary over a range or a list of values (repeatable)")
+    p.add_argument(
+        "--vary",
+        action="append",
+        default=[],
+        metavar="NAME=LOW:HIGH|A,B,C",
+        help="a parameter to vary over a range or a list of values (repeatable)",
+    )
     p.add_argument("--design", choices=DESIGNS, help="grid (default), lhs, sobol or morris")
-    p.add_argument("--samples", type=positive_int,
-                   help="lhs: points; sobol: base sample N (power of 2); morris: trajectories")
-    p.add_argument("--levels", type=positive_int,
-                   help="grid: values per range (default 3); morris: levels (default 4)")
+    p.add_argument(
+        "--samples",
+        type=positive_int,
+        help="lhs: points; sobol: base sample N (power of 2); morris: trajectories",
+    )
+    p.add_argument(
+        "--levels",
+        type=positive_int,
+        help="grid: values per range (default 3); morris: levels (default 4)",
+    )
     p.add_argument("--replications", type=positive_int, help="runs per point (default 1)")
     p.add_argument("--seed", type=natural_int, help="master seed of the sweep (default 0)")
-    p.add_argument("--design-seed", type=natural_int,
-                   help="seed of the lhs/sobol/morris sampler (default: --seed)")
-    p.add_argument("--second-order", action="store_true", default=None,
-                   help="sobol: also second-order indices (N * (2D + 2) points)")
+    p.add_argument(
+        "--design-seed",
+        type=natural_int,
+        help="seed of the lhs/sobol/morris sampler (default: --seed)",
+    )
+    p.add_argument(
+        "--second-order",
+        action="store_true",
+        default=None,
+        help="sobol: also second-order indices (N * (2D + 2) points)",
+    )
     p.add_argument("--steps", type=positive_int, help="quarters per run (default: scenario's)")
-    p.add_argument("--design-file", type=Path,
-                   help="a TOML file with any of scenario, vary, design, samples, levels, "
-                   "replications, seed, design_seed, steps, set (flags override it)")
+    p.add_argument(
+        "--design-file",
+        type=Path,
+        help="a TOML file with any of scenario, vary, design, samples, levels, "
+        "replications, seed, design_seed, steps, set (flags override it)",
+    )
     p.add_argument("--out", type=Path, help="a new (or empty) folder for the results")
-    p.add_argument("--resume", type=Path, metavar="DIR",
-                   help="continue an interrupted sweep in DIR (runs only what is missing)")
-    p.add_argument("--series", action="store_true", default=None,
-                   help="also write every quarter of every run to DIR/series/")
-    p.add_argument("--workers", type=positive_int,
-                   help="worker processes of the local cluster (default: one per core)")
-    p.add_argument("--scheduler", metavar="tcp://HOST:PORT",
-                   help="use a running Dask scheduler instead of a local cluster")
-    p.add_argument("--chunk-size", type=positive_int,
-                   help="runs per task (default: about 16 tasks per worker, at most 100)")
+    p.add_argument(
+        "--resume",
+        type=Path,
+        metavar="DIR",
+        help="continue an interrupted sweep in DIR (runs only what is missing)",
+    )
+    p.add_argument(
+        "--series",
+        action="store_true",
+        default=None,
+        help="also write every quarter of every run to DIR/series/",
+    )
+    p.add_argument(
+        "--workers",
+        type=positive_int,
+        help="worker processes of the local cluster (default: one per core)",
+    )
+    p.add_argument(
+        "--scheduler",
+        metavar="tcp://HOST:PORT",
+        help="use a running Dask scheduler instead of a local cluster",
+    )
+    p.add_argument(
+        "--chunk-size",
+        type=positive_int,
+        help="runs per task (default: about 16 tasks per worker, at most 100)",
+    )
     p.add_argument("--no-progress", action="store_true", help="no progress bar on stderr")
     p.set_defaults(func=run)
 
 
-DESIGN_FLAGS = ("scenario", "vary", "design", "samples", "levels", "replications", "seed",
-                "design_seed", "second_order", "steps", "design_file")
+DESIGN_FLAGS = (
+    "scenario",
+    "vary",
+    "design",
+    "samples",
+    "levels",
+    "replications",
+    "seed",
+    "design_seed",
+    "second_order",
+    "steps",
+    "design_file",
+)
 
 
 def _design_flags_given(args) -> bool:
@@ -710,8 +829,10 @@ def spec_from_args(args) -> tuple[DesignSpec, str | None]:
 
 def _check_scheduler(args) -> None:
     if args.scheduler and args.workers:
-        raise _cli_error("--workers: sets the size of the local cluster; with --scheduler "
-                         "the cluster's own workers are used (start them with `dask worker`)")
+        raise _cli_error(
+            "--workers: sets the size of the local cluster; with --scheduler "
+            "the cluster's own workers are used (start them with `dask worker`)"
+        )
     if args.scheduler:
         a = args.scheduler.strip()
         if "://" not in a:
@@ -725,8 +846,7 @@ def _check_out(out: Path) -> None:
     if out.exists() and not out.is_dir():
         raise _cli_error(f"--out: {out} is a file; expected a new or empty folder")
     if out.is_dir() and any(out.iterdir()):
-        hint = (f"; to continue that sweep use --resume {out}" if (out / MANIFEST).exists()
-                else "")
+        hint = f"; to continue that sweep use --resume {out}" if (out / MANIFEST).exists() else ""
         raise _cli_error(f"--out: {out} is not empty; expected a new or empty folder{hint}")
     parent = out.resolve().parent
     if not parent.is_dir():
@@ -738,8 +858,10 @@ def run(args) -> int:
     if args.resume is not None and args.out is not None:
         raise _cli_error("--out: not with --resume (the sweep continues in its own folder)")
     if args.resume is None and args.out is None:
-        raise _cli_error("--out: missing; expected a new folder for the results (or --resume "
-                         "DIR to continue a sweep)")
+        raise _cli_error(
+            "--out: missing; expected a new folder for the results (or --resume "
+            "DIR to continue a sweep)"
+        )
     if args.resume is not None:
         return _resume(args)
     spec, source = spec_from_args(args)
@@ -761,13 +883,16 @@ def design_from_manifest(manifest: dict, folder: Path) -> Design:
     try:
         design = resolve(spec)
     except DesignError as e:
-        raise _cli_error(f"--resume: the design in {folder / MANIFEST} no longer loads: "
-                         f"{e}") from None
+        raise _cli_error(
+            f"--resume: the design in {folder / MANIFEST} no longer loads: {e}"
+        ) from None
     if design.hash != manifest.get("design_hash"):
-        raise _cli_error(f"--resume: the design in {folder / MANIFEST} no longer gives the "
-                         f"same runs (design hash {manifest.get('design_hash')}, now "
-                         f"{design.hash}): its scenario file or a sampling library changed "
-                         "since the sweep started; start a new sweep with --out")
+        raise _cli_error(
+            f"--resume: the design in {folder / MANIFEST} no longer gives the "
+            f"same runs (design hash {manifest.get('design_hash')}, now "
+            f"{design.hash}): its scenario file or a sampling library changed "
+            "since the sweep started; start a new sweep with --out"
+        )
     return design
 
 
@@ -779,14 +904,18 @@ def _resume(args) -> int:
         spec, source = spec_from_args(args)
         asked = resolve(spec, source)
         if asked.hash != design.hash:
-            raise _cli_error(f"--resume: the design differs from the one in {folder} (design "
-                             f"hash {asked.hash}, the sweep's {design.hash}); resume with the "
-                             "same design (or none: the manifest's is used), or start a new "
-                             "sweep with --out")
+            raise _cli_error(
+                f"--resume: the design differs from the one in {folder} (design "
+                f"hash {asked.hash}, the sweep's {design.hash}); resume with the "
+                "same design (or none: the manifest's is used), or start a new "
+                "sweep with --out"
+            )
     series = bool(manifest.get("series"))
     if args.series and not series:
-        raise _cli_error(f"--series: the sweep in {folder} was started without series; "
-                         "resume it without --series")
+        raise _cli_error(
+            f"--series: the sweep in {folder} was started without series; "
+            "resume it without --series"
+        )
     with Executor(args.scheduler, args.workers) as ex:
         return _go(design, folder, ex, series, args, manifest)
 
@@ -797,18 +926,31 @@ def _go(design: Design, out: Path, ex: Executor, series: bool, args, manifest: d
 
     restore = signal.signal(signal.SIGTERM, on_term)
     try:
-        figures = execute(design, out, ex, series=series, chunk_size=args.chunk_size,
-                          progress=not args.no_progress, manifest=manifest)
+        figures = execute(
+            design,
+            out,
+            ex,
+            series=series,
+            chunk_size=args.chunk_size,
+            progress=not args.no_progress,
+            manifest=manifest,
+        )
     except KeyboardInterrupt:
         written = len(done_runs(out, design.spec.replications, design.n_runs))
-        print(f"interrupted: {written:,} of {design.n_runs:,} runs are in {out}; continue "
-              f"with: pax-silica sweep --resume {out}", file=sys.stderr)
+        print(
+            f"interrupted: {written:,} of {design.n_runs:,} runs are in {out}; continue "
+            f"with: pax-silica sweep --resume {out}",
+            file=sys.stderr,
+        )
         return EXIT_INTERRUPTED
     except Exception as e:  # a run raised, or the cluster failed (e.g. KilledWorker)
         written = len(done_runs(out, design.spec.replications, design.n_runs))
-        print(f"error: the sweep stopped: {type(e).__name__}: {e}; {written:,} of "
-              f"{design.n_runs:,} runs are in {out}; continue with: pax-silica sweep "
-              f"--resume {out}", file=sys.stderr)
+        print(
+            f"error: the sweep stopped: {type(e).__name__}: {e}; {written:,} of "
+            f"{design.n_runs:,} runs are in {out}; continue with: pax-silica sweep "
+            f"--resume {out}",
+            file=sys.stderr,
+        )
         return 1
     finally:
         signal.signal(signal.SIGTERM, restore)
@@ -818,22 +960,31 @@ def _go(design: Design, out: Path, ex: Executor, series: bool, args, manifest: d
 
 def summary(design: Design, out: Path, f: dict, ex: Executor) -> str:
     spec = design.spec
-    lines = [f"Sweep complete: {design.n_runs:,} runs ({design.n_points:,} points x "
-             f"{spec.replications} replications, {spec.design} design) of scenario "
-             f"{design.scenario.name!r} in {out}"]
+    lines = [
+        f"Sweep complete: {design.n_runs:,} runs ({design.n_points:,} points x "
+        f"{spec.replications} replications, {spec.design} design) of scenario "
+        f"{design.scenario.name!r} in {out}"
+    ]
     if f["runs_before"] and not f["runs_written"]:
-        lines.append(f"  resumed: all {f['runs_before']:,} runs were already written; "
-                     "nothing to run")
+        lines.append(
+            f"  resumed: all {f['runs_before']:,} runs were already written; nothing to run"
+        )
     elif f["runs_before"]:
-        lines.append(f"  resumed: {f['runs_before']:,} runs were already written; "
-                     f"{f['runs_written']:,} run now")
+        lines.append(
+            f"  resumed: {f['runs_before']:,} runs were already written; "
+            f"{f['runs_written']:,} run now"
+        )
     rate = f["runs_written"] / f["seconds"] if f["seconds"] > 0 else 0.0
     if f["runs_written"]:
-        lines.append(f"  {f['runs_written']:,} runs in {f['seconds']:.1f} s ({rate:,.1f} "
-                     f"runs/s) on {ex.describe(f['workers'])}, {f['chunk_size']} runs per "
-                     "task")
+        lines.append(
+            f"  {f['runs_written']:,} runs in {f['seconds']:.1f} s ({rate:,.1f} "
+            f"runs/s) on {ex.describe(f['workers'])}, {f['chunk_size']} runs per "
+            "task"
+        )
     df = load_results(out, columns=["event_observed"])
     if len(df):
-        lines.append(f"  collapsed in {df['event_observed'].mean():.1%} of runs; results: "
-                     f"load_results({str(out)!r}) or `pax-silica analyze survival {out}`")
+        lines.append(
+            f"  collapsed in {df['event_observed'].mean():.1%} of runs; results: "
+            f"load_results({str(out)!r}) or `pax-silica analyze survival {out}`"
+        )
     return "\n".join(lines)

@@ -35,21 +35,53 @@ def render(table: Table, fmt: str) -> str:
     """The table as text, markdown, csv or json."""
     rows = table.rows
     if fmt == "json":
-        return json.dumps({"members": table.members, "participants": table.participants,
-                           "bottleneck_phase": table.bottleneck,
-                           "supply_security": table.supply_security,
-                           "phases": [r.as_dict() for r in rows]}, indent=2) + "\n"
-    header = ["phase", "name", "advantage", "top signatory contributors", "signatories",
-              "aligned", "China", "covered", "controlled", "leader (frontier)",
-              "non-signatory leads"]
-    body = [[str(r.phase), r.name, r.advantage, ", ".join(r.top_contributors) or "-",
-             _pct(r.signatory_share), _pct(r.aligned_share), _pct(r.china_share),
-             "yes" if r.covered else "no", "yes" if r.controlled else "no",
-             r.leader + (f" ({r.frontier_segment})" if r.frontier_segment else ""),
-             "yes" if r.led_by_non_signatory_participant else "no"] for r in rows]
-    foot = (f"Bottleneck: phase {table.bottleneck} "
-            f"({rows[table.bottleneck - 1].name}); supply security "
-            f"{table.supply_security:.3f} (Leontief minimum of self-sufficiency).")
+        return (
+            json.dumps(
+                {
+                    "members": table.members,
+                    "participants": table.participants,
+                    "bottleneck_phase": table.bottleneck,
+                    "supply_security": table.supply_security,
+                    "phases": [r.as_dict() for r in rows],
+                },
+                indent=2,
+            )
+            + "\n"
+        )
+    header = [
+        "phase",
+        "name",
+        "advantage",
+        "top signatory contributors",
+        "signatories",
+        "aligned",
+        "China",
+        "covered",
+        "controlled",
+        "leader (frontier)",
+        "non-signatory leads",
+    ]
+    body = [
+        [
+            str(r.phase),
+            r.name,
+            r.advantage,
+            ", ".join(r.top_contributors) or "-",
+            _pct(r.signatory_share),
+            _pct(r.aligned_share),
+            _pct(r.china_share),
+            "yes" if r.covered else "no",
+            "yes" if r.controlled else "no",
+            r.leader + (f" ({r.frontier_segment})" if r.frontier_segment else ""),
+            "yes" if r.led_by_non_signatory_participant else "no",
+        ]
+        for r in rows
+    ]
+    foot = (
+        f"Bottleneck: phase {table.bottleneck} "
+        f"({rows[table.bottleneck - 1].name}); supply security "
+        f"{table.supply_security:.3f} (Leontief minimum of self-sufficiency)."
+    )
     if fmt == "csv":
         buf = io.StringIO()
         w = csv.writer(buf)

@@ -18,8 +18,7 @@ def shares(capacity: np.ndarray) -> np.ndarray:
     totals = capacity.sum(axis=0)
     if (totals > 0).all():  # every phase has capacity somewhere (the usual case)
         return capacity / totals
-    return np.divide(capacity, totals, out=np.zeros_like(capacity, dtype=float),
-                     where=totals > 0)
+    return np.divide(capacity, totals, out=np.zeros_like(capacity, dtype=float), where=totals > 0)
 
 
 def bloc_share(share: np.ndarray, bloc: np.ndarray) -> np.ndarray:
@@ -57,8 +56,7 @@ def leading_share(share: np.ndarray, bloc: np.ndarray) -> np.ndarray:
     return share[bloc].max(axis=0)
 
 
-def china_advantage(share: np.ndarray, china: int, aligned: np.ndarray,
-                    ratio: float) -> np.ndarray:
+def china_advantage(share: np.ndarray, china: int, aligned: np.ndarray, ratio: float) -> np.ndarray:
     """True where China holds the advantage over the aligned bloc.
 
     Market power goes with the leading supplier: China has the advantage where its share
@@ -74,8 +72,9 @@ def leader(share: np.ndarray, countable: np.ndarray) -> np.ndarray:
     return masked.argmax(axis=0)
 
 
-def controlled(share: np.ndarray, members: np.ndarray, outsiders: np.ndarray,
-               margin: float) -> np.ndarray:
+def controlled(
+    share: np.ndarray, members: np.ndarray, outsiders: np.ndarray, margin: float
+) -> np.ndarray:
     """Signatories control a phase when their joint share exceeds ``margin`` times the
     share of every single non-signatory (participants and rivals alike)."""
     return bloc_share(share, members) > margin * leading_share(share, outsiders)
@@ -99,7 +98,7 @@ def bottleneck(share: np.ndarray, bloc: np.ndarray, demand_share: float) -> int:
 def price_volatility(prices: list[float], quarters: int = 4) -> float:
     """Standard deviation of the last ``quarters`` quarterly log price changes (0 until
     there are two changes): the price risk investors charge for."""
-    h = np.log(np.array(prices[-(quarters + 1):]))
+    h = np.log(np.array(prices[-(quarters + 1) :]))
     if h.size <= 2:
         return 0.0
     # np.diff(h).std() in its own steps (numpy's order of operations, so the same bits),

@@ -79,8 +79,21 @@ PRESSURERS = ("CHN", "RUS", "BRA", "EUR")
 OWN_RULES = (type(None), RuleBasedLeader, RuleBasedChina, RuleBasedPressurer, RuleBasedMember)
 RIVALS = ("CHN", "RUS", "BRA")
 REFINING = 1  # 0-based index of phase 2
-WORDS = ["no", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine",
-         "ten", "eleven", "twelve"]
+WORDS = [
+    "no",
+    "one",
+    "two",
+    "three",
+    "four",
+    "five",
+    "six",
+    "seven",
+    "eight",
+    "nine",
+    "ten",
+    "eleven",
+    "twelve",
+]
 
 
 def quarters_in_words(n: int) -> str:
@@ -106,8 +119,9 @@ def _coerce_rng(rng: Any) -> Any:
         if not s.lstrip("-").isdigit():
             raise ScenarioError("model", "seed", f"expected a whole number, got {rng!r}")
         if int(s) < 0:
-            raise ScenarioError("model", "seed",
-                                f"expected a whole number of at least 0, got {rng!r}")
+            raise ScenarioError(
+                "model", "seed", f"expected a whole number of at least 0, got {rng!r}"
+            )
         return int(s)
     if isinstance(rng, int) and not isinstance(rng, bool) and rng < 0:
         raise ScenarioError("model", "seed", f"expected a whole number of at least 0, got {rng}")
@@ -122,8 +136,10 @@ class NoCollector:
         pass
 
     def _none(self, *args, **kwargs):
-        raise RuntimeError("this model was built with collect=False and recorded no "
-                           "per-quarter series; build it with collect=True (the default)")
+        raise RuntimeError(
+            "this model was built with collect=False and recorded no "
+            "per-quarter series; build it with collect=True (the default)"
+        )
 
     get_model_vars_dataframe = get_agent_vars_dataframe = get_agenttype_vars_dataframe = _none
 
@@ -136,7 +152,7 @@ def _tie_network(states: tuple[tuple[str, str, str], ...]) -> tuple[nx.Graph, np
     for code, name, region in states:
         g.add_node(code, name=name, region=region)
     for i, (a, _, ra) in enumerate(states):
-        for b, _, rb in states[i + 1:]:
+        for b, _, rb in states[i + 1 :]:
             g.add_edge(a, b, weight=1.0 if ra == rb else 0.5)
     matrix = nx.to_numpy_array(g, nodelist=[s[0] for s in states], weight="weight")
     matrix.flags.writeable = False
@@ -164,9 +180,16 @@ class PaxSilicaModel(mesa.Model):
             scenario's value (validated; a bad value raises ``ScenarioError``).
     """
 
-    def __init__(self, scenario: str | Scenario = "baseline", rng: Any = None,
-                 collect_investors: bool = False, policies: dict | None = None,
-                 ask: Any = (), collect: bool = True, **params: Any):
+    def __init__(
+        self,
+        scenario: str | Scenario = "baseline",
+        rng: Any = None,
+        collect_investors: bool = False,
+        policies: dict | None = None,
+        ask: Any = (),
+        collect: bool = True,
+        **params: Any,
+    ):
         config = scenario if isinstance(scenario, Scenario) else load_scenario(scenario)
         p = dict(config.params)
         for k, v in params.items():
@@ -196,14 +219,20 @@ class PaxSilicaModel(mesa.Model):
         self.asked = {"USA", "CHN"} | set(self.policies) | set(ask)
         seatable = set(self.seatable())
         for who in sorted(self.asked - seatable):
-            raise ScenarioError("model", "policies", f"{who!r} cannot decide; expected "
-                                f"one of {', '.join(sorted(seatable))}")
+            raise ScenarioError(
+                "model",
+                "policies",
+                f"{who!r} cannot decide; expected one of {', '.join(sorted(seatable))}",
+            )
         self.decide_round = self.decide_by_policies
-        self.pressurers = {a: Pressurer(a, active=(a != "EUR") or self.eu_stance == "pressurer")
-                           for a in PRESSURERS}
+        self.pressurers = {
+            a: Pressurer(a, active=(a != "EUR") or self.eu_stance == "pressurer")
+            for a in PRESSURERS
+        }
         # Each state's exposure to each pressurer's market (% of GDP), fixed over a run.
-        self.exposure = {a: {s.code: pr.exposure_of(s) for s in self.states}
-                         for a, pr in self.pressurers.items()}
+        self.exposure = {
+            a: {s.code: pr.exposure_of(s) for s in self.states} for a, pr in self.pressurers.items()
+        }
         self.investors = InvestorPopulation(self, p["n_investors"], p, self.n_phases, self.rng)
         self.investors.set_lags(self.lags)
 
@@ -223,7 +252,7 @@ class PaxSilicaModel(mesa.Model):
         self.collapsed = False
         self.collapse_quarter: int | None = None
         self.collapse_reason = ""
-        self.last_invite = -10**6
+        self.last_invite = -(10**6)
         self.events: list[LogEvent] = []
         self.pressure_by = dict.fromkeys(PRESSURERS, 0.0)
         self.joins_now = 0
@@ -251,13 +280,21 @@ class PaxSilicaModel(mesa.Model):
         for a in w.actors:
             if a.kind != "state":
                 continue
-            status = MEMBER if a.id in members else PARTICIPANT if a.id in participants \
-                else OUTSIDE
-            role = ("leader" if a.id == LEADER else "signatory" if status == MEMBER
-                    else "participant" if status == PARTICIPANT
-                    else "rival" if a.id in RIVALS else "outsider")
-            resistance = min(0.95, p["resistance_base"] + p["resistance_security"]
-                             * a.us_security_tie)
+            status = MEMBER if a.id in members else PARTICIPANT if a.id in participants else OUTSIDE
+            role = (
+                "leader"
+                if a.id == LEADER
+                else "signatory"
+                if status == MEMBER
+                else "participant"
+                if status == PARTICIPANT
+                else "rival"
+                if a.id in RIVALS
+                else "outsider"
+            )
+            resistance = min(
+                0.95, p["resistance_base"] + p["resistance_security"] * a.us_security_tie
+            )
             threshold = p["defection_threshold"] * (1.0 + resistance) * draws[a.id]
             agent = StateAgent(self, a, status, role, resistance, threshold)
             agent.dependence = float(downstream[w.idx(a.id)] / base) if base > 0 else 1.0
@@ -273,31 +310,69 @@ class PaxSilicaModel(mesa.Model):
         """Ties among states: 1 within a region, 0.5 across (peers watch neighbours most).
         A pure function of the states, so built once per process (``_tie_network``)."""
         self.ties, self.tie_matrix = _tie_network(
-            tuple((s.code, s.name, s.actor.region) for s in self.states))
+            tuple((s.code, s.name, s.actor.region) for s in self.states)
+        )
 
-    def _make_collector(self, collect_investors: bool, collect: bool = True
-                        ) -> mesa.DataCollector | NoCollector:
+    def _make_collector(
+        self, collect_investors: bool, collect: bool = True
+    ) -> mesa.DataCollector | NoCollector:
         if not collect:
             return NoCollector()
-        reporters = {k: k for k in (
-            "quarter", "members", "founding_members", "participants", "defectors",
-            "joined", "credibility", "capital_committed", "capital_pipeline",
-            "capital_built", "capital_stranded", "capital_idle", "price_index",
-            "price_volatility", "supply_security", "aligned_supply_security", "bottleneck",
-            "covered_phases", "controlled_phases", "refining_share", "china_escalation",
-            "truce", "eu_pressurer", "collapsed", "public_investment")}
+        reporters = {
+            k: k
+            for k in (
+                "quarter",
+                "members",
+                "founding_members",
+                "participants",
+                "defectors",
+                "joined",
+                "credibility",
+                "capital_committed",
+                "capital_pipeline",
+                "capital_built",
+                "capital_stranded",
+                "capital_idle",
+                "price_index",
+                "price_volatility",
+                "supply_security",
+                "aligned_supply_security",
+                "bottleneck",
+                "covered_phases",
+                "controlled_phases",
+                "refining_share",
+                "china_escalation",
+                "truce",
+                "eu_pressurer",
+                "collapsed",
+                "public_investment",
+            )
+        }
         for a in PRESSURERS:
-            reporters[f"pressure_{a}"] = (lambda m, a=a: m.pressure_by[a])
+            reporters[f"pressure_{a}"] = lambda m, a=a: m.pressure_by[a]
         for k in range(self.n_phases):
-            reporters[f"signatory_share_{k + 1}"] = (lambda m, k=k: float(m.member_share[k]))
-            reporters[f"china_share_{k + 1}"] = (lambda m, k=k: float(m.china_share[k]))
-        types = {StateAgent: {"actor": "code", "status": "status", "grievance": "grievance",
-                              "threshold": "threshold", "pressure": "pressure_total",
-                              "side_payment": "side_payment", "inflow": "inflow"}}
+            reporters[f"signatory_share_{k + 1}"] = lambda m, k=k: float(m.member_share[k])
+            reporters[f"china_share_{k + 1}"] = lambda m, k=k: float(m.china_share[k])
+        types = {
+            StateAgent: {
+                "actor": "code",
+                "status": "status",
+                "grievance": "grievance",
+                "threshold": "threshold",
+                "pressure": "pressure_total",
+                "side_payment": "side_payment",
+                "inflow": "inflow",
+            }
+        }
         if collect_investors:
-            types[InvestorAgent] = {"kind": "kind", "belief": "belief", "idle": "idle",
-                                    "pipeline": "pipeline", "built": "built",
-                                    "stranded": "stranded"}
+            types[InvestorAgent] = {
+                "kind": "kind",
+                "belief": "belief",
+                "idle": "idle",
+                "pipeline": "pipeline",
+                "built": "built",
+                "stranded": "stranded",
+            }
         return mesa.DataCollector(model_reporters=reporters, agenttype_reporters=types)
 
     # ------------------------------------------------------------------- reporters ----
@@ -307,8 +382,11 @@ class PaxSilicaModel(mesa.Model):
 
     def when(self, quarter: int | None = None) -> str:
         q = self.steps if quarter is None else quarter
-        return f"{self.p['start_year'] + (q - 1) // 4} Q{(q - 1) % 4 + 1}" if q > 0 \
+        return (
+            f"{self.p['start_year'] + (q - 1) // 4} Q{(q - 1) % 4 + 1}"
+            if q > 0
             else f"{self.p['start_year'] - 1} Q4"
+        )
 
     @property
     def members(self) -> int:
@@ -400,15 +478,15 @@ class PaxSilicaModel(mesa.Model):
         self.china_share = vol[self.china_row]
         self.covered = M.covered(vol, mm, p["coverage_threshold"])
         self.covered_phases = int(self.covered.sum())
-        self.controlled_phases = int(M.controlled(fro, mm, self.real_mask & ~mm,
-                                                  p["control_margin"]).sum())
+        self.controlled_phases = int(
+            M.controlled(fro, mm, self.real_mask & ~mm, p["control_margin"]).sum()
+        )
         self.supply_security = float(self.self_sufficiency.min())
         self.bottleneck = M.bottleneck(vol, mm, d) + 1
         self.refining_share = float(self.member_share[REFINING])
         # Members and participants together; their supply security is only reported, so
         # it is computed when first read (from these shares and this bloc).
-        self._aligned: tuple[np.ndarray, float | None] = (
-            mm | w.mask(self.participant_ids()), None)
+        self._aligned: tuple[np.ndarray, float | None] = (mm | w.mask(self.participant_ids()), None)
 
     @property
     def aligned_supply_security(self) -> float:
@@ -432,9 +510,11 @@ class PaxSilicaModel(mesa.Model):
         suff = M.self_sufficiency(vol, blocs, p["alliance_demand_share"])
         covered = M.covered(vol, blocs, p["coverage_threshold"])
         controlled = M.controlled(fro, blocs, self.real_mask & ~blocs, p["control_margin"])
-        return ((covered.sum(axis=1) - self.covered_phases) / n
-                + (controlled.sum(axis=1) - self.controlled_phases) / n
-                + (suff.mean(axis=1) - self.self_sufficiency.mean()))
+        return (
+            (covered.sum(axis=1) - self.covered_phases) / n
+            + (controlled.sum(axis=1) - self.controlled_phases) / n
+            + (suff.mean(axis=1) - self.self_sufficiency.mean())
+        )
 
     # ----------------------------------------------------------------------- step -----
     def step(self) -> None:
@@ -477,30 +557,45 @@ class PaxSilicaModel(mesa.Model):
     def leader_view(self) -> LeaderView:
         """What the US sees at the start of the quarter (for its policy, or a player)."""
         p, t = self.p, self.steps
-        may_invite = (p["invitations"] and self.credibility >= p["invite_credibility"]
-                      and t - self.last_invite >= p["invite_interval"])
+        may_invite = (
+            p["invitations"]
+            and self.credibility >= p["invite_credibility"]
+            and t - self.last_invite >= p["invite_interval"]
+        )
         candidates = []
         if may_invite:
-            open_to = [s for s in self.states if s.status in (PARTICIPANT, OUTSIDE)
-                       and s.role != "rival"]
+            open_to = [
+                s for s in self.states if s.status in (PARTICIPANT, OUTSIDE) and s.role != "rival"
+            ]
             if open_to:
                 gains = self._gains_if_joined([s.row for s in open_to])
-                candidates = [Candidate(s.code, s.name, float(g))
-                              for s, g in zip(open_to, gains, strict=True)]
-        members = [MemberInfo(s.code, s.name, s.actor.gdp_usd_bn,
-                              s.grievance / max(s.threshold, 1e-9))
-                   for s in self.states if s.status == MEMBER and s.role != "leader"]
+                candidates = [
+                    Candidate(s.code, s.name, float(g)) for s, g in zip(open_to, gains, strict=True)
+                ]
+        members = [
+            MemberInfo(s.code, s.name, s.actor.gdp_usd_bn, s.grievance / max(s.threshold, 1e-9))
+            for s in self.states
+            if s.status == MEMBER and s.role != "leader"
+        ]
         return LeaderView(
-            quarter=t, when=self.when(t), credibility=self.credibility,
+            quarter=t,
+            when=self.when(t),
+            credibility=self.credibility,
             side_payment_budget=p["side_payment_budget"],
             side_payment_targets=p["side_payment_targets"],
             investment_budget=p["leader_investment"] + p["refining_investment"],
             leader_investment=p["leader_investment"],
             refining_investment=p["refining_investment"],
-            refining_investors=list(p["refining_investors"]), bottleneck=self.bottleneck,
-            members=members, candidates=candidates, may_invite=may_invite,
-            truce_active=self.truce_left > 0, china_escalation=self.escalation,
-            controlled_phases=self.controlled_phases, price_index=self.price_index)
+            refining_investors=list(p["refining_investors"]),
+            bottleneck=self.bottleneck,
+            members=members,
+            candidates=candidates,
+            may_invite=may_invite,
+            truce_active=self.truce_left > 0,
+            china_escalation=self.escalation,
+            controlled_phases=self.controlled_phases,
+            price_index=self.price_index,
+        )
 
     def _apply_leader(self, choice: LeaderChoice, t: int) -> None:
         for who, amount in choice.side_payments.items():
@@ -511,8 +606,9 @@ class PaxSilicaModel(mesa.Model):
             self._public_project(self.by_id[who].row, phase - 1, float(amount), t)
         if choice.truce:
             self.credibility = max(0.0, self.credibility - self.p["truce_credibility_cost"])
-            self._start_truce(self.p["truce_length"], "the US agrees a truce with China "
-                              "over its allies' heads")
+            self._start_truce(
+                self.p["truce_length"], "the US agrees a truce with China over its allies' heads"
+            )
 
     def _public_project(self, row: int, phase: int, amount: float, t: int) -> None:
         if amount > 0:
@@ -531,13 +627,17 @@ class PaxSilicaModel(mesa.Model):
             if s.status == MEMBER and s.role != "leader":
                 self._defect(s, "is forced out (scripted event)")
         elif e.type == "export_control":
-            share = e.china_share if e.china_share is not None else \
-                float(self.china_share[REFINING])
+            share = (
+                e.china_share if e.china_share is not None else float(self.china_share[REFINING])
+            )
             jump = price_multiplier(e.stringency, share, self.p["price_elasticity"])
             self.shock *= jump
-            self._log("export_control", CHINA,
-                      f"China imposes export controls on {e.material} (withholding "
-                      f"{e.stringency:.0%} of a {share:.0%} share); input prices x{jump:.2f}")
+            self._log(
+                "export_control",
+                CHINA,
+                f"China imposes export controls on {e.material} (withholding "
+                f"{e.stringency:.0%} of a {share:.0%} share); input prices x{jump:.2f}",
+            )
 
     def _reversal(self, what: str) -> None:
         self.credibility = max(0.0, self.credibility - self.p["reversal_credibility_hit"])
@@ -566,11 +666,24 @@ class PaxSilicaModel(mesa.Model):
         china_short = fro[self.china_row] < p["chokepoint_china_share"]
         choke = fro[:, china_short].sum(axis=1)
         coord = 1.0 + p["coordination_bonus"] if p["counter_alliance"] else 1.0
-        seen = [(s.code, s.name, 1.0 / n + float(held[s.row]) / total, s.resistance,
-                 s.actor.gdp_usd_bn, float(choke[s.row])) for s in members]
-        targets_of = {pid: [Target(c, name, v, self.exposure[pid][c], r, g, ch)
-                            for c, name, v, r, g, ch in seen]
-                      for pid, pr in self.pressurers.items() if pr.active}
+        seen = [
+            (
+                s.code,
+                s.name,
+                1.0 / n + float(held[s.row]) / total,
+                s.resistance,
+                s.actor.gdp_usd_bn,
+                float(choke[s.row]),
+            )
+            for s in members
+        ]
+        targets_of = {
+            pid: [
+                Target(c, name, v, self.exposure[pid][c], r, g, ch) for c, name, v, r, g, ch in seen
+            ]
+            for pid, pr in self.pressurers.items()
+            if pr.active
+        }
         china = ChinaChoice(inducement_share=p["inducement_share"])
         china_rank = None
         if "CHN" in targets_of:
@@ -580,15 +693,25 @@ class PaxSilicaModel(mesa.Model):
         # The others follow China's ranking in a counter-alliance (the EU never does).
         follow = china_rank if p["counter_alliance"] else None
         follows = {pid: None if pid == "EUR" else follow for pid in PRESSURERS[1:]}
-        asked = [Turn(pid, "pressurer", self.pressurer_view(pid, targets_of[pid], follows[pid]))
-                 for pid in PRESSURERS[1:] if pid in targets_of and pid in self.asked]
+        asked = [
+            Turn(pid, "pressurer", self.pressurer_view(pid, targets_of[pid], follows[pid]))
+            for pid in PRESSURERS[1:]
+            if pid in targets_of and pid in self.asked
+        ]
         others = self._ask(asked) if asked else {}
         for pid in PRESSURERS[1:]:  # the rest follow their rule (RuleBasedPressurer's)
             if pid in targets_of and pid not in others:
                 pr = self.pressurers[pid]
-                others[pid] = PressurerChoice(rule_allocation(
-                    pr, targets_of[pid], pr.budget(p, self.escalation),
-                    p["max_pressure_per_target"], p["chokepoint_deterrence"], follows[pid]))
+                others[pid] = PressurerChoice(
+                    rule_allocation(
+                        pr,
+                        targets_of[pid],
+                        pr.budget(p, self.escalation),
+                        p["max_pressure_per_target"],
+                        p["chokepoint_deterrence"],
+                        follows[pid],
+                    )
+                )
         received: dict[str, dict[str, float]] = {}
         for pid in PRESSURERS:
             pr = self.pressurers[pid]
@@ -609,19 +732,29 @@ class PaxSilicaModel(mesa.Model):
             s.pressure_received = by
             multi = coord if len(by) > 1 else 1.0
             shield = 1.0 + p["chokepoint_shield"] * float(choke[s.row])
-            s.pain_by = {pid: pressure_pain(u, self.exposure[pid][code],
-                                            s.resistance, p, multi,
-                                            china.inducement_share if pid == "CHN" else None)
-                         / shield for pid, u in by.items()}
+            s.pain_by = {
+                pid: pressure_pain(
+                    u,
+                    self.exposure[pid][code],
+                    s.resistance,
+                    p,
+                    multi,
+                    china.inducement_share if pid == "CHN" else None,
+                )
+                / shield
+                for pid, u in by.items()
+            }
             s.pressure_pain = sum(s.pain_by.values())
         for s in self.states:  # consecutive quarters under each pressurer (absent: none)
             if s.pressure_received or s.pressure_streak:
-                s.pressure_streak = {pid: s.pressure_streak.get(pid, 0) + 1
-                                     for pid in s.pressure_received}
+                s.pressure_streak = {
+                    pid: s.pressure_streak.get(pid, 0) + 1 for pid in s.pressure_received
+                }
         # Export controls and the price index.
         s_ctrl = china.controls
-        self.control_level = price_multiplier(s_ctrl, float(self.china_share[REFINING]),
-                                              p["price_elasticity"])
+        self.control_level = price_multiplier(
+            s_ctrl, float(self.china_share[REFINING]), p["price_elasticity"]
+        )
         self.china_spent.append(self.pressure_by["CHN"] + p["control_cost"] * s_ctrl)
         self.price_index = self.control_level * self.shock
         self.price_history.append(self.price_index)
@@ -629,39 +762,54 @@ class PaxSilicaModel(mesa.Model):
         if truce:
             self.truce_left -= 1
         elif china.truce:
-            self._start_truce(p["truce_length"],
-                              "China seeks a truce after a year of costly pressure")
+            self._start_truce(
+                p["truce_length"], "China seeks a truce after a year of costly pressure"
+            )
 
     def china_view(self, targets: list[Target], truce: bool) -> ChinaView:
         """What Beijing sees at the start of the coercion phase (public data only)."""
         p, pr = self.p, self.pressurers["CHN"]
         return ChinaView(
-            quarter=self.steps, when=self.when(), budget=0.0 if truce else pr.budget(
-                p, self.escalation), max_per_target=p["max_pressure_per_target"],
-            escalation=self.escalation, max_controls=max_controls(self.escalation, p, truce),
-            inducement_share=p["inducement_share"], truce_active=truce,
-            spent_last_three=sum(self.china_spent[-3:]), truce_cost=p["truce_cost"],
-            control_cost=p["control_cost"], deterrence=p["chokepoint_deterrence"],
-            targets=targets, alliance_refining_share=self.refining_share,
-            credibility=self.credibility)
+            quarter=self.steps,
+            when=self.when(),
+            budget=0.0 if truce else pr.budget(p, self.escalation),
+            max_per_target=p["max_pressure_per_target"],
+            escalation=self.escalation,
+            max_controls=max_controls(self.escalation, p, truce),
+            inducement_share=p["inducement_share"],
+            truce_active=truce,
+            spent_last_three=sum(self.china_spent[-3:]),
+            truce_cost=p["truce_cost"],
+            control_cost=p["control_cost"],
+            deterrence=p["chokepoint_deterrence"],
+            targets=targets,
+            alliance_refining_share=self.refining_share,
+            credibility=self.credibility,
+        )
 
-    def pressurer_view(self, pid: str, targets: list[Target], follow: list[str] | None
-                       ) -> PressurerView:
+    def pressurer_view(
+        self, pid: str, targets: list[Target], follow: list[str] | None
+    ) -> PressurerView:
         """What Russia, Brazil or the EU sees when choosing whom to pressure."""
         p = self.p
         return PressurerView(
-            actor=pid, name=self.by_id[pid].name if pid in self.by_id else pid,
-            quarter=self.steps, when=self.when(),
+            actor=pid,
+            name=self.by_id[pid].name if pid in self.by_id else pid,
+            quarter=self.steps,
+            when=self.when(),
             budget=self.pressurers[pid].budget(p, self.escalation),
-            max_per_target=p["max_pressure_per_target"], deterrence=p["chokepoint_deterrence"],
-            targets=targets, china_ranking=follow, credibility=self.credibility)
+            max_per_target=p["max_pressure_per_target"],
+            deterrence=p["chokepoint_deterrence"],
+            targets=targets,
+            china_ranking=follow,
+            credibility=self.credibility,
+        )
 
     def _start_truce(self, length: int, why: str) -> None:
         self.truce_left = length
         self.escalation = 1.0
         self.china_spent.clear()
-        self._log("truce", CHINA, f"{why}: controls suspended for "
-                                  f"{quarters_in_words(length)}")
+        self._log("truce", CHINA, f"{why}: controls suspended for {quarters_in_words(length)}")
 
     # Phase 3 -------------------------------------------------------------------------
     def _coordination(self, t: int) -> None:
@@ -670,9 +818,15 @@ class PaxSilicaModel(mesa.Model):
         weights = w.volume[rows] + 0.5  # where projects go: capacity plus a floor
         gone = np.ones(len(w.actors), dtype=bool)  # projects outside the members are
         gone[rows] = False  # abandoned (from today's status: a force-out may be this quarter's)
-        view = MarketView(credibility=self.credibility, self_sufficiency=self.self_sufficiency,
-                          price_index=self.price_index, volatility=self.price_volatility,
-                          member_rows=rows, member_weights=weights, quarter=t)
+        view = MarketView(
+            credibility=self.credibility,
+            self_sufficiency=self.self_sufficiency,
+            price_index=self.price_index,
+            volatility=self.price_volatility,
+            member_rows=rows,
+            member_weights=weights,
+            quarter=t,
+        )
         flows = self.investors.step(view, p, self.rng, gone)
         by_row = {s.row: s for s in self.states}
         for row, amount in zip(flows["rows"], flows["amounts"], strict=True):
@@ -695,29 +849,43 @@ class PaxSilicaModel(mesa.Model):
         defected = (status == DEFECTED).astype(float)
         wt = self.tie_matrix * peer[None, :]
         denom = wt.sum(axis=1)
-        share = np.divide(wt @ defected, denom, out=np.zeros(len(self.states)),
-                          where=denom > 0)
-        expected = 0.0 if self.truce_left > 0 else min(
-            p["max_pressure_per_target"],
-            self.pressurers["CHN"].budget(p, self.escalation))
-        snap = Snapshot(credibility=self.credibility,
-                        secure_supply=self.controlled_phases / self.n_phases,
-                        price_index=self.price_index,
-                        defected_tie_share=dict(zip([s.unique_id for s in self.states],
-                                                    share.tolist(), strict=True)),
-                        expected_pressure=expected)
-        shocks = self.rng.normal(0.0, p["political_noise"], len(self.states)).tolist() \
-            if p["political_noise"] > 0 else [0.0] * len(self.states)
+        share = np.divide(wt @ defected, denom, out=np.zeros(len(self.states)), where=denom > 0)
+        expected = (
+            0.0
+            if self.truce_left > 0
+            else min(
+                p["max_pressure_per_target"], self.pressurers["CHN"].budget(p, self.escalation)
+            )
+        )
+        snap = Snapshot(
+            credibility=self.credibility,
+            secure_supply=self.controlled_phases / self.n_phases,
+            price_index=self.price_index,
+            defected_tie_share=dict(
+                zip([s.unique_id for s in self.states], share.tolist(), strict=True)
+            ),
+            expected_pressure=expected,
+        )
+        shocks = (
+            self.rng.normal(0.0, p["political_noise"], len(self.states)).tolist()
+            if p["political_noise"] > 0
+            else [0.0] * len(self.states)
+        )
         for s, shock in zip(self.states, shocks, strict=True):
             if s.status == MEMBER:
                 s.assess(snap, p, shock)
         decisions = [(s, s.decide(snap, p)) for s in self.states]
-        turns = [Turn(s.code, "member", self.member_view(s, snap, d)) for s, d in decisions
-                 if s.code in self.asked and self.may_decide(s)]
+        turns = [
+            Turn(s.code, "member", self.member_view(s, snap, d))
+            for s, d in decisions
+            if s.code in self.asked and self.may_decide(s)
+        ]
         if turns:
             choices = self._ask(turns)
-            decisions = [(s, self._decision(s, choices[s.code].action)
-                          if s.code in choices else d) for s, d in decisions]
+            decisions = [
+                (s, self._decision(s, choices[s.code].action) if s.code in choices else d)
+                for s, d in decisions
+            ]
         for s, d in decisions:
             if d == "defect":
                 self._defect(s, self._why(s))
@@ -733,8 +901,7 @@ class PaxSilicaModel(mesa.Model):
     def may_decide(s: StateAgent) -> bool:
         """Whether a state has a choice this quarter: the leader never leaves, rivals
         never sign, a defector waits out its cool-down."""
-        return s.role not in ("leader", "rival") and not (
-            s.status == DEFECTED and s.cooldown > 0)
+        return s.role not in ("leader", "rival") and not (s.status == DEFECTED and s.cooldown > 0)
 
     def member_view(self, s: StateAgent, snap: Snapshot, rule: str | None) -> MemberView:
         """What a state's government sees when it decides (its own mood included)."""
@@ -743,18 +910,30 @@ class PaxSilicaModel(mesa.Model):
         if member:
             options, advice = (STAY, LEAVE), LEAVE if rule == "defect" else STAY
         else:
-            options, advice = (JOIN, STAY_OUT), JOIN if rule in ("join", "return") \
-                else STAY_OUT
+            options, advice = (JOIN, STAY_OUT), JOIN if rule in ("join", "return") else STAY_OUT
         return MemberView(
-            actor=s.code, name=s.name, quarter=self.steps, when=self.when(),
-            status=s.status, invited=s.invited, grievance=s.grievance,
-            threshold=s.threshold, benefit=s.benefit(snap, p), pains=s.pain(snap, p),
-            pressure_received=dict(s.pressure_received), side_payment=s.side_payment,
-            inflow=s.inflow, peers_left=snap.defected_tie_share.get(s.unique_id, 0.0),
+            actor=s.code,
+            name=s.name,
+            quarter=self.steps,
+            when=self.when(),
+            status=s.status,
+            invited=s.invited,
+            grievance=s.grievance,
+            threshold=s.threshold,
+            benefit=s.benefit(snap, p),
+            pains=s.pain(snap, p),
+            pressure_received=dict(s.pressure_received),
+            side_payment=s.side_payment,
+            inflow=s.inflow,
+            peers_left=snap.defected_tie_share.get(s.unique_id, 0.0),
             join_balance=0.0 if member else s.join_balance(snap, p),
-            credibility=self.credibility, secure_supply=snap.secure_supply,
-            price_index=self.price_index, members=self.members, options=options,
-            advice=advice)
+            credibility=self.credibility,
+            secure_supply=snap.secure_supply,
+            price_index=self.price_index,
+            members=self.members,
+            options=options,
+            advice=advice,
+        )
 
     @staticmethod
     def _decision(s: StateAgent, action: str) -> str | None:
@@ -803,8 +982,10 @@ class PaxSilicaModel(mesa.Model):
         if n > 0 and reason == "pressure":
             return f"leaves after {quarters_in_words(n)} of {ADJECTIVE[pid]} pressure"
         if n > 0:
-            return (f"leaves, worn down by {reason} after {quarters_in_words(n)} of "
-                    f"{ADJECTIVE[pid]} pressure")
+            return (
+                f"leaves, worn down by {reason} after {quarters_in_words(n)} of "
+                f"{ADJECTIVE[pid]} pressure"
+            )
         return f"leaves, worn down by {reason}"
 
     def _defect(self, s: StateAgent, why: str) -> None:
@@ -823,8 +1004,11 @@ class PaxSilicaModel(mesa.Model):
             s.components[k] = 0.0
         self.joins_now += 1
         self.credibility = min(1.0, self.credibility + self.p["join_credibility_gain"])
-        verb = "returns to the alliance" if how == "return" else (
-            "accepts the US invitation and signs" if was_invited else "signs the declaration")
+        verb = (
+            "returns to the alliance"
+            if how == "return"
+            else ("accepts the US invitation and signs" if was_invited else "signs the declaration")
+        )
         self._log("accession", s.code, f"{s.name} {verb}; credibility {self.credibility:.2f}")
 
     # Phase 5 -------------------------------------------------------------------------
@@ -834,45 +1018,66 @@ class PaxSilicaModel(mesa.Model):
         ratio, founding = self.commit_ratio, self.founding_members  # fixed from here on
         half = p["credibility_capital_half"]
         capital = ratio / (ratio + half) if half > 0 else 1.0
-        fundamentals = (p["credibility_weight_capital"] * capital
-                        + p["credibility_weight_coverage"] * self.controlled_phases
-                        / self.n_phases
-                        + p["credibility_weight_members"] * founding
-                        / max(1, self.n_founding))
-        self.credibility = min(max(
-            self.credibility + p["credibility_adjustment"] * (fundamentals - self.credibility),
-            0.0), 1.0)
+        fundamentals = (
+            p["credibility_weight_capital"] * capital
+            + p["credibility_weight_coverage"] * self.controlled_phases / self.n_phases
+            + p["credibility_weight_members"] * founding / max(1, self.n_founding)
+        )
+        self.credibility = min(
+            max(
+                self.credibility + p["credibility_adjustment"] * (fundamentals - self.credibility),
+                0.0,
+            ),
+            1.0,
+        )
         gain = max(0.0, self.refining_share - self.initial_refining_share)
         before = self.escalation
         if self.truce_left == 0:
-            self.escalation = float(min(max(
-                1.0 + (self.escalation - 1.0) * (1.0 - p["deescalation"])
-                + p["escalation_rate"] * (self.joins_now + 100.0 * max(
-                    0.0, gain - self.last_gain)),
-                1.0), p["max_escalation"]))
+            self.escalation = float(
+                min(
+                    max(
+                        1.0
+                        + (self.escalation - 1.0) * (1.0 - p["deescalation"])
+                        + p["escalation_rate"]
+                        * (self.joins_now + 100.0 * max(0.0, gain - self.last_gain)),
+                        1.0,
+                    ),
+                    p["max_escalation"],
+                )
+            )
         self.last_gain = gain
         if self.escalation >= p["control_escalation"] > before:
-            self._log("escalation", CHINA,
-                      f"China escalates to export controls on refined inputs "
-                      f"(escalation {self.escalation:.1f})")
+            self._log(
+                "escalation",
+                CHINA,
+                f"China escalates to export controls on refined inputs "
+                f"(escalation {self.escalation:.1f})",
+            )
         eu = self.by_id.get("EUR")
-        if (eu is not None and self.eu_stance == "partner" and eu.status != MEMBER
-                and self.eu_reversals >= p["eu_exclusion_threshold"]):
+        if (
+            eu is not None
+            and self.eu_stance == "partner"
+            and eu.status != MEMBER
+            and self.eu_reversals >= p["eu_exclusion_threshold"]
+        ):
             self.eu_stance = "pressurer"
             self.pressurers["EUR"].active = True
-            self._log("eu_turns", "EUR", "The EU, left out and hit by US reversals, turns "
-                                         "to pressuring members")
+            self._log(
+                "eu_turns",
+                "EUR",
+                "The EU, left out and hit by US reversals, turns to pressuring members",
+            )
         if not self.collapsed:
-            below = (self.credibility < p["credibility_floor"]
-                     and ratio < p["capital_floor"])
+            below = self.credibility < p["credibility_floor"] and ratio < p["capital_floor"]
             self.floor_streak = self.floor_streak + 1 if below else 0
             reason = ""
             if founding < p["collapse_member_fraction"] * self.n_founding:
-                reason = (f"only {founding} of {self.n_founding} founding "
-                          f"members remain")
+                reason = f"only {founding} of {self.n_founding} founding members remain"
             elif self.floor_streak >= p["floor_quarters"]:
-                reason = (f"credibility and capital have stayed below their floors for "
-                          f"{quarters_in_words(self.floor_streak)}")
+                reason = (
+                    f"credibility and capital have stayed below their floors for "
+                    f"{quarters_in_words(self.floor_streak)}"
+                )
             if reason:
                 self.collapsed = True
                 self.collapse_quarter = t
@@ -908,4 +1113,3 @@ class PaxSilicaModel(mesa.Model):
             "final_price_index": self.price_index,
             "final_bottleneck": self.bottleneck,
         }
-

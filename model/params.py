@@ -79,8 +79,10 @@ def registry() -> dict[str, ParamSpec]:
 
 def defaults() -> dict[str, Any]:
     """A fresh dict of every parameter at its default."""
-    return {name: (list(s.default) if s.type == "actors" else s.default)
-            for name, s in registry().items()}
+    return {
+        name: (list(s.default) if s.type == "actors" else s.default)
+        for name, s in registry().items()
+    }
 
 
 def coerce(name: str, value: Any, *, from_text: bool = False) -> Any:
@@ -151,8 +153,12 @@ ODD_END = "<!-- end of parameter table -->"
 def markdown_table() -> str:
     """Every parameter as a Markdown table (name, default, range, unit, justification),
     grouped as in ``parameters.toml``; ``docs/ODD.md`` carries exactly this table."""
-    lines = [ODD_BEGIN, "", "| group | parameter | default | range | unit | justification |",
-             "|---|---|---|---|---|---|"]
+    lines = [
+        ODD_BEGIN,
+        "",
+        "| group | parameter | default | range | unit | justification |",
+        "|---|---|---|---|---|---|",
+    ]
     for s in registry().values():
         if s.type == "bool":
             rng = "true / false"
@@ -160,8 +166,11 @@ def markdown_table() -> str:
             rng = "actor ids"
         else:
             rng = f"[{_fmt(s.min)}, {_fmt(s.max)}]"
-        default = ", ".join(s.default) if s.type == "actors" else (
-            str(s.default).lower() if s.type == "bool" else f"{s.default:g}")
+        default = (
+            ", ".join(s.default)
+            if s.type == "actors"
+            else (str(s.default).lower() if s.type == "bool" else f"{s.default:g}")
+        )
         doc = s.doc.replace("|", "\\|")
         lines.append(f"| {s.group} | `{s.name}` | {default} | {rng} | {s.unit} | {doc} |")
     lines += ["", ODD_END]

@@ -21,8 +21,11 @@ class RunResult:
     model: PaxSilicaModel
 
 
-def run_model(scenario: str | Scenario = "baseline", seed: int | None = 0,
-              overrides: dict[str, Any] | None = None) -> RunResult:
+def run_model(
+    scenario: str | Scenario = "baseline",
+    seed: int | None = 0,
+    overrides: dict[str, Any] | None = None,
+) -> RunResult:
     """Build and run a model to its horizon; return its series, events and outcome."""
     scen = scenario if isinstance(scenario, Scenario) else load_scenario(scenario)
     m = PaxSilicaModel(scen, rng=seed, **(overrides or {}))
@@ -37,5 +40,6 @@ def series_of(m: PaxSilicaModel) -> pd.DataFrame:
 
 
 def events_of(m: PaxSilicaModel) -> pd.DataFrame:
-    return pd.DataFrame([e.__dict__ for e in m.events],
-                        columns=["quarter", "when", "kind", "actor", "text"])
+    return pd.DataFrame(
+        [e.__dict__ for e in m.events], columns=["quarter", "when", "kind", "actor", "text"]
+    )

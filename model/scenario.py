@@ -29,8 +29,17 @@ from model.world import LEADER, N_PHASES, REST, World, load_world, member_sets
 SCENARIO_DIR = Path(__file__).parent / "data" / "scenarios"
 DEFAULT_PARTICIPANTS = ["TWN", "NLD", "CAN", "EUR"]
 TOP_KEYS = {
-    "name", "description", "extends", "member_set", "members", "add_members",
-    "remove_members", "participants", "parameters", "capacity", "events",
+    "name",
+    "description",
+    "extends",
+    "member_set",
+    "members",
+    "add_members",
+    "remove_members",
+    "participants",
+    "parameters",
+    "capacity",
+    "events",
 }
 CAPACITY_KEYS = {"phase", "actor", "share", "basis"}
 CAPACITY_REQUIRED = {"phase": "phase", "actor": "actor", "share": "fraction"}  # field: kind
@@ -42,8 +51,11 @@ EVENT_TYPES: dict[str, dict[str, tuple[str, bool]]] = {
     "invite": {"actor": ("actor", True)},
     "truce": {"length": ("quarters", False)},
     "reversal": {},
-    "export_control": {"stringency": ("fraction", True), "china_share": ("fraction", False),
-                       "material": ("text", False)},
+    "export_control": {
+        "stringency": ("fraction", True),
+        "china_share": ("fraction", False),
+        "material": ("text", False),
+    },
 }
 
 
@@ -109,9 +121,11 @@ def apply_capacity_override(w: World, ov: dict, source: str) -> None:
     if rest < -1e-9:
         named = (m[:, p].sum() - m[r, p] - m[a, p] + new) / total
         raise ScenarioError(
-            source, f"capacity (phase {ov['phase']}, {ov['actor']})",
+            source,
+            f"capacity (phase {ov['phase']}, {ov['actor']})",
             f"the named {ov['basis']} shares of phase {ov['phase']} would sum to "
-            f"{named:.1%}; expected at most 100%")
+            f"{named:.1%}; expected at most 100%",
+        )
     m[a, p] = new
     if a != r:
         m[r, p] = max(rest, 0.0)
@@ -132,8 +146,9 @@ def resolve_path(name_or_path: str | Path) -> Path:
     return Path(s) if _is_path(s) else SCENARIO_DIR / f"{s}.toml"
 
 
-def load_scenario(name_or_path: str | Path = "baseline", overrides: list[str] | None = None
-                  ) -> Scenario:
+def load_scenario(
+    name_or_path: str | Path = "baseline", overrides: list[str] | None = None
+) -> Scenario:
     """Load, validate and return a scenario (preset name or file path)."""
     scen = _load(resolve_path(name_or_path), seen=())
     if overrides:
@@ -171,22 +186,31 @@ def _load(path: Path, seen: tuple[str, ...]) -> Scenario:
     data = _read_toml(path, source)
     unknown = set(data) - TOP_KEYS
     if unknown:
-        raise ScenarioError(source, sorted(unknown)[0],
-                            f"unknown key; expected one of {', '.join(sorted(TOP_KEYS))}")
+        raise ScenarioError(
+            source,
+            sorted(unknown)[0],
+            f"unknown key; expected one of {', '.join(sorted(TOP_KEYS))}",
+        )
     if "extends" in data:
         parent_name = _text(data["extends"], source, "extends")
         parent_path = resolve_path(parent_name)
         if _is_path(parent_name):  # relative to the extending file's folder
             parent_path = path.parent / parent_path
         if not _is_file(parent_path):
-            raise ScenarioError(source, "extends", f"no such scenario file "
-                                f"{str(parent_path)!r}{_presets_hint(parent_path)}")
+            raise ScenarioError(
+                source,
+                "extends",
+                f"no such scenario file {str(parent_path)!r}{_presets_hint(parent_path)}",
+            )
         if str(parent_path.resolve()) in seen or parent_path.resolve() == path.resolve():
             raise ScenarioError(source, "extends", f"circular: {parent_name} extends this file")
         base = _load(parent_path, seen + (str(path.resolve()),))
     else:
-        base = Scenario(name=path.stem, members=list(member_sets()["intro_12"]["members"]),
-                        participants=list(DEFAULT_PARTICIPANTS))
+        base = Scenario(
+            name=path.stem,
+            members=list(member_sets()["intro_12"]["members"]),
+            participants=list(DEFAULT_PARTICIPANTS),
+        )
     return _apply(base, data, source, path.stem)
 
 
@@ -206,8 +230,9 @@ def _apply(base: Scenario, data: dict, source: str, stem: str) -> Scenario:
         ms = _text(data["member_set"], source, "member_set")
         sets = member_sets()
         if ms not in sets:
-            raise ScenarioError(source, "member_set",
-                                f"unknown set {ms!r}; expected one of {', '.join(sets)}")
+            raise ScenarioError(
+                source, "member_set", f"unknown set {ms!r}; expected one of {', '.join(sets)}"
+            )
         scen.members = list(sets[ms]["members"])
     if "members" in data:
         scen.members = _actors(data["members"], source, "members", w)
@@ -236,17 +261,24 @@ def _apply(base: Scenario, data: dict, source: str, stem: str) -> Scenario:
 
 def _apply_overrides(scen: Scenario, raw: dict[str, str], source: str) -> Scenario:
     w = load_world()
-    new = Scenario(name=scen.name, description=scen.description, source=scen.source,
-                   members=list(scen.members), participants=list(scen.participants),
-                   params=dict(scen.params), capacity=list(scen.capacity),
-                   events=list(scen.events))
+    new = Scenario(
+        name=scen.name,
+        description=scen.description,
+        source=scen.source,
+        members=list(scen.members),
+        participants=list(scen.participants),
+        params=dict(scen.params),
+        capacity=list(scen.capacity),
+        events=list(scen.events),
+    )
     for key, value in raw.items():
         k = key.removeprefix("parameters.")
         if k == "member_set":
             sets = member_sets()
             if value not in sets:
-                raise ScenarioError(source, key,
-                                    f"unknown set {value!r}; expected one of {', '.join(sets)}")
+                raise ScenarioError(
+                    source, key, f"unknown set {value!r}; expected one of {', '.join(sets)}"
+                )
             new.members = list(sets[value]["members"])
         elif k in ("members", "participants", "add_members", "remove_members"):
             ids = _actors([t for t in value.split(",") if t.strip()], source, key, w)
@@ -271,13 +303,19 @@ def _apply_overrides(scen: Scenario, raw: dict[str, str], source: str) -> Scenar
     return new
 
 
-def _check_whole(scen: Scenario, source: str, w: World, own_events: int = 0,
-                 steps_field: str = "parameters.steps") -> None:
+def _check_whole(
+    scen: Scenario,
+    source: str,
+    w: World,
+    own_events: int = 0,
+    steps_field: str = "parameters.steps",
+) -> None:
     """Checks across fields. ``scen.events[own_events:]`` are the source's own [[events]];
     the ones before are inherited, so a horizon they overrun is the source's ``steps``."""
     if LEADER not in scen.members:
-        raise ScenarioError(source, "members",
-                            f"the leader ({LEADER}) must be a member; got {scen.members}")
+        raise ScenarioError(
+            source, "members", f"the leader ({LEADER}) must be a member; got {scen.members}"
+        )
     if len(scen.members) < 2:
         raise ScenarioError(source, "members", "expected at least two members")
     steps = scen.params["steps"]
@@ -286,11 +324,17 @@ def _check_whole(scen: Scenario, source: str, w: World, own_events: int = 0,
             continue
         if i < own_events:
             last = max(ev.quarter for ev in scen.events[:own_events])
-            raise ScenarioError(source, steps_field,
-                                f"an inherited event at quarter {e.quarter} is after the "
-                                f"horizon; expected at least {last}, got {steps}")
-        raise ScenarioError(source, f"events[{i - own_events}].quarter",
-                            f"quarter {e.quarter} is after the horizon (steps = {steps})")
+            raise ScenarioError(
+                source,
+                steps_field,
+                f"an inherited event at quarter {e.quarter} is after the "
+                f"horizon; expected at least {last}, got {steps}",
+            )
+        raise ScenarioError(
+            source,
+            f"events[{i - own_events}].quarter",
+            f"quarter {e.quarter} is after the horizon (steps = {steps})",
+        )
 
 
 def _text(v: Any, source: str, fld: str) -> str:
@@ -306,8 +350,9 @@ def _actors(v: Any, source: str, fld: str, w: World) -> list[str]:
     for t in v:
         a = w.resolve(t) if isinstance(t, str) else None
         if a is None or a == REST:
-            raise ScenarioError(source, fld,
-                                f"unknown country {t!r}; expected one of {', '.join(w.state_ids)}")
+            raise ScenarioError(
+                source, fld, f"unknown country {t!r}; expected one of {', '.join(w.state_ids)}"
+            )
         if a not in out:
             out.append(a)
     return out
@@ -366,15 +411,19 @@ def _capacity(v: Any, source: str, w: World) -> list[dict]:
         fld = f"capacity[{i}]"
         unknown = set(row) - CAPACITY_KEYS
         if unknown:
-            raise ScenarioError(source, f"{fld}.{sorted(unknown)[0]}",
-                                f"unknown key; expected {', '.join(sorted(CAPACITY_KEYS))}")
+            raise ScenarioError(
+                source,
+                f"{fld}.{sorted(unknown)[0]}",
+                f"unknown key; expected {', '.join(sorted(CAPACITY_KEYS))}",
+            )
         for req, kind in CAPACITY_REQUIRED.items():
             if req not in row:
                 raise ScenarioError(source, f"{fld}.{req}", _missing(kind, w))
         basis = row.get("basis", "volume")
         if basis not in ("volume", "frontier"):
-            raise ScenarioError(source, f"{fld}.basis",
-                                f"expected \"volume\" or \"frontier\", got {basis!r}")
+            raise ScenarioError(
+                source, f"{fld}.basis", f'expected "volume" or "frontier", got {basis!r}'
+            )
         ov = {
             "phase": _int_in(row["phase"], 1, N_PHASES, source, f"{fld}.phase"),
             "actor": _actors([row["actor"]], source, f"{fld}.actor", w)[0],
@@ -391,22 +440,29 @@ def _events(v: Any, source: str, w: World) -> list[Event]:
     for i, row in enumerate(_table_list(v, source, "events")):
         fld = f"events[{i}]"
         if "type" not in row:
-            raise ScenarioError(source, f"{fld}.type",
-                                f"missing; expected one of {', '.join(EVENT_TYPES)}")
+            raise ScenarioError(
+                source, f"{fld}.type", f"missing; expected one of {', '.join(EVENT_TYPES)}"
+            )
         etype = row["type"]
         if not isinstance(etype, str) or etype not in EVENT_TYPES:
-            raise ScenarioError(source, f"{fld}.type",
-                                f"expected one of {', '.join(EVENT_TYPES)}, got {etype!r}")
+            raise ScenarioError(
+                source, f"{fld}.type", f"expected one of {', '.join(EVENT_TYPES)}, got {etype!r}"
+            )
         spec = EVENT_TYPES[etype]
         unknown = set(row) - set(spec) - {"type", "quarter"}
         if unknown:
             allowed = ", ".join(["quarter", "type", *spec])
-            raise ScenarioError(source, f"{fld}.{sorted(unknown)[0]}",
-                                f"unknown key for a {etype} event; expected {allowed}")
+            raise ScenarioError(
+                source,
+                f"{fld}.{sorted(unknown)[0]}",
+                f"unknown key for a {etype} event; expected {allowed}",
+            )
         if "quarter" not in row:
             raise ScenarioError(source, f"{fld}.quarter", _missing("quarters", w))
-        kw: dict[str, Any] = {"quarter": _int_in(row["quarter"], 1, MAX_QUARTER, source,
-                                                 f"{fld}.quarter"), "type": etype}
+        kw: dict[str, Any] = {
+            "quarter": _int_in(row["quarter"], 1, MAX_QUARTER, source, f"{fld}.quarter"),
+            "type": etype,
+        }
         for name, (kind, required) in spec.items():
             if name not in row:
                 if required:
@@ -416,9 +472,12 @@ def _events(v: Any, source: str, w: World) -> list[Event]:
             if kind == "actor":
                 kw[name] = _actors([val], source, f"{fld}.{name}", w)[0]
                 if etype == "force_out" and kw[name] == LEADER:
-                    raise ScenarioError(source, f"{fld}.{name}",
-                                        f"the leader ({LEADER}) cannot be forced out of its "
-                                        "own alliance; expected another signatory")
+                    raise ScenarioError(
+                        source,
+                        f"{fld}.{name}",
+                        f"the leader ({LEADER}) cannot be forced out of its "
+                        "own alliance; expected another signatory",
+                    )
             elif kind == "fraction":
                 kw[name] = _fraction(val, source, f"{fld}.{name}")
             elif kind == "quarters":
@@ -427,4 +486,3 @@ def _events(v: Any, source: str, w: World) -> list[Event]:
                 kw[name] = _text(val, source, f"{fld}.{name}")
         out.append(Event(**kw))
     return out
-

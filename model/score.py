@@ -20,10 +20,16 @@ def score(series, outcome: dict, total_capital: float, horizon: int) -> dict:
     """
     rows = series[series["quarter"] >= 1]
     s = 1.0 if outcome["survived"] else outcome["time_to_collapse"] / max(1, horizon)
-    p = float(((rows["covered_phases"] + rows["controlled_phases"]) / 24).mean()) \
-        if len(rows) else 0.0
-    k = float((rows["capital_committed"] / total_capital).mean()) \
-        if len(rows) and total_capital > 0 else 0.0
+    p = (
+        float(((rows["covered_phases"] + rows["controlled_phases"]) / 24).mean())
+        if len(rows)
+        else 0.0
+    )
+    k = (
+        float((rows["capital_committed"] / total_capital).mean())
+        if len(rows) and total_capital > 0
+        else 0.0
+    )
     us = 100 * (WEIGHTS["survival"] * s + WEIGHTS["phases"] * p + WEIGHTS["capital"] * k)
     return {"survival": s, "phases": p, "capital": k, "us": us, "china": 100 - us}
 

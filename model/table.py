@@ -43,8 +43,9 @@ class Table:
     participants: list[str]
 
 
-def paper_table(world: World, members: list[str], participants: list[str],
-                params: dict, top_n: int = 3) -> Table:
+def paper_table(
+    world: World, members: list[str], participants: list[str], params: dict, top_n: int = 3
+) -> Table:
     """For each phase: who has the advantage, which signatories contribute most, the
     alliance's and China's shares, coverage, control and whether a participant leads."""
     vol = M.shares(world.volume)
@@ -67,20 +68,29 @@ def paper_table(world: World, members: list[str], participants: list[str],
         idx = np.flatnonzero(contrib[:, p])
         idx = idx[np.argsort(-vol[idx, p], kind="stable")][:top_n]
         lf = world.actor_ids[lead_f[p]]
-        rows.append(PhaseRow(
-            phase=ph.id, name=ph.name,
-            advantage="China" if adv[p] else "Pax Silica",
-            top_contributors=[world.actor_ids[i] for i in idx],
-            signatory_share=float(vol[mem, p].sum()),
-            aligned_share=float(vol[aligned, p].sum()),
-            china_share=float(vol[china, p]),
-            covered=bool(cov[p]), controlled=bool(ctl[p]),
-            leader=lf, volume_leader=world.actor_ids[lead_v[p]],
-            frontier_segment=ph.frontier_segment,
-            led_by_non_signatory_participant=lf in participants,
-            self_sufficiency=float(suff[p]),
-        ))
+        rows.append(
+            PhaseRow(
+                phase=ph.id,
+                name=ph.name,
+                advantage="China" if adv[p] else "Pax Silica",
+                top_contributors=[world.actor_ids[i] for i in idx],
+                signatory_share=float(vol[mem, p].sum()),
+                aligned_share=float(vol[aligned, p].sum()),
+                china_share=float(vol[china, p]),
+                covered=bool(cov[p]),
+                controlled=bool(ctl[p]),
+                leader=lf,
+                volume_leader=world.actor_ids[lead_v[p]],
+                frontier_segment=ph.frontier_segment,
+                led_by_non_signatory_participant=lf in participants,
+                self_sufficiency=float(suff[p]),
+            )
+        )
     b = M.bottleneck(vol, mem, params["alliance_demand_share"])
-    return Table(rows=rows, bottleneck=world.phases[b].id,
-                 supply_security=M.supply_security(vol, mem, params["alliance_demand_share"]),
-                 members=list(members), participants=list(participants))
+    return Table(
+        rows=rows,
+        bottleneck=world.phases[b].id,
+        supply_security=M.supply_security(vol, mem, params["alliance_demand_share"]),
+        members=list(members),
+        participants=list(participants),
+    )

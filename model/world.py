@@ -109,7 +109,10 @@ def _read_csv(name: str) -> list[dict[str, str]]:
 def _load_default() -> World:
     actors = [
         Actor(
-            id=r["actor_id"], name=r["name"], kind=r["kind"], region=r["region"],
+            id=r["actor_id"],
+            name=r["name"],
+            kind=r["kind"],
+            region=r["region"],
             gdp_usd_bn=float(r["gdp_usd_bn"]),
             exports_to_china_pct_gdp=float(r["exports_to_china_pct_gdp"]),
             exports_to_eu_pct_gdp=float(r["exports_to_eu_pct_gdp"]),
@@ -122,7 +125,9 @@ def _load_default() -> World:
     ]
     phases = [
         Phase(
-            id=int(r["phase_id"]), name=r["name"], short=r["short"],
+            id=int(r["phase_id"]),
+            name=r["name"],
+            short=r["short"],
             build_lag_quarters=int(r["build_lag_quarters"]),
             capex_usd_bn_per_unit=float(r["capex_usd_bn_per_unit"]),
             china_growth_pa=float(r["china_growth_pa"]),

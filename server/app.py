@@ -46,9 +46,15 @@ PLAY_DELAY = 0.15  # seconds between quarters while playing, on top of drawing t
 MAX_REPLICATIONS = 1000
 
 EVENT_COLOR = {
-    "defection": "#d62728", "collapse": "#000000", "accession": "#1f5fbf",
-    "invitation": "#7fb8e6", "refusal": "#8c8c8c", "reversal": "#6a3d9a",
-    "truce": "#2ca02c", "escalation": "#c0392b", "export_control": "#d95f02",
+    "defection": "#d62728",
+    "collapse": "#000000",
+    "accession": "#1f5fbf",
+    "invitation": "#7fb8e6",
+    "refusal": "#8c8c8c",
+    "reversal": "#6a3d9a",
+    "truce": "#2ca02c",
+    "escalation": "#c0392b",
+    "export_control": "#d95f02",
     "eu_turns": "#7d3c98",
 }
 
@@ -119,8 +125,13 @@ class AppState:
             self.error.value = str(e)
             return
         self.settings.value = controls.Settings(
-            scenario=new.scenario, values=new.values, expansion=new.expansion,
-            counter_alliance=new.counter_alliance, seed=old.seed, extra=old.extra)
+            scenario=new.scenario,
+            values=new.values,
+            expansion=new.expansion,
+            counter_alliance=new.counter_alliance,
+            seed=old.seed,
+            extra=old.extra,
+        )
 
     def update(self, **changes) -> None:
         from dataclasses import replace
@@ -186,13 +197,24 @@ def ParamSlider(name: str, value, on_value):
     kind = controls.slider_kind(name)
     shown = f"{value:,}" if isinstance(value, int) else f"{value:g}"
     with solara.Tooltip(f"{spec.doc} Range {spec.min:g} to {spec.max:g}."):
-        solara.HTML(tag="div", unsafe_innerHTML=f"<b>{label}</b>: {shown} {unit}",
-                    style="margin: 10px 0 -6px 0; font-size: 0.92em", classes=["pax-label"])
+        solara.HTML(
+            tag="div",
+            unsafe_innerHTML=f"<b>{label}</b>: {shown} {unit}",
+            style="margin: 10px 0 -6px 0; font-size: 0.92em",
+            classes=["pax-label"],
+        )
     if kind == "grid":
         grid = controls.slider_grid(name, (value,))
         idx = min(range(len(grid)), key=lambda i: abs(grid[i] - value))
-        rv.Slider(v_model=idx, min=0, max=len(grid) - 1, step=1, hide_details=True,
-                  on_v_model=lambda i: on_value(grid[int(i)]), class_=f"param-{name}")
+        rv.Slider(
+            v_model=idx,
+            min=0,
+            max=len(grid) - 1,
+            step=1,
+            hide_details=True,
+            on_v_model=lambda i: on_value(grid[int(i)]),
+            class_=f"param-{name}",
+        )
     else:
         step = controls.slider_step(name)
         lo, hi = controls.slider_range(name)
@@ -201,8 +223,16 @@ def ParamSlider(name: str, value, on_value):
             v = round(float(v) / step) * step
             on_value(int(v) if kind == "int" else round(v, 10))
 
-        rv.Slider(v_model=value, min=lo, max=hi, step=step, hide_details=True,
-                  thumb_label=True, on_v_model=set_value, class_=f"param-{name}")
+        rv.Slider(
+            v_model=value,
+            min=lo,
+            max=hi,
+            step=step,
+            hide_details=True,
+            thumb_label=True,
+            on_v_model=set_value,
+            class_=f"param-{name}",
+        )
 
 
 @solara.component
@@ -212,76 +242,129 @@ def Controls(state: AppState):
     playing = state.playing.value
     scen = solara.use_memo(lambda: load_scenario(s.scenario), [s.scenario])
     presets = preset_names()  # a lesson's scenario file is listed while it is chosen
-    solara.Select("Scenario (preset)", value=s.scenario,
-                  values=presets if s.scenario in presets else [*presets, s.scenario],
-                  on_value=state.choose_scenario, classes=["pax-scenario"])
+    solara.Select(
+        "Scenario (preset)",
+        value=s.scenario,
+        values=presets if s.scenario in presets else [*presets, s.scenario],
+        on_value=state.choose_scenario,
+        classes=["pax-scenario"],
+    )
     solara.Text(scen.description, style={"font-size": "0.85em", "color": "#555"})
     with solara.Row(justify="space-between", style={"margin": "10px 0 4px 0"}):
-        solara.Button("Reset", color="primary", on_click=state.reset, icon_name="mdi-restart",
-                      classes=["pax-reset"])
-        solara.Button("Step", color="primary", on_click=state.step, outlined=True,
-                      disabled=playing or not m.running, icon_name="mdi-step-forward",
-                      classes=["pax-step"])
-        solara.Button("Pause" if playing else "Play", color="primary",
-                      on_click=lambda: state.playing.set(not state.playing.value),
-                      disabled=not m.running and not playing,
-                      icon_name="mdi-pause" if playing else "mdi-play",
-                      classes=["pax-play"])
+        solara.Button(
+            "Reset",
+            color="primary",
+            on_click=state.reset,
+            icon_name="mdi-restart",
+            classes=["pax-reset"],
+        )
+        solara.Button(
+            "Step",
+            color="primary",
+            on_click=state.step,
+            outlined=True,
+            disabled=playing or not m.running,
+            icon_name="mdi-step-forward",
+            classes=["pax-step"],
+        )
+        solara.Button(
+            "Pause" if playing else "Play",
+            color="primary",
+            on_click=lambda: state.playing.set(not state.playing.value),
+            disabled=not m.running and not playing,
+            icon_name="mdi-pause" if playing else "mdi-play",
+            classes=["pax-play"],
+        )
     if state.error.value:
         solara.Error(state.error.value, classes=["pax-error"])
     if s != state.applied.value:
-        solara.Info("Settings changed: press Reset to start a run with them.", dense=True,
-                    classes=["pax-pending"])
-    solara.InputText("Seed (a whole number; blank for a random one)", value=s.seed,
-                     on_value=lambda v: state.update(seed=v), continuous_update=True,
-                     classes=["pax-seed"])
+        solara.Info(
+            "Settings changed: press Reset to start a run with them.",
+            dense=True,
+            classes=["pax-pending"],
+        )
+    solara.InputText(
+        "Seed (a whole number; blank for a random one)",
+        value=s.seed,
+        on_value=lambda v: state.update(seed=v),
+        continuous_update=True,
+        classes=["pax-seed"],
+    )
     for name in controls.SLIDERS:
-        ParamSlider(name, s.value(name),
-                    lambda v, name=name: state.update(
-                        values=tuple((k, v if k == name else x) for k, x in s.values)))
-    solara.HTML(tag="div", unsafe_innerHTML="<b>Expansion: who else signs</b>",
-                style="margin-top: 14px; font-size: 0.92em")
+        ParamSlider(
+            name,
+            s.value(name),
+            lambda v, name=name: state.update(
+                values=tuple((k, v if k == name else x) for k, x in s.values)
+            ),
+        )
+    solara.HTML(
+        tag="div",
+        unsafe_innerHTML="<b>Expansion: who else signs</b>",
+        style="margin-top: 14px; font-size: 0.92em",
+    )
     for code, country in controls.EXPANSION.items():
-        solara.Switch(label=f"{country} ({code}) signs", value=code in s.expansion,
-                      on_value=lambda on, code=code: state.update(
-                          expansion=state.settings.value.with_member(code, on).expansion),
-                      classes=[f"pax-member-{code}"])
-    solara.Switch(label="Counter-alliance: China, Russia and Brazil coordinate",
-                  value=s.counter_alliance,
-                  on_value=lambda on: state.update(counter_alliance=on),
-                  classes=["pax-counter"])
-    solara.InputText("More settings (key=value ..., as after --set)", value=s.extra,
-                     on_value=lambda v: state.update(extra=v), continuous_update=True,
-                     classes=["pax-extra"])
+        solara.Switch(
+            label=f"{country} ({code}) signs",
+            value=code in s.expansion,
+            on_value=lambda on, code=code: state.update(
+                expansion=state.settings.value.with_member(code, on).expansion
+            ),
+            classes=[f"pax-member-{code}"],
+        )
+    solara.Switch(
+        label="Counter-alliance: China, Russia and Brazil coordinate",
+        value=s.counter_alliance,
+        on_value=lambda on: state.update(counter_alliance=on),
+        classes=["pax-counter"],
+    )
+    solara.InputText(
+        "More settings (key=value ..., as after --set)",
+        value=s.extra,
+        on_value=lambda v: state.update(extra=v),
+        continuous_update=True,
+        classes=["pax-extra"],
+    )
     applied = state.applied.value
     try:
         line = controls.cli_command(applied, seed=m.rng_seed)
     except ScenarioError:
         line = ""
     if line:
-        solara.HTML(tag="div", unsafe_innerHTML=(
-            "<small>The run on screen, from the command line:</small>"
-            f"<pre style='white-space:pre-wrap;font-size:0.8em;background:#f3f3f3;"
-            f"padding:6px;border-radius:4px'>{html.escape(line)}</pre>"),
-            classes=["pax-cli"])
+        solara.HTML(
+            tag="div",
+            unsafe_innerHTML=(
+                "<small>The run on screen, from the command line:</small>"
+                f"<pre style='white-space:pre-wrap;font-size:0.8em;background:#f3f3f3;"
+                f"padding:6px;border-radius:4px'>{html.escape(line)}</pre>"
+            ),
+            classes=["pax-cli"],
+        )
 
 
 # ------------------------------------------------------------------------ views -------
 def status_line(m) -> str:
     horizon = m.p["steps"]
-    head = (f"<b>{m.when()}</b> (quarter {m.steps} of {horizon})" if m.steps else
-            f"<b>Start, end of {m.when()[:4]}</b> (quarter 0 of {horizon})")
+    head = (
+        f"<b>{m.when()}</b> (quarter {m.steps} of {horizon})"
+        if m.steps
+        else f"<b>Start, end of {m.when()[:4]}</b> (quarter 0 of {horizon})"
+    )
     if m.collapsed:
-        fate = (f"<span style='color:#d62728'><b>The alliance collapsed</b> in "
-                f"{m.when(m.collapse_quarter)}: {html.escape(m.collapse_reason)}.</span>")
+        fate = (
+            f"<span style='color:#d62728'><b>The alliance collapsed</b> in "
+            f"{m.when(m.collapse_quarter)}: {html.escape(m.collapse_reason)}.</span>"
+        )
     elif m.steps >= horizon:
         fate = "<b>The alliance survived</b> to the horizon."
     else:
         fate = "The alliance stands."
-    return (f"{head} · {m.members} members, {m.participants} participants, "
-            f"{m.defectors} defectors · credibility {m.credibility:.2f} · "
-            f"capital committed US${m.capital_committed:,.0f}bn · price index "
-            f"{m.price_index:.2f} · {fate}")
+    return (
+        f"{head} · {m.members} members, {m.participants} participants, "
+        f"{m.defectors} defectors · credibility {m.credibility:.2f} · "
+        f"capital committed US${m.capital_committed:,.0f}bn · price index "
+        f"{m.price_index:.2f} · {fate}"
+    )
 
 
 def event_log_html(m, limit: int = 200) -> str:
@@ -294,15 +377,21 @@ def event_log_html(m, limit: int = 200) -> str:
             f"</td><td style='padding:2px 8px 2px 0'><span style='background:{color};"
             f"color:white;border-radius:8px;padding:0 6px;font-size:0.8em'>"
             f"{e.kind.replace('_', ' ')}</span></td><td style='padding:2px 0'>"
-            f"{html.escape(text)}</td></tr>")
+            f"{html.escape(text)}</td></tr>"
+        )
     if not rows:
-        body = ("<p style='color:#777'>Nothing has happened yet: press Step or Play. "
-                "Defections, accessions, invitations, US policy reversals, truces and "
-                "export controls appear here, newest first.</p>")
+        body = (
+            "<p style='color:#777'>Nothing has happened yet: press Step or Play. "
+            "Defections, accessions, invitations, US policy reversals, truces and "
+            "export controls appear here, newest first.</p>"
+        )
     else:
-        body = ("<table class='pax-events' style='border-collapse:collapse;font-size:0.85em'>"
-                + "".join(rows) + "</table>")
-    return (f"<div style='max-height:470px;overflow-y:auto'>{body}</div>")
+        body = (
+            "<table class='pax-events' style='border-collapse:collapse;font-size:0.85em'>"
+            + "".join(rows)
+            + "</table>"
+        )
+    return f"<div style='max-height:470px;overflow-y:auto'>{body}</div>"
 
 
 @solara.component
@@ -310,8 +399,12 @@ def RunView(state: AppState):
     m = state.model.value
     version = state.version.value
     solara.use_effect(lambda: state.mark_shown(version), [version])
-    solara.HTML(tag="div", unsafe_innerHTML=status_line(m), classes=["pax-status"],
-                style="margin: 4px 0 8px 0")
+    solara.HTML(
+        tag="div",
+        unsafe_innerHTML=status_line(m),
+        classes=["pax-status"],
+        style="margin: 4px 0 8px 0",
+    )
     with solara.Columns([1, 1]):
         with solara.Card(margin=0, classes=["pax-card"]):
             Chart(charts.membership_figure, m, version, "pax-chart-membership")
@@ -322,10 +415,10 @@ def RunView(state: AppState):
     with solara.Columns([1, 1]):
         with solara.Card(margin=0, classes=["pax-card"]):
             Chart(charts.network_figure, m, charts.network_key(m), "pax-chart-network")
-        with solara.Card(f"Event log ({len(m.events)} events, newest first)", margin=0,
-                         classes=["pax-card"]):
-            solara.HTML(tag="div", unsafe_innerHTML=event_log_html(m),
-                        classes=["pax-event-log"])
+        with solara.Card(
+            f"Event log ({len(m.events)} events, newest first)", margin=0, classes=["pax-card"]
+        ):
+            solara.HTML(tag="div", unsafe_innerHTML=event_log_html(m), classes=["pax-event-log"])
 
 
 @solara.component
@@ -351,8 +444,9 @@ def ReplicationsView(state: AppState):
         message.value = None
         text = n_text.value.strip()
         if not text.isdigit() or not 1 <= int(text) <= MAX_REPLICATIONS:
-            message.value = (f"Number of runs: expected a whole number in "
-                             f"[1, {MAX_REPLICATIONS}], got {text!r}")
+            message.value = (
+                f"Number of runs: expected a whole number in [1, {MAX_REPLICATIONS}], got {text!r}"
+            )
             return
         s = state.settings.value
         try:
@@ -362,16 +456,26 @@ def ReplicationsView(state: AppState):
             return
         task(s, int(text))
 
-    solara.HTML(tag="p", unsafe_innerHTML=(
-        "Run the current settings (the controls on the left) many times with different "
-        "random seeds, and see how often and when the alliance collapses. Run <i>k</i> "
-        "uses seed <i>k</i> (0, 1, ..., N-1); the seed box does not enter."))
+    solara.HTML(
+        tag="p",
+        unsafe_innerHTML=(
+            "Run the current settings (the controls on the left) many times with different "
+            "random seeds, and see how often and when the alliance collapses. Run <i>k</i> "
+            "uses seed <i>k</i> (0, 1, ..., N-1); the seed box does not enter."
+        ),
+    )
     with solara.Row(style={"align-items": "center"}):
-        solara.InputText("Number of runs", value=n_text, continuous_update=True,
-                         classes=["pax-reps-n"])
-        solara.Button("Run replications", color="primary", on_click=start,
-                      disabled=task.pending, icon_name="mdi-chart-bell-curve",
-                      classes=["pax-reps-run"])
+        solara.InputText(
+            "Number of runs", value=n_text, continuous_update=True, classes=["pax-reps-n"]
+        )
+        solara.Button(
+            "Run replications",
+            color="primary",
+            on_click=start,
+            disabled=task.pending,
+            icon_name="mdi-chart-bell-curve",
+            classes=["pax-reps-run"],
+        )
         if task.pending:
             solara.Button("Cancel", on_click=task.cancel, outlined=True)
     if message.value:
@@ -380,8 +484,10 @@ def ReplicationsView(state: AppState):
         p = task.progress or 0.0
         n = int(n_text.value) if n_text.value.strip().isdigit() else 0
         solara.ProgressLinear(value=p, color="primary")
-        solara.Text(f"{round(p * n / 100)} of {n} runs done" if n else f"{p:.0f}% done",
-                    classes=["pax-reps-progress"])
+        solara.Text(
+            f"{round(p * n / 100)} of {n} runs done" if n else f"{p:.0f}% done",
+            classes=["pax-reps-progress"],
+        )
     if task.error:
         solara.Error(f"The replications failed: {task.exception}")
     if result.value is not None:
@@ -400,21 +506,36 @@ def ReplicationResult(reps: Replications, settings: controls.Settings, line: str
     if len(changed) > 60:
         changed = changed[:57] + "..."
     what = f"{settings.scenario} with {changed}" if changed else settings.scenario
-    title = (f"{what}: {reps.n_collapsed} of {reps.n} runs collapsed "
-             f"({reps.share_collapsed:.0%}) by the horizon")
-    png = solara.use_memo(lambda: charts.png(charts.survival_figure(
-        np.arange(reps.horizon + 1), surv, start_year, title)), [reps])
+    title = (
+        f"{what}: {reps.n_collapsed} of {reps.n} runs collapsed "
+        f"({reps.share_collapsed:.0%}) by the horizon"
+    )
+    png = solara.use_memo(
+        lambda: charts.png(
+            charts.survival_figure(np.arange(reps.horizon + 1), surv, start_year, title)
+        ),
+        [reps],
+    )
     solara.Image(png, width="min(100%, 800px)", classes=["pax-chart", "pax-chart-survival"])
-    med = (f"half the runs had collapsed by quarter {median}" if median is not None
-           else "fewer than half the runs collapsed")
-    yearly = ", ".join(f"{start_year + q // 4 - 1}: {surv[q]:.0%}"
-                       for q in range(4, reps.horizon + 1, 4))
-    solara.HTML(tag="div", classes=["pax-reps-summary"], unsafe_innerHTML=(
-        f"<p><b>Share collapsed: {reps.share_collapsed:.0%}</b> ({reps.n_collapsed} of "
-        f"{reps.n} runs); {med}. Share still standing at the end of each year: {yearly}."
-        f"</p><p>Each run from the command line (k = 0 ... {reps.n - 1}):</p>"
-        f"<pre style='white-space:pre-wrap;background:#f3f3f3;padding:6px;"
-        f"border-radius:4px'>{html.escape(line)}</pre>"))
+    med = (
+        f"half the runs had collapsed by quarter {median}"
+        if median is not None
+        else "fewer than half the runs collapsed"
+    )
+    yearly = ", ".join(
+        f"{start_year + q // 4 - 1}: {surv[q]:.0%}" for q in range(4, reps.horizon + 1, 4)
+    )
+    solara.HTML(
+        tag="div",
+        classes=["pax-reps-summary"],
+        unsafe_innerHTML=(
+            f"<p><b>Share collapsed: {reps.share_collapsed:.0%}</b> ({reps.n_collapsed} of "
+            f"{reps.n} runs); {med}. Share still standing at the end of each year: {yearly}."
+            f"</p><p>Each run from the command line (k = 0 ... {reps.n - 1}):</p>"
+            f"<pre style='white-space:pre-wrap;background:#f3f3f3;padding:6px;"
+            f"border-radius:4px'>{html.escape(line)}</pre>"
+        ),
+    )
 
 
 @solara.component
@@ -444,11 +565,16 @@ def Page():
         with solara.Card("Controls", margin=0):
             Controls(state)
     tab = solara.use_reactive(0)
-    solara.HTML(tag="p", style="font-size: 0.9em; color: #444; margin: 0", unsafe_innerHTML=(
-        "A game of alliance and pressure over the AI chip supply chain, 2026-2035: one step "
-        "is one quarter. Press <b>Step</b> or <b>Play</b> to run it; change the controls "
-        "and press <b>Reset</b> to start again with them. The <i>Info</i> tab explains the "
-        "model and the charts."))
+    solara.HTML(
+        tag="p",
+        style="font-size: 0.9em; color: #444; margin: 0",
+        unsafe_innerHTML=(
+            "A game of alliance and pressure over the AI chip supply chain, 2026-2035: one step "
+            "is one quarter. Press <b>Step</b> or <b>Play</b> to run it; change the controls "
+            "and press <b>Reset</b> to start again with them. The <i>Info</i> tab explains the "
+            "model and the charts."
+        ),
+    )
     with solara.lab.Tabs(value=tab, align="left"):
         with solara.lab.Tab("Run", classes=["pax-tab-run"]):
             # lessons: a loaded lesson's text beside the charts (server/lessons_view.py)
@@ -469,8 +595,9 @@ def Page():
 # -------------------------------------------------------------------- the routes ------
 # "/" is the app above; "/classroom" is classroom mode (server/classroom_view.py). Solara
 # warns when a module has both a Page and routes; here Page is the first route on purpose.
-warnings.filterwarnings("ignore", message=".*has a component defined, but you are also "
-                                          "defining routes")
+warnings.filterwarnings(
+    "ignore", message=".*has a component defined, but you are also defining routes"
+)
 from server.classroom_view import ClassroomPage  # noqa: E402 (after Page, which it reuses)
 
 routes = [

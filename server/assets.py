@@ -39,8 +39,10 @@ MANIFEST = ".pax-silica-assets.json"
 
 # `{{cdn}}/@widgetti/solara-vuetify-app@10.1.1/dist/...` in Solara's page template, and
 # `${this.getCdn()}/katex@0.16.9/dist/...` in its Markdown component (math and diagrams)
-_CDN_REF = re.compile(r"(?:\{\{\s*cdn\s*\}\}|\$\{this\.getCdn\(\)\})"
-                      r"/((?:@[\w.-]+/)?[\w.-]+)@(\d+\.\d+\.\d+[\w.+-]*)/")
+_CDN_REF = re.compile(
+    r"(?:\{\{\s*cdn\s*\}\}|\$\{this\.getCdn\(\)\})"
+    r"/((?:@[\w.-]+/)?[\w.-]+)@(\d+\.\d+\.\d+[\w.+-]*)/"
+)
 # the files of the installed Solara that name what the page loads from the CDN
 _SOURCES = ("server/templates/solara.html.j2", "components/markdown.py")
 
@@ -77,8 +79,10 @@ def required_packages() -> list[str]:
     if fontawesome and fontawesome not in found:
         found.append(fontawesome)
     if not any(p.startswith("@widgetti/solara-vuetify") for p in found):
-        raise AssetError(f"found no Solara app package in {root / _SOURCES[0]}; has "
-                         f"Solara's page template changed?")
+        raise AssetError(
+            f"found no Solara app package in {root / _SOURCES[0]}; has "
+            f"Solara's page template changed?"
+        )
     return found
 
 
@@ -105,8 +109,11 @@ def missing(target: Path | None = None) -> list[str]:
     return [p for p in required_packages() if p not in done or not (target / p).is_dir()]
 
 
-def build_assets(target: Path | None = None, packages: list[str] | None = None,
-                 say: Callable[[str], None] = print) -> Path:
+def build_assets(
+    target: Path | None = None,
+    packages: list[str] | None = None,
+    say: Callable[[str], None] = print,
+) -> Path:
     """Download ``packages`` (default: the missing ones) with ``npm pack`` and unpack each
     into ``target/<name>@<version>/``. Each package is unpacked beside its final place and
     renamed into it, so an interrupted build never leaves a half-filled package folder."""
@@ -116,20 +123,24 @@ def build_assets(target: Path | None = None, packages: list[str] | None = None,
         return target
     npm = shutil.which("npm")
     if npm is None:
-        raise AssetError("npm is not installed; it is needed once to fetch the app's "
-                         "JavaScript from the npm registry (install Node.js, then run "
-                         "`uv run pax-silica assets`)")
+        raise AssetError(
+            "npm is not installed; it is needed once to fetch the app's "
+            "JavaScript from the npm registry (install Node.js, then run "
+            "`uv run pax-silica assets`)"
+        )
     target.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="pax-silica-npm-") as tmp:
         for i, spec in enumerate(packages, 1):
             say(f"  [{i}/{len(packages)}] npm pack {spec}")
-            proc = subprocess.run([npm, "pack", spec, "--json", "--silent",
-                                   "--pack-destination", tmp],
-                                  capture_output=True, text=True, check=False)
+            proc = subprocess.run(
+                [npm, "pack", spec, "--json", "--silent", "--pack-destination", tmp],
+                capture_output=True,
+                text=True,
+                check=False,
+            )
             if proc.returncode != 0:
                 detail = (proc.stderr or proc.stdout).strip().splitlines()
-                raise AssetError(f"npm pack {spec} failed: "
-                                 f"{detail[-1] if detail else 'no output'}")
+                raise AssetError(f"npm pack {spec} failed: {detail[-1] if detail else 'no output'}")
             try:
                 tarball = Path(tmp) / json.loads(proc.stdout)[0]["filename"]
             except (ValueError, LookupError) as e:
@@ -171,15 +182,16 @@ def _record(target: Path, spec: str) -> None:
     os.replace(tmp, manifest)
 
 
-def ensure_assets(target: Path | None = None,
-                  say: Callable[[str], None] | None = None) -> Path:
+def ensure_assets(target: Path | None = None, say: Callable[[str], None] | None = None) -> Path:
     """The cache folder, built first if any package is missing (with progress messages)."""
     target = target or asset_dir()
     todo = missing(target)
     if todo:
         say = say or (lambda s: print(s, file=sys.stderr, flush=True))
-        say(f"Building the offline asset cache for the app in {target} "
-            f"({len(todo)} npm package{'s' if len(todo) != 1 else ''}, once) ...")
+        say(
+            f"Building the offline asset cache for the app in {target} "
+            f"({len(todo)} npm package{'s' if len(todo) != 1 else ''}, once) ..."
+        )
         build_assets(target, todo, say)
         say("Asset cache ready.")
     return target
@@ -212,8 +224,11 @@ def configure_solara(build: bool = True) -> None:
             try:
                 ensure_assets()
             except (AssetError, OSError) as e:
-                warnings.warn(f"Pax Silica: the offline asset cache could not be built ({e}); "
-                              f"the page needs internet access to load", stacklevel=2)
+                warnings.warn(
+                    f"Pax Silica: the offline asset cache could not be built ({e}); "
+                    f"the page needs internet access to load",
+                    stacklevel=2,
+                )
         ss.assets.proxy_cache_dir = asset_dir()
     if "SOLARA_TELEMETRY_MIXPANEL_ENABLE" not in os.environ:
         ss.telemetry.mixpanel_enable = False

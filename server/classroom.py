@@ -60,17 +60,26 @@ class Game:
         clock: the time source (tests pass a fake one).
     """
 
-    def __init__(self, scenario: Any = "baseline", seed: Any = 0,
-                 round_seconds: float | None = None, seats: Iterable[str] | None = None,
-                 params: dict | None = None, seat_timeout: float | None = SEAT_TIMEOUT,
-                 clock: Callable[[], float] = time.monotonic, title: str = ""):
+    def __init__(
+        self,
+        scenario: Any = "baseline",
+        seed: Any = 0,
+        round_seconds: float | None = None,
+        seats: Iterable[str] | None = None,
+        params: dict | None = None,
+        seat_timeout: float | None = SEAT_TIMEOUT,
+        clock: Callable[[], float] = time.monotonic,
+        title: str = "",
+    ):
         self.model = PaxSilicaModel(scenario, rng=seed, **(params or {}))
         seatable = self.model.seatable()
         offered = seatable if seats is None else list(seats)
         unknown = [a for a in offered if a not in seatable]
         if unknown or not offered:
-            raise SeatError(f"seats: {', '.join(unknown) or 'none given'}: expected some of "
-                            f"{', '.join(seatable)}")
+            raise SeatError(
+                f"seats: {', '.join(unknown) or 'none given'}: expected some of "
+                f"{', '.join(seatable)}"
+            )
         self.model.asked |= set(offered)  # their turns come to this game
         self.model.decide_round = self._decide_round
         self.title = title or f"{self.model.config.name}, seed {seed}"
@@ -194,11 +203,12 @@ class Game:
         with self._cond:
             seat = self.seats.get(actor)
             if seat is None:
-                raise SeatError(f"seat: {actor!r} is not a seat in this game; expected one "
-                                f"of {', '.join(self.seats)}")
+                raise SeatError(
+                    f"seat: {actor!r} is not a seat in this game; expected one "
+                    f"of {', '.join(self.seats)}"
+                )
             if seat.holder not in (None, holder):
-                raise SeatError(f"seat: {seat.name} is taken by "
-                                f"{seat.label or 'another student'}")
+                raise SeatError(f"seat: {seat.name} is taken by {seat.label or 'another student'}")
             for other in self.seats.values():
                 if other.holder == holder and other is not seat:
                     self._free(other, "moves seat")
@@ -274,15 +284,19 @@ class Game:
         """The model's ``decide_round``: rules for the unseated, wait for the seated."""
         with self._cond:
             self._reap()
-            seated = {t.actor: t for t in turns
-                      if t.actor in self.seats and self.seats[t.actor].holder is not None}
+            seated = {
+                t.actor: t
+                for t in turns
+                if t.actor in self.seats and self.seats[t.actor].holder is not None
+            }
             answers = {t.actor: rule_choice(t) for t in turns if t.actor not in seated}
             if not seated or self.status == "closed":
                 answers.update({a: rule_choice(t) for a, t in seated.items()})
                 return answers
             self.pending, self.answers = seated, {}
-            self.deadline = None if self.round_seconds is None \
-                else self.clock() + self.round_seconds
+            self.deadline = (
+                None if self.round_seconds is None else self.clock() + self.round_seconds
+            )
             self.rounds += 1
             self._bump()
             self._cond.notify_all()
@@ -299,12 +313,16 @@ class Game:
                     if not missing:
                         break
                     if self.status == "closed" or (
-                            self.deadline is not None and self.clock() >= self.deadline):
+                        self.deadline is not None and self.clock() >= self.deadline
+                    ):
                         for a in missing:
                             self.answers[a] = rule_choice(self.pending[a])
                         if self.status != "closed":
-                            self._note("time is up: " + ", ".join(
-                                self.seats[a].name for a in missing) + " follow their rules")
+                            self._note(
+                                "time is up: "
+                                + ", ".join(self.seats[a].name for a in missing)
+                                + " follow their rules"
+                            )
                         break
                     self._cond.wait(WAIT_TICK)
                 answers.update(self.answers)
@@ -319,8 +337,7 @@ class Game:
     # -- the game thread --------------------------------------------------------------
     def _ensure_thread(self) -> None:
         if self._thread is None:
-            self._thread = threading.Thread(target=self._loop, name="pax-classroom",
-                                            daemon=True)
+            self._thread = threading.Thread(target=self._loop, name="pax-classroom", daemon=True)
             self._thread.start()
 
     def _loop(self) -> None:

@@ -78,8 +78,7 @@ class Session:
 
         self.generation += 1
         me = self.generation
-        ctx = kernel_context.get_current_context() \
-            if kernel_context.has_current_context() else None
+        ctx = kernel_context.get_current_context() if kernel_context.has_current_context() else None
         while self.generation == me:
             if ctx is not None and ctx.closed_event.is_set():
                 if self.game is not None:
@@ -90,8 +89,9 @@ class Session:
                 self.code.value, self.role.value = None, None
                 self.error.value = "The game was closed by the teacher."
                 return
-            if game is not None and (ctx is None or kernel_context.PageStatus.CONNECTED
-                                     in ctx.page_status.values()):
+            if game is not None and (
+                ctx is None or kernel_context.PageStatus.CONNECTED in ctx.page_status.values()
+            ):
                 game.heartbeat(self.holder)
             seen = self.signature()
             now = time.monotonic()
@@ -109,31 +109,49 @@ def seats_html(game: Game) -> str:
             who, state = "<i style='color:#888'>rules</i>", ""
         else:
             who = html.escape(seat.label or "a student")
-            state = ("<b style='color:#c0392b'>choosing…</b>" if seat.actor in waiting
-                     else "chosen" if seat.actor in game.pending else "")
-        rows.append(f"<tr><td style='padding:1px 8px 1px 0'>{html.escape(seat.name)}</td>"
-                    f"<td style='padding:1px 8px 1px 0'>{who}</td><td>{state}</td></tr>")
-    return ("<table class='pax-seats' style='font-size:0.85em;border-collapse:collapse'>"
-            "<tr><th align=left style='padding-right:8px'>Seat</th>"
-            "<th align=left style='padding-right:8px'>Played by</th>"
-            "<th align=left>This round</th></tr>" + "".join(rows) + "</table>")
+            state = (
+                "<b style='color:#c0392b'>choosing…</b>"
+                if seat.actor in waiting
+                else "chosen"
+                if seat.actor in game.pending
+                else ""
+            )
+        rows.append(
+            f"<tr><td style='padding:1px 8px 1px 0'>{html.escape(seat.name)}</td>"
+            f"<td style='padding:1px 8px 1px 0'>{who}</td><td>{state}</td></tr>"
+        )
+    return (
+        "<table class='pax-seats' style='font-size:0.85em;border-collapse:collapse'>"
+        "<tr><th align=left style='padding-right:8px'>Seat</th>"
+        "<th align=left style='padding-right:8px'>Played by</th>"
+        "<th align=left>This round</th></tr>" + "".join(rows) + "</table>"
+    )
 
 
 def round_line(game: Game) -> str:
     """The game in one line: its state, quarters played, whom the round waits for."""
     if game.error:
         return f"<b style='color:#d62728'>{html.escape(game.error)}</b>"
-    status = {"open": "not started", "running": "running", "paused": "paused",
-              "finished": "over", "closed": "closed"}[game.status]
+    status = {
+        "open": "not started",
+        "running": "running",
+        "paused": "paused",
+        "finished": "over",
+        "closed": "closed",
+    }[game.status]
     horizon = game.model.p["steps"]
-    line = (f"Game <b>{html.escape(game.title)}</b>: {status} · "
-            f"<span class='pax-played'>{game.played} of {horizon} quarters played</span>")
+    line = (
+        f"Game <b>{html.escape(game.title)}</b>: {status} · "
+        f"<span class='pax-played'>{game.played} of {horizon} quarters played</span>"
+    )
     waiting = [game.seats[a].name for a in game.waiting_for()]
     if waiting:
         left = game.time_left()
         clock = f" ({left:.0f} s left)" if left is not None else ""
-        line += (f" · {game.model.when()} under way, waiting for "
-                 f"<b>{html.escape(', '.join(waiting))}</b>{clock}")
+        line += (
+            f" · {game.model.when()} under way, waiting for "
+            f"<b>{html.escape(', '.join(waiting))}</b>{clock}"
+        )
     timer = f"{game.round_seconds:g} s per round" if game.round_seconds else "no timer"
     return f"{line} · {timer}"
 
@@ -158,13 +176,18 @@ def OpenGameForm(session: Session):
             if steps is not None and steps < 1:
                 raise ValueError
         except ValueError:
-            session.error.value = (f"quarters: expected a whole number of quarters above 0, "
-                                   f"got {quarters.value!r}")
+            session.error.value = (
+                f"quarters: expected a whole number of quarters above 0, got {quarters.value!r}"
+            )
             return
         try:
-            code, _ = open_game(scenario=scenario.value, seed=seed.value.strip() or None,
-                                round_seconds=seconds, seat_timeout=seat_timeout(),
-                                params={"steps": steps} if steps else None)
+            code, _ = open_game(
+                scenario=scenario.value,
+                seed=seed.value.strip() or None,
+                round_seconds=seconds,
+                seat_timeout=seat_timeout(),
+                params={"steps": steps} if steps else None,
+            )
         except (ScenarioError, SeatError) as e:
             session.error.value = str(e)
             return
@@ -172,14 +195,19 @@ def OpenGameForm(session: Session):
         session.code.value, session.role.value = code, "teacher"
 
     with solara.Card("Open a shared game (teacher)", margin=0, classes=["pax-open-game"]):
-        solara.Select("Scenario", value=scenario, values=preset_names(),
-                      classes=["pax-class-scenario"])
+        solara.Select(
+            "Scenario", value=scenario, values=preset_names(), classes=["pax-class-scenario"]
+        )
         solara.InputText("Seed (a whole number)", value=seed, classes=["pax-class-seed"])
-        solara.InputText("Seconds per round of choices (blank: wait for everyone)",
-                         value=timer, classes=["pax-class-timer"])
+        solara.InputText(
+            "Seconds per round of choices (blank: wait for everyone)",
+            value=timer,
+            classes=["pax-class-timer"],
+        )
         solara.InputText("Quarters to play", value=quarters, classes=["pax-class-quarters"])
-        solara.Button("Open the game", color="primary", on_click=open_it,
-                      classes=["pax-class-open"])
+        solara.Button(
+            "Open the game", color="primary", on_click=open_it, classes=["pax-class-open"]
+        )
 
 
 @solara.component
@@ -188,7 +216,8 @@ def Lobby(session: Session, version: int):
         "**Classroom mode.** The teacher opens a shared game and shows its board; each "
         "student joins it and takes a seat — the US, China, Russia, Brazil, the EU or a "
         "state of the alliance. Each quarter waits until every seated player has chosen, "
-        "or the teacher's timer runs out; actors nobody plays follow their rules.")
+        "or the teacher's timer runs out; actors nobody plays follow their rules."
+    )
     games = open_games()
     with solara.Card("Open games", margin=0, classes=["pax-game-list"]):
         if not games:
@@ -196,14 +225,22 @@ def Lobby(session: Session, version: int):
         for code, g in games.items():
             taken = sum(s.holder is not None for s in g.seats.values())
             with solara.Row(classes=[f"pax-game-{code}"]):
-                solara.Text(f"{code}: {g.title} · {g.status} · {g.model.when()} · "
-                            f"{taken} of {len(g.seats)} seats taken")
-                solara.Button("Join as a student", on_click=lambda c=code: (
-                    session.code.set(c), session.role.set("student")),
-                    classes=["pax-join"], outlined=True)
-                solara.Button("Teacher's board", on_click=lambda c=code: (
-                    session.code.set(c), session.role.set("teacher")),
-                    classes=["pax-board"], text=True)
+                solara.Text(
+                    f"{code}: {g.title} · {g.status} · {g.model.when()} · "
+                    f"{taken} of {len(g.seats)} seats taken"
+                )
+                solara.Button(
+                    "Join as a student",
+                    on_click=lambda c=code: (session.code.set(c), session.role.set("student")),
+                    classes=["pax-join"],
+                    outlined=True,
+                )
+                solara.Button(
+                    "Teacher's board",
+                    on_click=lambda c=code: (session.code.set(c), session.role.set("teacher")),
+                    classes=["pax-board"],
+                    text=True,
+                )
     OpenGameForm(session)
 
 
@@ -228,22 +265,43 @@ def TeacherBoard(session: Session, game: Game, version: int):
 
         status = status_line(m)
         log = event_log_html(m)
-    solara.HTML(tag="div", unsafe_innerHTML=f"Game code <b>{session.code.value}</b> · "
-                + round_line(game), classes=["pax-round"])
+    solara.HTML(
+        tag="div",
+        unsafe_innerHTML=f"Game code <b>{session.code.value}</b> · " + round_line(game),
+        classes=["pax-round"],
+    )
     solara.HTML(tag="div", unsafe_innerHTML=status, classes=["pax-status"])
     with solara.Row():
         running = game.status == "running"
         over = game.status in ("finished", "closed")
-        solara.Button("Pause" if running else "Start", color="primary", disabled=over,
-                      on_click=game.pause if running else game.start,
-                      classes=["pax-class-start"])
-        solara.Button("One quarter", outlined=True, disabled=over or running,
-                      on_click=game.step, classes=["pax-class-step"])
-        solara.Button("End this round now", outlined=True, disabled=not game.waiting_for(),
-                      on_click=game.end_round, classes=["pax-class-end-round"])
+        solara.Button(
+            "Pause" if running else "Start",
+            color="primary",
+            disabled=over,
+            on_click=game.pause if running else game.start,
+            classes=["pax-class-start"],
+        )
+        solara.Button(
+            "One quarter",
+            outlined=True,
+            disabled=over or running,
+            on_click=game.step,
+            classes=["pax-class-step"],
+        )
+        solara.Button(
+            "End this round now",
+            outlined=True,
+            disabled=not game.waiting_for(),
+            on_click=game.end_round,
+            classes=["pax-class-end-round"],
+        )
         solara.InputText("Seconds per round", value=timer, classes=["pax-class-timer-set"])
-        solara.Button("Set timer", text=True, classes=["pax-class-set-timer"],
-                      on_click=lambda: act(game.set_timer, timer.value.strip() or None))
+        solara.Button(
+            "Set timer",
+            text=True,
+            classes=["pax-class-set-timer"],
+            on_click=lambda: act(game.set_timer, timer.value.strip() or None),
+        )
         solara.Button("Close the game", text=True, on_click=close, classes=["pax-class-close"])
     with solara.Columns([1, 2]):
         with solara.Column():
@@ -279,9 +337,13 @@ def StudentSeat(session: Session, game: Game, version: int):
             for seat in game.seats.values():
                 taken = seat.holder is not None
                 label = f"{seat.name} ({seat.label or 'taken'})" if taken else seat.name
-                solara.Button(label, disabled=taken, outlined=True,
-                              on_click=lambda a=seat.actor: take(a),
-                              classes=["pax-take", f"pax-take-{seat.actor}"])
+                solara.Button(
+                    label,
+                    disabled=taken,
+                    outlined=True,
+                    on_click=lambda a=seat.actor: take(a),
+                    classes=["pax-take", f"pax-take-{seat.actor}"],
+                )
         return
     with game.reading() as m:
         from server.app import event_log_html, status_line
@@ -290,12 +352,20 @@ def StudentSeat(session: Session, game: Game, version: int):
         status = status_line(m)
         log = event_log_html(m, limit=30)
     with solara.Row():
-        solara.HTML(tag="div", unsafe_innerHTML=(
-            f"You are <b>{html.escape(game.seats[actor].name)}</b>"
-            + (f" ({html.escape(game.seats[actor].label)})" if game.seats[actor].label
-               else "")), classes=["pax-my-seat"])
-        solara.Button("Leave the seat", text=True, classes=["pax-leave"],
-                      on_click=lambda: game.leave(session.holder))
+        solara.HTML(
+            tag="div",
+            unsafe_innerHTML=(
+                f"You are <b>{html.escape(game.seats[actor].name)}</b>"
+                + (f" ({html.escape(game.seats[actor].label)})" if game.seats[actor].label else "")
+            ),
+            classes=["pax-my-seat"],
+        )
+        solara.Button(
+            "Leave the seat",
+            text=True,
+            classes=["pax-leave"],
+            on_click=lambda: game.leave(session.holder),
+        )
     solara.HTML(tag="div", unsafe_innerHTML=status, classes=["pax-status"])
     with solara.Columns([1, 1]):
         DecisionPanel(game, session.holder, version)
@@ -314,8 +384,7 @@ def ClassroomPage():
     session.drawn = session.signature()  # what this render shows (see Session.poll)
     solara.lab.use_task(session.poll, dependencies=[code])
     with rv.Html(tag="div", style_="padding: 12px"):
-        solara.HTML(tag="h2", unsafe_innerHTML="Pax Silica · classroom",
-                    style="margin: 0 0 8px 0")
+        solara.HTML(tag="h2", unsafe_innerHTML="Pax Silica · classroom", style="margin: 0 0 8px 0")
         if session.error.value:
             solara.Error(session.error.value, classes=["pax-class-error"])
         game = session.game
@@ -323,10 +392,16 @@ def ClassroomPage():
             Lobby(session, version)
         else:
             with solara.Row():
-                solara.Button("Back to the list of games", text=True,
-                              classes=["pax-class-back"], on_click=lambda: (
-                                  game.leave(session.holder, "leaves the game"),
-                                  session.code.set(None), session.role.set(None)))
+                solara.Button(
+                    "Back to the list of games",
+                    text=True,
+                    classes=["pax-class-back"],
+                    on_click=lambda: (
+                        game.leave(session.holder, "leaves the game"),
+                        session.code.set(None),
+                        session.role.set(None),
+                    ),
+                )
             if role == "teacher":
                 TeacherBoard(session, game, version)
             else:

@@ -125,8 +125,9 @@ def build_model(s: Settings) -> PaxSilicaModel:
         # The model takes "-5" as a seed, but NumPy refuses a negative seed with a bare
         # ValueError ("expected non-negative integer"); say it the way the model says the rest.
         if str(seed).strip().startswith("-"):
-            raise ScenarioError("model", "seed", f"expected a whole number of at least 0, "
-                                f"got {seed!r}") from None
+            raise ScenarioError(
+                "model", "seed", f"expected a whole number of at least 0, got {seed!r}"
+            ) from None
         raise
 
 
@@ -143,7 +144,7 @@ def cli_command(s: Settings, seed: int | str | None = None) -> str:
 
 # --------------------------------------------------------------------- slider grids ----
 def slider_kind(name: str) -> str:
-    """"float", "int" for an evenly stepped slider, or "grid" for a slider over a
+    """ "float", "int" for an evenly stepped slider, or "grid" for a slider over a
     1-2-5-style series (parameters whose range spans orders of magnitude)."""
     spec = P.registry()[name]
     lo, hi = float(spec.min), float(spec.max)
@@ -170,9 +171,9 @@ def slider_grid(name: str, extra: tuple = ()) -> list:
     vals.update(float(x) for x in extra if x is not None)
     start = max(lo, 1.0 if is_int else 0.1)
     e = math.floor(math.log10(start))
-    while 10 ** e <= hi:
+    while 10**e <= hi:
         for m in (1, 1.5, 2, 3, 4, 5, 6, 8):
-            v = m * 10 ** e
+            v = m * 10**e
             if lo <= v <= hi and (not is_int or float(v).is_integer()):
                 vals.add(round(v, 10))
         e += 1

@@ -197,20 +197,31 @@ def moments_html(run: L.LessonRun) -> str:
         if f is not None:
             now = " pax-moment-now" if f.quarter == run.quarter else ""
             text = html.escape(" ".join(f.text.split()))
-            note = ("" if f.check_ok is not False else
-                    f" <i>(The lesson's check, <code>{html.escape(mo.check or '')}</code>, "
-                    "does not hold in this run.)</i>")
-            rows.append(f"<li class='pax-moment pax-moment-done{now}'><b>&#10003; {f.when}"
-                        f"</b> (quarter {f.quarter}): {text}{note}</li>")
+            note = (
+                ""
+                if f.check_ok is not False
+                else f" <i>(The lesson's check, <code>{html.escape(mo.check or '')}</code>, "
+                "does not hold in this run.)</i>"
+            )
+            rows.append(
+                f"<li class='pax-moment pax-moment-done{now}'><b>&#10003; {f.when}"
+                f"</b> (quarter {f.quarter}): {text}{note}</li>"
+            )
         elif run.done:
-            rows.append(f"<li class='pax-moment pax-moment-missed'>&#10007; Key moment "
-                        f"{i + 1} ({html.escape(mo.describe())}) did not happen in this "
-                        "run.</li>")
+            rows.append(
+                f"<li class='pax-moment pax-moment-missed'>&#10007; Key moment "
+                f"{i + 1} ({html.escape(mo.describe())}) did not happen in this "
+                "run.</li>"
+            )
         else:
-            rows.append(f"<li class='pax-moment pax-moment-pending'>&#9675; Key moment "
-                        f"{i + 1}: {html.escape(mo.describe())}</li>")
-    head = (f"<b>Key moments: {len(run.fired)} of {total} so far</b> (press Step or Play; "
-            "each is marked when it happens)")
+            rows.append(
+                f"<li class='pax-moment pax-moment-pending'>&#9675; Key moment "
+                f"{i + 1}: {html.escape(mo.describe())}</li>"
+            )
+    head = (
+        f"<b>Key moments: {len(run.fired)} of {total} so far</b> (press Step or Play; "
+        "each is marked when it happens)"
+    )
     return f"<div>{head}<ol>{''.join(rows)}</ol></div>"
 
 
@@ -225,23 +236,39 @@ def LessonPanel(state):
     if lesson is None:  # unloaded: the parent removes the panel
         return
     run, why = sess.follow(m)
-    with solara.Card(f"Lesson {lesson.order}: {lesson.title}", margin=0,
-                     classes=["pax-card", "pax-lesson-panel"]):
+    with solara.Card(
+        f"Lesson {lesson.order}: {lesson.title}", margin=0, classes=["pax-card", "pax-lesson-panel"]
+    ):
         with solara.Row(style={"align-items": "center"}):
-            solara.Text(f"Scenario {sess.settings.value.scenario if sess.settings.value else ''}"
-                        f", seed {lesson.seed}", style={"font-size": "0.85em", "color": "#555"})
-            solara.Button("Unload lesson", on_click=sess.unload, outlined=True, small=True,
-                          icon_name="mdi-close", classes=["pax-lesson-unload"])
+            solara.Text(
+                f"Scenario {sess.settings.value.scenario if sess.settings.value else ''}"
+                f", seed {lesson.seed}",
+                style={"font-size": "0.85em", "color": "#555"},
+            )
+            solara.Button(
+                "Unload lesson",
+                on_click=sess.unload,
+                outlined=True,
+                small=True,
+                icon_name="mdi-close",
+                classes=["pax-lesson-unload"],
+            )
         if sess.settings.value is not None and state.applied.value != sess.settings.value:
-            solara.Warning("The run on screen is not the lesson's (its settings were changed "
-                           "and Reset): the key moments below are this run's.", dense=True,
-                           classes=["pax-lesson-changed"])
+            solara.Warning(
+                "The run on screen is not the lesson's (its settings were changed "
+                "and Reset): the key moments below are this run's.",
+                dense=True,
+                classes=["pax-lesson-changed"],
+            )
         if why:
-            solara.Error(f"The key moments cannot be followed in this run: {why}",
-                         classes=["pax-lesson-error"])
+            solara.Error(
+                f"The key moments cannot be followed in this run: {why}",
+                classes=["pax-lesson-error"],
+            )
         elif run is not None:
-            solara.HTML(tag="div", unsafe_innerHTML=moments_html(run),
-                        classes=["pax-lesson-moments"])
+            solara.HTML(
+                tag="div", unsafe_innerHTML=moments_html(run), classes=["pax-lesson-moments"]
+            )
         solara.HTML(tag="div", unsafe_innerHTML=text, classes=["pax-lesson-text"])
 
 
@@ -269,35 +296,56 @@ def LessonsView(state, on_loaded: Callable[[], None] | None = None):
         if sess.load(path) and on_loaded is not None:
             on_loaded()
 
-    solara.HTML(tag="p", unsafe_innerHTML=(
-        "Short lessons, each built on one argument of the paper. <b>Load</b> one to "
-        "set the controls to its scenario and seed and start its run; its text appears "
-        "beside the charts, and its key moments are marked as they happen while you press "
-        "<b>Step</b> or <b>Play</b>. The same lessons run in the terminal with "
-        "<code>uv run pax-silica lesson</code>; a class plan is in "
-        "<code>docs/lessons/README.md</code>."))
+    solara.HTML(
+        tag="p",
+        unsafe_innerHTML=(
+            "Short lessons, each built on one argument of the paper. <b>Load</b> one to "
+            "set the controls to its scenario and seed and start its run; its text appears "
+            "beside the charts, and its key moments are marked as they happen while you press "
+            "<b>Step</b> or <b>Play</b>. The same lessons run in the terminal with "
+            "<code>uv run pax-silica lesson</code>; a class plan is in "
+            "<code>docs/lessons/README.md</code>."
+        ),
+    )
     if sess.message.value:
         solara.Error(sess.message.value, classes=["pax-lesson-error"])
     if loaded is not None:
         with solara.Row(style={"align-items": "center"}):
             solara.Success(f"Loaded: lesson {loaded.order}, {loaded.title}.", dense=True)
-            solara.Button("Unload lesson", on_click=sess.unload, outlined=True,
-                          icon_name="mdi-close", classes=["pax-lesson-unload-tab"])
+            solara.Button(
+                "Unload lesson",
+                on_click=sess.unload,
+                outlined=True,
+                icon_name="mdi-close",
+                classes=["pax-lesson-unload-tab"],
+            )
     for msg in broken:
-        solara.Warning(f"A lesson that cannot be used: {msg}", dense=True,
-                       classes=["pax-lesson-broken"])
+        solara.Warning(
+            f"A lesson that cannot be used: {msg}", dense=True, classes=["pax-lesson-broken"]
+        )
     for ls in found:
-        with solara.Card(margin=0, classes=["pax-card", f"pax-lesson-{ls.name}"],
-                         style={"margin-bottom": "8px"}):
+        is_loaded = loaded is not None and loaded.path == ls.path
+        with solara.Card(
+            margin=0, classes=["pax-card", f"pax-lesson-{ls.name}"], style={"margin-bottom": "8px"}
+        ):
             with solara.Row(style={"align-items": "center"}, justify="space-between"):
                 with solara.Column(gap="2px"):
-                    solara.HTML(tag="div", unsafe_innerHTML=(
-                        f"<b>Lesson {ls.order}: {html.escape(ls.title)}</b>"
-                        f"{' (loaded)' if loaded is not None and loaded.path == ls.path else ''}"
-                        f"<br>{html.escape(summary(ls))}<br><small style='color:#555'>"
-                        f"Scenario <code>{html.escape(scenario_ref(ls))}</code>, seed "
-                        f"{ls.seed}, about {ls.minutes} minutes, {len(ls.moments)} key "
-                        "moments</small>"), classes=["pax-lesson-item"])
-                solara.Button("Load", color="primary", icon_name="mdi-school",
-                              on_click=lambda p=ls.path: load(p),
-                              classes=["pax-lesson-load", f"pax-lesson-load-{ls.name}"])
+                    solara.HTML(
+                        tag="div",
+                        unsafe_innerHTML=(
+                            f"<b>Lesson {ls.order}: {html.escape(ls.title)}</b>"
+                            f"{' (loaded)' if is_loaded else ''}"
+                            f"<br>{html.escape(summary(ls))}<br><small style='color:#555'>"
+                            f"Scenario <code>{html.escape(scenario_ref(ls))}</code>, seed "
+                            f"{ls.seed}, about {ls.minutes} minutes, {len(ls.moments)} key "
+                            "moments</small>"
+                        ),
+                        classes=["pax-lesson-item"],
+                    )
+                solara.Button(
+                    "Load",
+                    color="primary",
+                    icon_name="mdi-school",
+                    on_click=lambda p=ls.path: load(p),
+                    classes=["pax-lesson-load", f"pax-lesson-load-{ls.name}"],
+                )

@@ -53,11 +53,13 @@ class PlaySession:
         self.quit()
         side, actor = SIDES[side_label]
         try:
-            scen = load_scenario(scenario, [f"steps={quarters.strip()}"]
-                                 if quarters.strip() else None)
+            scen = load_scenario(
+                scenario, [f"steps={quarters.strip()}"] if quarters.strip() else None
+            )
             seed = seed_text.strip() or str(secrets.randbelow(2**31))
-            game = Game(scen, seed=seed, seats=[actor], seat_timeout=None,
-                        title=f"{scen.name}, seed {seed}")
+            game = Game(
+                scen, seed=seed, seats=[actor], seat_timeout=None, title=f"{scen.name}, seed {seed}"
+            )
         except (ScenarioError, SeatError) as e:
             self.error.value = str(e)
             return
@@ -89,8 +91,10 @@ class PlaySession:
         label = "US" if side == "us" else "China"
         text = out.getvalue().strip()
         verdict = text.splitlines()[-1]
-        head = (f"Your score ({label}): <b>{mine[side]:.1f}</b> · the rule-based {label} on "
-                f"seed {seed}: <b>{rule[side]:.1f}</b> · {html.escape(verdict)}")
+        head = (
+            f"Your score ({label}): <b>{mine[side]:.1f}</b> · the rule-based {label} on "
+            f"seed {seed}: <b>{rule[side]:.1f}</b> · {html.escape(verdict)}"
+        )
         return head, text
 
     def poll(self, is_current) -> None:
@@ -101,8 +105,7 @@ class PlaySession:
         game = self.game.value
         if game is None:
             return
-        ctx = kernel_context.get_current_context() \
-            if kernel_context.has_current_context() else None
+        ctx = kernel_context.get_current_context() if kernel_context.has_current_context() else None
         while True:
             gone = ctx is not None and ctx.closed_event.is_set()
             if gone or not is_current() or self.game.value is not game:
@@ -123,27 +126,49 @@ class PlaySession:
 
 @solara.component
 def StartForm(session: PlaySession):
-    side, scenario, seed, quarters = (session.side, session.scenario, session.seed,
-                                      session.quarters)
+    side, scenario, seed, quarters = (
+        session.side,
+        session.scenario,
+        session.seed,
+        session.quarters,
+    )
     solara.Markdown(
         "**Play a government.** Choose the United States or China and decide its levers "
         "each quarter; every other actor follows the model's rules. Each decision starts "
         "from your advisers' advice (the rule-based choice): take it, or change it within "
         "the same budgets and rules. At the end your score is set beside the rule-based "
-        "actor's on the same scenario and seed.")
+        "actor's on the same scenario and seed."
+    )
     with solara.Row(style={"align-items": "center", "flex-wrap": "wrap"}):
         solara.ToggleButtonsSingle(value=side, values=list(SIDES), classes=["pax-play-side"])
-        solara.Select("Scenario", value=scenario, values=preset_names(),
-                      classes=["pax-play-scenario"], style={"max-width": "220px"})
-        solara.InputText("Seed (blank: a random one)", value=seed, continuous_update=True,
-                         classes=["pax-play-seed"], style={"max-width": "160px"})
-        solara.InputText("Quarters (blank: the scenario's)", value=quarters,
-                         continuous_update=True, classes=["pax-play-quarters"],
-                         style={"max-width": "200px"})
-        solara.Button("Start", color="primary", icon_name="mdi-play",
-                      on_click=lambda: session.start(side.value, scenario.value, seed.value,
-                                                     quarters.value),
-                      classes=["pax-play-start"])
+        solara.Select(
+            "Scenario",
+            value=scenario,
+            values=preset_names(),
+            classes=["pax-play-scenario"],
+            style={"max-width": "220px"},
+        )
+        solara.InputText(
+            "Seed (blank: a random one)",
+            value=seed,
+            continuous_update=True,
+            classes=["pax-play-seed"],
+            style={"max-width": "160px"},
+        )
+        solara.InputText(
+            "Quarters (blank: the scenario's)",
+            value=quarters,
+            continuous_update=True,
+            classes=["pax-play-quarters"],
+            style={"max-width": "200px"},
+        )
+        solara.Button(
+            "Start",
+            color="primary",
+            icon_name="mdi-play",
+            on_click=lambda: session.start(side.value, scenario.value, seed.value, quarters.value),
+            classes=["pax-play-start"],
+        )
 
 
 @solara.component
@@ -152,8 +177,7 @@ def PlayView():
     session = solara.use_memo(PlaySession, [])
     game = session.game.value
     version = session.version.value
-    task = solara.lab.use_task(lambda: session.poll(lambda: task.is_current()),
-                               dependencies=[game])
+    task = solara.lab.use_task(lambda: session.poll(lambda: task.is_current()), dependencies=[game])
     solara.use_effect(lambda: session.close, [])  # the page goes: close its game
     if session.error.value:
         solara.Error(session.error.value, classes=["pax-play-error"])
@@ -173,22 +197,38 @@ def PlayView():
         events = len(m.events)
     who = "the United States" if side == "us" else "China"
     with solara.Row(style={"align-items": "center"}):
-        solara.HTML(tag="div", unsafe_innerHTML=(
-            f"You play <b>{who}</b> · scenario {html.escape(scen.name)} · seed {seed}"),
-            classes=["pax-play-who"])
-        solara.Button("Quit" if game.status not in ("finished", "closed") else "New game",
-                      outlined=True, on_click=session.quit, classes=["pax-play-quit"])
+        solara.HTML(
+            tag="div",
+            unsafe_innerHTML=(
+                f"You play <b>{who}</b> · scenario {html.escape(scen.name)} · seed {seed}"
+            ),
+            classes=["pax-play-who"],
+        )
+        solara.Button(
+            "Quit" if game.status not in ("finished", "closed") else "New game",
+            outlined=True,
+            on_click=session.quit,
+            classes=["pax-play-quit"],
+        )
     if session.result.value is not None:
         head, text = session.result.value
-        solara.HTML(tag="div", unsafe_innerHTML=head, classes=["pax-play-score"],
-                    style="font-size: 1.1em; margin: 6px 0; padding: 8px; "
-                          "background: #eef5ff; border-radius: 4px")
-        solara.HTML(tag="pre", unsafe_innerHTML=html.escape(text),
-                    classes=["pax-play-report"],
-                    style="white-space: pre-wrap; font-size: 0.8em; background: #f3f3f3; "
-                          "padding: 6px; border-radius: 4px")
-    solara.HTML(tag="div", unsafe_innerHTML=status, classes=["pax-play-status"],
-                style="margin: 4px 0 8px 0")
+        solara.HTML(
+            tag="div",
+            unsafe_innerHTML=head,
+            classes=["pax-play-score"],
+            style="font-size: 1.1em; margin: 6px 0; padding: 8px; "
+            "background: #eef5ff; border-radius: 4px",
+        )
+        solara.HTML(
+            tag="pre",
+            unsafe_innerHTML=html.escape(text),
+            classes=["pax-play-report"],
+            style="white-space: pre-wrap; font-size: 0.8em; background: #f3f3f3; "
+            "padding: 6px; border-radius: 4px",
+        )
+    solara.HTML(
+        tag="div", unsafe_innerHTML=status, classes=["pax-play-status"], style="margin: 4px 0 8px 0"
+    )
     with solara.Columns([2, 3]):
         DecisionPanel(game, session.holder, version)
         with solara.Column():

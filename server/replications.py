@@ -65,9 +65,12 @@ def survival_curve(collapse_quarter, horizon: int) -> np.ndarray:
     return 1.0 - (fallen[None, :] <= q[:, None]).sum(axis=1) / n
 
 
-def replicate(scenario: Scenario, n: int = 50,
-              progress: Callable[[int, int], None] | None = None,
-              stop: Callable[[], bool] | None = None) -> Replications:
+def replicate(
+    scenario: Scenario,
+    n: int = 50,
+    progress: Callable[[int, int], None] | None = None,
+    stop: Callable[[], bool] | None = None,
+) -> Replications:
     """Run seeds 0..n-1 of ``scenario``; ``progress(done, n)`` after each run. If
     ``stop()`` turns true the runs so far are returned."""
     if n < 1:
@@ -81,6 +84,9 @@ def replicate(scenario: Scenario, n: int = 50,
         quarters.append(o["collapse_quarter"] if o["event_observed"] else None)
         if progress is not None:
             progress(k + 1, n)
-    return Replications(scenario=scenario.name, seeds=tuple(seeds),
-                        horizon=int(scenario.params["steps"]),
-                        collapse_quarter=tuple(quarters))
+    return Replications(
+        scenario=scenario.name,
+        seeds=tuple(seeds),
+        horizon=int(scenario.params["steps"]),
+        collapse_quarter=tuple(quarters),
+    )

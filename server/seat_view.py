@@ -74,10 +74,18 @@ from experiments.play_cmd import (
 from server.classroom import Game
 
 PRESSURER_NAME = {"CHN": "China", "RUS": "Russia", "BRA": "Brazil", "EUR": "the EU"}
-OPTION_CLASS = {"stay": "pax-seat-stay", "leave": "pax-seat-leave", "join": "pax-seat-join",
-                "stay out": "pax-seat-stay-out"}
-OPTION_LABEL = {"stay": "Stay in the alliance", "leave": "Leave the alliance",
-                "join": "Sign (join)", "stay out": "Stay out"}
+OPTION_CLASS = {
+    "stay": "pax-seat-stay",
+    "leave": "pax-seat-leave",
+    "join": "pax-seat-join",
+    "stay out": "pax-seat-stay-out",
+}
+OPTION_LABEL = {
+    "stay": "Stay in the alliance",
+    "leave": "Leave the alliance",
+    "join": "Sign (join)",
+    "stay out": "Stay out",
+}
 SNAP = 0.006  # a slider this close to the advice (or the maximum) means the advice
 
 _US = USPlayer(out=io.StringIO())  # for the terminal player's one-line summaries
@@ -97,9 +105,11 @@ def _e(x: Any) -> str:
 
 def _bar(share: float, color: str, width: int = 120) -> str:
     w = int(round(width * max(0.0, min(1.0, share))))
-    return (f"<span style='display:inline-block;width:{width}px;height:9px;"
-            f"background:#eee;vertical-align:middle'><span style='display:inline-block;"
-            f"width:{w}px;height:9px;background:{color}'></span></span>")
+    return (
+        f"<span style='display:inline-block;width:{width}px;height:9px;"
+        f"background:#eee;vertical-align:middle'><span style='display:inline-block;"
+        f"width:{w}px;height:9px;background:{color}'></span></span>"
+    )
 
 
 def _phase(k: int, phases: list[str]) -> str:
@@ -112,8 +122,9 @@ def advice_text(turn: Turn, advice: Any) -> str:
     if turn.kind == "china":
         return _CN.summary(advice)
     if turn.kind == "pressurer":
-        return "pressure " + (", ".join(f"{k} {u:.2f}" for k, u in advice.pressure.items())
-                              or "nobody")
+        return "pressure " + (
+            ", ".join(f"{k} {u:.2f}" for k, u in advice.pressure.items()) or "nobody"
+        )
     return OPTION_LABEL.get(advice.action, advice.action).lower()
 
 
@@ -122,63 +133,87 @@ def leader_html(v, phases: list[str]) -> str:
     rows = []
     for mb in sorted(v.members, key=lambda x: (-x.strain, x.id)):
         color = "#d62728" if mb.strain >= 1 else "#e6a100" if mb.strain >= 0.7 else "#1f5fbf"
-        rows.append(f"<tr><td {TD}>{_e(mb.id)}</td><td {TD}>{_e(mb.name)}</td>"
-                    f"<td {TDR}>{mb.strain:.2f}</td><td {TD}>{_bar(mb.strain, color)}</td>"
-                    f"</tr>")
-    members = (f"<table {TABLE}><tr><th {TH}>Member</th><th></th>"
-               f"<th {THR}>strain</th><th {TH}>(1 = about to leave)</th></tr>"
-               + "".join(rows) + "</table>")
+        rows.append(
+            f"<tr><td {TD}>{_e(mb.id)}</td><td {TD}>{_e(mb.name)}</td>"
+            f"<td {TDR}>{mb.strain:.2f}</td><td {TD}>{_bar(mb.strain, color)}</td>"
+            f"</tr>"
+        )
+    members = (
+        f"<table {TABLE}><tr><th {TH}>Member</th><th></th>"
+        f"<th {THR}>strain</th><th {TH}>(1 = about to leave)</th></tr>" + "".join(rows) + "</table>"
+    )
     if v.may_invite and v.candidates:
-        cands = ", ".join(f"{_e(c.name)} ({_e(c.id)}) {c.gain:+.3f}"
-                          for c in sorted(v.candidates, key=lambda c: (-c.gain, c.id)))
+        cands = ", ".join(
+            f"{_e(c.name)} ({_e(c.id)}) {c.gain:+.3f}"
+            for c in sorted(v.candidates, key=lambda c: (-c.gain, c.id))
+        )
         invite = f"<p>You may invite one of (gain if it signed): {cands}.</p>"
     else:
-        invite = ("<p>No invitation is possible this quarter (credibility too low, "
-                  "invitations off, or one too recent).</p>")
-    return (f"<p>Credibility <b>{v.credibility:.2f}</b> · China's escalation "
-            f"{v.china_escalation:.2f}{truce} · price index {v.price_index:.2f} · the "
-            f"signatories control {v.controlled_phases} of 12 phases; the bottleneck is "
-            f"<b>{_e(_phase(v.bottleneck, phases))}</b>.</p>"
-            f"<p>Budgets: side payments <b>US${v.side_payment_budget:.2f}bn</b> (your advisers "
-            f"pay at most {v.side_payment_targets} members); public investment "
-            f"<b>US${v.investment_budget:.2f}bn</b> (bottleneck money "
-            f"{v.leader_investment:.2f}, refining money {v.refining_investment:.2f} for "
-            f"{_e(', '.join(v.refining_investors) or 'nobody')}).</p>{members}{invite}")
+        invite = (
+            "<p>No invitation is possible this quarter (credibility too low, "
+            "invitations off, or one too recent).</p>"
+        )
+    return (
+        f"<p>Credibility <b>{v.credibility:.2f}</b> · China's escalation "
+        f"{v.china_escalation:.2f}{truce} · price index {v.price_index:.2f} · the "
+        f"signatories control {v.controlled_phases} of 12 phases; the bottleneck is "
+        f"<b>{_e(_phase(v.bottleneck, phases))}</b>.</p>"
+        f"<p>Budgets: side payments <b>US${v.side_payment_budget:.2f}bn</b> (your advisers "
+        f"pay at most {v.side_payment_targets} members); public investment "
+        f"<b>US${v.investment_budget:.2f}bn</b> (bottleneck money "
+        f"{v.leader_investment:.2f}, refining money {v.refining_investment:.2f} for "
+        f"{_e(', '.join(v.refining_investors) or 'nobody')}).</p>{members}{invite}"
+    )
 
 
 def _targets_table(targets, chokepoints: bool = True) -> str:
-    head = (f"<tr><th {TH}>Target</th><th></th><th {THR}>value</th>"
-            f"<th {THR}>exposure</th><th {THR}>resistance</th>"
-            + (f"<th {THR}>chokepoints</th>" if chokepoints else "") + "</tr>")
+    head = (
+        f"<tr><th {TH}>Target</th><th></th><th {THR}>value</th>"
+        f"<th {THR}>exposure</th><th {THR}>resistance</th>"
+        + (f"<th {THR}>chokepoints</th>" if chokepoints else "")
+        + "</tr>"
+    )
     rows = "".join(
         f"<tr><td {TD}>{_e(t.id)}</td><td {TD}>{_e(t.name)}</td><td {TDR}>{t.value:.3f}</td>"
         f"<td {TDR}>{t.exposure:.2f}</td><td {TDR}>{t.resistance:.2f}</td>"
-        + (f"<td {TDR}>{t.chokepoints:.3f}</td>" if chokepoints else "") + "</tr>"
-        for t in targets)
-    return (f"<table {TABLE}>{head}{rows}</table><small>value: its share of the alliance; "
-            f"exposure: its exports to you, % of GDP"
-            + ("; chokepoints: its frontier shares in phases you cannot supply" if chokepoints
-               else "") + ".</small>")
+        + (f"<td {TDR}>{t.chokepoints:.3f}</td>" if chokepoints else "")
+        + "</tr>"
+        for t in targets
+    )
+    return (
+        f"<table {TABLE}>{head}{rows}</table><small>value: its share of the alliance; "
+        f"exposure: its exports to you, % of GDP"
+        + ("; chokepoints: its frontier shares in phases you cannot supply" if chokepoints else "")
+        + ".</small>"
+    )
 
 
 def china_html(v) -> str:
     truce = "<b>a truce is in force</b>" if v.truce_active else "no truce"
-    return (f"<p>Budget <b>{v.budget:.2f} units</b> (at most {v.max_per_target:.2f} per "
-            f"target) · escalation <b>{v.escalation:.2f}</b> · export controls up to "
-            f"<b>{v.max_controls:.2f}</b> · inducement share now {v.inducement_share:.2f} · "
-            f"{truce}.</p><p>The alliance's refining share {v.alliance_refining_share:.1%} · "
-            f"US credibility {v.credibility:.2f} · spent in the last three quarters "
-            f"{v.spent_last_three:.2f} (your advisers seek a truce when a year's spending "
-            f"reaches {v.truce_cost:g}; controls cost {v.control_cost:g} per unit of "
-            f"stringency).</p>{_targets_table(v.targets)}")
+    return (
+        f"<p>Budget <b>{v.budget:.2f} units</b> (at most {v.max_per_target:.2f} per "
+        f"target) · escalation <b>{v.escalation:.2f}</b> · export controls up to "
+        f"<b>{v.max_controls:.2f}</b> · inducement share now {v.inducement_share:.2f} · "
+        f"{truce}.</p><p>The alliance's refining share {v.alliance_refining_share:.1%} · "
+        f"US credibility {v.credibility:.2f} · spent in the last three quarters "
+        f"{v.spent_last_three:.2f} (your advisers seek a truce when a year's spending "
+        f"reaches {v.truce_cost:g}; controls cost {v.control_cost:g} per unit of "
+        f"stringency).</p>{_targets_table(v.targets)}"
+    )
 
 
 def pressurer_html(v) -> str:
-    follow = (f"<p>In the counter-alliance you follow China's priorities: "
-              f"{_e(', '.join(v.china_ranking))}.</p>" if v.china_ranking else "")
-    return (f"<p>Budget <b>{v.budget:.2f} units</b> (at most {v.max_per_target:.2f} per "
-            f"target) · US credibility {v.credibility:.2f}.</p>{follow}"
-            f"{_targets_table(v.targets, chokepoints=False)}")
+    follow = (
+        f"<p>In the counter-alliance you follow China's priorities: "
+        f"{_e(', '.join(v.china_ranking))}.</p>"
+        if v.china_ranking
+        else ""
+    )
+    return (
+        f"<p>Budget <b>{v.budget:.2f} units</b> (at most {v.max_per_target:.2f} per "
+        f"target) · US credibility {v.credibility:.2f}.</p>{follow}"
+        f"{_targets_table(v.targets, chokepoints=False)}"
+    )
 
 
 def member_html(v) -> str:
@@ -186,23 +221,36 @@ def member_html(v) -> str:
     color = "#d62728" if share >= 1 else "#e6a100" if share >= 0.7 else "#1f5fbf"
     pains = sum(v.pains.values())
     pain_text = ", ".join(f"{k} {x:.2f}" for k, x in v.pains.items()) or "none"
-    pressed = ", ".join(f"{PRESSURER_NAME.get(k, k)} {u:.2f}"
-                        for k, u in v.pressure_received.items() if u) or "none"
-    status = {"member": "a member (signatory)", "participant": "a participant (not signed)",
-              "defected": "a former member (defected)", "outside": "outside the alliance"}
+    pressed = (
+        ", ".join(
+            f"{PRESSURER_NAME.get(k, k)} {u:.2f}" for k, u in v.pressure_received.items() if u
+        )
+        or "none"
+    )
+    status = {
+        "member": "a member (signatory)",
+        "participant": "a participant (not signed)",
+        "defected": "a former member (defected)",
+        "outside": "outside the alliance",
+    }
     invited = " · <b>the US has invited you to sign</b>" if v.invited else ""
-    join = (f"<p>Net benefit you expect from signing: <b>{v.join_balance:+.2f}</b></p>"
-            if v.status != "member" else "")
-    return (f"<p>You are {_e(status.get(v.status, v.status))}{invited}.</p>"
-            f"<p class='pax-seat-grievance'>Grievance <b>{v.grievance:.2f}</b> of your "
-            f"breaking point {v.threshold:.2f} {_bar(share, color, 160)}</p>"
-            f"<p>This quarter: benefit of membership <b>{v.benefit:.2f}</b> vs pains "
-            f"<b>{pains:.2f}</b> ({_e(pain_text)}) · pressure received: {_e(pressed)} · "
-            f"side payment US${v.side_payment:.2f}bn · new investment US${v.inflow:.2f}bn · "
-            f"peers who left {v.peers_left:.0%}</p>{join}"
-            f"<p><small>The alliance: {v.members} members · US credibility "
-            f"{v.credibility:.2f} · secure supply {v.secure_supply:.0%} · price index "
-            f"{v.price_index:.2f}</small></p>")
+    join = (
+        f"<p>Net benefit you expect from signing: <b>{v.join_balance:+.2f}</b></p>"
+        if v.status != "member"
+        else ""
+    )
+    return (
+        f"<p>You are {_e(status.get(v.status, v.status))}{invited}.</p>"
+        f"<p class='pax-seat-grievance'>Grievance <b>{v.grievance:.2f}</b> of your "
+        f"breaking point {v.threshold:.2f} {_bar(share, color, 160)}</p>"
+        f"<p>This quarter: benefit of membership <b>{v.benefit:.2f}</b> vs pains "
+        f"<b>{pains:.2f}</b> ({_e(pain_text)}) · pressure received: {_e(pressed)} · "
+        f"side payment US${v.side_payment:.2f}bn · new investment US${v.inflow:.2f}bn · "
+        f"peers who left {v.peers_left:.0%}</p>{join}"
+        f"<p><small>The alliance: {v.members} members · US credibility "
+        f"{v.credibility:.2f} · secure supply {v.secure_supply:.0%} · price index "
+        f"{v.price_index:.2f}</small></p>"
+    )
 
 
 def view_html(turn: Turn, phases: list[str]) -> str:
@@ -227,8 +275,11 @@ def waiting_text(game: Game, actor: str | None) -> str:
         return "The game is closed."
     if actor in game.pending:
         others = [game.seats[a].name for a in game.waiting_for()]
-        return ("You have chosen; waiting for the others"
-                + (f" ({_e(', '.join(others))})" if others else "") + "…")
+        return (
+            "You have chosen; waiting for the others"
+            + (f" ({_e(', '.join(others))})" if others else "")
+            + "…"
+        )
     if game.status == "open":
         return "The game has not started yet."
     if game.status == "paused":
@@ -245,9 +296,12 @@ def DecisionPanel(game: Game, holder: str, version: int):
     with solara.Card(margin=0, classes=["pax-seat-panel"]):
         if turn is None:
             over = game.status in ("finished", "closed")
-            solara.HTML(tag="div", unsafe_innerHTML=waiting_text(game, actor),
-                        classes=["pax-seat-waiting", *(["pax-seat-over"] if over else [])],
-                        style="padding: 8px; color: #444")
+            solara.HTML(
+                tag="div",
+                unsafe_innerHTML=waiting_text(game, actor),
+                classes=["pax-seat-waiting", *(["pax-seat-over"] if over else [])],
+                style="padding: 8px; color: #444",
+            )
             return
         phases = [ph.name for ph in game.model.world.phases]
         # a new turn is a new object: keyed by it, the form starts again from its advice
@@ -282,31 +336,52 @@ def TurnForm(game: Game, holder: str, turn: Turn, phases: list[str]):
         send(choice)
 
     if sent.value:  # until the parent redraws with the next turn
-        solara.HTML(tag="div", unsafe_innerHTML="You have chosen; the game goes on…",
-                    classes=["pax-seat-waiting"], style="padding: 8px; color: #444")
+        solara.HTML(
+            tag="div",
+            unsafe_innerHTML="You have chosen; the game goes on…",
+            classes=["pax-seat-waiting"],
+            style="padding: 8px; color: #444",
+        )
         return
     v = turn.view
-    solara.HTML(tag="div", classes=["pax-seat-turn"], unsafe_innerHTML=(
-        f"<b>{_e(v.when)}</b> (quarter {v.quarter}): <b>{_e(name)}</b> decides"),
-        style="font-size: 1.05em; margin-bottom: 4px")
-    solara.HTML(tag="div", unsafe_innerHTML=view_html(turn, phases),
-                classes=["pax-seat-view"], style="font-size: 0.9em")
-    solara.HTML(tag="div", classes=["pax-seat-advice-text"], unsafe_innerHTML=(
-        f"<i>Your advisers would:</i> {_e(advice_text(turn, advice))}"),
-        style="margin: 4px 0 6px 0; font-size: 0.9em")
+    solara.HTML(
+        tag="div",
+        classes=["pax-seat-turn"],
+        unsafe_innerHTML=(f"<b>{_e(v.when)}</b> (quarter {v.quarter}): <b>{_e(name)}</b> decides"),
+        style="font-size: 1.05em; margin-bottom: 4px",
+    )
+    solara.HTML(
+        tag="div",
+        unsafe_innerHTML=view_html(turn, phases),
+        classes=["pax-seat-view"],
+        style="font-size: 0.9em",
+    )
+    solara.HTML(
+        tag="div",
+        classes=["pax-seat-advice-text"],
+        unsafe_innerHTML=(f"<i>Your advisers would:</i> {_e(advice_text(turn, advice))}"),
+        style="margin: 4px 0 6px 0; font-size: 0.9em",
+    )
     if turn.kind == "member":
         with solara.Row(style={"flex-wrap": "wrap"}):
             for option in v.options:
-                solara.Button(OPTION_LABEL.get(option, option),
-                              color="primary", outlined=option != advice.action,
-                              on_click=lambda o=option: send(MemberChoice(o)),
-                              classes=[OPTION_CLASS.get(option, "pax-seat-option")])
-            solara.Button("Take the advisers' advice", text=True,
-                          on_click=lambda: send(rule_choice(turn)),
-                          classes=["pax-seat-advice"])
+                solara.Button(
+                    OPTION_LABEL.get(option, option),
+                    color="primary",
+                    outlined=option != advice.action,
+                    on_click=lambda o=option: send(MemberChoice(o)),
+                    classes=[OPTION_CLASS.get(option, "pax-seat-option")],
+                )
+            solara.Button(
+                "Take the advisers' advice",
+                text=True,
+                on_click=lambda: send(rule_choice(turn)),
+                classes=["pax-seat-advice"],
+            )
     else:
-        build = {"leader": LeaderLevers, "china": ChinaLevers,
-                 "pressurer": PressurerLevers}[turn.kind]
+        build = {"leader": LeaderLevers, "china": ChinaLevers, "pressurer": PressurerLevers}[
+            turn.kind
+        ]
         build(turn, advice, send_built)
     if error.value:
         solara.Error(error.value, classes=["pax-seat-error"])
@@ -314,11 +389,19 @@ def TurnForm(game: Game, holder: str, turn: Turn, phases: list[str]):
 
 def _buttons(submit, turn: Turn, send_built) -> None:
     with solara.Row():
-        solara.Button("Submit", color="primary", on_click=lambda: send_built(submit),
-                      classes=["pax-seat-submit"], icon_name="mdi-send")
-        solara.Button("Take the advisers' advice", outlined=True,
-                      on_click=lambda: send_built(lambda: rule_choice(turn)),
-                      classes=["pax-seat-advice"])
+        solara.Button(
+            "Submit",
+            color="primary",
+            on_click=lambda: send_built(submit),
+            classes=["pax-seat-submit"],
+            icon_name="mdi-send",
+        )
+        solara.Button(
+            "Take the advisers' advice",
+            outlined=True,
+            on_click=lambda: send_built(lambda: rule_choice(turn)),
+            classes=["pax-seat-advice"],
+        )
 
 
 def _slider(label: str, value: solara.Reactive, hi: float, advised: float, css: str) -> None:
@@ -329,10 +412,20 @@ def _slider(label: str, value: solara.Reactive, hi: float, advised: float, css: 
                 x = near
         value.set(x)
 
-    solara.HTML(tag="div", unsafe_innerHTML=f"{label}: <b>{value.value:.2f}</b>",
-                style="font-size: 0.9em; margin-top: 6px")
-    rv.Slider(v_model=value.value, min=0, max=hi, step=0.01, hide_details=True,
-              on_v_model=set_value, class_=css)
+    solara.HTML(
+        tag="div",
+        unsafe_innerHTML=f"{label}: <b>{value.value:.2f}</b>",
+        style="font-size: 0.9em; margin-top: 6px",
+    )
+    rv.Slider(
+        v_model=value.value,
+        min=0,
+        max=hi,
+        step=0.01,
+        hide_details=True,
+        on_v_model=set_value,
+        class_=css,
+    )
 
 
 @solara.component
@@ -345,43 +438,74 @@ def LeaderLevers(turn: Turn, advice: LeaderChoice, send_built):
     truce = solara.use_reactive(bool(advice.truce))
 
     def submit() -> LeaderChoice:
-        unchanged = (pays.value == d_pays and invest.value == d_invest
-                     and (invite.value or None) == advice.invite and truce.value == advice.truce)
+        unchanged = (
+            pays.value == d_pays
+            and invest.value == d_invest
+            and (invite.value or None) == advice.invite
+            and truce.value == advice.truce
+        )
         if unchanged:
             return advice
         return LeaderChoice(
-            side_payments=dict(advice.side_payments) if pays.value == d_pays
+            side_payments=dict(advice.side_payments)
+            if pays.value == d_pays
             else parse_pairs(pays.value, "side_payments"),
             invite=invite.value or None,
-            investments=list(advice.investments) if invest.value == d_invest
+            investments=list(advice.investments)
+            if invest.value == d_invest
             else parse_investments(invest.value),
-            truce=truce.value)
+            truce=truce.value,
+        )
 
-    solara.InputText("Side payments (member=US$bn)", value=pays, continuous_update=True,
-                     message=f"e.g. JPN=0.5, KOR=1; budget US${v.side_payment_budget:.2f}bn; "
-                             f"blank: none", classes=["pax-seat-payments"])
+    solara.InputText(
+        "Side payments (member=US$bn)",
+        value=pays,
+        continuous_update=True,
+        message=f"e.g. JPN=0.5, KOR=1; budget US${v.side_payment_budget:.2f}bn; blank: none",
+        classes=["pax-seat-payments"],
+    )
     if v.may_invite and v.candidates:
         items = [{"text": "nobody", "value": ""}] + [
             {"text": f"{c.name} ({c.id}), gain {c.gain:+.3f}", "value": c.id}
-            for c in sorted(v.candidates, key=lambda c: (-c.gain, c.id))]
-        rv.Select(label="Invite", v_model=invite.value, items=items, hide_details=True,
-                  on_v_model=lambda x: invite.set(x or ""), class_="pax-seat-invite")
-    solara.InputText("Public investment (member:phase=US$bn)", value=invest,
-                     continuous_update=True, classes=["pax-seat-invest"],
-                     message=f"e.g. USA:2=2.5 puts US$2.5bn into phase 2 in the US; budget "
-                             f"US${v.investment_budget:.2f}bn; blank: none")
-    rv.Checkbox(label="Agree a truce with China over your allies' heads (costs credibility)",
-                v_model=truce.value, on_v_model=lambda x: truce.set(bool(x)),
-                disabled=v.truce_active, hide_details=True, class_="pax-seat-truce")
+            for c in sorted(v.candidates, key=lambda c: (-c.gain, c.id))
+        ]
+        rv.Select(
+            label="Invite",
+            v_model=invite.value,
+            items=items,
+            hide_details=True,
+            on_v_model=lambda x: invite.set(x or ""),
+            class_="pax-seat-invite",
+        )
+    solara.InputText(
+        "Public investment (member:phase=US$bn)",
+        value=invest,
+        continuous_update=True,
+        classes=["pax-seat-invest"],
+        message=f"e.g. USA:2=2.5 puts US$2.5bn into phase 2 in the US; budget "
+        f"US${v.investment_budget:.2f}bn; blank: none",
+    )
+    rv.Checkbox(
+        label="Agree a truce with China over your allies' heads (costs credibility)",
+        v_model=truce.value,
+        on_v_model=lambda x: truce.set(bool(x)),
+        disabled=v.truce_active,
+        hide_details=True,
+        class_="pax-seat-truce",
+    )
     _buttons(submit, turn, send_built)
 
 
 def _pressure_input(label: str, pressure, v, example: str) -> None:
     """China's or another pressurer's pressure, as target=units pairs, with its limits."""
-    solara.InputText(label, value=pressure, continuous_update=True,
-                     classes=["pax-seat-pressure"],
-                     message=f"e.g. {example}; budget {v.budget:.2f}, at most "
-                             f"{v.max_per_target:.2f} each; blank: none")
+    solara.InputText(
+        label,
+        value=pressure,
+        continuous_update=True,
+        classes=["pax-seat-pressure"],
+        message=f"e.g. {example}; budget {v.budget:.2f}, at most "
+        f"{v.max_per_target:.2f} each; blank: none",
+    )
 
 
 @solara.component
@@ -395,32 +519,59 @@ def ChinaLevers(turn: Turn, advice: ChinaChoice, send_built):
 
     def submit() -> ChinaChoice:
         same_pressure = pressure.value == d_pressure
-        if (same_pressure and share.value == advice.inducement_share
-                and controls.value == advice.controls and truce.value == advice.truce):
+        if (
+            same_pressure
+            and share.value == advice.inducement_share
+            and controls.value == advice.controls
+            and truce.value == advice.truce
+        ):
             return advice
         return ChinaChoice(
-            pressure=dict(advice.pressure) if same_pressure
+            pressure=dict(advice.pressure)
+            if same_pressure
             else parse_pairs(pressure.value, "pressure"),
-            inducement_share=share.value, controls=controls.value, truce=truce.value,
-            ranking=list(advice.ranking) if same_pressure and advice.ranking else None)
+            inducement_share=share.value,
+            controls=controls.value,
+            truce=truce.value,
+            ranking=list(advice.ranking) if same_pressure and advice.ranking else None,
+        )
 
     if v.budget > 0 and v.targets:
-        _pressure_input("Pressure (target=units, in priority order)", pressure, v,
-                        "SGP=1.25, QAT=1")
+        _pressure_input(
+            "Pressure (target=units, in priority order)", pressure, v, "SGP=1.25, QAT=1"
+        )
     else:
-        solara.Text("No pressure this quarter: the budget is 0"
-                    + (" (a truce is in force)." if v.truce_active else "."))
-    _slider("Share of units spent on inducements rather than denial", share, 1.0,
-            float(advice.inducement_share), "pax-seat-inducement")
+        solara.Text(
+            "No pressure this quarter: the budget is 0"
+            + (" (a truce is in force)." if v.truce_active else ".")
+        )
+    _slider(
+        "Share of units spent on inducements rather than denial",
+        share,
+        1.0,
+        float(advice.inducement_share),
+        "pax-seat-inducement",
+    )
     if v.max_controls > 0:
-        _slider(f"Export-control stringency on refined inputs (up to {v.max_controls:.2f})",
-                controls, float(v.max_controls), float(advice.controls), "pax-seat-controls")
+        _slider(
+            f"Export-control stringency on refined inputs (up to {v.max_controls:.2f})",
+            controls,
+            float(v.max_controls),
+            float(advice.controls),
+            "pax-seat-controls",
+        )
     else:
-        solara.Text("No export controls are possible at this escalation.",
-                    style={"font-size": "0.9em"})
-    rv.Checkbox(label="Seek a truce from next quarter", v_model=truce.value,
-                on_v_model=lambda x: truce.set(bool(x)), disabled=v.truce_active,
-                hide_details=True, class_="pax-seat-truce")
+        solara.Text(
+            "No export controls are possible at this escalation.", style={"font-size": "0.9em"}
+        )
+    rv.Checkbox(
+        label="Seek a truce from next quarter",
+        v_model=truce.value,
+        on_v_model=lambda x: truce.set(bool(x)),
+        disabled=v.truce_active,
+        hide_details=True,
+        class_="pax-seat-truce",
+    )
     _buttons(submit, turn, send_built)
 
 
@@ -449,5 +600,4 @@ def GameChart(game: Game, make, key, css: str):
         with game.reading() as m:
             return charts.png(make(m))
 
-    solara.Image(solara.use_memo(draw, [id(game), key]), width="100%",
-                 classes=["pax-chart", css])
+    solara.Image(solara.use_memo(draw, [id(game), key]), width="100%", classes=["pax-chart", css])

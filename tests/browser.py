@@ -22,17 +22,23 @@ ROOT = Path(__file__).resolve().parent.parent
 CHROMIUM = Path("/usr/bin/chromium")
 ARTIFACTS = ROOT / "tests" / "artifacts"
 LOCAL = {"127.0.0.1", "localhost"}
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
-                 "--no-first-run", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync"]
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 START_TIMEOUT = 180  # seconds; importing Mesa, Solara and matplotlib is slow on small machines
 
 
 def require_browser():
     ci = os.environ.get("CI", "").lower() == "true"
     if not CHROMIUM.exists():
-        reason = (f"{CHROMIUM} not found (Debian: apt-get install chromium; .ci/run installs "
-                  f"it)")
+        reason = f"{CHROMIUM} not found (Debian: apt-get install chromium; .ci/run installs it)"
         if ci:
             pytest.fail(f"CI=true and {reason}")
         pytest.skip(reason)
@@ -51,15 +57,23 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def start_server(command: list[str], port: int, log: Path, env: dict | None = None
-                 ) -> subprocess.Popen:
+def start_server(
+    command: list[str], port: int, log: Path, env: dict | None = None
+) -> subprocess.Popen:
     """Start an app server in a session of its own; ``env`` adds to the environment."""
-    env = {**{k: v for k, v in os.environ.items()
-              if not k.startswith("SOLARA_") and k != "PYTEST_CURRENT_TEST"}, **(env or {})}
+    env = {
+        **{
+            k: v
+            for k, v in os.environ.items()
+            if not k.startswith("SOLARA_") and k != "PYTEST_CURRENT_TEST"
+        },
+        **(env or {}),
+    }
     env["SOLARA_ASSETS_CDN"] = "http://127.0.0.1:9/npm/"  # a cache miss fails, locally
     with open(log, "w") as out:  # a session of its own: stopped as a group, nothing left
-        return subprocess.Popen(command, cwd=ROOT, env=env, stdout=out,
-                                stderr=subprocess.STDOUT, start_new_session=True)
+        return subprocess.Popen(
+            command, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True
+        )
 
 
 def stop_server(proc: subprocess.Popen) -> None:
@@ -87,8 +101,7 @@ def wait_serving(proc: subprocess.Popen, url: str, log: Path) -> None:
         except OSError:
             pass
         if time.time() > deadline:
-            pytest.fail(f"the app server did not answer in {START_TIMEOUT}s:\n"
-                        f"{log.read_text()}")
+            pytest.fail(f"the app server did not answer in {START_TIMEOUT}s:\n{log.read_text()}")
         time.sleep(0.5)
 
 
@@ -104,8 +117,10 @@ class Watch:
         context.route("**/*", self._route)
         context.on("request", lambda r: self.requests.append(r.url))
         context.on("requestfailed", lambda r: self.failed.append(f"{r.url} ({r.failure})"))
-        context.on("response", lambda r: self.errors.append(f"{r.status} {r.url}")
-                   if r.status >= 400 else None)
+        context.on(
+            "response",
+            lambda r: self.errors.append(f"{r.status} {r.url}") if r.status >= 400 else None,
+        )
 
     def _route(self, route):
         url = urlparse(route.request.url)

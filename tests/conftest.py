@@ -31,8 +31,9 @@ def browser():
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS,
-                              headless=True)  # a fresh profile folder of its own
+        b = p.chromium.launch(
+            executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True
+        )  # a fresh profile folder of its own
         yield b
         b.close()
 
@@ -46,8 +47,12 @@ def app_url(tmp_path_factory):
     ensure_assets()  # the app serves the cache; build it first if this machine has none
     port = free_port()
     log = tmp_path_factory.mktemp("app") / "app.log"
-    proc = start_server([str(Path(sys.executable).parent / "pax-silica"), "app", "--port",
-                         str(port)], port, log, env={"PAX_SEAT_TIMEOUT": SEAT_TIMEOUT})
+    proc = start_server(
+        [str(Path(sys.executable).parent / "pax-silica"), "app", "--port", str(port)],
+        port,
+        log,
+        env={"PAX_SEAT_TIMEOUT": SEAT_TIMEOUT},
+    )
     try:
         url = f"http://127.0.0.1:{port}/"
         wait_serving(proc, url, log)

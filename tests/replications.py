@@ -26,8 +26,11 @@ def outcomes(scenario: str, n: int = N_REPS) -> dict[str, np.ndarray]:
         o = m.outcome()
         o["initial_refining_share"] = m.initial_refining_share
         rows.append(o)
-    return {k: np.array([r[k] for r in rows], dtype=float) for k in rows[0]
-            if isinstance(rows[0][k], int | float | bool) and rows[0][k] is not None}
+    return {
+        k: np.array([r[k] for r in rows], dtype=float)
+        for k in rows[0]
+        if isinstance(rows[0][k], int | float | bool) and rows[0][k] is not None
+    }
 
 
 def proportion_gap_lower(a: np.ndarray, b: np.ndarray) -> float:

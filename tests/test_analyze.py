@@ -30,8 +30,12 @@ def test_kaplan_meier_by_hand():
     # Six runs: collapses at 1, 2 and 3; one censored at 2; two survive to the horizon 4.
     # S(1) = 5/6; at 2, 4 at risk... no: 5 at risk, 1 collapse -> 5/6 * 4/5 = 2/3;
     # the censored run leaves; at 3, 3 at risk, 1 collapse -> 2/3 * 2/3 = 4/9; S(4) = 4/9.
-    df = pd.DataFrame({"time_to_collapse": [1, 2, 2, 3, 4, 4],
-                       "event_observed": [True, True, False, True, False, False]})
+    df = pd.DataFrame(
+        {
+            "time_to_collapse": [1, 2, 2, 3, 4, 4],
+            "event_observed": [True, True, False, True, False, False],
+        }
+    )
     t, fits = km_table(df, horizon=4)
     row = t.iloc[0]
     assert row["runs"] == 6 and row["collapses"] == 3
@@ -44,9 +48,13 @@ def test_kaplan_meier_by_hand():
 
 
 def test_kaplan_meier_groups_and_no_median():
-    df = pd.DataFrame({"time_to_collapse": [1, 2, 2, 3, 4, 4, 4, 4, 4, 3],
-                       "event_observed": [1, 1, 0, 1, 0, 0, 0, 0, 0, 1],
-                       "g": ["a"] * 6 + ["b"] * 4})
+    df = pd.DataFrame(
+        {
+            "time_to_collapse": [1, 2, 2, 3, 4, 4, 4, 4, 4, 3],
+            "event_observed": [1, 1, 0, 1, 0, 0, 0, 0, 0, 1],
+            "g": ["a"] * 6 + ["b"] * 4,
+        }
+    )
     t, _ = km_table(df, by="g", horizon=4)
     b = t.set_index("group").loc["b"]
     assert b["survival_q3"] == pytest.approx(3 / 4) and b["survival_q4"] == pytest.approx(3 / 4)
@@ -109,8 +117,14 @@ def test_criticality_table_ranks_by_fall_in_survival():
     for who, surv in (("", 0.8), ("JPN", 0.2), ("KOR", 0.7), ("AUS", 0.8)):
         for r in range(10):
             s = r < surv * 10
-            rows.append({"knocked_out": who, "survived": s, "event_observed": not s,
-                         "time_to_collapse": 40 if s else 10})
+            rows.append(
+                {
+                    "knocked_out": who,
+                    "survived": s,
+                    "event_observed": not s,
+                    "time_to_collapse": 40 if s else 10,
+                }
+            )
     t = criticality_table(pd.DataFrame(rows))
     assert list(t["member"]) == ["JPN", "KOR", "AUS"]
     assert t["survival_drop"].to_numpy() == pytest.approx([0.6, 0.1, 0.0])
@@ -130,13 +144,22 @@ def fake_sweep(folder, spec: DesignSpec, outcome) -> pd.DataFrame:
     for p, values in enumerate(design.points):
         for r in range(spec.replications):
             collapsed, ttc = outcome(values, rng)
-            rows.append({"point": p, "replication": r, "seed": design.seed_of(p, r), **values,
-                         "scenario": design.scenario.name, "survived": not collapsed,
-                         "collapse_quarter": ttc if collapsed else None,
-                         "time_to_collapse": ttc, "event_observed": collapsed})
+            rows.append(
+                {
+                    "point": p,
+                    "replication": r,
+                    "seed": design.seed_of(p, r),
+                    **values,
+                    "scenario": design.scenario.name,
+                    "survived": not collapsed,
+                    "collapse_quarter": ttc if collapsed else None,
+                    "time_to_collapse": ttc,
+                    "event_observed": collapsed,
+                }
+            )
     df = _typed_runs(rows, design.names)
     for start in range(0, len(df), 50):  # parts as chunks would be
-        write_part(folder / "runs", f"part-{start:09d}.parquet", df.iloc[start:start + 50])
+        write_part(folder / "runs", f"part-{start:09d}.parquet", df.iloc[start : start + 50])
     return df
 
 
@@ -150,8 +173,9 @@ def run_cli(capsys, *argv):
 
 
 def test_survival_command(tmp_path, capsys):
-    spec = DesignSpec(vary=[make_range("pressure_intensity", 0.0, 4.0)], levels=5,
-                      replications=40, steps=8)
+    spec = DesignSpec(
+        vary=[make_range("pressure_intensity", 0.0, 4.0)], levels=5, replications=40, steps=8
+    )
 
     def outcome(v, rng):  # more pressure, earlier collapse
         t = int(rng.integers(1, 9))
@@ -159,16 +183,27 @@ def test_survival_command(tmp_path, capsys):
 
     folder = tmp_path / "s"
     fake_sweep(folder, spec, outcome)
-    status, out, err = run_cli(capsys, "analyze", "survival", str(folder), "--by",
-                               "pressure_intensity", "--bins", "2", "--format", "csv")
+    status, out, err = run_cli(
+        capsys,
+        "analyze",
+        "survival",
+        str(folder),
+        "--by",
+        "pressure_intensity",
+        "--bins",
+        "2",
+        "--format",
+        "csv",
+    )
     assert status == 0, err
     t = pd.read_csv(pd.io.common.StringIO(out))
     assert list(t["group"]) == ["pressure_intensity 0-2", "pressure_intensity 2-4"]
     assert t["runs"].sum() == 200
     assert t["collapse_by_horizon"].iloc[1] > t["collapse_by_horizon"].iloc[0]
     assert (folder / "survival-by-pressure_intensity.png").stat().st_size > 1000
-    status, out, err = run_cli(capsys, "analyze", "survival", str(folder), "--plot",
-                               str(tmp_path / "km.png"))
+    status, out, err = run_cli(
+        capsys, "analyze", "survival", str(folder), "--plot", str(tmp_path / "km.png")
+    )
     assert status == 0 and "| baseline | 200 |" in out
     assert (tmp_path / "km.png").exists()
 
@@ -180,8 +215,13 @@ def test_sensitivity_command_on_ishigami(tmp_path, capsys):
 
     pi = math.pi
     names = ["price_pain", "escalation_rate", "truce_cost"]  # ranges wide enough for [-pi, pi]
-    spec = DesignSpec(vary=[make_range(n, 0.0, 2 * pi) for n in names], design="sobol",
-                      samples=2048, replications=1, steps=8)
+    spec = DesignSpec(
+        vary=[make_range(n, 0.0, 2 * pi) for n in names],
+        design="sobol",
+        samples=2048,
+        replications=1,
+        steps=8,
+    )
 
     def outcome(v, rng):  # collapse iff Ishigami(x - pi) is large; time = Ishigami itself
         x = np.array([[v[n] - pi for n in names]])
@@ -190,8 +230,7 @@ def test_sensitivity_command_on_ishigami(tmp_path, capsys):
 
     folder = tmp_path / "s"
     df = fake_sweep(folder, spec, outcome)
-    status, out, err = run_cli(capsys, "analyze", "sensitivity", str(folder), "--format",
-                               "csv")
+    status, out, err = run_cli(capsys, "analyze", "sensitivity", str(folder), "--format", "csv")
     assert status == 0, err
     t = pd.read_csv(pd.io.common.StringIO(out)).set_index(["output", "parameter"])
     tt = t.loc["time_to_collapse"]
@@ -202,10 +241,17 @@ def test_sensitivity_command_on_ishigami(tmp_path, capsys):
 
 
 def test_discover_command_finds_the_planted_box(tmp_path, capsys):
-    spec = DesignSpec(vary=[make_range("pressure_intensity", 0.0, 5.0),
-                            make_range("initial_credibility", 0.0, 1.0),
-                            make_values("invitations", [True, False])],
-                      design="lhs", samples=2000, replications=1, steps=8)
+    spec = DesignSpec(
+        vary=[
+            make_range("pressure_intensity", 0.0, 5.0),
+            make_range("initial_credibility", 0.0, 1.0),
+            make_values("invitations", [True, False]),
+        ],
+        design="lhs",
+        samples=2000,
+        replications=1,
+        steps=8,
+    )
 
     def outcome(v, rng):
         hit = v["pressure_intensity"] > 3.0 and v["initial_credibility"] < 0.4
@@ -222,8 +268,9 @@ def test_discover_command_finds_the_planted_box(tmp_path, capsys):
     status, out, err = run_cli(capsys, "analyze", "discover", str(folder))
     import re
 
-    cov, dens = (float(x) for x in re.search(r"coverage ([\d.]+)%.*density ([\d.]+)%",
-                                              out).groups())
+    cov, dens = (
+        float(x) for x in re.search(r"coverage ([\d.]+)%.*density ([\d.]+)%", out).groups()
+    )
     assert cov >= 90 and dens >= 90
 
 
@@ -238,21 +285,45 @@ def test_analyze_bad_input(tmp_path, capsys):
 
     one_error("analyze", "survival", str(tmp_path), names=["not a sweep folder"])
     grid = tmp_path / "grid"
-    fake_sweep(grid, DesignSpec(vary=[make_range("pressure_intensity", 0.0, 4.0)], levels=3,
-                                replications=2, steps=8), lambda v, rng: (False, 8))
+    fake_sweep(
+        grid,
+        DesignSpec(
+            vary=[make_range("pressure_intensity", 0.0, 4.0)], levels=3, replications=2, steps=8
+        ),
+        lambda v, rng: (False, 8),
+    )
     one_error("analyze", "sensitivity", str(grid), names=["sobol or morris", "grid"])
-    one_error("analyze", "survival", str(grid), "--by", "china_budget",
-              names=["--by", "china_budget", "pressure_intensity"])
+    one_error(
+        "analyze",
+        "survival",
+        str(grid),
+        "--by",
+        "china_budget",
+        names=["--by", "china_budget", "pressure_intensity"],
+    )
     one_error("analyze", "discover", str(grid), names=["no run collapsed"])
-    one_error("analyze", "survival", str(grid), "--plot", str(tmp_path / "x.jpg"),
-              names=["--plot", ".png"])
+    one_error(
+        "analyze",
+        "survival",
+        str(grid),
+        "--plot",
+        str(tmp_path / "x.jpg"),
+        names=["--plot", ".png"],
+    )
     one_error("analyze", "discover", str(grid), "--alpha", "2", names=["--alpha"])
     one_error("analyze", "criticality", "--steps", "8", "--at", "9", names=["--at", "[1, 8]"])
     one_error("analyze", "nothing", names=["invalid choice"])
     sob = tmp_path / "sob"
-    fake_sweep(sob, DesignSpec(vary=[make_range("pressure_intensity", 0.0, 4.0),
-                                     make_range("china_budget", 0.0, 4.0)], design="sobol",
-                               samples=4, steps=8), lambda v, rng: (True, 3))
+    fake_sweep(
+        sob,
+        DesignSpec(
+            vary=[make_range("pressure_intensity", 0.0, 4.0), make_range("china_budget", 0.0, 4.0)],
+            design="sobol",
+            samples=4,
+            steps=8,
+        ),
+        lambda v, rng: (True, 3),
+    )
     m = json.loads((sob / "manifest.json").read_text())
     m["runs_total"] += 1
     (sob / "manifest.json").write_text(json.dumps(m))

@@ -48,9 +48,16 @@ def servers(tmp_path_factory):
     ports = {"app": free_port(), "solara": free_port()}
     commands = {
         "app": [str(bindir / "pax-silica"), "app", "--port", str(ports["app"])],
-        "solara": [shutil.which("solara", path=str(bindir)) or "solara", "run",
-                   "server/app.py", "--host", "127.0.0.1", "--port", str(ports["solara"]),
-                   "--no-open"],
+        "solara": [
+            shutil.which("solara", path=str(bindir)) or "solara",
+            "run",
+            "server/app.py",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(ports["solara"]),
+            "--no-open",
+        ],
     }
     procs = {k: start_server(cmd, ports[k], logs / f"{k}.log") for k, cmd in commands.items()}
     try:
@@ -125,17 +132,23 @@ def test_step_and_play_change_the_charts_and_the_log(browser, servers):
         page.click(".pax-step")
         page.wait_for_function(
             "s => document.querySelector('img.pax-chart-membership').src !== s",
-            arg=before["pax-chart-membership"], timeout=30_000)
+            arg=before["pax-chart-membership"],
+            timeout=30_000,
+        )
         step_seconds = time.perf_counter() - t
         print(f"\nStep click to chart update: {step_seconds * 1000:.0f} ms")
         assert quarter(page) == 1
         page.wait_for_function(
             "s => document.querySelector('img.pax-chart-capital').src !== s",
-            arg=before["pax-chart-capital"], timeout=30_000)
+            arg=before["pax-chart-capital"],
+            timeout=30_000,
+        )
         # seed 0: the US invites Taiwan in 2026 Q1
         page.wait_for_function(
             "s => document.querySelector('.pax-event-log').innerText !== s",
-            arg=log_before, timeout=30_000)
+            arg=log_before,
+            timeout=30_000,
+        )
         assert "2026 Q1" in page.inner_text(".pax-event-log")
         after_step = {c: src(page, c) for c in charts}
         rows_after_step = page.locator(".pax-events tr").count()
@@ -143,7 +156,9 @@ def test_step_and_play_change_the_charts_and_the_log(browser, servers):
         page.click(".pax-play")
         page.wait_for_function(
             "() => /quarter ([6-9]|[1-9][0-9]) of/.test("
-            "document.querySelector('.pax-status').innerText)", timeout=90_000)
+            "document.querySelector('.pax-status').innerText)",
+            timeout=90_000,
+        )
         page.click(".pax-play")  # pause
         page.wait_for_timeout(1500)
         q = quarter(page)
@@ -155,8 +170,10 @@ def test_step_and_play_change_the_charts_and_the_log(browser, servers):
         # seed 0: the US invites Taiwan again in 2027 Q1 (quarter 5); newest first
         rows = page.locator(".pax-events tr")
         assert rows.count() > rows_after_step
-        when = [re.match(r"\s*(\d{4} Q\d)", rows.nth(i).inner_text()).group(1)
-                for i in range(rows.count())]
+        when = [
+            re.match(r"\s*(\d{4} Q\d)", rows.nth(i).inner_text()).group(1)
+            for i in range(rows.count())
+        ]
         assert when == sorted(when, reverse=True), when
         ARTIFACTS.mkdir(parents=True, exist_ok=True)
         shot = ARTIFACTS / "app_after_play.png"
@@ -174,14 +191,16 @@ def test_two_browser_sessions_have_independent_models(browser, servers):
     try:
         for k in (1, 2):
             a.click(".pax-step")
-            a.wait_for_function(f"() => /quarter {k} of/.test("
-                                f"document.querySelector('.pax-status').innerText)",
-                                timeout=30_000)
+            a.wait_for_function(
+                f"() => /quarter {k} of/.test(document.querySelector('.pax-status').innerText)",
+                timeout=30_000,
+            )
         assert quarter(b) == 0
         b.click(".pax-step")
-        b.wait_for_function("() => /quarter 1 of/.test("
-                            "document.querySelector('.pax-status').innerText)",
-                            timeout=30_000)
+        b.wait_for_function(
+            "() => /quarter 1 of/.test(document.querySelector('.pax-status').innerText)",
+            timeout=30_000,
+        )
         a.wait_for_timeout(500)
         assert quarter(a) == 2 and quarter(b) == 1
         watch_a.assert_clean()

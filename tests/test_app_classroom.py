@@ -34,8 +34,9 @@ def wait_played(page, q: int, timeout: float = 60) -> None:
         except Exception:  # the page is redrawing
             pass
         time.sleep(0.3)
-    raise AssertionError(f"page stuck at {page.inner_text('.pax-round')!r}, wanted "
-                         f"{q} quarters played")
+    raise AssertionError(
+        f"page stuck at {page.inner_text('.pax-round')!r}, wanted {q} quarters played"
+    )
 
 
 def choose_advice(page, timeout: float = 30) -> None:
@@ -70,8 +71,8 @@ def test_students_take_seats_choose_and_see_the_same_quarters(app_url, browser):
             page.wait_for_selector(".pax-my-seat", timeout=30_000)
         # the teacher's board shows who sits where
         teacher.wait_for_function(
-            "() => document.querySelector('.pax-seats').innerText.includes('Ken')",
-            timeout=30_000)
+            "() => document.querySelector('.pax-seats').innerText.includes('Ken')", timeout=30_000
+        )
         seats = teacher.inner_text(".pax-seats")
         assert re.search(r"United States\s+Ada", seats) and re.search(r"Japan\s+Ken", seats)
 
@@ -81,7 +82,8 @@ def test_students_take_seats_choose_and_see_the_same_quarters(app_url, browser):
         teacher.wait_for_function(
             "() => document.querySelector('.pax-round').innerText.includes('waiting for')"
             " && document.querySelector('.pax-round').innerText.includes('Japan')",
-            timeout=30_000)
+            timeout=30_000,
+        )
         assert played(teacher) == 0 and "2026 Q1 under way" in teacher.inner_text(".pax-round")
         choose_advice(japan)
         for page in pages:  # every page sees the quarter advance
@@ -96,8 +98,8 @@ def test_students_take_seats_choose_and_see_the_same_quarters(app_url, browser):
             wait_played(us, q, timeout=60)
         wait_played(teacher, QUARTERS)
         teacher.wait_for_function(
-            "() => document.querySelector('.pax-round').innerText.includes('over')",
-            timeout=30_000)
+            "() => document.querySelector('.pax-round').innerText.includes('over')", timeout=30_000
+        )
         notes = teacher.inner_text(".pax-notes")
         assert "Ken" in notes and "Japan follows its rules" in notes, notes
         assert re.search(r"Japan\s+rules", teacher.inner_text(".pax-seats"))
@@ -106,8 +108,9 @@ def test_students_take_seats_choose_and_see_the_same_quarters(app_url, browser):
         ref = PaxSilicaModel("baseline", rng=0, steps=QUARTERS)
         ref.run()
         status = teacher.inner_text(".pax-status")
-        assert f"{ref.members} members" in status and \
-            f"credibility {ref.credibility:.2f}" in status, status
+        assert (
+            f"{ref.members} members" in status and f"credibility {ref.credibility:.2f}" in status
+        ), status
         assert us.inner_text(".pax-status") == status
         for w in watches[:2]:
             w.assert_clean()

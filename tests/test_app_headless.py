@@ -46,9 +46,12 @@ def page(monkeypatch):
 
 def by_class(rc, widget_class, css: str):
     """The one widget of ``widget_class`` whose CSS classes include ``css``."""
-    found = [x for x in rc.find(widget_class).widgets
-             if css in (getattr(x, "class_", None) or "").split()
-             or css in getattr(x, "_dom_classes", ())]
+    found = [
+        x
+        for x in rc.find(widget_class).widgets
+        if css in (getattr(x, "class_", None) or "").split()
+        or css in getattr(x, "_dom_classes", ())
+    ]
     assert len(found) == 1, f"expected one {widget_class.__name__} .{css}, got {len(found)}"
     return found[0]
 
@@ -63,8 +66,11 @@ def alerts(rc) -> list[str]:
 
 def html(rc, css: str) -> str:
     """The inner HTML of the one ``solara.HTML`` element with CSS class ``css``."""
-    found = [x for x in rc.find(solara.widgets.HTML).widgets
-             if css in x.attributes.get("class", "").split()]
+    found = [
+        x
+        for x in rc.find(solara.widgets.HTML).widgets
+        if css in x.attributes.get("class", "").split()
+    ]
     assert len(found) == 1, f"expected one HTML .{css}, got {len(found)}"
     return found[0].unsafe_innerHTML
 
@@ -105,8 +111,12 @@ def test_controls_exist(page):
     assert by_class(rc, v.TextField, "pax-seed").v_model == "0"
     for css in ("pax-reset", "pax-step", "pax-play", "pax-reps-run"):
         by_class(rc, v.Btn, css)
-    for css in ("pax-chart-membership", "pax-chart-capital", "pax-chart-supply",
-                "pax-chart-network"):
+    for css in (
+        "pax-chart-membership",
+        "pax-chart-capital",
+        "pax-chart-supply",
+        "pax-chart-network",
+    ):
         assert image(rc, css)[:4] == b"\x89PNG"
     assert rc.find(v.Html, class_="pax-info").widget is not None
     assert state.model.value.steps == 0
@@ -151,8 +161,10 @@ def test_reset_rebuilds_the_model_with_the_controls(page):
     assert m.rng_seed == 7
     assert not any("press Reset" in a for a in alerts(rc))
     # the same run as the command line's scenario with the same --set list
-    scen = load_scenario("baseline", ["pressure_intensity=2.5", "n_investors=200",
-                                      "add_members=TWN", "counter_alliance=true"])
+    scen = load_scenario(
+        "baseline",
+        ["pressure_intensity=2.5", "n_investors=200", "add_members=TWN", "counter_alliance=true"],
+    )
     steps_like(rc, m, PaxSilicaModel(scen, rng=7))
 
 
@@ -181,8 +193,11 @@ BAD = [
     ("pax-seed", "abc", "model: seed: expected a whole number, got 'abc'"),
     ("pax-seed", "1.5", "model: seed: expected a whole number, got '1.5'"),
     ("pax-seed", "-5", "model: seed: expected a whole number of at least 0, got '-5'"),
-    ("pax-extra", "pressure_intensity=9",
-     "app settings: pressure_intensity: expected a number in [0, 5], got 9"),
+    (
+        "pax-extra",
+        "pressure_intensity=9",
+        "app settings: pressure_intensity: expected a number in [0, 5], got 9",
+    ),
     ("pax-extra", "add_members=XYZ", "app settings: add_members: unknown country 'XYZ'"),
     ("pax-extra", "no_such_thing=1", "app settings: no_such_thing: unknown parameter"),
     ("pax-extra", "steps", "app settings: steps: expected key=value"),
@@ -211,8 +226,7 @@ def test_a_bad_value_shows_the_models_message(page):
 def test_two_pages_have_their_own_models(monkeypatch):
     states = []
     real = app.AppState
-    monkeypatch.setattr(app, "AppState", lambda *a, **k: states.append(real(*a, **k))
-                        or states[-1])
+    monkeypatch.setattr(app, "AppState", lambda *a, **k: states.append(real(*a, **k)) or states[-1])
     _, rc1 = solara.render(solara.AppLayout(children=[app.Page()]), handle_error=False)
     _, rc2 = solara.render(solara.AppLayout(children=[app.Page()]), handle_error=False)
     try:

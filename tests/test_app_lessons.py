@@ -38,8 +38,7 @@ def page(monkeypatch):
     monkeypatch.setattr(app, "Chart", NoChart)
     states: list[app.AppState] = []
     real = app.AppState
-    monkeypatch.setattr(app, "AppState", lambda *a, **k: states.append(real(*a, **k))
-                        or states[-1])
+    monkeypatch.setattr(app, "AppState", lambda *a, **k: states.append(real(*a, **k)) or states[-1])
     _, rc = solara.render(solara.AppLayout(children=[app.Page()]), handle_error=False)
     yield rc, states[0]
     rc.close()
@@ -50,8 +49,11 @@ def tabs(rc):
 
 
 def panel_htmls(rc, css: str) -> list[str]:
-    return [x.unsafe_innerHTML for x in rc.find(solara.widgets.HTML).widgets
-            if css in x.attributes.get("class", "").split()]
+    return [
+        x.unsafe_innerHTML
+        for x in rc.find(solara.widgets.HTML).widgets
+        if css in x.attributes.get("class", "").split()
+    ]
 
 
 def lesson_text(rc) -> str:
@@ -62,8 +64,11 @@ def lesson_text(rc) -> str:
 def marked(rc) -> list[str]:
     """The moments marked as happened: '2026 Q1 (quarter 1): narration...'."""
     (moments,) = panel_htmls(rc, "pax-lesson-moments")
-    items = re.findall(r"<li class='pax-moment pax-moment-done[^']*'><b>&#10003; (.*?)</b>"
-                       r" \(quarter (\d+)\): (.*?)</li>", moments)
+    items = re.findall(
+        r"<li class='pax-moment pax-moment-done[^']*'><b>&#10003; (.*?)</b>"
+        r" \(quarter (\d+)\): (.*?)</li>",
+        moments,
+    )
     return [f"{when} (quarter {q}): {text}" for when, q, text in items]
 
 
@@ -105,8 +110,10 @@ def test_load_a_lesson_then_step_to_its_next_moment(page, lesson):
     # the same run, and so the same moments and narration, as `pax-silica lesson`
     ref = LessonRun(lesson)
     ref.run()
-    shown = [f"{f.when} (quarter {f.quarter}): {' '.join(f.text.split())}"
-             for f in sorted(ref.fired.values(), key=lambda f: (f.quarter, f.index))]
+    shown = [
+        f"{f.when} (quarter {f.quarter}): {' '.join(f.text.split())}"
+        for f in sorted(ref.fired.values(), key=lambda f: (f.quarter, f.index))
+    ]
     shown = [s.replace("'", "&#x27;") for s in shown]
     assert marked(rc) == shown[:1] and "(quarter 0)" in shown[0]
     nxt = min(f.quarter for f in ref.fired.values() if f.quarter > 0)
@@ -145,23 +152,30 @@ GOOD = (ROOT / "docs" / "lessons" / "credibility_capital.md").read_text(encoding
 
 def test_a_lesson_that_cannot_be_loaded_shows_one_message(tmp_path, monkeypatch):
     monkeypatch.setattr(app, "Chart", NoChart)
-    (tmp_path / "ok.toml").write_text('name = "ok"\ndescription = "Lesson 9: fine"\n'
-                                      'extends = "baseline"\n')
-    (tmp_path / "bad.toml").write_text('name = "bad"\ndescription = "x"\nextends = "baseline"'
-                                       '\n[parameters]\npressure_intensity = 9\n')
+    (tmp_path / "ok.toml").write_text(
+        'name = "ok"\ndescription = "Lesson 9: fine"\nextends = "baseline"\n'
+    )
+    (tmp_path / "bad.toml").write_text(
+        'name = "bad"\ndescription = "x"\nextends = "baseline"'
+        "\n[parameters]\npressure_intensity = 9\n"
+    )
     fix = GOOD.replace('"credibility_capital.toml"', '"ok.toml"')
     (tmp_path / "a_broken.md").write_text("no front matter\n")
-    (tmp_path / "b_bad_value.md").write_text(fix.replace('"ok.toml"', '"bad.toml"')
-                                             .replace("order = 2", "order = 1"))
-    (tmp_path / "c_bad_name.md").write_text(fix.replace("order = 2", "order = 3").replace(
-        'at = 4', 'when = "no_such_reporter > 1"'))
+    (tmp_path / "b_bad_value.md").write_text(
+        fix.replace('"ok.toml"', '"bad.toml"').replace("order = 2", "order = 1")
+    )
+    (tmp_path / "c_bad_name.md").write_text(
+        fix.replace("order = 2", "order = 3").replace("at = 4", 'when = "no_such_reporter > 1"')
+    )
     monkeypatch.setattr(lessons_view, "LESSON_DIR", tmp_path)
     _, rc2 = solara.render(solara.AppLayout(children=[app.Page()]), handle_error=False)
     try:
         broken = [a for a in alerts(rc2) if "cannot be used" in a]
         assert len(broken) == 1 and "a_broken.md" in broken[0] and "front matter" in broken[0]
-        for name, expected in (("b_bad_value", "pressure_intensity: expected a number in"),
-                               ("c_bad_name", "unknown name 'no_such_reporter'")):
+        for name, expected in (
+            ("b_bad_value", "pressure_intensity: expected a number in"),
+            ("c_bad_name", "unknown name 'no_such_reporter'"),
+        ):
             click(rc2, f"pax-lesson-load-{name}")  # must not raise
             errors = [a for a in alerts(rc2) if "Could not load the lesson" in a]
             assert len(errors) == 1 and name in errors[0] and expected in errors[0], errors
@@ -182,8 +196,7 @@ def test_load_a_lesson_in_the_browser(browser, app_url):
         page.get_by_role("tab", name="Lessons").click()
         page.click(".pax-lesson-load-gulf_capital")
         panel = page.locator(".pax-lesson-panel")
-        panel.get_by_role("heading", name="Questions for discussion").wait_for(
-            timeout=30_000)
+        panel.get_by_role("heading", name="Questions for discussion").wait_for(timeout=30_000)
         text = panel.inner_text()
         assert "Lesson 6: Gulf capital against China's volume" in text
         assert "from US$40bn to US$80bn" in text  # not typeset as mathematics
@@ -196,8 +209,9 @@ def test_load_a_lesson_in_the_browser(browser, app_url):
         assert box["x"] >= chart["x"] + chart["width"] and box["y"] < chart["y"] + 200
         assert quarter(page) == 0
         page.click(".pax-step")
-        page.wait_for_function("() => document.querySelectorAll('.pax-moment-done')"
-                               ".length === 2", timeout=30_000)
+        page.wait_for_function(
+            "() => document.querySelectorAll('.pax-moment-done').length === 2", timeout=30_000
+        )
         assert "2026 Q1" in done.nth(1).inner_text() and quarter(page) == 1
         ARTIFACTS.mkdir(parents=True, exist_ok=True)
         page.screenshot(path=str(ARTIFACTS / "app_lesson.png"))

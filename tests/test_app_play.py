@@ -74,8 +74,7 @@ def test_taking_the_advice_to_the_end_scores_as_the_rule_based_us(page):
     assert game is not None and list(game.seats) == ["USA"]
     assert game.seats["USA"].holder == session.holder and game.seat_timeout is None
     for q in range(1, QUARTERS + 1):
-        heading = eventually(lambda q=q: f"(quarter {q})" in turn_heading(rc)
-                             and turn_heading(rc))
+        heading = eventually(lambda q=q: f"(quarter {q})" in turn_heading(rc) and turn_heading(rc))
         assert "United States" in heading
         view = html(rc, "pax-seat-view")
         assert "Credibility" in view and "bottleneck" in view and "Budgets" in view
@@ -92,7 +91,8 @@ def test_taking_the_advice_to_the_end_scores_as_the_rule_based_us(page):
     assert score_of_model(game.model)["us"] == pytest.approx(want)
     assert "Game over" in html(rc, "pax-play-report")
     assert "pax-seat-over" in " ".join(
-        x.attributes.get("class", "") for x in rc.find(solara.widgets.HTML).widgets)
+        x.attributes.get("class", "") for x in rc.find(solara.widgets.HTML).widgets
+    )
     assert f"(quarter {QUARTERS} of {QUARTERS})" in html(rc, "pax-play-status")
     by_class(rc, v.Btn, "pax-play-quit").click()  # a new game: the start form again
     assert session.game.value is None and game.status == "closed"
@@ -104,9 +104,11 @@ def test_a_refused_choice_shows_its_message_and_keeps_the_form(page):
     start(rc, quarters="2")
     eventually(lambda: "(quarter 1)" in turn_heading(rc))
     pays = by_class(rc, v.TextField, "pax-seat-payments")
-    for typed, message in (("JPN=100", "over the budget of US$1.50bn"),
-                           ("XYZ=1", "'XYZ' is not a member the US can pay"),
-                           ("JPN 1", "expected ID=AMOUNT items")):
+    for typed, message in (
+        ("JPN=100", "over the budget of US$1.50bn"),
+        ("XYZ=1", "'XYZ' is not a member the US can pay"),
+        ("JPN 1", "expected ID=AMOUNT items"),
+    ):
         pays.v_model = typed
         by_class(rc, v.Btn, "pax-seat-submit").click()
         shown = eventually(lambda: seat_errors(rc))
@@ -125,15 +127,19 @@ def test_a_refused_choice_shows_its_message_and_keeps_the_form(page):
 
 def seat_errors(rc) -> list[str]:
     """The messages the decision panel shows (its .pax-seat-error alerts)."""
-    return [" ".join(str(c) for c in x.children) for x in rc.find(v.Alert).widgets
-            if "pax-seat-error" in (x.class_ or "").split()]
+    return [
+        " ".join(str(c) for c in x.children)
+        for x in rc.find(v.Alert).widgets
+        if "pax-seat-error" in (x.class_ or "").split()
+    ]
 
 
 def test_the_panel_for_china_a_pressurer_and_a_state():
     """DecisionPanel alone (as classroom mode uses it): China's sliders and controls cap,
     Russia's pressure, Japan's Stay/Leave; the panel redraws when ``version`` changes."""
-    game = Game("escalation", seed=0, seats=["CHN", "RUS", "JPN"], seat_timeout=None,
-                params={"steps": 1})
+    game = Game(
+        "escalation", seed=0, seats=["CHN", "RUS", "JPN"], seat_timeout=None, params={"steps": 1}
+    )
     for actor in game.seats:
         game.take(actor, f"tab-{actor}")
     version = solara.reactive(0)
@@ -153,12 +159,16 @@ def test_the_panel_for_china_a_pressurer_and_a_state():
 
     _, rc = solara.render(Seats(), handle_error=False)
     try:
+
         def follow(actor):
             assert game.wait_until(lambda g: g.turn_for(actor) is not None)
             version.value = game.version
 
-        waiting = [x.unsafe_innerHTML for x in rc.find(solara.widgets.HTML).widgets
-                   if "pax-seat-waiting" in x.attributes.get("class", "").split()]
+        waiting = [
+            x.unsafe_innerHTML
+            for x in rc.find(solara.widgets.HTML).widgets
+            if "pax-seat-waiting" in x.attributes.get("class", "").split()
+        ]
         assert waiting == ["The game has not started yet."] * 3
         game.start()
         follow("CHN")
@@ -171,8 +181,9 @@ def test_the_panel_for_china_a_pressurer_and_a_state():
         assert any("2 units is over the 1.25 allowed per target" in a for a in seat_errors(rc))
         by_class(rc, v.TextField, "pax-seat-pressure").v_model = "KOR=1.25, JPN=1"
         by_class(rc, v.Btn, "pax-seat-submit").click()
-        assert chosen["tab-CHN"] == ChinaChoice(pressure={"KOR": 1.25, "JPN": 1.0},
-                                                inducement_share=0.5, controls=0.15)
+        assert chosen["tab-CHN"] == ChinaChoice(
+            pressure={"KOR": 1.25, "JPN": 1.0}, inducement_share=0.5, controls=0.15
+        )
         follow("RUS")
         by_class(rc, v.TextField, "pax-seat-pressure").v_model = "USA=1"
         by_class(rc, v.Btn, "pax-seat-submit").click()
@@ -187,8 +198,11 @@ def test_the_panel_for_china_a_pressurer_and_a_state():
         assert game.wait_until(lambda g: g.status == "finished")
         version.value = game.version
         assert game.model.by_id["JPN"].status == "defected"
-        over = [x.unsafe_innerHTML for x in rc.find(solara.widgets.HTML).widgets
-                if "pax-seat-over" in x.attributes.get("class", "").split()]
+        over = [
+            x.unsafe_innerHTML
+            for x in rc.find(solara.widgets.HTML).widgets
+            if "pax-seat-over" in x.attributes.get("class", "").split()
+        ]
         assert over == ["The game is over."] * 3
     finally:
         rc.close()
@@ -217,8 +231,7 @@ def test_play_china_in_the_browser_to_the_score(browser, app_url):
         page.locator(".pax-play-quarters input").fill(str(QUARTERS))
         page.locator(".pax-play-start").click()
         for q in range(1, QUARTERS + 1):
-            page.locator(".pax-seat-turn", has_text=f"(quarter {q})").wait_for(
-                timeout=60_000)
+            page.locator(".pax-seat-turn", has_text=f"(quarter {q})").wait_for(timeout=60_000)
             assert "China" in page.inner_text(".pax-seat-turn")
             assert "Budget" in page.inner_text(".pax-seat-view")
             page.locator(".pax-seat-advice").click()

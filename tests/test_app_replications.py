@@ -42,7 +42,8 @@ def direct(settings):
 def test_seed_rule_and_outcomes_match_run_model(reps, direct):
     assert reps.seeds == tuple(range(N))
     assert reps.collapse_quarter == tuple(
-        o["collapse_quarter"] if o["event_observed"] else None for o in direct)
+        o["collapse_quarter"] if o["event_observed"] else None for o in direct
+    )
     assert 0 < reps.n_collapsed < N, "the check needs runs of both kinds"
     assert reps.share_collapsed == np.mean([o["event_observed"] for o in direct])
 
@@ -50,8 +51,9 @@ def test_seed_rule_and_outcomes_match_run_model(reps, direct):
 def test_survival_curve_is_the_kaplan_meier_estimate(reps, direct):
     from lifelines import KaplanMeierFitter
 
-    km = KaplanMeierFitter().fit([o["time_to_collapse"] for o in direct],
-                                 [o["event_observed"] for o in direct])
+    km = KaplanMeierFitter().fit(
+        [o["time_to_collapse"] for o in direct], [o["event_observed"] for o in direct]
+    )
     q = np.arange(reps.horizon + 1)
     expected = km.survival_function_at_times(q).to_numpy()
     np.testing.assert_allclose(reps.survival(), expected, atol=1e-12)
@@ -76,15 +78,18 @@ def test_the_command_line_tells_the_same_runs(settings, reps, capsys):
 
 
 def test_survival_curve_by_hand():
-    np.testing.assert_allclose(survival_curve([None, 3, 3, 5], 6),
-                               [1, 1, 1, 0.5, 0.5, 0.25, 0.25])
+    np.testing.assert_allclose(survival_curve([None, 3, 3, 5], 6), [1, 1, 1, 0.5, 0.5, 0.25, 0.25])
     assert survival_curve([None, None], 2).tolist() == [1, 1, 1]
 
 
 def test_stop_returns_the_runs_so_far(settings):
     done = []
-    reps = replicate(controls.scenario_of(settings), 5, progress=lambda d, n: done.append(d),
-                     stop=lambda: len(done) >= 2)
+    reps = replicate(
+        controls.scenario_of(settings),
+        5,
+        progress=lambda d, n: done.append(d),
+        stop=lambda: len(done) >= 2,
+    )
     assert reps.seeds == (0, 1) and done == [1, 2]
     with pytest.raises(ValueError):
         replicate(controls.scenario_of(settings), 0)

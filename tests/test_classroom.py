@@ -38,8 +38,10 @@ class Student(threading.Thread):
             if self.quit_after is not None and self.answered >= self.quit_after:
                 g.leave(self.holder)
                 return
-            g.wait_until(lambda g: g.turn_for(self.actor) is not None
-                         or g.status in ("finished", "closed"), timeout=0.5)
+            g.wait_until(
+                lambda g: g.turn_for(self.actor) is not None or g.status in ("finished", "closed"),
+                timeout=0.5,
+            )
             turn = g.turn_for(self.actor)
             if turn is not None:
                 g.submit(self.holder, self.choose(turn))
@@ -88,11 +90,13 @@ def test_a_students_choice_changes_the_run():
     finish(game, [leaver])
     kor = game.model.by_id["KOR"]
     assert kor.status == "defected"
-    assert any(e.kind == "defection" and e.actor == "KOR" and e.quarter == 1
-               for e in game.model.events)
+    assert any(
+        e.kind == "defection" and e.actor == "KOR" and e.quarter == 1 for e in game.model.events
+    )
     ref = rules_run("baseline", 0)
-    assert not any(e.kind == "defection" and e.actor == "KOR" and e.quarter == 1
-                   for e in ref.events)
+    assert not any(
+        e.kind == "defection" and e.actor == "KOR" and e.quarter == 1 for e in ref.events
+    )
 
 
 def test_a_seat_that_leaves_falls_back_to_its_rules():
@@ -121,8 +125,10 @@ def test_the_teachers_timer_ends_a_round_with_the_rules():
     game = Game("baseline", seed=2, round_seconds=0.3, params=SHORT)
     game.take("USA", "tab-us", "Ada")  # Ada never chooses
     finish(game, [], timeout=30)
-    assert sum("time is up: United States follow their rules" in n
-               for n in game.notes) == SHORT["steps"]
+    assert (
+        sum("time is up: United States follow their rules" in n for n in game.notes)
+        == SHORT["steps"]
+    )
     ref = rules_run("baseline", 2)
     same_run(game.model, ref)
 
@@ -147,8 +153,9 @@ def test_a_choice_outside_the_rules_is_refused_and_the_student_may_choose_again(
     assert game.wait_until(lambda g: g.turn_for("USA") is not None)
     view = game.turn_for("USA").view
     with pytest.raises(PolicyError, match="over the budget"):
-        game.submit("tab-us", LeaderChoice(side_payments={
-            view.members[0].id: view.side_payment_budget + 1}))
+        game.submit(
+            "tab-us", LeaderChoice(side_payments={view.members[0].id: view.side_payment_budget + 1})
+        )
     with pytest.raises(PolicyError, match="expected a LeaderChoice"):
         game.submit("tab-us", ChinaChoice())
     with pytest.raises(SeatError, match="no decision to make now"):

@@ -38,20 +38,27 @@ def assert_one_error_line(err: str, *names: str) -> None:
 def test_bad_set_value_in_a_real_process():
     proc = subprocess.run(
         [sys.executable, "-m", "experiments.cli", "table", "--set", "coverage_threshold=2"],
-        cwd=ROOT, capture_output=True, text=True, timeout=120)
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert proc.returncode == EXIT_USAGE
     assert_one_error_line(proc.stderr, "coverage_threshold", "expected a number in [0, 1]")
     assert proc.stdout == ""
 
 
-@pytest.mark.parametrize("argv,names", [
-    (["table", "--set", "coverage_threshold=2"], ["coverage_threshold"]),
-    (["table", "--set", "no_such_parameter=1"], ["no_such_parameter", "unknown parameter"]),
-    (["table", "--set", "members=USA,Narnia"], ["members", "Narnia"]),
-    (["table", "--members", "USA,Narnia"], ["--members", "Narnia"]),
-    (["table", "--members", ","], ["--members"]),
-    (["table", "--scenario", "no_such_preset"], ["no_such_preset", "no such scenario file"]),
-])
+@pytest.mark.parametrize(
+    "argv,names",
+    [
+        (["table", "--set", "coverage_threshold=2"], ["coverage_threshold"]),
+        (["table", "--set", "no_such_parameter=1"], ["no_such_parameter", "unknown parameter"]),
+        (["table", "--set", "members=USA,Narnia"], ["members", "Narnia"]),
+        (["table", "--members", "USA,Narnia"], ["--members", "Narnia"]),
+        (["table", "--members", ","], ["--members"]),
+        (["table", "--scenario", "no_such_preset"], ["no_such_preset", "no such scenario file"]),
+    ],
+)
 def test_bad_input_is_one_error_line_and_status_2(capsys, argv, names):
     status, out, err = run(capsys, *argv)
     assert status == EXIT_USAGE
@@ -74,15 +81,18 @@ def test_an_unknown_format_is_refused_by_argparse(capsys):
     assert_one_error_line(capsys.readouterr().err, "--format", "'xml'", "json")
 
 
-@pytest.mark.parametrize("argv,names", [
-    (["table", "--format", "xml"], ["--format", "invalid choice", "markdown"]),
-    (["run", "--seed", "abc"], ["--seed", "'abc'"]),
-    (["run", "--steps", "0"], ["--steps", "at least 1"]),
-    (["table", "--no-such-flag"], ["--no-such-flag"]),
-    (["table", "--members"], ["--members", "expected one argument"]),
-    (["nosuch"], ["'nosuch'", "table"]),
-    ([], ["COMMAND"]),
-])
+@pytest.mark.parametrize(
+    "argv,names",
+    [
+        (["table", "--format", "xml"], ["--format", "invalid choice", "markdown"]),
+        (["run", "--seed", "abc"], ["--seed", "'abc'"]),
+        (["run", "--steps", "0"], ["--steps", "at least 1"]),
+        (["table", "--no-such-flag"], ["--no-such-flag"]),
+        (["table", "--members"], ["--members", "expected one argument"]),
+        (["nosuch"], ["'nosuch'", "table"]),
+        ([], ["COMMAND"]),
+    ],
+)
 def test_argparse_errors_are_one_error_line_and_status_2(capsys, argv, names):
     with pytest.raises(SystemExit) as info:
         main(argv)
@@ -92,11 +102,18 @@ def test_argparse_errors_are_one_error_line_and_status_2(capsys, argv, names):
     assert_one_error_line(err, *names)
 
 
-@pytest.mark.parametrize("argv", [["run", "--steps", "0"], ["run", "--seed", "abc"],
-                                  ["table", "--format", "xml"], ["nosuch"]])
+@pytest.mark.parametrize(
+    "argv",
+    [["run", "--steps", "0"], ["run", "--seed", "abc"], ["table", "--format", "xml"], ["nosuch"]],
+)
 def test_argparse_errors_in_a_real_process(argv):
-    proc = subprocess.run([sys.executable, "-m", "experiments.cli", *argv],
-                          cwd=ROOT, capture_output=True, text=True, timeout=120)
+    proc = subprocess.run(
+        [sys.executable, "-m", "experiments.cli", *argv],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert proc.returncode == EXIT_USAGE
     assert proc.stdout == ""
     assert_one_error_line(proc.stderr)
@@ -166,11 +183,14 @@ def test_members_by_ids_and_names(capsys):
         assert set(p["top_contributors"]) <= {"USA", "JPN"}
 
 
-@pytest.mark.parametrize("token,names", [
-    ("JPN", ["--members", "leader (USA) must be a member"]),
-    ("JPN,KOR", ["--members", "leader (USA) must be a member"]),
-    ("USA", ["--members", "at least two members"]),
-])
+@pytest.mark.parametrize(
+    "token,names",
+    [
+        ("JPN", ["--members", "leader (USA) must be a member"]),
+        ("JPN,KOR", ["--members", "leader (USA) must be a member"]),
+        ("USA", ["--members", "at least two members"]),
+    ],
+)
 def test_members_are_checked_like_set_members(capsys, token, names):
     status, out, err = run(capsys, "table", "--members", token)
     assert (status, out) == (EXIT_USAGE, "")
@@ -180,8 +200,7 @@ def test_members_are_checked_like_set_members(capsys, token, names):
     assert set_err.split(": ", 2)[2] == err.split(": ", 2)[2]  # the same check, the same words
 
 
-@pytest.mark.parametrize("token,key", [("USA,Japan,TWN", "members"),
-                                       ("part_two_10", "member_set")])
+@pytest.mark.parametrize("token,key", [("USA,Japan,TWN", "members"), ("part_two_10", "member_set")])
 def test_members_gives_the_same_table_as_set(capsys, token, key):
     _, by_flag, _ = run(capsys, "table", "--format", "json", "--members", token)
     _, by_set, _ = run(capsys, "table", "--format", "json", "--set", f"{key}={token}")
@@ -203,8 +222,7 @@ def test_scenarios_lists_the_presets(capsys):
 
 
 def test_at_threshold_zero_only_signatories_holding_capacity_contribute(capsys):
-    status, out, _ = run(capsys, "table", "--format", "json",
-                         "--set", "contribution_threshold=0")
+    status, out, _ = run(capsys, "table", "--format", "json", "--set", "contribution_threshold=0")
     assert status == 0
     w = load_world()
     share = w.volume / w.volume.sum(axis=0)

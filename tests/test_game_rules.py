@@ -11,10 +11,20 @@ from agents.state import DEFECTED, MEMBER, StateAgent
 from model.model import PaxSilicaModel
 from model.world import Actor
 
-OFF = dict(supply_benefit=0.0, inflow_benefit=0.0, side_payment_benefit=0.0,
-           pressure_intensity=0.0, price_pain=0.0, political_noise=0.0,
-           grievance_memory=0.0, reversal_grievance=0.0, leader_volatility=0.0,
-           rejoin_cooldown=400, invitations=False, social_influence=99.0)
+OFF = dict(
+    supply_benefit=0.0,
+    inflow_benefit=0.0,
+    side_payment_benefit=0.0,
+    pressure_intensity=0.0,
+    price_pain=0.0,
+    political_noise=0.0,
+    grievance_memory=0.0,
+    reversal_grievance=0.0,
+    leader_volatility=0.0,
+    rejoin_cooldown=400,
+    invitations=False,
+    social_influence=99.0,
+)
 
 
 def granovetter(thresholds: list[float]) -> int:
@@ -52,8 +62,9 @@ def _run(seed, scenario="baseline", **kw):
 
 def test_same_seed_gives_identical_series_and_events():
     a, b = _run(7), _run(7)
-    pd.testing.assert_frame_equal(a.datacollector.get_model_vars_dataframe(),
-                                  b.datacollector.get_model_vars_dataframe())
+    pd.testing.assert_frame_equal(
+        a.datacollector.get_model_vars_dataframe(), b.datacollector.get_model_vars_dataframe()
+    )
     assert [e.text for e in a.events] == [e.text for e in b.events]
     assert a.outcome() == b.outcome()
 
@@ -64,8 +75,9 @@ def test_string_seed_is_the_same_seed():
 
 
 def test_different_seeds_differ():
-    series = [tuple(_run(s).datacollector.get_model_vars_dataframe()["credibility"])
-              for s in range(4)]
+    series = [
+        tuple(_run(s).datacollector.get_model_vars_dataframe()["credibility"]) for s in range(4)
+    ]
     assert len(set(series)) == 4
 
 
@@ -97,8 +109,7 @@ def test_agent_creation_order_does_not_change_outcome_distributions(monkeypatch)
         out = []
         for seed in range(30):
             m = _run(seed, n_investors=200)
-            out.append((m.collapsed, m.credibility, m.capital_committed,
-                        m.covered_phases))
+            out.append((m.collapsed, m.credibility, m.capital_committed, m.covered_phases))
         return np.array(out, dtype=float)
 
     normal = collect()
@@ -107,8 +118,12 @@ def test_agent_creation_order_does_not_change_outcome_distributions(monkeypatch)
     def reversed_world():
         w = original()
         order = list(range(len(w.actors)))[::-1]
-        return W.World(actors=[w.actors[i] for i in order], phases=w.phases,
-                       volume=w.volume[order], frontier=w.frontier[order])
+        return W.World(
+            actors=[w.actors[i] for i in order],
+            phases=w.phases,
+            volume=w.volume[order],
+            frontier=w.frontier[order],
+        )
 
     monkeypatch.setattr(W, "load_world", reversed_world)
     monkeypatch.setattr(S, "load_world", reversed_world)

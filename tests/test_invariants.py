@@ -10,21 +10,23 @@ from agents.state import DEFECTED, MEMBER, OUTSIDE, PARTICIPANT
 from model import metrics as M
 from model.model import PaxSilicaModel
 
-params = st.fixed_dictionaries({
-    "pressure_intensity": st.floats(0.0, 5.0),
-    "leader_volatility": st.floats(0.0, 1.0),
-    "gulf_capital": st.floats(0.0, 500.0),
-    "private_capital": st.floats(0.0, 1000.0),
-    "n_investors": st.integers(20, 300),
-    "social_influence": st.floats(0.0, 20.0),
-    "herding_scale": st.floats(0.0, 3.0),
-    "political_noise": st.floats(0.0, 3.0),
-    "counter_alliance": st.booleans(),
-    "refining_investment": st.floats(0.0, 10.0),
-    "strand_fraction": st.floats(0.0, 1.0),
-    "initial_escalation": st.floats(1.0, 3.0),
-    "steps": st.integers(1, 16),
-})
+params = st.fixed_dictionaries(
+    {
+        "pressure_intensity": st.floats(0.0, 5.0),
+        "leader_volatility": st.floats(0.0, 1.0),
+        "gulf_capital": st.floats(0.0, 500.0),
+        "private_capital": st.floats(0.0, 1000.0),
+        "n_investors": st.integers(20, 300),
+        "social_influence": st.floats(0.0, 20.0),
+        "herding_scale": st.floats(0.0, 3.0),
+        "political_noise": st.floats(0.0, 3.0),
+        "counter_alliance": st.booleans(),
+        "refining_investment": st.floats(0.0, 10.0),
+        "strand_fraction": st.floats(0.0, 1.0),
+        "initial_escalation": st.floats(1.0, 3.0),
+        "steps": st.integers(1, 16),
+    }
+)
 
 
 def check(m: PaxSilicaModel) -> None:

@@ -30,8 +30,13 @@ from model.run import run_model
 ROOT = Path(__file__).resolve().parents[1]
 LESSONS = all_lessons()
 PAPER = ROOT.parent / "shared" / "seed" / "pax-silica-hiia-perspective-2026.md"
-SECTIONS = ("## The paper's argument", "## The scenario", "## What to do", "## What to notice",
-            "## Questions for discussion")
+SECTIONS = (
+    "## The paper's argument",
+    "## The scenario",
+    "## What to do",
+    "## What to notice",
+    "## Questions for discussion",
+)
 
 
 def test_there_are_six_lessons_in_order_each_with_its_own_scenario_file():
@@ -88,14 +93,23 @@ def test_the_lesson_reads_the_model_it_narrates(lesson):
     series = run_model(lesson.scenario(), seed=lesson.seed).series
     for q in (0, 1, len(series) // 2, len(series) - 1):
         ns = r.namespace(q)
-        for col in ("members", "credibility", "capital_committed", "bottleneck",
-                    "refining_share", "signatory_share_9", "china_share_8"):
+        for col in (
+            "members",
+            "credibility",
+            "capital_committed",
+            "bottleneck",
+            "refining_share",
+            "signatory_share_9",
+            "china_share_8",
+        ):
             assert ns[col] == pytest.approx(series[col][q]), (q, col)
         assert ns["start_credibility"] == pytest.approx(series["credibility"][0])
         assert ns["peak_capital_committed"] == pytest.approx(
-            series["capital_committed"][:q + 1].max())
-        assert ns["n_defection"] == sum(1 for e in r.model.events
-                                        if e.kind == "defection" and e.quarter <= q)
+            series["capital_committed"][: q + 1].max()
+        )
+        assert ns["n_defection"] == sum(
+            1 for e in r.model.events if e.kind == "defection" and e.quarter <= q
+        )
 
 
 def test_the_bottleneck_the_refinery_lesson_names_is_the_models():
@@ -118,24 +132,43 @@ def test_the_cascade_lesson_starts_with_koreas_exit_and_collapses_within_a_few_q
 
 
 # --- the expression language and the lesson format ------------------------------------------
-@pytest.mark.parametrize("expr, value", [
-    ("bottleneck == 2", True),
-    ("1 < credibility < 0.5", False),
-    ("credibility > 0.5 and not collapsed", True),
-    ("refining_share > 5 * start_refining_share or members >= 12", True),
-    ("abs(-2) == max(1, 2) and min(3, 4) == 3", True),
-    ("-credibility < 0", True),
-])
+@pytest.mark.parametrize(
+    "expr, value",
+    [
+        ("bottleneck == 2", True),
+        ("1 < credibility < 0.5", False),
+        ("credibility > 0.5 and not collapsed", True),
+        ("refining_share > 5 * start_refining_share or members >= 12", True),
+        ("abs(-2) == max(1, 2) and min(3, 4) == 3", True),
+        ("-credibility < 0", True),
+    ],
+)
 def test_expressions_evaluate_over_the_namespace(expr, value):
-    ns = {"bottleneck": 2, "credibility": 0.6, "collapsed": False, "refining_share": 0.006,
-          "start_refining_share": 0.006, "members": 12}
+    ns = {
+        "bottleneck": 2,
+        "credibility": 0.6,
+        "collapsed": False,
+        "refining_share": 0.006,
+        "start_refining_share": 0.006,
+        "members": 12,
+    }
     assert evaluate(parse_expression(expr, "test"), ns) is value
 
 
-@pytest.mark.parametrize("expr", [
-    "__import__('os')", "credibility.real > 0", "open('x')", "[1, 2]", "'a' == 'a'",
-    "credibility if members else 0", "lambda: 1", "credibility >", "",
-])
+@pytest.mark.parametrize(
+    "expr",
+    [
+        "__import__('os')",
+        "credibility.real > 0",
+        "open('x')",
+        "[1, 2]",
+        "'a' == 'a'",
+        "credibility if members else 0",
+        "lambda: 1",
+        "credibility >",
+        "",
+    ],
+)
 def test_expressions_allow_nothing_but_the_small_language(expr):
     with pytest.raises(LessonError):
         parse_expression(expr, "test")
@@ -143,21 +176,26 @@ def test_expressions_allow_nothing_but_the_small_language(expr):
 
 def _lesson_file(tmp_path, moments: str, scenario: str = "baseline") -> Path:
     p = tmp_path / "my_lesson.md"
-    p.write_text(f'+++\norder = 9\ntitle = "T"\nscenario = "{scenario}"\nseed = 0\n'
-                 f'{moments}\n+++\n# T\n', encoding="utf-8")
+    p.write_text(
+        f'+++\norder = 9\ntitle = "T"\nscenario = "{scenario}"\nseed = 0\n{moments}\n+++\n# T\n',
+        encoding="utf-8",
+    )
     return p
 
 
-@pytest.mark.parametrize("moments, needle", [
-    ('[[moments]]\nsay = "x"', "exactly one of at, event, when"),
-    ('[[moments]]\nat = 0\nevent = "defection"\nsay = "x"', "exactly one of"),
-    ('[[moments]]\nevent = "coup"\nsay = "x"', "event"),
-    ('[[moments]]\nat = -1\nsay = "x"', "at"),
-    ('[[moments]]\nat = 0', "say"),
-    ('[[moments]]\nat = 0\nsay = "x"\nextra = 1', "unknown key"),
-    ('[[moments]]\nat = 0\nsay = "x"\ncheck = "credibility ="', "cannot parse"),
-    ("", "at least one"),
-])
+@pytest.mark.parametrize(
+    "moments, needle",
+    [
+        ('[[moments]]\nsay = "x"', "exactly one of at, event, when"),
+        ('[[moments]]\nat = 0\nevent = "defection"\nsay = "x"', "exactly one of"),
+        ('[[moments]]\nevent = "coup"\nsay = "x"', "event"),
+        ('[[moments]]\nat = -1\nsay = "x"', "at"),
+        ("[[moments]]\nat = 0", "say"),
+        ('[[moments]]\nat = 0\nsay = "x"\nextra = 1', "unknown key"),
+        ('[[moments]]\nat = 0\nsay = "x"\ncheck = "credibility ="', "cannot parse"),
+        ("", "at least one"),
+    ],
+)
 def test_a_bad_lesson_file_gives_one_clear_message(tmp_path, moments, needle):
     with pytest.raises(LessonError, match=needle):
         load_lesson(_lesson_file(tmp_path, moments))
@@ -176,8 +214,11 @@ def test_unknown_names_and_late_quarters_are_caught_before_the_run(tmp_path):
 
 
 def test_a_moment_that_does_not_happen_is_reported_not_faked(tmp_path):
-    p = _lesson_file(tmp_path, '[[moments]]\nevent = "collapse"\nsay = "x"\n'
-                               '[[moments]]\nat = "end"\nsay = "members {members}"')
+    p = _lesson_file(
+        tmp_path,
+        '[[moments]]\nevent = "collapse"\nsay = "x"\n'
+        '[[moments]]\nat = "end"\nsay = "members {members}"',
+    )
     r = LessonRun(load_lesson(p), seed=0)  # the baseline survives with seed 0
     fired = r.run()
     assert [f.index for f in fired] == [1] and fired[0].text == "members 16"
@@ -236,13 +277,16 @@ def test_without_a_terminal_the_lesson_does_not_wait(capsys):
     assert code == 0 and out.count("-- Key moment") == 6
 
 
-@pytest.mark.parametrize("argv, needle", [
-    (["no_such_lesson"], "unknown lesson 'no_such_lesson'"),
-    (["7"], "unknown lesson '7'"),
-    (["missing.md"], "no such lesson file"),
-    (["1", "--seed", "x"], "--seed"),
-    (["1", "--bogus"], "--bogus"),
-])
+@pytest.mark.parametrize(
+    "argv, needle",
+    [
+        (["no_such_lesson"], "unknown lesson 'no_such_lesson'"),
+        (["7"], "unknown lesson '7'"),
+        (["missing.md"], "no such lesson file"),
+        (["1", "--seed", "x"], "--seed"),
+        (["1", "--bogus"], "--bogus"),
+    ],
+)
 def test_bad_names_and_flags_give_one_clear_error(capsys, argv, needle):
     with pytest.raises(SystemExit) as e:
         raise SystemExit(main(["lesson", *argv]))
@@ -253,24 +297,34 @@ def test_bad_names_and_flags_give_one_clear_error(capsys, argv, needle):
 
 
 def test_lesson_in_a_real_process_with_closed_stdin():
-    proc = subprocess.run([sys.executable, "-m", "experiments.cli", "lesson", "6"],
-                          cwd=ROOT, stdin=subprocess.DEVNULL, capture_output=True, text=True,
-                          timeout=120)
+    proc = subprocess.run(
+        [sys.executable, "-m", "experiments.cli", "lesson", "6"],
+        cwd=ROOT,
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.count("-- Key moment") == 6 and "Traceback" not in proc.stderr
 
 
 def test_the_headline_claims_of_the_lessons_hold_over_ten_seeds():
     """What the lessons tell students beyond their own seed, checked on seeds 0-9."""
+
     def outcomes(lesson):
         scen = find_lesson(lesson).scenario()
         return [run_model(scen, seed=s) for s in range(10)]
 
     assert all(r.outcome["survived"] for r in outcomes("expansion"))
-    assert all(not r.outcome["survived"] and r.outcome["collapse_quarter"] <= 10
-               for r in outcomes("defection_cascade"))
-    assert all(not r.outcome["survived"] and r.outcome["collapse_quarter"] <= 14
-               for r in outcomes("counter_pressure"))
+    assert all(
+        not r.outcome["survived"] and r.outcome["collapse_quarter"] <= 10
+        for r in outcomes("defection_cascade")
+    )
+    assert all(
+        not r.outcome["survived"] and r.outcome["collapse_quarter"] <= 14
+        for r in outcomes("counter_pressure")
+    )
     cred = outcomes("credibility_capital")
     assert sum(not r.outcome["survived"] for r in cred) >= 8
     assert all(r.series["capital_committed"][4] < 50 for r in cred)

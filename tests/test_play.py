@@ -32,15 +32,15 @@ def player_run(cls, lines, scenario="baseline", seed=0, **params):
 
 
 def assert_same_run(a, b):
-    pd.testing.assert_frame_equal(a.datacollector.get_model_vars_dataframe(),
-                                  b.datacollector.get_model_vars_dataframe())
+    pd.testing.assert_frame_equal(
+        a.datacollector.get_model_vars_dataframe(), b.datacollector.get_model_vars_dataframe()
+    )
     assert [e.text for e in a.events] == [e.text for e in b.events]
 
 
 @pytest.mark.parametrize("cls", [USPlayer, ChinaPlayer])
 @pytest.mark.parametrize("scenario, seed", [("baseline", 3), ("counter_alliance", 1)])
-def test_a_player_who_always_takes_the_default_reproduces_the_rule_based_run(
-        cls, scenario, seed):
+def test_a_player_who_always_takes_the_default_reproduces_the_rule_based_run(cls, scenario, seed):
     rule = rule_run(scenario, seed)
     m, out = player_run(cls, [""] * 400, scenario, seed)  # Enter at every prompt
     assert_same_run(rule, m)
@@ -57,8 +57,7 @@ def test_end_of_input_hands_the_game_to_the_rule_based_actor(cls):
 
 
 def test_the_us_player_cannot_exceed_the_side_payment_budget():
-    m, out = player_run(USPlayer, ["JPN=100", "JPN=0.5 KOR=-1", "CHN=1", "JPN=1 SGP=0.5"],
-                        steps=1)
+    m, out = player_run(USPlayer, ["JPN=100", "JPN=0.5 KOR=-1", "CHN=1", "JPN=1 SGP=0.5"], steps=1)
     lines = out.splitlines()
     errors = [ln for ln in lines if ln.strip().startswith("!")]
     assert errors[0].strip() == "! side_payments: US$100.00bn is over the budget of US$1.50bn"
@@ -80,8 +79,16 @@ def test_the_us_player_cannot_overspend_on_investment_or_invite_a_rival():
 
 
 def test_the_china_player_cannot_exceed_its_budget_or_the_per_target_limit():
-    lines = ["SGP=99", "SGP=1.25 QAT=1.25 ARE=1.25", "SGP=abc", "SGP=1 QAT=1", "1.5", "0.2",
-             "maybe", "no"]
+    lines = [
+        "SGP=99",
+        "SGP=1.25 QAT=1.25 ARE=1.25",
+        "SGP=abc",
+        "SGP=1 QAT=1",
+        "1.5",
+        "0.2",
+        "maybe",
+        "no",
+    ]
     m, out = player_run(ChinaPlayer, lines, steps=1, initial_truce=0)
     assert "pressure[SGP]: 99 units is over the 1.25 allowed per target" in out
     assert "pressure: 3.75 units is over the budget of 3.2" in out
@@ -99,9 +106,13 @@ def test_the_china_player_may_not_press_during_a_truce():
 
 
 def test_choices_are_applied_pass_does_nothing_and_auto_hands_over_for_n_quarters():
-    lines = ["pass",  # quarter 1: nothing at all
-             "auto 2",  # quarters 2 and 3: the rules
-             "", "", "yes"]  # quarter 4: side payments, investment, truce
+    lines = [
+        "pass",  # quarter 1: nothing at all
+        "auto 2",  # quarters 2 and 3: the rules
+        "",
+        "",
+        "yes",
+    ]  # quarter 4: side payments, investment, truce
     m, out = player_run(USPlayer, lines, steps=5, initial_truce=0, invitations=False)
     s = m.datacollector.get_model_vars_dataframe()
     assert s["public_investment"][1] == 0.0  # pass: no bottleneck money in quarter 1
@@ -120,9 +131,15 @@ def test_the_view_shows_everything_the_government_sees():
         assert mb.id in text and f"{mb.strain:4.2f}" in text
     for c in v.candidates:
         assert c.id in text
-    for value in (f"{v.credibility:.2f}", f"{v.side_payment_budget:.2f}",
-                  f"{v.investment_budget:.2f}", f"{v.china_escalation:.2f}",
-                  f"{v.price_index:.2f}", f"{v.controlled_phases} of 12", v.when):
+    for value in (
+        f"{v.credibility:.2f}",
+        f"{v.side_payment_budget:.2f}",
+        f"{v.investment_budget:.2f}",
+        f"{v.china_escalation:.2f}",
+        f"{v.price_index:.2f}",
+        f"{v.controlled_phases} of 12",
+        v.when,
+    ):
         assert value in text
     china = ChinaPlayer(read=ScriptedInput([]), out=out)
     seen = []
@@ -131,6 +148,7 @@ def test_the_view_shows_everything_the_government_sees():
         def decide(self, view):
             seen.append(view)
             from agents.policy import RuleBasedChina
+
             return RuleBasedChina().decide(view)
 
     m = PaxSilicaModel("baseline", rng=0, initial_truce=0, policies={"CHN": Spy()})
@@ -139,19 +157,32 @@ def test_the_view_shows_everything_the_government_sees():
     text = china.render(cv)
     for t in cv.targets:
         assert t.id in text and f"{t.exposure:.2f}" in text and f"{t.chokepoints:.3f}" in text
-    for value in (f"{cv.budget:.2f}", f"{cv.max_per_target:.2f}", f"{cv.escalation:.2f}",
-                  f"{cv.max_controls:.2f}", f"{cv.inducement_share:.2f}",
-                  f"{cv.spent_last_three:.2f}", f"{cv.truce_cost:g}", f"{cv.control_cost:g}",
-                  f"{cv.deterrence:g}", f"{cv.alliance_refining_share:.1%}",
-                  f"{cv.credibility:.2f}"):
+    for value in (
+        f"{cv.budget:.2f}",
+        f"{cv.max_per_target:.2f}",
+        f"{cv.escalation:.2f}",
+        f"{cv.max_controls:.2f}",
+        f"{cv.inducement_share:.2f}",
+        f"{cv.spent_last_three:.2f}",
+        f"{cv.truce_cost:g}",
+        f"{cv.control_cost:g}",
+        f"{cv.deterrence:g}",
+        f"{cv.alliance_refining_share:.1%}",
+        f"{cv.credibility:.2f}",
+    ):
         assert value in text
 
 
 # --- score ----------------------------------------------------------------------------------
 def test_the_score_follows_its_formula():
-    series = pd.DataFrame({"quarter": [0, 1, 2], "covered_phases": [10, 12, 12],
-                           "controlled_phases": [5, 12, 0],
-                           "capital_committed": [0.0, 50.0, 150.0]})
+    series = pd.DataFrame(
+        {
+            "quarter": [0, 1, 2],
+            "covered_phases": [10, 12, 12],
+            "controlled_phases": [5, 12, 0],
+            "capital_committed": [0.0, 50.0, 150.0],
+        }
+    )
     sc = score(series, {"survived": True, "time_to_collapse": 2}, 200.0, 2)
     # S = 1; P = mean(24/24, 12/24) = 0.75; K = mean(0.25, 0.75) = 0.5
     assert (sc["survival"], sc["phases"], sc["capital"]) == (1.0, 0.75, 0.5)
@@ -176,14 +207,17 @@ def test_play_command_scores_the_player_next_to_the_rule_based_actor(capsys):
     assert m.steps == 6 and "you are China" in out2.getvalue()
 
 
-@pytest.mark.parametrize("argv, needle", [
-    (["play"], "--as"),
-    (["play", "--as", "russia"], "--as"),
-    (["play", "--as", "us", "--steps", "0"], "--steps"),
-    (["play", "--as", "us", "--compare", "0"], "--compare"),
-    (["play", "--as", "china", "--scenario", "nope"], "nope"),
-    (["play", "--as", "us", "--set", "pressure_intensity=lots"], "pressure_intensity"),
-])
+@pytest.mark.parametrize(
+    "argv, needle",
+    [
+        (["play"], "--as"),
+        (["play", "--as", "russia"], "--as"),
+        (["play", "--as", "us", "--steps", "0"], "--steps"),
+        (["play", "--as", "us", "--compare", "0"], "--compare"),
+        (["play", "--as", "china", "--scenario", "nope"], "nope"),
+        (["play", "--as", "us", "--set", "pressure_intensity=lots"], "pressure_intensity"),
+    ],
+)
 def test_bad_flags_give_one_clear_error(capsys, argv, needle):
     with pytest.raises(SystemExit) as e:
         raise SystemExit(main(argv))

@@ -50,8 +50,10 @@ def test_a_player_repeating_the_rules_reproduces_the_rule_based_run(scenario):
     recorded = run(11, scenario, USA=us, CHN=cn)
     replayed = run(11, scenario, USA=Replay(us.choices), CHN=Replay(cn.choices))
     for m in (recorded, replayed):
-        pd.testing.assert_frame_equal(rule.datacollector.get_model_vars_dataframe(),
-                                      m.datacollector.get_model_vars_dataframe())
+        pd.testing.assert_frame_equal(
+            rule.datacollector.get_model_vars_dataframe(),
+            m.datacollector.get_model_vars_dataframe(),
+        )
         assert [e.text for e in m.events] == [e.text for e in rule.events]
 
 
@@ -63,15 +65,18 @@ class Fixed:
         return self.choice
 
 
-@pytest.mark.parametrize("choice, field", [
-    (LeaderChoice(side_payments={"JPN": 1e6}), "side_payments"),
-    (LeaderChoice(side_payments={"CHN": 0.1}), "side_payments"),
-    (LeaderChoice(side_payments={"JPN": -1.0}), "side_payments[JPN]"),
-    (LeaderChoice(investments=[("USA", 2, 1e6)]), "investments"),
-    (LeaderChoice(investments=[("RUS", 2, 1.0)]), "investments[0]"),
-    (LeaderChoice(investments=[("USA", 13, 1.0)]), "investments[0]"),
-    (LeaderChoice(invite="CHN"), "invite"),
-])
+@pytest.mark.parametrize(
+    "choice, field",
+    [
+        (LeaderChoice(side_payments={"JPN": 1e6}), "side_payments"),
+        (LeaderChoice(side_payments={"CHN": 0.1}), "side_payments"),
+        (LeaderChoice(side_payments={"JPN": -1.0}), "side_payments[JPN]"),
+        (LeaderChoice(investments=[("USA", 2, 1e6)]), "investments"),
+        (LeaderChoice(investments=[("RUS", 2, 1.0)]), "investments[0]"),
+        (LeaderChoice(investments=[("USA", 13, 1.0)]), "investments[0]"),
+        (LeaderChoice(invite="CHN"), "invite"),
+    ],
+)
 def test_the_us_player_cannot_break_budgets_or_rules(choice, field):
     m = PaxSilicaModel("baseline", rng=0, policies={"USA": Fixed(choice)})
     with pytest.raises(PolicyError) as e:
@@ -79,13 +84,16 @@ def test_the_us_player_cannot_break_budgets_or_rules(choice, field):
     assert e.value.field == field and str(e.value).startswith(field)
 
 
-@pytest.mark.parametrize("choice, field", [
-    (ChinaChoice(pressure={"SGP": 1.0, "QAT": 1.0, "ARE": 1.0, "AUS": 1.0}), "pressure"),
-    (ChinaChoice(pressure={"SGP": 99.0}), "pressure[SGP]"),
-    (ChinaChoice(pressure={"USA": 1.0}), "pressure"),
-    (ChinaChoice(controls=0.9), "controls"),
-    (ChinaChoice(inducement_share=2.0), "inducement_share"),
-])
+@pytest.mark.parametrize(
+    "choice, field",
+    [
+        (ChinaChoice(pressure={"SGP": 1.0, "QAT": 1.0, "ARE": 1.0, "AUS": 1.0}), "pressure"),
+        (ChinaChoice(pressure={"SGP": 99.0}), "pressure[SGP]"),
+        (ChinaChoice(pressure={"USA": 1.0}), "pressure"),
+        (ChinaChoice(controls=0.9), "controls"),
+        (ChinaChoice(inducement_share=2.0), "inducement_share"),
+    ],
+)
 def test_the_china_player_cannot_break_budgets_or_rules(choice, field):
     m = PaxSilicaModel("baseline", rng=0, initial_truce=0, policies={"CHN": Fixed(choice)})
     with pytest.raises(PolicyError) as e:
@@ -94,8 +102,9 @@ def test_the_china_player_cannot_break_budgets_or_rules(choice, field):
 
 
 def test_china_can_apply_no_pressure_during_a_truce():
-    m = PaxSilicaModel("baseline", rng=0, policies={"CHN": Fixed(
-        ChinaChoice(pressure={"SGP": 0.5}))})
+    m = PaxSilicaModel(
+        "baseline", rng=0, policies={"CHN": Fixed(ChinaChoice(pressure={"SGP": 0.5}))}
+    )
     with pytest.raises(PolicyError, match="truce in force"):
         m.step()
 
@@ -146,14 +155,32 @@ def test_an_actor_that_cannot_decide_is_refused():
 
 
 @settings(max_examples=25, deadline=None, derandomize=True, database=None)
-@given(st.sampled_from(["baseline", "counter_alliance", "escalation", "invitation", "truce",
-                        "expansion", "refinery_push"]),
-       st.fixed_dictionaries({
-           "pressure_intensity": st.floats(0.0, 5.0), "china_budget": st.floats(0.0, 10.0),
-           "side_payment_budget": st.floats(0.0, 20.0), "initial_escalation": st.floats(1.0, 3.0),
-           "leader_volatility": st.floats(0.0, 1.0), "counter_alliance": st.booleans(),
-           "refining_investment": st.floats(0.0, 10.0), "steps": st.integers(1, 12)}),
-       st.integers(0, 2**31 - 1))
+@given(
+    st.sampled_from(
+        [
+            "baseline",
+            "counter_alliance",
+            "escalation",
+            "invitation",
+            "truce",
+            "expansion",
+            "refinery_push",
+        ]
+    ),
+    st.fixed_dictionaries(
+        {
+            "pressure_intensity": st.floats(0.0, 5.0),
+            "china_budget": st.floats(0.0, 10.0),
+            "side_payment_budget": st.floats(0.0, 20.0),
+            "initial_escalation": st.floats(1.0, 3.0),
+            "leader_volatility": st.floats(0.0, 1.0),
+            "counter_alliance": st.booleans(),
+            "refining_investment": st.floats(0.0, 10.0),
+            "steps": st.integers(1, 12),
+        }
+    ),
+    st.integers(0, 2**31 - 1),
+)
 def test_the_models_own_rules_always_pass_the_players_checks(scenario, params, seed):
     """The model does not re-check its own rules' choices each quarter (a sweep would pay
     for it); here every choice of every actor's rules goes through the same checks a

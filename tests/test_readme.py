@@ -22,18 +22,28 @@ ROOT = Path(__file__).resolve().parents[1]
 
 def quickstart_commands(readme: str) -> list[str]:
     """The command lines of the first ```bash block after a "Quickstart" heading."""
-    m = re.search(r"^#+\s*Quick\s*-?start.*?^```(?:bash|sh|shell)\s*\n(.*?)^```", readme,
-                  flags=re.M | re.S | re.I)
+    m = re.search(
+        r"^#+\s*Quick\s*-?start.*?^```(?:bash|sh|shell)\s*\n(.*?)^```",
+        readme,
+        flags=re.M | re.S | re.I,
+    )
     assert m, "README.md has no ```bash block under a Quickstart heading"
     lines = [ln.strip() for ln in m.group(1).splitlines()]
     return [ln.removeprefix("$ ") for ln in lines if ln and not ln.startswith("#")]
 
 
 def project_files() -> list[str]:
-    out = subprocess.run(["git", "ls-files", "--cached", "--others", "--exclude-standard", "-z"],
-                         cwd=ROOT, capture_output=True, check=True).stdout
-    return [f for f in out.decode().split("\0")
-            if f and not f.startswith(".venv/") and (ROOT / f).is_file()]
+    out = subprocess.run(
+        ["git", "ls-files", "--cached", "--others", "--exclude-standard", "-z"],
+        cwd=ROOT,
+        capture_output=True,
+        check=True,
+    ).stdout
+    return [
+        f
+        for f in out.decode().split("\0")
+        if f and not f.startswith(".venv/") and (ROOT / f).is_file()
+    ]
 
 
 def fresh_copy(dest: Path) -> Path:
@@ -45,17 +55,25 @@ def fresh_copy(dest: Path) -> Path:
 
 def clean_env() -> dict[str, str]:
     """The caller's environment without the signs of running inside this project's venv."""
-    env = {k: v for k, v in os.environ.items()
-           if k not in ("VIRTUAL_ENV", "UV_PROJECT_ENVIRONMENT", "PYTHONPATH", "PYTHONHOME")}
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in ("VIRTUAL_ENV", "UV_PROJECT_ENVIRONMENT", "PYTHONPATH", "PYTHONHOME")
+    }
     venv_bin = str(ROOT / ".venv" / "bin")
-    env["PATH"] = os.pathsep.join(p for p in env.get("PATH", "").split(os.pathsep)
-                                  if p != venv_bin)
+    env["PATH"] = os.pathsep.join(p for p in env.get("PATH", "").split(os.pathsep) if p != venv_bin)
     return env
 
 
 def sh(command: str, cwd: Path) -> subprocess.CompletedProcess:
-    return subprocess.run(["bash", "-c", command], cwd=cwd, env=clean_env(),
-                          capture_output=True, text=True, timeout=600)
+    return subprocess.run(
+        ["bash", "-c", command],
+        cwd=cwd,
+        env=clean_env(),
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
 
 
 def test_quickstart_lists_the_main_command_and_the_tests():

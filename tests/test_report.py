@@ -32,8 +32,24 @@ def one_error(capsys, argv, needle):
 @pytest.fixture(scope="module")
 def written(tmp_path_factory):
     out = tmp_path_factory.mktemp("r") / "key_member_exit"
-    assert main(["report", "--scenario", "key_member_exit", "--seed", "1", "--steps", "12",
-                 "--replications", "5", "--out", str(out)]) == 0
+    assert (
+        main(
+            [
+                "report",
+                "--scenario",
+                "key_member_exit",
+                "--seed",
+                "1",
+                "--steps",
+                "12",
+                "--replications",
+                "5",
+                "--out",
+                str(out),
+            ]
+        )
+        == 0
+    )
     return out
 
 
@@ -80,8 +96,11 @@ def test_a_non_empty_folder_is_refused_unless_force(capsys, tmp_path):
     out = tmp_path / "rep"
     out.mkdir()
     (out / "mine.txt").write_text("keep me")
-    one_error(capsys, ["--steps", "4", "--replications", "1", "--out", str(out)],
-              "is not empty; use --force")
+    one_error(
+        capsys,
+        ["--steps", "4", "--replications", "1", "--out", str(out)],
+        "is not empty; use --force",
+    )
     assert [p.name for p in out.iterdir()] == ["mine.txt"]
     code, _, err = report(capsys, out, "--force")
     assert code == 0 and err == ""
@@ -95,8 +114,9 @@ def test_a_non_empty_folder_is_refused_unless_force(capsys, tmp_path):
 def test_missing_folders_above_out_are_made(capsys, tmp_path):
     code, _, err = report(capsys, tmp_path / "slides" / "lesson1")
     assert code == 0 and err == ""
-    assert sorted(p.name for p in (tmp_path / "slides" / "lesson1").iterdir()) == \
-        sorted(report_cmd.FILES)
+    assert sorted(p.name for p in (tmp_path / "slides" / "lesson1").iterdir()) == sorted(
+        report_cmd.FILES
+    )
 
 
 def test_a_failure_leaves_nothing_half_written(capsys, tmp_path, monkeypatch):
@@ -116,15 +136,18 @@ def test_a_failure_leaves_nothing_half_written(capsys, tmp_path, monkeypatch):
     assert (old / "summary.md").read_text() == "the old report"
 
 
-@pytest.mark.parametrize("argv, needle", [
-    (["--replications", "0", "--out", "{tmp}/x"], "--replications"),
-    (["--replications", "many", "--out", "{tmp}/x"], "--replications"),
-    (["--out", "{tmp}/file.txt/x"], "file.txt is not a folder"),
-    (["--out", "{tmp}/file.txt"], "is not a folder"),
-    (["--scenario", "nope", "--out", "{tmp}/x"], "nope"),
-    (["--set", "steps=0", "--out", "{tmp}/x"], "steps"),
-    (["--seed", "1"], "--out"),
-])
+@pytest.mark.parametrize(
+    "argv, needle",
+    [
+        (["--replications", "0", "--out", "{tmp}/x"], "--replications"),
+        (["--replications", "many", "--out", "{tmp}/x"], "--replications"),
+        (["--out", "{tmp}/file.txt/x"], "file.txt is not a folder"),
+        (["--out", "{tmp}/file.txt"], "is not a folder"),
+        (["--scenario", "nope", "--out", "{tmp}/x"], "nope"),
+        (["--set", "steps=0", "--out", "{tmp}/x"], "steps"),
+        (["--seed", "1"], "--out"),
+    ],
+)
 def test_bad_flags_give_one_clear_error(capsys, tmp_path, argv, needle):
     (tmp_path / "file.txt").write_text("not a folder")
     one_error(capsys, [a.replace("{tmp}", str(tmp_path)) for a in argv], needle)

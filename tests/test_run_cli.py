@@ -26,8 +26,17 @@ def test_run_tells_a_story_and_is_reproducible(capsys):
 def test_run_writes_series_events_and_plot(capsys, tmp_path, ext):
     out_file = tmp_path / f"r{ext}"
     png = tmp_path / "r.png"
-    code, out, _ = run(capsys, "--scenario", "key_member_exit", "--steps", "10",
-                       "--out", str(out_file), "--plot", str(png))
+    code, out, _ = run(
+        capsys,
+        "--scenario",
+        "key_member_exit",
+        "--steps",
+        "10",
+        "--out",
+        str(out_file),
+        "--plot",
+        str(png),
+    )
     assert code == 0
     read = pd.read_parquet if ext == ".parquet" else pd.read_csv
     series = read(out_file)
@@ -38,16 +47,19 @@ def test_run_writes_series_events_and_plot(capsys, tmp_path, ext):
     assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
 
-@pytest.mark.parametrize("argv, needle", [
-    (["--steps", "0"], "--steps"),
-    (["--seed", "abc"], "--seed"),
-    (["--out", "x.txt"], "--out"),
-    (["--plot", "x.jpg"], "--plot"),
-    (["--out", "/no/such/dir/x.csv"], "--out"),
-    (["--set", "pressure_intensity=high"], "pressure_intensity"),
-    (["--set", "nonsense=1"], "nonsense"),
-    (["--scenario", "no_such_scenario"], "no_such_scenario"),
-])
+@pytest.mark.parametrize(
+    "argv, needle",
+    [
+        (["--steps", "0"], "--steps"),
+        (["--seed", "abc"], "--seed"),
+        (["--out", "x.txt"], "--out"),
+        (["--plot", "x.jpg"], "--plot"),
+        (["--out", "/no/such/dir/x.csv"], "--out"),
+        (["--set", "pressure_intensity=high"], "pressure_intensity"),
+        (["--set", "nonsense=1"], "nonsense"),
+        (["--scenario", "no_such_scenario"], "no_such_scenario"),
+    ],
+)
 def test_bad_flags_give_one_clear_error(capsys, tmp_path, argv, needle):
     with pytest.raises(SystemExit) as e:
         code = main(["run", *argv])

@@ -24,33 +24,54 @@ def test_expansion_survives_more_often_than_baseline():
 
 
 def test_expansion_covers_more_phases_than_baseline():
-    assert mean_gap_lower(outcomes("expansion")["final_covered_phases"],
-                          outcomes("baseline")["final_covered_phases"]) > 0
+    assert (
+        mean_gap_lower(
+            outcomes("expansion")["final_covered_phases"],
+            outcomes("baseline")["final_covered_phases"],
+        )
+        > 0
+    )
 
 
 @pytest.mark.parametrize("scenario", ["escalation", "counter_alliance"])
 def test_more_pressure_collapses_more_often_and_earlier(scenario):
     assert proportion_gap_lower(collapsed(scenario), collapsed("baseline")) > 0
     # Earlier: time to collapse, censored at the horizon (restricted mean survival time).
-    assert mean_gap_lower(outcomes("baseline")["time_to_collapse"],
-                          outcomes(scenario)["time_to_collapse"]) > 0
+    assert (
+        mean_gap_lower(
+            outcomes("baseline")["time_to_collapse"], outcomes(scenario)["time_to_collapse"]
+        )
+        > 0
+    )
 
 
 def test_credibility_crisis_ends_with_less_capital_committed():
-    assert mean_gap_lower(outcomes("baseline")["final_capital_committed"],
-                          outcomes("credibility_crisis")["final_capital_committed"]) > 0
+    assert (
+        mean_gap_lower(
+            outcomes("baseline")["final_capital_committed"],
+            outcomes("credibility_crisis")["final_capital_committed"],
+        )
+        > 0
+    )
 
 
 def test_gulf_capital_ends_with_more_capital_committed():
-    assert mean_gap_lower(outcomes("gulf_capital")["final_capital_committed"],
-                          outcomes("baseline")["final_capital_committed"]) > 0
+    assert (
+        mean_gap_lower(
+            outcomes("gulf_capital")["final_capital_committed"],
+            outcomes("baseline")["final_capital_committed"],
+        )
+        > 0
+    )
 
 
 def test_refinery_push_raises_the_alliance_refining_share_over_time():
     push = outcomes("refinery_push")
     assert mean_gap_lower(push["final_refining_share"], push["initial_refining_share"]) > 0
-    assert mean_gap_lower(push["final_refining_share"],
-                          outcomes("baseline")["final_refining_share"]) > 0
+    assert (
+        mean_gap_lower(push["final_refining_share"], outcomes("baseline")["final_refining_share"])
+        > 0
+    )
 
 
 def test_losing_a_key_member_raises_the_collapse_rate():

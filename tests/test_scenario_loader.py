@@ -24,12 +24,17 @@ from model.scenario import (
 from model.world import REST, load_world, member_sets
 
 WORLD = load_world()
-SETTINGS = settings(max_examples=150, deadline=None, derandomize=True, database=None,
-                    suppress_health_check=[HealthCheck.function_scoped_fixture,
-                                           HealthCheck.too_slow])
+SETTINGS = settings(
+    max_examples=150,
+    deadline=None,
+    derandomize=True,
+    database=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
 
 
 # --- a small TOML writer (tomllib only reads) ---------------------------------------------
+
 
 def toml_key(k: str) -> str:
     return k if re.fullmatch(r"[A-Za-z0-9_-]+", k) else toml_str(k)
@@ -96,83 +101,171 @@ CASES = {
     "unknown top-level key": ('colour = "red"\n', "colour", "expected one of"),
     "unknown parameter": ("[parameters]\nfoo = 1\n", "parameters.foo", "unknown parameter"),
     "unknown member": ('members = ["USA", "Narnia"]\n', "members", "unknown country 'Narnia'"),
-    "unknown participant": ('participants = ["Atlantis"]\n', "participants",
-                            "unknown country 'Atlantis'"),
+    "unknown participant": (
+        'participants = ["Atlantis"]\n',
+        "participants",
+        "unknown country 'Atlantis'",
+    ),
     "unknown added member": ('add_members = ["Oz"]\n', "add_members", "unknown country 'Oz'"),
-    "unknown removed member": ('remove_members = ["Oz"]\n', "remove_members",
-                               "unknown country 'Oz'"),
+    "unknown removed member": (
+        'remove_members = ["Oz"]\n',
+        "remove_members",
+        "unknown country 'Oz'",
+    ),
     "rest of world as member": ('members = ["USA", "ROW"]\n', "members", "unknown country"),
-    "unknown capacity actor": ('[[capacity]]\nphase = 2\nactor = "Narnia"\nshare = 0.1\n',
-                               "capacity[0].actor", "unknown country 'Narnia'"),
-    "unknown event actor": ('[[events]]\nquarter = 2\ntype = "force_out"\nactor = "Narnia"\n',
-                            "events[0].actor", "unknown country 'Narnia'"),
-    "share above 1": ('[[capacity]]\nphase = 2\nactor = "AUS"\nshare = 1.5\n',
-                      "capacity[0].share", "expected a share in [0, 1]"),
-    "share below 0": ('[[capacity]]\nphase = 2\nactor = "AUS"\nshare = -0.1\n',
-                      "capacity[0].share", "expected a share in [0, 1]"),
-    "share NaN": ('[[capacity]]\nphase = 2\nactor = "AUS"\nshare = nan\n',
-                  "capacity[0].share", "expected a share in [0, 1]"),
-    "phase 13": ('[[capacity]]\nphase = 13\nactor = "AUS"\nshare = 0.1\n',
-                 "capacity[0].phase", "expected a whole number in [1, 12]"),
-    "bad basis": ('[[capacity]]\nphase = 2\nactor = "AUS"\nshare = 0\nbasis = "value"\n',
-                  "capacity[0].basis", 'expected "volume" or "frontier"'),
-    "capacity above 100%": ('[[capacity]]\nphase = 11\nactor = "KOR"\nshare = 0.45\n',
-                            "capacity (phase 11, KOR)", "expected at most 100%"),
-    "two rows above 100%": ('[[capacity]]\nphase = 11\nactor = "KOR"\nshare = 0.16\n'
-                            '[[capacity]]\nphase = 11\nactor = "JPN"\nshare = 0.10\n',
-                            "capacity (phase 11, JPN)", "expected at most 100%"),
+    "unknown capacity actor": (
+        '[[capacity]]\nphase = 2\nactor = "Narnia"\nshare = 0.1\n',
+        "capacity[0].actor",
+        "unknown country 'Narnia'",
+    ),
+    "unknown event actor": (
+        '[[events]]\nquarter = 2\ntype = "force_out"\nactor = "Narnia"\n',
+        "events[0].actor",
+        "unknown country 'Narnia'",
+    ),
+    "share above 1": (
+        '[[capacity]]\nphase = 2\nactor = "AUS"\nshare = 1.5\n',
+        "capacity[0].share",
+        "expected a share in [0, 1]",
+    ),
+    "share below 0": (
+        '[[capacity]]\nphase = 2\nactor = "AUS"\nshare = -0.1\n',
+        "capacity[0].share",
+        "expected a share in [0, 1]",
+    ),
+    "share NaN": (
+        '[[capacity]]\nphase = 2\nactor = "AUS"\nshare = nan\n',
+        "capacity[0].share",
+        "expected a share in [0, 1]",
+    ),
+    "phase 13": (
+        '[[capacity]]\nphase = 13\nactor = "AUS"\nshare = 0.1\n',
+        "capacity[0].phase",
+        "expected a whole number in [1, 12]",
+    ),
+    "bad basis": (
+        '[[capacity]]\nphase = 2\nactor = "AUS"\nshare = 0\nbasis = "value"\n',
+        "capacity[0].basis",
+        'expected "volume" or "frontier"',
+    ),
+    "capacity above 100%": (
+        '[[capacity]]\nphase = 11\nactor = "KOR"\nshare = 0.45\n',
+        "capacity (phase 11, KOR)",
+        "expected at most 100%",
+    ),
+    "two rows above 100%": (
+        '[[capacity]]\nphase = 11\nactor = "KOR"\nshare = 0.16\n'
+        '[[capacity]]\nphase = 11\nactor = "JPN"\nshare = 0.10\n',
+        "capacity (phase 11, JPN)",
+        "expected at most 100%",
+    ),
     "capacity not an array": ("capacity = 3\n", "capacity", "expected an array of tables"),
-    "string for number": ('[parameters]\ncoverage_threshold = "0.1"\n',
-                          "parameters.coverage_threshold", "expected a number in [0, 1]"),
-    "bool for number": ("[parameters]\ncoverage_threshold = true\n",
-                        "parameters.coverage_threshold", "expected a number in [0, 1]"),
-    "list for number": ("[parameters]\nadvantage_ratio = [1]\n",
-                        "parameters.advantage_ratio", "expected a number in [0.1, 10]"),
-    "fraction for whole number": ("[parameters]\nsteps = 10.5\n", "parameters.steps",
-                                  "expected a whole number in [1, 400]"),
+    "string for number": (
+        '[parameters]\ncoverage_threshold = "0.1"\n',
+        "parameters.coverage_threshold",
+        "expected a number in [0, 1]",
+    ),
+    "bool for number": (
+        "[parameters]\ncoverage_threshold = true\n",
+        "parameters.coverage_threshold",
+        "expected a number in [0, 1]",
+    ),
+    "list for number": (
+        "[parameters]\nadvantage_ratio = [1]\n",
+        "parameters.advantage_ratio",
+        "expected a number in [0.1, 10]",
+    ),
+    "fraction for whole number": (
+        "[parameters]\nsteps = 10.5\n",
+        "parameters.steps",
+        "expected a whole number in [1, 400]",
+    ),
     "number for list": ("members = 3\n", "members", "expected a list of actor ids"),
     "number for text": ("name = 3\n", "name", "expected text"),
     "parameters not a table": ("parameters = 3\n", "parameters", "expected a table"),
     "invalid TOML": ('members = ["USA",\n', "TOML syntax", "Invalid"),
-    "bad event type": ('[[events]]\nquarter = 2\ntype = "invasion"\n', "events[0].type",
-                       "expected one of force_out"),
-    "event without type": ("[[events]]\nquarter = 2\n", "events[0].type",
-                           "missing; expected one of"),
-    "event without quarter": ('[[events]]\ntype = "reversal"\n', "events[0].quarter",
-                              "missing; expected a whole number in [1, 400]"),
-    "leader forced out": ('[[events]]\nquarter = 2\ntype = "force_out"\nactor = "USA"\n',
-                          "events[0].actor", "the leader (USA) cannot be forced out"),
-    "leader forced out by name": ('[[events]]\nquarter = 2\ntype = "force_out"\n'
-                                  'actor = "united states"\n', "events[0].actor",
-                                  "the leader (USA) cannot be forced out"),
-    "event without its actor": ('[[events]]\nquarter = 2\ntype = "force_out"\n',
-                                "events[0].actor", "missing; expected an actor id, one of USA"),
-    "event without its stringency": ('[[events]]\nquarter = 2\ntype = "export_control"\n',
-                                     "events[0].stringency", "missing; expected a share in [0, 1]"),
-    "capacity without phase": ('[[capacity]]\nactor = "AUS"\nshare = 0.1\n',
-                               "capacity[0].phase", "missing; expected a whole number in [1, 12]"),
-    "capacity without actor": ('[[capacity]]\nphase = 2\nshare = 0.1\n',
-                               "capacity[0].actor", "missing; expected an actor id, one of USA"),
-    "capacity without share": ('[[capacity]]\nphase = 2\nactor = "AUS"\n',
-                               "capacity[0].share", "missing; expected a share in [0, 1]"),
-    "event with a foreign field": ('[[events]]\nquarter = 2\ntype = "reversal"\nactor = "JPN"\n',
-                                   "events[0].actor", "expected quarter, type"),
-    "event stringency above 1": ('[[events]]\nquarter = 2\ntype = "export_control"\n'
-                                 "stringency = 2.0\n", "events[0].stringency",
-                                 "expected a share in [0, 1]"),
-    "event after the horizon": ('[[events]]\nquarter = 41\ntype = "reversal"\n',
-                                "events[0].quarter", "after the horizon (steps = 40)"),
-    "event after a shortened horizon": ('[parameters]\nsteps = 8\n'
-                                        '[[events]]\nquarter = 2\ntype = "reversal"\n'
-                                        '[[events]]\nquarter = 9\ntype = "reversal"\n',
-                                        "events[1].quarter", "after the horizon (steps = 8)"),
-    "event stringency beyond the float range": ('[[events]]\nquarter = 2\n'
-                                                'type = "export_control"\n'
-                                                f"stringency = {'9' * 400}\n",
-                                                "events[0].stringency",
-                                                "expected a share in [0, 1]"),
-    "integer too long for Python to read": (f"[parameters]\nsteps = {'9' * 5000}\n",
-                                            "TOML syntax", "digits"),
+    "bad event type": (
+        '[[events]]\nquarter = 2\ntype = "invasion"\n',
+        "events[0].type",
+        "expected one of force_out",
+    ),
+    "event without type": (
+        "[[events]]\nquarter = 2\n",
+        "events[0].type",
+        "missing; expected one of",
+    ),
+    "event without quarter": (
+        '[[events]]\ntype = "reversal"\n',
+        "events[0].quarter",
+        "missing; expected a whole number in [1, 400]",
+    ),
+    "leader forced out": (
+        '[[events]]\nquarter = 2\ntype = "force_out"\nactor = "USA"\n',
+        "events[0].actor",
+        "the leader (USA) cannot be forced out",
+    ),
+    "leader forced out by name": (
+        '[[events]]\nquarter = 2\ntype = "force_out"\nactor = "united states"\n',
+        "events[0].actor",
+        "the leader (USA) cannot be forced out",
+    ),
+    "event without its actor": (
+        '[[events]]\nquarter = 2\ntype = "force_out"\n',
+        "events[0].actor",
+        "missing; expected an actor id, one of USA",
+    ),
+    "event without its stringency": (
+        '[[events]]\nquarter = 2\ntype = "export_control"\n',
+        "events[0].stringency",
+        "missing; expected a share in [0, 1]",
+    ),
+    "capacity without phase": (
+        '[[capacity]]\nactor = "AUS"\nshare = 0.1\n',
+        "capacity[0].phase",
+        "missing; expected a whole number in [1, 12]",
+    ),
+    "capacity without actor": (
+        "[[capacity]]\nphase = 2\nshare = 0.1\n",
+        "capacity[0].actor",
+        "missing; expected an actor id, one of USA",
+    ),
+    "capacity without share": (
+        '[[capacity]]\nphase = 2\nactor = "AUS"\n',
+        "capacity[0].share",
+        "missing; expected a share in [0, 1]",
+    ),
+    "event with a foreign field": (
+        '[[events]]\nquarter = 2\ntype = "reversal"\nactor = "JPN"\n',
+        "events[0].actor",
+        "expected quarter, type",
+    ),
+    "event stringency above 1": (
+        '[[events]]\nquarter = 2\ntype = "export_control"\nstringency = 2.0\n',
+        "events[0].stringency",
+        "expected a share in [0, 1]",
+    ),
+    "event after the horizon": (
+        '[[events]]\nquarter = 41\ntype = "reversal"\n',
+        "events[0].quarter",
+        "after the horizon (steps = 40)",
+    ),
+    "event after a shortened horizon": (
+        "[parameters]\nsteps = 8\n"
+        '[[events]]\nquarter = 2\ntype = "reversal"\n'
+        '[[events]]\nquarter = 9\ntype = "reversal"\n',
+        "events[1].quarter",
+        "after the horizon (steps = 8)",
+    ),
+    "event stringency beyond the float range": (
+        f'[[events]]\nquarter = 2\ntype = "export_control"\nstringency = {"9" * 400}\n',
+        "events[0].stringency",
+        "expected a share in [0, 1]",
+    ),
+    "integer too long for Python to read": (
+        f"[parameters]\nsteps = {'9' * 5000}\n",
+        "TOML syntax",
+        "digits",
+    ),
     "unknown member set": ('member_set = "g7"\n', "member_set", "expected one of intro_12"),
     "leader left out": ('members = ["JPN", "KOR"]\n', "members", "leader (USA) must be"),
     "leader removed": ('remove_members = ["USA"]\n', "members", "leader (USA) must be"),
@@ -256,15 +349,17 @@ def test_extends_resolves_a_sibling_file_next_to_the_extending_file(tmp_path):
 
 def test_capacity_overrides_are_checked_together_with_the_parents(tmp_path):
     write(tmp_path, '[[capacity]]\nphase = 11\nactor = "KOR"\nshare = 0.16\n', name="p.toml")
-    child = write(tmp_path, 'extends = "./p.toml"\n'
-                            '[[capacity]]\nphase = 11\nactor = "JPN"\nshare = 0.10\n')
+    child = write(
+        tmp_path, 'extends = "./p.toml"\n[[capacity]]\nphase = 11\nactor = "JPN"\nshare = 0.10\n'
+    )
     assert_names(load_error(child), child, "capacity (phase 11, JPN)", "expected at most 100%")
 
 
 def test_a_childs_capacity_rows_that_fit_with_the_parents_apply_on_top_of_them(tmp_path):
     write(tmp_path, '[[capacity]]\nphase = 11\nactor = "KOR"\nshare = 0.16\n', name="p.toml")
-    child = write(tmp_path, 'extends = "./p.toml"\n'
-                            '[[capacity]]\nphase = 11\nactor = "JPN"\nshare = 0.02\n')
+    child = write(
+        tmp_path, 'extends = "./p.toml"\n[[capacity]]\nphase = 11\nactor = "JPN"\nshare = 0.02\n'
+    )
     w = load_scenario(child).world()
     atp = w.volume[:, 10] / w.volume[:, 10].sum()
     assert atp[w.idx("KOR")] == pytest.approx(0.16)
@@ -276,10 +371,13 @@ def test_an_event_type_that_is_a_list(tmp_path):
     assert_names(load_error(path), path, "events[0].type", "expected one of")
 
 
-@pytest.mark.parametrize("body,fld", [
-    ("[parameters]\nsteps = {big}\n", "parameters.steps"),
-    ('[[capacity]]\nphase = 2\nactor = "AUS"\nshare = {big}\n', "capacity[0].share"),
-])
+@pytest.mark.parametrize(
+    "body,fld",
+    [
+        ("[parameters]\nsteps = {big}\n", "parameters.steps"),
+        ('[[capacity]]\nphase = 2\nactor = "AUS"\nshare = {big}\n', "capacity[0].share"),
+    ],
+)
 def test_an_integer_beyond_the_float_range(tmp_path, body, fld):
     path = write(tmp_path, body.format(big="9" * 400))
     assert load_error(path).field == fld
@@ -332,15 +430,19 @@ def test_a_preset_name_in_extends_is_the_preset_even_beside_a_file_of_that_name(
 
 def test_a_child_that_cuts_the_horizon_below_an_inherited_event_names_its_steps(tmp_path):
     write(tmp_path, '[[events]]\nquarter = 30\ntype = "reversal"\n', name="parent.toml")
-    child = write(tmp_path, 'extends = "./parent.toml"\n[parameters]\nsteps = 20\n'
-                            '[[events]]\nquarter = 10\ntype = "reversal"\n')
+    child = write(
+        tmp_path,
+        'extends = "./parent.toml"\n[parameters]\nsteps = 20\n'
+        '[[events]]\nquarter = 10\ntype = "reversal"\n',
+    )
     assert_names(load_error(child), child, "parameters.steps", "expected at least 30, got 20")
 
 
 def test_a_childs_own_event_after_the_horizon_is_indexed_in_the_childs_file(tmp_path):
     write(tmp_path, '[[events]]\nquarter = 3\ntype = "reversal"\n', name="parent.toml")
-    child = write(tmp_path, 'extends = "./parent.toml"\n'
-                            '[[events]]\nquarter = 50\ntype = "reversal"\n')
+    child = write(
+        tmp_path, 'extends = "./parent.toml"\n[[events]]\nquarter = 50\ntype = "reversal"\n'
+    )
     assert_names(load_error(child), child, "events[0].quarter", "after the horizon (steps = 40)")
 
 
@@ -354,15 +456,24 @@ VALID = {
     "remove_members": ["ISR"],
     "participants": ["TWN", "NLD", "CAN", "EUR"],
     "parameters": {"coverage_threshold": 0.12, "steps": 20},
-    "capacity": [{"phase": 11, "actor": "CHN", "share": 0.25},
-                 {"phase": 11, "actor": "KOR", "share": 0.12, "basis": "volume"},
-                 {"phase": 6, "actor": "NLD", "share": 0.9, "basis": "frontier"}],
-    "events": [{"quarter": 4, "type": "export_control", "stringency": 0.5,
-                "china_share": 0.9, "material": "gallium"},
-               {"quarter": 8, "type": "force_out", "actor": "KOR"},
-               {"quarter": 9, "type": "truce", "length": 4},
-               {"quarter": 10, "type": "reversal"},
-               {"quarter": 12, "type": "invite", "actor": "Taiwan"}],
+    "capacity": [
+        {"phase": 11, "actor": "CHN", "share": 0.25},
+        {"phase": 11, "actor": "KOR", "share": 0.12, "basis": "volume"},
+        {"phase": 6, "actor": "NLD", "share": 0.9, "basis": "frontier"},
+    ],
+    "events": [
+        {
+            "quarter": 4,
+            "type": "export_control",
+            "stringency": 0.5,
+            "china_share": 0.9,
+            "material": "gallium",
+        },
+        {"quarter": 8, "type": "force_out", "actor": "KOR"},
+        {"quarter": 9, "type": "truce", "length": 4},
+        {"quarter": 10, "type": "reversal"},
+        {"quarter": 12, "type": "invite", "actor": "Taiwan"},
+    ],
 }
 
 
@@ -381,8 +492,11 @@ def test_a_valid_file_loads_with_every_key_applied(tmp_path):
 
 def test_a_child_inherits_and_overrides_its_parent(tmp_path):
     write(tmp_path, toml_doc(VALID), name="parent.toml")
-    child = write(tmp_path, 'extends = "./parent.toml"\nremove_members = ["GRC"]\n'
-                            "[parameters]\nsteps = 30\n", name="child.toml")
+    child = write(
+        tmp_path,
+        'extends = "./parent.toml"\nremove_members = ["GRC"]\n[parameters]\nsteps = 30\n',
+        name="child.toml",
+    )
     parent, scen = load_scenario(tmp_path / "parent.toml"), load_scenario(child)
     assert scen.name == "child"
     assert scen.members == [a for a in parent.members if a != "GRC"]
@@ -399,26 +513,30 @@ def test_participants_who_sign_are_no_longer_participants(tmp_path):
 
 # --- Scenario.with_overrides (--set key=value) ------------------------------------------------
 
+
 @pytest.fixture(scope="module")
 def baseline():
     return load_scenario("baseline")
 
 
-@pytest.mark.parametrize("assignment,fld,expected", [
-    ("nonsense=1", "nonsense", "unknown parameter"),
-    ("coverage_threshold", "coverage_threshold", "expected key=value"),
-    ("coverage_threshold=abc", "coverage_threshold", "expected a number in [0, 1]"),
-    ("coverage_threshold=2", "coverage_threshold", "expected a number in [0, 1]"),
-    ("coverage_threshold=nan", "coverage_threshold", "expected a number in [0, 1]"),
-    ("steps=2.5", "steps", "expected a whole number in [1, 400]"),
-    ("steps=", "steps", "expected a whole number"),
-    ("members=USA,Narnia", "members", "unknown country 'Narnia'"),
-    ("members=JPN,KOR", "members", "leader (USA) must be"),
-    ("member_set=g7", "member_set", "unknown set 'g7'"),
-    ("steps=" + "9" * 400, "steps", "expected a whole number in [1, 400]"),
-    ("steps=inf", "steps", "expected a whole number in [1, 400]"),
-    ("coverage_threshold=" + "9" * 400, "coverage_threshold", "expected a number in [0, 1]"),
-])
+@pytest.mark.parametrize(
+    "assignment,fld,expected",
+    [
+        ("nonsense=1", "nonsense", "unknown parameter"),
+        ("coverage_threshold", "coverage_threshold", "expected key=value"),
+        ("coverage_threshold=abc", "coverage_threshold", "expected a number in [0, 1]"),
+        ("coverage_threshold=2", "coverage_threshold", "expected a number in [0, 1]"),
+        ("coverage_threshold=nan", "coverage_threshold", "expected a number in [0, 1]"),
+        ("steps=2.5", "steps", "expected a whole number in [1, 400]"),
+        ("steps=", "steps", "expected a whole number"),
+        ("members=USA,Narnia", "members", "unknown country 'Narnia'"),
+        ("members=JPN,KOR", "members", "leader (USA) must be"),
+        ("member_set=g7", "member_set", "unknown set 'g7'"),
+        ("steps=" + "9" * 400, "steps", "expected a whole number in [1, 400]"),
+        ("steps=inf", "steps", "expected a whole number in [1, 400]"),
+        ("coverage_threshold=" + "9" * 400, "coverage_threshold", "expected a number in [0, 1]"),
+    ],
+)
 def test_bad_overrides(baseline, assignment, fld, expected):
     with pytest.raises(ScenarioError) as info:
         baseline.with_overrides([assignment])
@@ -429,8 +547,14 @@ def test_bad_overrides(baseline, assignment, fld, expected):
 
 
 def test_overrides_parse_text_into_the_parameters_type(baseline):
-    scen = baseline.with_overrides(["coverage_threshold=0.3", "parameters.steps=12",
-                                    "members=USA,Japan,kor", "participants=TWN"])
+    scen = baseline.with_overrides(
+        [
+            "coverage_threshold=0.3",
+            "parameters.steps=12",
+            "members=USA,Japan,kor",
+            "participants=TWN",
+        ]
+    )
     assert scen.params["coverage_threshold"] == 0.3
     assert isinstance(scen.params["coverage_threshold"], float)
     assert scen.params["steps"] == 12 and isinstance(scen.params["steps"], int)
@@ -440,8 +564,9 @@ def test_overrides_parse_text_into_the_parameters_type(baseline):
 
 
 def test_member_set_and_member_edits_by_override(baseline):
-    scen = baseline.with_overrides(["member_set=part_two_10", "add_members=NLD",
-                                    "remove_members=ISR"])
+    scen = baseline.with_overrides(
+        ["member_set=part_two_10", "add_members=NLD", "remove_members=ISR"]
+    )
     assert "NLD" in scen.members and "ISR" not in scen.members
     assert "NLD" not in scen.participants
 
@@ -481,38 +606,62 @@ def unknown_actor():
 
 
 SCALARS = st.one_of(
-    INT64, st.floats(), st.booleans(), st.text(max_size=12),
-    st.sampled_from(WORLD.actor_ids + list(EVENT_TYPES) + list(member_sets())
-                    + ["baseline", "volume", "frontier"]),
+    INT64,
+    st.floats(),
+    st.booleans(),
+    st.text(max_size=12),
+    st.sampled_from(
+        WORLD.actor_ids
+        + list(EVENT_TYPES)
+        + list(member_sets())
+        + ["baseline", "volume", "frontier"]
+    ),
 )
-VALUES = st.recursive(SCALARS, lambda inner: st.one_of(
-    st.lists(inner, max_size=4), st.dictionaries(st.text(max_size=8), inner, max_size=4)),
-    max_leaves=8)
+VALUES = st.recursive(
+    SCALARS,
+    lambda inner: st.one_of(
+        st.lists(inner, max_size=4), st.dictionaries(st.text(max_size=8), inner, max_size=4)
+    ),
+    max_leaves=8,
+)
 EVENT_TYPE_VALUES = VALUES if LIST_EVENT_TYPES else SCALARS
-EXTENDS_VALUES = VALUES if NUL_IN_EXTENDS else VALUES.filter(
-    lambda v: not (isinstance(v, str) and "\x00" in v))
+EXTENDS_VALUES = (
+    VALUES if NUL_IN_EXTENDS else VALUES.filter(lambda v: not (isinstance(v, str) and "\x00" in v))
+)
 
 
 def rows(keys, value_of, **fixed):
-    names = st.one_of(st.sampled_from(sorted(keys)),
-                      st.text(max_size=8).filter(lambda k: k not in fixed))
-    return st.lists(st.builds(lambda extra, fx: {**extra, **fx},
-                              st.dictionaries(names, value_of, max_size=5),
-                              st.fixed_dictionaries({}, optional=fixed)), max_size=3)
+    names = st.one_of(
+        st.sampled_from(sorted(keys)), st.text(max_size=8).filter(lambda k: k not in fixed)
+    )
+    return st.lists(
+        st.builds(
+            lambda extra, fx: {**extra, **fx},
+            st.dictionaries(names, value_of, max_size=5),
+            st.fixed_dictionaries({}, optional=fixed),
+        ),
+        max_size=3,
+    )
 
 
 EVENT_KEYS = {"quarter"} | {f for spec in EVENT_TYPES.values() for f in spec}
-ACTOR_LISTS = st.lists(st.one_of(st.sampled_from(WORLD.actor_ids), st.text(max_size=6)),
-                       max_size=5)
+ACTOR_LISTS = st.lists(st.one_of(st.sampled_from(WORLD.actor_ids), st.text(max_size=6)), max_size=5)
 TOP_VALUE = {
     "name": st.one_of(st.text(max_size=12), VALUES),
     "description": st.one_of(st.text(max_size=12), VALUES),
     "member_set": st.one_of(st.sampled_from(list(member_sets())), VALUES),
-    **{k: st.one_of(ACTOR_LISTS, VALUES)
-       for k in ("members", "add_members", "remove_members", "participants")},
-    "parameters": st.one_of(VALUES, st.dictionaries(
-        st.one_of(st.sampled_from(sorted(P.registry())), st.text(max_size=8)), VALUES,
-        max_size=4)),
+    **{
+        k: st.one_of(ACTOR_LISTS, VALUES)
+        for k in ("members", "add_members", "remove_members", "participants")
+    },
+    "parameters": st.one_of(
+        VALUES,
+        st.dictionaries(
+            st.one_of(st.sampled_from(sorted(P.registry())), st.text(max_size=8)),
+            VALUES,
+            max_size=4,
+        ),
+    ),
     "capacity": st.one_of(SCALARS, rows(CAPACITY_KEYS, SCALARS)),
     "events": st.one_of(SCALARS, rows(EVENT_KEYS, VALUES, type=EVENT_TYPE_VALUES)),
     "extends": st.one_of(st.just("baseline"), EXTENDS_VALUES),
@@ -549,16 +698,28 @@ def test_random_toml_documents_never_escape_as_another_exception(tmp_path, doc):
 # Invalid values for each field of VALID.
 DELETE = object()  # the field is left out
 NOT_TEXT = st.one_of(INT64, st.floats(), st.booleans(), st.lists(st.text(max_size=4), max_size=2))
-NOT_LIST = st.one_of(INT64, st.floats(), st.booleans(), st.text(max_size=6),
-                     st.dictionaries(st.text(max_size=4), st.integers(), max_size=2))
+NOT_LIST = st.one_of(
+    INT64,
+    st.floats(),
+    st.booleans(),
+    st.text(max_size=6),
+    st.dictionaries(st.text(max_size=4), st.integers(), max_size=2),
+)
 NOT_NUMBER = st.one_of(st.booleans(), st.text(max_size=6), st.lists(st.integers(), max_size=2))
-BAD_ACTORS = st.one_of(NOT_LIST, st.tuples(st.lists(st.sampled_from(WORLD.state_ids), max_size=3),
-                                           unknown_actor()).map(lambda t: [*t[0], t[1]]))
+BAD_ACTORS = st.one_of(
+    NOT_LIST,
+    st.tuples(st.lists(st.sampled_from(WORLD.state_ids), max_size=3), unknown_actor()).map(
+        lambda t: [*t[0], t[1]]
+    ),
+)
 
 
 def bad_number(lo, hi, whole=False):
-    outside = [st.floats().filter(lambda x: not lo <= x <= hi),
-               INT64.filter(lambda x: not lo <= x <= hi), NOT_NUMBER]
+    outside = [
+        st.floats().filter(lambda x: not lo <= x <= hi),
+        INT64.filter(lambda x: not lo <= x <= hi),
+        NOT_NUMBER,
+    ]
     if whole:
         outside.append(st.floats(lo, hi).filter(lambda x: not x.is_integer()))
     return st.one_of(outside)
@@ -576,14 +737,21 @@ def bad_value(spec: P.ParamSpec):
 
 BAD_PARAMETER = st.one_of(
     st.sampled_from(sorted(P.registry())).flatmap(
-        lambda name: st.tuples(st.just(name), bad_value(P.registry()[name]))),
-    st.tuples(st.text(max_size=8).filter(lambda k: k not in P.registry()), VALUES))
+        lambda name: st.tuples(st.just(name), bad_value(P.registry()[name]))
+    ),
+    st.tuples(st.text(max_size=8).filter(lambda k: k not in P.registry()), VALUES),
+)
 STEPS = VALID["parameters"]["steps"]
 TOP_FIELDS = {
-    "name": NOT_TEXT, "description": NOT_TEXT, "extends": NOT_TEXT,
-    "member_set": st.one_of(NOT_TEXT, st.text(max_size=10).filter(
-        lambda s: s not in member_sets())),
-    "members": BAD_ACTORS, "add_members": BAD_ACTORS, "participants": BAD_ACTORS,
+    "name": NOT_TEXT,
+    "description": NOT_TEXT,
+    "extends": NOT_TEXT,
+    "member_set": st.one_of(
+        NOT_TEXT, st.text(max_size=10).filter(lambda s: s not in member_sets())
+    ),
+    "members": BAD_ACTORS,
+    "add_members": BAD_ACTORS,
+    "participants": BAD_ACTORS,
     "remove_members": st.one_of(BAD_ACTORS, st.just(["USA"])),
     "parameters": st.one_of(SCALARS, st.lists(SCALARS, max_size=2)),
     "capacity": st.one_of(SCALARS, st.lists(SCALARS, min_size=1, max_size=2)),
@@ -593,13 +761,16 @@ CAPACITY_FIELDS = {
     "phase": st.one_of(bad_number(1, 12, whole=True), st.just(DELETE)),
     "actor": st.one_of(unknown_actor(), NOT_TEXT, st.just(DELETE)),
     "share": st.one_of(bad_number(0.0, 1.0), st.just(DELETE)),
-    "basis": st.one_of(st.text(max_size=8).filter(lambda b: b not in ("volume", "frontier")),
-                       NOT_TEXT),
+    "basis": st.one_of(
+        st.text(max_size=8).filter(lambda b: b not in ("volume", "frontier")), NOT_TEXT
+    ),
     "unknown key": st.just(None),
 }
 EVENT_FIELDS = {
-    "type": st.one_of(st.text(max_size=10).filter(lambda t: t not in EVENT_TYPES),
-                      EVENT_TYPE_VALUES.filter(lambda t: not isinstance(t, str))),
+    "type": st.one_of(
+        st.text(max_size=10).filter(lambda t: t not in EVENT_TYPES),
+        EVENT_TYPE_VALUES.filter(lambda t: not isinstance(t, str)),
+    ),
     "quarter": bad_number(1, STEPS, whole=True),
     "stringency": bad_number(0.0, 1.0),
     "china_share": bad_number(0.0, 1.0),
@@ -608,8 +779,12 @@ EVENT_FIELDS = {
     "actor": st.one_of(unknown_actor(), NOT_TEXT),
     "unknown key": st.just(None),
 }
-TARGETS = ([("top", f) for f in TOP_FIELDS] + [("top", "unknown key"), ("parameter", "")]
-           + [("capacity", f) for f in CAPACITY_FIELDS] + [("events", f) for f in EVENT_FIELDS])
+TARGETS = (
+    [("top", f) for f in TOP_FIELDS]
+    + [("top", "unknown key"), ("parameter", "")]
+    + [("capacity", f) for f in CAPACITY_FIELDS]
+    + [("events", f) for f in EVENT_FIELDS]
+)
 
 
 def with_row_changed(rows, index, key, value):
@@ -641,15 +816,22 @@ def corrupted(draw):
             i, value = draw(st.integers(0, len(table) - 1)), draw(SCALARS)
         elif where == "capacity":
             i = draw(st.integers(0, len(table) - 1))
-            value = draw(CAPACITY_FIELDS[fld].filter(
-                lambda v, i=i: not (v is DELETE and fld not in table[i])))
+            value = draw(
+                CAPACITY_FIELDS[fld].filter(
+                    lambda v, i=i: not (v is DELETE and fld not in table[i])
+                )
+            )
         else:
-            fits = [i for i, e in enumerate(table)
-                    if fld in ("type", "quarter") or fld in EVENT_TYPES[e["type"]]]
+            fits = [
+                i
+                for i, e in enumerate(table)
+                if fld in ("type", "quarter") or fld in EVENT_TYPES[e["type"]]
+            ]
             i = draw(st.sampled_from(fits))
             required = fld in ("type", "quarter") or EVENT_TYPES[table[i]["type"]][fld][1]
-            value = draw(st.one_of(EVENT_FIELDS[fld], st.just(DELETE)) if required
-                         else EVENT_FIELDS[fld])
+            value = draw(
+                st.one_of(EVENT_FIELDS[fld], st.just(DELETE)) if required else EVENT_FIELDS[fld]
+            )
         doc[where] = with_row_changed(table, i, fld, value)
     return f"{where}.{fld}", doc
 
@@ -665,6 +847,7 @@ def test_a_valid_file_with_one_field_corrupted_is_a_scenario_error(tmp_path, cas
 
 
 # --- the curated data -------------------------------------------------------------------------
+
 
 def test_capacity_csv_has_no_negative_shares_not_even_minus_zero():
     import csv

@@ -24,9 +24,23 @@ from experiments.sweep import load_results, load_series, run_chunk
 ROOT = Path(__file__).resolve().parents[1]
 PAX = [sys.executable, "-m", "experiments.cli"]
 # 10 points x 20 replications = 200 runs of 8 quarters.
-DESIGN = ["--vary", "pressure_intensity=0.5:3", "--levels", "5", "--vary",
-          "invitations=true,false", "--replications", "20", "--seed", "11", "--steps", "8",
-          "--set", "n_investors=50", "--no-progress"]
+DESIGN = [
+    "--vary",
+    "pressure_intensity=0.5:3",
+    "--levels",
+    "5",
+    "--vary",
+    "invitations=true,false",
+    "--replications",
+    "20",
+    "--seed",
+    "11",
+    "--steps",
+    "8",
+    "--set",
+    "n_investors=50",
+    "--no-progress",
+]
 N_RUNS = 200
 
 
@@ -37,8 +51,9 @@ def _free_port() -> int:
 
 
 def _start(cmd: list[str], log: Path) -> subprocess.Popen:
-    return subprocess.Popen(cmd, cwd=ROOT, stdout=log.open("w"), stderr=subprocess.STDOUT,
-                            start_new_session=True)
+    return subprocess.Popen(
+        cmd, cwd=ROOT, stdout=log.open("w"), stderr=subprocess.STDOUT, start_new_session=True
+    )
 
 
 def _kill(p: subprocess.Popen, sig=signal.SIGKILL) -> None:
@@ -58,12 +73,40 @@ def cluster(tmp_path_factory):
     logs = tmp_path_factory.mktemp("dask")
     port = _free_port()
     addr = f"tcp://127.0.0.1:{port}"
-    sched = _start([sys.executable, "-m", "distributed.cli.dask_scheduler", "--host",
-                    "127.0.0.1", "--port", str(port), "--no-dashboard"], logs / "scheduler.log")
-    workers = {name: _start([sys.executable, "-m", "distributed.cli.dask_worker", addr,
-                             "--nworkers", "1", "--nthreads", "1", "--host", "127.0.0.1",
-                             "--no-dashboard", "--name", name], logs / f"{name}.log")
-               for name in ("w1", "w2")}
+    sched = _start(
+        [
+            sys.executable,
+            "-m",
+            "distributed.cli.dask_scheduler",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--no-dashboard",
+        ],
+        logs / "scheduler.log",
+    )
+    workers = {
+        name: _start(
+            [
+                sys.executable,
+                "-m",
+                "distributed.cli.dask_worker",
+                addr,
+                "--nworkers",
+                "1",
+                "--nthreads",
+                "1",
+                "--host",
+                "127.0.0.1",
+                "--no-dashboard",
+                "--name",
+                name,
+            ],
+            logs / f"{name}.log",
+        )
+        for name in ("w1", "w2")
+    }
     client = None
     try:
         deadline = time.time() + 90
@@ -103,20 +146,33 @@ def _assert_same(out: Path, reference: Path) -> None:
     pd.testing.assert_frame_equal(got, want)
     m = json.loads((out / "manifest.json").read_text())
     assert m["status"] == "complete"
-    assert m["design_hash"] == json.loads((reference / "manifest.json").read_text())[
-        "design_hash"]
+    assert m["design_hash"] == json.loads((reference / "manifest.json").read_text())["design_hash"]
     assert not list(out.rglob(".*.tmp"))
 
 
 def test_local_default(reference):
     df = load_results(reference)
-    assert len(df) == N_RUNS and list(df.columns[:5]) == ["point", "replication", "seed",
-                                                           "pressure_intensity", "invitations"]
+    assert len(df) == N_RUNS and list(df.columns[:5]) == [
+        "point",
+        "replication",
+        "seed",
+        "pressure_intensity",
+        "invitations",
+    ]
     assert (df.groupby("point").size() == 20).all()
     m = json.loads((reference / "manifest.json").read_text())
     assert m["seeds"] == [df[df.point == p].seed.tolist() for p in range(10)]
-    for key in ("package", "git", "scenario", "design", "design_hash", "seed_rule",
-                "parameter_ranges", "started_at", "finished_at"):
+    for key in (
+        "package",
+        "git",
+        "scenario",
+        "design",
+        "design_hash",
+        "seed_rule",
+        "parameter_ranges",
+        "started_at",
+        "finished_at",
+    ):
         assert m[key] is not None, key
     assert m["scenario"]["file_sha256"] and m["design"]["n_runs"] == N_RUNS
     s = load_series(reference)
@@ -127,16 +183,33 @@ def test_local_default(reference):
 
 def test_external_scheduler_gives_the_same_results(cluster, reference, tmp_path):
     out = tmp_path / "sweep"
-    assert main(["sweep", *DESIGN, "--scheduler", cluster["address"], "--chunk-size", "7",
-                 "--out", str(out)]) == 0
+    assert (
+        main(
+            [
+                "sweep",
+                *DESIGN,
+                "--scheduler",
+                cluster["address"],
+                "--chunk-size",
+                "7",
+                "--out",
+                str(out),
+            ]
+        )
+        == 0
+    )
     _assert_same(out, reference)
 
 
 def test_sweep_killed_then_resumed(cluster, reference, tmp_path):
     out = tmp_path / "sweep"
-    p = subprocess.Popen([*PAX, "sweep", *DESIGN, "--workers", "1", "--chunk-size", "1",
-                          "--out", str(out)], cwd=ROOT, stdout=subprocess.DEVNULL,
-                         stderr=subprocess.DEVNULL, start_new_session=True)
+    p = subprocess.Popen(
+        [*PAX, "sweep", *DESIGN, "--workers", "1", "--chunk-size", "1", "--out", str(out)],
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
     try:
         deadline = time.time() + 120
         while _parts(out) < 30:
@@ -153,7 +226,8 @@ def test_sweep_killed_then_resumed(cluster, reference, tmp_path):
     _assert_same(out, reference)
     # the runs written before the kill are untouched
     pd.testing.assert_frame_equal(
-        load_results(out).merge(partial[["point", "replication"]]), partial)
+        load_results(out).merge(partial[["point", "replication"]]), partial
+    )
     m = json.loads((out / "manifest.json").read_text())
     assert [s["runs_before"] for s in m["sessions"]] == [0, len(partial)]
 
@@ -164,16 +238,32 @@ def test_resume_of_a_finished_sweep_runs_nothing(cluster, reference, tmp_path, c
     out = tmp_path / "copy"
     shutil.copytree(reference, out)
     mtimes = {p: p.stat().st_mtime_ns for p in (out / "runs").iterdir()}
-    assert main(["sweep", *DESIGN, "--resume", str(out), "--scheduler",
-                 cluster["address"]]) == 0
+    assert main(["sweep", *DESIGN, "--resume", str(out), "--scheduler", cluster["address"]]) == 0
     assert "nothing to run" in capsys.readouterr().out
     assert {p: p.stat().st_mtime_ns for p in (out / "runs").iterdir()} == mtimes
 
 
 def test_criticality_on_the_cluster(cluster, capsys):
-    assert main(["analyze", "criticality", "--scheduler", cluster["address"],
-                 "--replications", "2", "--steps", "8", "--set", "n_investors=50",
-                 "--format", "csv", "--no-progress"]) == 0
+    assert (
+        main(
+            [
+                "analyze",
+                "criticality",
+                "--scheduler",
+                cluster["address"],
+                "--replications",
+                "2",
+                "--steps",
+                "8",
+                "--set",
+                "n_investors=50",
+                "--format",
+                "csv",
+                "--no-progress",
+            ]
+        )
+        == 0
+    )
     t = pd.read_csv(pd.io.common.StringIO(capsys.readouterr().out))
     assert len(t) == 11 and "USA" not in set(t["member"])  # every signatory but the leader
     assert list(t["rank"]) == list(range(1, 12))
@@ -190,9 +280,23 @@ def test_worker_killed_mid_sweep(cluster, reference, tmp_path):
         assert w2 is not None or time.time() < deadline, "worker w2 never (re)joined"
         time.sleep(0.0 if w2 else 0.5)
     out = tmp_path / "sweep"
-    p = subprocess.Popen([*PAX, "sweep", *DESIGN, "--scheduler", cluster["address"],
-                          "--chunk-size", "1", "--out", str(out)], cwd=ROOT,
-                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    p = subprocess.Popen(
+        [
+            *PAX,
+            "sweep",
+            *DESIGN,
+            "--scheduler",
+            cluster["address"],
+            "--chunk-size",
+            "1",
+            "--out",
+            str(out),
+        ],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     try:
         deadline = time.time() + 120
         while not (_parts(out) >= 10 and client.processing(workers=[w2]).get(w2)):
@@ -258,9 +362,14 @@ def test_local_workers_are_forked_on_linux_unless_dask_is_told_otherwise(monkeyp
 
 def test_ctrl_c_stops_cleanly_and_resume_hint(tmp_path):
     out = tmp_path / "sweep"
-    p = subprocess.Popen([*PAX, "sweep", *DESIGN, "--workers", "1", "--chunk-size", "1",
-                          "--out", str(out)], cwd=ROOT, stdout=subprocess.PIPE,
-                         stderr=subprocess.PIPE, text=True, start_new_session=True)
+    p = subprocess.Popen(
+        [*PAX, "sweep", *DESIGN, "--workers", "1", "--chunk-size", "1", "--out", str(out)],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )
     try:
         deadline = time.time() + 120
         while _parts(out) < 5:

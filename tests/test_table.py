@@ -59,6 +59,7 @@ def base_table(baseline) -> Table:
 
 # --- C1: the paper's table at t = 0 -----------------------------------------------------
 
+
 def test_c1_advantage_by_phase(base_table):
     assert phases_where(base_table, lambda r: r.advantage == "China") == CHINA_PHASES
     assert phases_where(base_table, lambda r: r.advantage == "Pax Silica") == ALIGNED_PHASES
@@ -102,6 +103,7 @@ def test_the_papers_member_lists_have_12_and_10_members():
 
 # --- C2: Taiwan, the Netherlands and Canada sign ------------------------------------------
 
+
 def test_c2_expansion_covers_every_phase_but_refining(baseline):
     members = baseline.members + KEY_NODES
     t = table_of(baseline, members=members)
@@ -112,8 +114,9 @@ def test_c2_expansion_covers_every_phase_but_refining(baseline):
 
 def test_c2_baseline_alliance_does_not_cover_everything_the_expansion_does(base_table, baseline):
     expanded = table_of(baseline, members=baseline.members + KEY_NODES)
-    newly = phases_where(expanded, lambda r: r.covered) - phases_where(base_table,
-                                                                      lambda r: r.covered)
+    newly = phases_where(expanded, lambda r: r.covered) - phases_where(
+        base_table, lambda r: r.covered
+    )
     assert newly, "signing the key nodes should cover at least one more phase"
     assert 2 not in newly
 
@@ -122,14 +125,19 @@ def test_c2_holds_exactly_between_the_coverage_bounds_the_data_set(tmp_path, bas
     w = baseline.world()
     expanded = M.bloc_share(M.shares(w.volume), w.mask(baseline.members + KEY_NODES))
     lo, hi = expanded[1], np.delete(expanded, 1).min()  # refining; the scarcest other phase
-    for thr, holds in ((lo, False), (np.nextafter(lo, 1.0), True), (hi, True),
-                       (np.nextafter(hi, 1.0), False)):
+    for thr, holds in (
+        (lo, False),
+        (np.nextafter(lo, 1.0), True),
+        (hi, True),
+        (np.nextafter(hi, 1.0), False),
+    ):
         path = scenario_file(tmp_path, f"[parameters]\ncoverage_threshold = {float(thr)!r}\n")
         t = table_of(load_scenario(path), members=baseline.members + KEY_NODES)
         assert (phases_where(t, lambda r: not r.covered) == {2}) is holds, thr
 
 
 # --- C3: the refinery bottleneck -----------------------------------------------------------
+
 
 def test_c3_refining_is_the_bottleneck(base_table):
     assert base_table.bottleneck == 2
@@ -154,6 +162,7 @@ def test_self_sufficiency_is_signatory_share_over_demand(base_table, baseline):
 
 
 # --- the table is computed from the capacity data ------------------------------------------
+
 
 def test_table_figures_are_the_capacity_data(base_table, baseline):
     w = baseline.world()
@@ -199,20 +208,25 @@ def test_every_source_key_in_the_data_is_cited_in_sources_md():
 
 # --- the rules follow the data ------------------------------------------------------------
 
+
 def test_lowering_chinas_atp_share_below_taiwans_flips_the_advantage(tmp_path, base_table):
-    path = scenario_file(tmp_path, "[[capacity]]\nphase = 11\nactor = \"CHN\"\nshare = 0.27\n")
+    path = scenario_file(tmp_path, '[[capacity]]\nphase = 11\nactor = "CHN"\nshare = 0.27\n')
     t = table_of(load_scenario(path))
     assert row(t, 11).advantage == "Pax Silica"
     assert row(t, 11).china_share == pytest.approx(0.27)
     unchanged = [p for p in range(1, 13) if p != 11]
-    assert [row(t, p).advantage for p in unchanged] == [row(base_table, p).advantage
-                                                         for p in unchanged]
+    assert [row(t, p).advantage for p in unchanged] == [
+        row(base_table, p).advantage for p in unchanged
+    ]
 
 
 def test_raising_a_signatorys_share_makes_it_the_first_contributor(tmp_path, base_table):
     # Rest of world holds only 7% of ATP, so China's share is cut first to make room.
-    path = scenario_file(tmp_path, "[[capacity]]\nphase = 11\nactor = \"CHN\"\nshare = 0.05\n"
-                                   "[[capacity]]\nphase = 11\nactor = \"KOR\"\nshare = 0.30\n")
+    path = scenario_file(
+        tmp_path,
+        '[[capacity]]\nphase = 11\nactor = "CHN"\nshare = 0.05\n'
+        '[[capacity]]\nphase = 11\nactor = "KOR"\nshare = 0.30\n',
+    )
     t = table_of(load_scenario(path))
     atp = row(t, 11)
     assert atp.advantage == "Pax Silica"
@@ -221,14 +235,17 @@ def test_raising_a_signatorys_share_makes_it_the_first_contributor(tmp_path, bas
 
 
 def test_raising_a_signatorys_share_alone_cannot_exceed_the_phase(tmp_path):
-    path = scenario_file(tmp_path, "[[capacity]]\nphase = 11\nactor = \"KOR\"\nshare = 0.45\n")
+    path = scenario_file(tmp_path, '[[capacity]]\nphase = 11\nactor = "KOR"\nshare = 0.45\n')
     with pytest.raises(ScenarioError, match="at most 100%"):
         load_scenario(path)
 
 
 def test_australian_refining_removes_the_refinery_bottleneck(tmp_path, base_table):
-    path = scenario_file(tmp_path, "[[capacity]]\nphase = 2\nactor = \"CHN\"\nshare = 0.37\n"
-                                   "[[capacity]]\nphase = 2\nactor = \"AUS\"\nshare = 0.5\n")
+    path = scenario_file(
+        tmp_path,
+        '[[capacity]]\nphase = 2\nactor = "CHN"\nshare = 0.37\n'
+        '[[capacity]]\nphase = 2\nactor = "AUS"\nshare = 0.5\n',
+    )
     t = table_of(load_scenario(path))
     refining = row(t, 2)
     assert refining.covered
@@ -253,14 +270,18 @@ def test_removing_korea_changes_fab_and_memory_contributors(tmp_path, base_table
     w = scen.world()
     kor_memory = w.volume[w.idx("KOR"), 8] / w.volume[:, 8].sum()
     assert row(t, 9).signatory_share == pytest.approx(
-        row(base_table, 9).signatory_share - kor_memory)
+        row(base_table, 9).signatory_share - kor_memory
+    )
 
 
 def test_the_frontier_decides_leadership_not_the_volume(tmp_path, base_table):
-    path = scenario_file(tmp_path, "[[capacity]]\nphase = 6\nactor = \"NLD\"\nshare = 0.4\n"
-                                   "basis = \"frontier\"\n"
-                                   "[[capacity]]\nphase = 6\nactor = \"USA\"\nshare = 0.6\n"
-                                   "basis = \"frontier\"\n")
+    path = scenario_file(
+        tmp_path,
+        '[[capacity]]\nphase = 6\nactor = "NLD"\nshare = 0.4\n'
+        'basis = "frontier"\n'
+        '[[capacity]]\nphase = 6\nactor = "USA"\nshare = 0.6\n'
+        'basis = "frontier"\n',
+    )
     t = table_of(load_scenario(path))
     eq = row(t, 6)
     assert eq.leader == "USA"
@@ -292,9 +313,7 @@ def test_atp_advantage_flips_at_chinas_ratio_to_taiwan(tmp_path, baseline):
 # --- the rules of model.metrics on hand-made matrices --------------------------------------
 
 # Three actors (A, B, C) x three phases, in arbitrary units.
-CAP = np.array([[1.0, 0.0, 3.0],
-                [1.0, 0.0, 1.0],
-                [2.0, 0.0, 0.0]])
+CAP = np.array([[1.0, 0.0, 3.0], [1.0, 0.0, 1.0], [2.0, 0.0, 0.0]])
 AB = np.array([1, 1, 0], dtype=bool)
 
 
@@ -355,8 +374,7 @@ def test_leader_breaks_ties_by_data_order_and_skips_uncountable_rows():
 
 
 def test_self_sufficiency_supply_security_and_bottleneck_are_leontief():
-    s = M.shares(np.array([[10.0, 30.0, 60.0],
-                           [90.0, 70.0, 40.0]]))
+    s = M.shares(np.array([[10.0, 30.0, 60.0], [90.0, 70.0, 40.0]]))
     bloc = np.array([True, False])
     np.testing.assert_allclose(M.self_sufficiency(s, bloc, 0.5), [0.2, 0.6, 1.0])
     assert M.supply_security(s, bloc, 0.5) == pytest.approx(0.2)
@@ -371,8 +389,13 @@ def test_self_sufficiency_supply_security_and_bottleneck_are_leontief():
 
 
 @settings(max_examples=150, deadline=None, derandomize=True, database=None)
-@given(hnp.arrays(np.float64, hnp.array_shapes(min_dims=2, max_dims=2, max_side=12),
-                  elements=st.floats(0.0, 1e6, allow_nan=False, allow_infinity=False)))
+@given(
+    hnp.arrays(
+        np.float64,
+        hnp.array_shapes(min_dims=2, max_dims=2, max_side=12),
+        elements=st.floats(0.0, 1e6, allow_nan=False, allow_infinity=False),
+    )
+)
 def test_shares_of_any_non_negative_matrix_sum_to_one(capacity):
     s = M.shares(capacity)
     assert s.shape == capacity.shape
@@ -383,8 +406,7 @@ def test_shares_of_any_non_negative_matrix_sum_to_one(capacity):
 
 
 @settings(max_examples=100, deadline=None, derandomize=True, database=None)
-@given(st.lists(st.floats(0.0, 100.0), min_size=12, max_size=12),
-       st.floats(0.01, 1.0))
+@given(st.lists(st.floats(0.0, 100.0), min_size=12, max_size=12), st.floats(0.01, 1.0))
 def test_supply_security_is_the_bottlenecks_self_sufficiency(bloc_cap, demand):
     capacity = np.vstack([np.array(bloc_cap), np.full(12, 50.0)])
     s = M.shares(capacity)
@@ -394,28 +416,31 @@ def test_supply_security_is_the_bottlenecks_self_sufficiency(bloc_cap, demand):
     assert M.supply_security(s, bloc, demand) == suff.min() == suff[b]
 
 
-
 @settings(max_examples=150, deadline=None, derandomize=True, database=None)
 @given(st.data())
 def test_stacked_blocs_give_each_blocs_own_result_exactly(data):
     """The leader weighs every candidate at once as stacked blocs; each row must be what
     that bloc alone gives, to the last bit (a run must not depend on the stacking)."""
     n = data.draw(st.integers(1, 12))
-    cap = data.draw(hnp.arrays(np.float64, (n, 12),
-                               elements=st.floats(0.0, 1e6, allow_nan=False)))
+    cap = data.draw(hnp.arrays(np.float64, (n, 12), elements=st.floats(0.0, 1e6, allow_nan=False)))
     blocs = data.draw(hnp.arrays(np.bool_, (data.draw(st.integers(1, 6)), n)))
     s = M.shares(cap)
     outsiders = ~blocs
-    stacked = {"bloc_share": M.bloc_share(s, blocs),
-               "leading_share": M.leading_share(s, blocs),
-               "covered": M.covered(s, blocs, 0.3),
-               "controlled": M.controlled(s, blocs, outsiders, 1.5),
-               "self_sufficiency": M.self_sufficiency(s, blocs, 0.4)}
+    stacked = {
+        "bloc_share": M.bloc_share(s, blocs),
+        "leading_share": M.leading_share(s, blocs),
+        "covered": M.covered(s, blocs, 0.3),
+        "controlled": M.controlled(s, blocs, outsiders, 1.5),
+        "self_sufficiency": M.self_sufficiency(s, blocs, 0.4),
+    }
     for i, b in enumerate(blocs):
-        alone = {"bloc_share": M.bloc_share(s, b), "leading_share": M.leading_share(s, b),
-                 "covered": M.covered(s, b, 0.3),
-                 "controlled": M.controlled(s, b, outsiders[i], 1.5),
-                 "self_sufficiency": M.self_sufficiency(s, b, 0.4)}
+        alone = {
+            "bloc_share": M.bloc_share(s, b),
+            "leading_share": M.leading_share(s, b),
+            "covered": M.covered(s, b, 0.3),
+            "controlled": M.controlled(s, b, outsiders[i], 1.5),
+            "self_sufficiency": M.self_sufficiency(s, b, 0.4),
+        }
         for name, value in alone.items():
             np.testing.assert_array_equal(stacked[name][i], value, err_msg=name)
         assert stacked["self_sufficiency"][i].mean() == alone["self_sufficiency"].mean()
@@ -428,6 +453,7 @@ def test_price_volatility_is_the_spread_of_the_last_four_log_changes():
     # Up and down by a factor of 2: changes of +-log 2, spread log 2.
     assert M.price_volatility([1.0, 2.0, 1.0, 2.0, 1.0]) == pytest.approx(np.log(2.0))
     # Only the last year counts: an old spike leaves the window.
-    assert M.price_volatility([9.0, 1.0, 2.0, 1.0, 2.0, 1.0]) == \
-        M.price_volatility([1.0, 2.0, 1.0, 2.0, 1.0])
+    assert M.price_volatility([9.0, 1.0, 2.0, 1.0, 2.0, 1.0]) == M.price_volatility(
+        [1.0, 2.0, 1.0, 2.0, 1.0]
+    )
     assert M.price_volatility([1.0, 1.0, 3.0, 1.0, 1.0]) > 0.0
