@@ -72,6 +72,7 @@ from agents.state import DEFECTED, MEMBER, OUTSIDE, PARTICIPANT, Snapshot, State
 from model import metrics as M
 from model import params as P
 from model.scenario import Event, Scenario, ScenarioError, load_scenario
+from model.wording import quarters_in_words
 from model.world import CHINA, LEADER
 
 PRESSURERS = ("CHN", "RUS", "BRA", "EUR")
@@ -79,26 +80,6 @@ PRESSURERS = ("CHN", "RUS", "BRA", "EUR")
 OWN_RULES = (type(None), RuleBasedLeader, RuleBasedChina, RuleBasedPressurer, RuleBasedMember)
 RIVALS = ("CHN", "RUS", "BRA")
 REFINING = 1  # 0-based index of phase 2
-WORDS = [
-    "no",
-    "one",
-    "two",
-    "three",
-    "four",
-    "five",
-    "six",
-    "seven",
-    "eight",
-    "nine",
-    "ten",
-    "eleven",
-    "twelve",
-]
-
-
-def quarters_in_words(n: int) -> str:
-    word = WORDS[n] if n < len(WORDS) else str(n)
-    return f"{word} quarter{'s' if n != 1 else ''}"
 
 
 @dataclass(frozen=True)

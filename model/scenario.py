@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from model import params as P
-from model.world import LEADER, N_PHASES, REST, World, load_world, member_sets
+from model.world import LEADER, REST, World, load_world, member_sets
 
 SCENARIO_DIR = Path(__file__).parent / "data" / "scenarios"
 DEFAULT_PARTICIPANTS = ["TWN", "NLD", "CAN", "EUR"]
@@ -389,7 +389,7 @@ def _fraction(v: Any, source: str, fld: str) -> float:
 def _missing(kind: str, w: World) -> str:
     """The message for a required field left out: what a value of ``kind`` looks like."""
     expected = {
-        "phase": f"a whole number in [1, {N_PHASES}]",
+        "phase": f"a whole number in [1, {w.n_phases}]",
         "quarters": f"a whole number in [1, {MAX_QUARTER}]",
         "fraction": "a share in [0, 1]",
         "actor": f"an actor id, one of {', '.join(w.state_ids)}",
@@ -425,7 +425,7 @@ def _capacity(v: Any, source: str, w: World) -> list[dict]:
                 source, f"{fld}.basis", f'expected "volume" or "frontier", got {basis!r}'
             )
         ov = {
-            "phase": _int_in(row["phase"], 1, N_PHASES, source, f"{fld}.phase"),
+            "phase": _int_in(row["phase"], 1, w.n_phases, source, f"{fld}.phase"),
             "actor": _actors([row["actor"]], source, f"{fld}.actor", w)[0],
             "share": _fraction(row["share"], source, f"{fld}.share"),
             "basis": basis,

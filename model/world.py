@@ -18,7 +18,6 @@ import numpy as np
 
 from model.params import DATA_DIR
 
-N_PHASES = 12
 CHINA = "CHN"
 LEADER = "USA"
 REST = "ROW"
@@ -30,6 +29,8 @@ class Actor:
 
     id: str
     name: str
+    short_name: str  # in running text: "the US", "the EU", "Japan"
+    adjective: str  # "Chinese", "EU": as in "Chinese pressure"
     kind: str  # "state" or "rest"
     region: str
     gdp_usd_bn: float
@@ -48,6 +49,7 @@ class Phase:
     id: int
     name: str
     short: str
+    stage: str  # "mining", "refining" (the paper's bottleneck) or "downstream"
     build_lag_quarters: int
     capex_usd_bn_per_unit: float
     china_growth_pa: float
@@ -81,6 +83,26 @@ class World:
         return m
 
     @property
+    def n_phases(self) -> int:
+        """How many supply-chain phases there are (the rows of ``phases.csv``)."""
+        return len(self.phases)
+
+    @property
+    def refining(self) -> int:
+        """0-based index of the refining phase, the paper's bottleneck."""
+        return next(k for k, ph in enumerate(self.phases) if ph.stage == "refining")
+
+    @property
+    def upstream(self) -> np.ndarray:
+        """Phases whose output is a raw-material input (mining, refining): boolean mask."""
+        return np.array([ph.stage != "downstream" for ph in self.phases])
+
+    @property
+    def downstream(self) -> np.ndarray:
+        """Phases of the industry that consumes refined inputs: boolean mask."""
+        return np.array([ph.stage == "downstream" for ph in self.phases])
+
+    @property
     def actor_ids(self) -> list[str]:
         return [a.id for a in self.actors]
 
@@ -111,6 +133,8 @@ def _load_default() -> World:
         Actor(
             id=r["actor_id"],
             name=r["name"],
+            short_name=r["short_name"],
+            adjective=r["adjective"],
             kind=r["kind"],
             region=r["region"],
             gdp_usd_bn=float(r["gdp_usd_bn"]),
@@ -128,6 +152,7 @@ def _load_default() -> World:
             id=int(r["phase_id"]),
             name=r["name"],
             short=r["short"],
+            stage=r["stage"],
             build_lag_quarters=int(r["build_lag_quarters"]),
             capex_usd_bn_per_unit=float(r["capex_usd_bn_per_unit"]),
             china_growth_pa=float(r["china_growth_pa"]),
@@ -135,11 +160,20 @@ def _load_default() -> World:
         )
         for r in _read_csv("phases.csv")
     ]
-    if [p.id for p in phases] != list(range(1, N_PHASES + 1)):
-        raise RuntimeError("phases.csv must list phases 1..12 in order")
+    n_phases = len(phases)
+    if [p.id for p in phases] != list(range(1, n_phases + 1)):
+        raise RuntimeError(f"phases.csv must list phases 1..{n_phases} in order")
+    if [p.stage for p in phases].count("refining") != 1 or not {p.stage for p in phases} <= {
+        "mining",
+        "refining",
+        "downstream",
+    }:
+        raise RuntimeError(
+            "phases.csv: stage must be mining, refining or downstream, with one refining phase"
+        )
     index = {a.id: i for i, a in enumerate(actors)}
-    volume = np.zeros((len(actors), N_PHASES))
-    frontier = np.full((len(actors), N_PHASES), np.nan)
+    volume = np.zeros((len(actors), n_phases))
+    frontier = np.full((len(actors), n_phases), np.nan)
     for r in _read_csv("capacity.csv"):
         target = volume if r["basis"] == "volume" else frontier
         p = int(r["phase_id"]) - 1

@@ -33,7 +33,7 @@ def granovetter(thresholds: list[float]) -> int:
     m = PaxSilicaModel("baseline", rng=0, n_investors=10, **OFF)
     for s in m.states:
         s.remove()
-    actor = Actor("X", "X", "state", "R", 1.0, 0, 0, 0, 0, 0, 0)
+    actor = Actor("X", "X", "X", "X", "state", "R", 1.0, 0, 0, 0, 0, 0, 0)
     m.states = [StateAgent(m, actor, MEMBER, "signatory", 0.0, t) for t in thresholds]
     for s in m.states:
         s.row = 0
