@@ -26,14 +26,12 @@ their own row of these arrays, for agent reporters and inspection.
 
 from __future__ import annotations
 
-import csv
 from dataclasses import dataclass
-from functools import cache
 
 import mesa
 import numpy as np
 
-from model.params import DATA_DIR
+from agents.parameters import Parameters
 
 IDLE, PIPELINE, BUILT = 0, 1, 2
 
@@ -50,23 +48,26 @@ class InvestorType:
     patience: float
 
 
-@cache
-def investor_types() -> tuple[InvestorType, ...]:
-    """The investor types of ``data/investor_types.csv`` (read once per process)."""
-    with open(DATA_DIR / "investor_types.csv", encoding="utf-8", newline="") as f:
-        return tuple(
-            InvestorType(
-                r["type"],
-                float(r["count_share"]),
-                r["capital_pool"],
-                float(r["hurdle_rate"]),
-                float(r["risk_aversion"]),
-                float(r["signal_noise"]),
-                float(r["herding"]),
-                float(r["patience"]),
-            )
-            for r in csv.DictReader(f)
-        )
+@dataclass(frozen=True, slots=True)
+class InvestorParams(Parameters):
+    """What investors weigh each quarter (names as in parameters.toml)."""
+
+    base_return: float
+    scarcity_premium: float
+    price_premium: float
+    collapse_loss: float
+    belief_update: float
+    run_threshold: float
+    withdraw_margin: float
+    strand_fraction: float
+    commit_fraction: float
+
+
+def project_weights(member_capacity: np.ndarray, floor: float) -> np.ndarray:
+    """Where new projects go: in proportion to each member's capacity in the phase, plus
+    a ``floor`` so that an empty phase can still be started somewhere (members x
+    phases)."""
+    return member_capacity + floor
 
 
 @dataclass
@@ -85,9 +86,19 @@ class MarketView:
 class InvestorPopulation:
     """All investors' state as arrays, and the rules that move it."""
 
-    def __init__(self, model, n: int, p: dict, n_phases: int, rng: np.random.Generator):
+    def __init__(
+        self,
+        model,
+        n: int,
+        p: dict,
+        n_phases: int,
+        rng: np.random.Generator,
+        types: tuple[InvestorType, ...],
+        upstream: slice,
+    ):
         self.model = model
-        types = investor_types()
+        self.params = InvestorParams.of(p)
+        self.upstream = upstream  # phases whose return rises with input prices
         counts = [int(round(t.count_share * n)) for t in types]
         counts[1] += n - sum(counts)  # rounding remainder to institutional investors
         if min(counts) < 0:
@@ -103,7 +114,8 @@ class InvestorPopulation:
         self.herding = np.clip(attr("herding") * p["herding_scale"], 0.0, 1.0)
         self.patience = attr("patience")
         gulf = np.array([x.capital_pool == "gulf" for x in types])[t]
-        weights = rng.lognormal(0.0, 0.5, n)
+        # Each investor's share of its pool: lognormal, so a few hold much of it.
+        weights = rng.lognormal(0.0, p["capital_concentration"], n)
         capital = np.zeros(n)
         for mask, pool in ((gulf, p["gulf_capital"]), (~gulf, p["private_capital"])):
             if mask.any():
@@ -138,49 +150,50 @@ class InvestorPopulation:
         return float(self.pipeline.sum() + self.built.sum())
 
     # --- the rules --------------------------------------------------------------------
-    def phase_returns(self, view: MarketView, p: dict) -> np.ndarray:
-        """Annual return of a project in each phase if the alliance lasts."""
-        r = p["base_return"] * (1.0 + p["scarcity_premium"] * (1.0 - view.self_sufficiency))
-        r[:2] += p["base_return"] * p["price_premium"] * max(0.0, view.price_index - 1.0)
+    def phase_returns(self, view: MarketView) -> np.ndarray:
+        """Annual return of a project in each phase if the alliance lasts: a base return,
+        a premium where the alliance is short, and for mining and refining a premium
+        when input prices are high."""
+        ip = self.params
+        r = ip.base_return * (1.0 + ip.scarcity_premium * (1.0 - view.self_sufficiency))
+        r[self.upstream] += ip.base_return * ip.price_premium * max(0.0, view.price_index - 1.0)
         return r
 
-    def expected_return(
-        self, belief: np.ndarray, returns: np.ndarray, vol: float, p: dict
-    ) -> np.ndarray:
+    def expected_return(self, belief: np.ndarray, returns: np.ndarray, vol: float) -> np.ndarray:
         """Belief-weighted return minus the loss if the alliance fails, minus a
         mean-variance risk charge on price volatility (``vol`` is quarterly, so the
         annual variance is ``(2 vol)^2``)."""
         return (
             belief * returns
-            - (1.0 - belief) * p["collapse_loss"]
+            - (1.0 - belief) * self.params.collapse_loss
             - 0.5 * self.risk_aversion * (2.0 * vol) ** 2
         )
 
-    def step(self, view: MarketView, p: dict, rng: np.random.Generator, gone: np.ndarray) -> dict:
+    def step(self, view: MarketView, rng: np.random.Generator, gone: np.ndarray) -> dict:
         """One quarter: beliefs, withdrawals, new commitments. ``gone`` marks the actor
         rows that are no longer members (a project there is abandoned). Returns the
         flows: ``new`` (investor, row, phase, amount) arrays and ``stranded`` US$bn."""
-        n = self.n
+        n, ip = self.n, self.params
         signal = view.credibility + self.noise * rng.standard_normal(n)
-        a = p["belief_update"] * (1.0 - 0.5 * self.patience)
+        a = ip.belief_update * (1.0 - 0.5 * self.patience)
         self.belief = np.minimum(np.maximum((1.0 - a) * self.belief + a * signal, 0.0), 1.0)
         sentiment = view.credibility * (1.0 - self.withdrawn_share)
         belief = (1.0 - self.herding) * self.belief + self.herding * sentiment
-        returns = self.phase_returns(view, p)
+        returns = self.phase_returns(view)
         own = returns[None, :] * self.preference
         vol = view.volatility
 
         # Withdrawals from the pipeline (decided on the start-of-quarter state).
         in_pipe = self.pipeline > 0
         proj_ret = np.where(in_pipe, own[self._each, np.maximum(self.proj_phase, 0)], 0.0)
-        er_proj = self.expected_return(belief, proj_ret, vol, p)
-        running = self.withdrawn_share > p["run_threshold"]
+        er_proj = self.expected_return(belief, proj_ret, vol)
+        running = self.withdrawn_share > ip.run_threshold
         # In a run, the doubtful (below their hurdle, not yet at the exit floor) follow
         # the herd out with probability equal to their herding weight.
         herd = running & (er_proj < self.hurdle) & (rng.random(n) < self.herding)
         host_gone = in_pipe & gone[self.proj_row]  # a project's row is set iff in_pipe
-        withdraw = in_pipe & ((er_proj < self.hurdle - p["withdraw_margin"]) | herd | host_gone)
-        lost = p["strand_fraction"] * self.pipeline[withdraw]
+        withdraw = in_pipe & ((er_proj < self.hurdle - ip.withdraw_margin) | herd | host_gone)
+        lost = ip.strand_fraction * self.pipeline[withdraw]
         self.stranded[withdraw] += lost
         self.idle[withdraw] += self.pipeline[withdraw] - lost
         self.pipeline[withdraw] = 0.0
@@ -192,7 +205,7 @@ class InvestorPopulation:
 
         # New commitments: one project at a time per investor.
         best = own.argmax(axis=1)
-        er_best = self.expected_return(belief, own[self._each, best], vol, p)
+        er_best = self.expected_return(belief, own[self._each, best], vol)
         can = (
             (self.pipeline <= 0)
             & (self.idle > self._dust)
@@ -210,10 +223,9 @@ class InvestorPopulation:
                 "amounts": np.zeros(0),
                 "stranded": float(lost.sum()),
             }
-        amount = np.minimum(self.idle[idx], p["commit_fraction"] * self.capital[idx])
+        amount = np.minimum(self.idle[idx], ip.commit_fraction * self.capital[idx])
         phases = best[idx]
-        # Host member: in proportion to its capacity in the phase (plus a floor, so an
-        # empty phase can still be started somewhere).
+        # Host member: drawn by the view's project weights (``project_weights``).
         w = view.member_weights[:, phases]  # members x chosen
         cum = np.cumsum(w, axis=0)
         u = rng.random(idx.size) * cum[-1]

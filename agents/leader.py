@@ -1,16 +1,105 @@
-"""The leader's exogenous behaviour (the United States).
+"""The leader (the United States) and its credibility.
 
-Each quarter there is a chance of a disruptive policy reversal that costs credibility and
-angers allies. The leader's deliberate levers -- side payments, invitations, direct
-investment, a truce -- are chosen by a policy (``agents.policy``): the rule-based
-``RuleBasedLeader`` or a player.
+Each quarter there is a chance of a disruptive policy reversal (:func:`reversal`) that
+costs credibility and angers allies. The leader's deliberate levers -- side payments,
+invitations, direct investment, a truce -- are chosen by a policy: the rule-based
+:class:`RuleBasedLeader` or a player (``agents.policy``).
+
+Credibility is the market's and the allies' belief that the US will see the alliance
+through. It moves part of the way each quarter towards its *fundamentals* -- capital
+committed, the share of phases the members control, the founding members still in
+(:func:`update_credibility`) -- and jumps with events: down with a defection, a
+reversal or a truce over the allies' heads, up with an accession (:func:`credibility_after`).
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
+
+from agents.parameters import Parameters
+from agents.policy import LeaderChoice, LeaderView
+
+
+@dataclass(frozen=True, slots=True)
+class CredibilityParams(Parameters):
+    """How credibility moves (names as in parameters.toml)."""
+
+    credibility_capital_half: float
+    credibility_weight_capital: float
+    credibility_weight_control: float
+    credibility_weight_members: float
+    credibility_adjustment: float
 
 
 def reversal(rng: np.random.Generator, volatility: float) -> bool:
-    """Whether the leader reverses course this quarter."""
+    """Whether the leader reverses course this quarter (chance ``volatility``)."""
     return bool(rng.random() < volatility)
+
+
+def update_credibility(
+    credibility: float,
+    commit_ratio: float,
+    controlled_phases: int,
+    n_phases: int,
+    founding_members: int,
+    n_founding: int,
+    cp: CredibilityParams,
+) -> float:
+    """Credibility moves a share ``credibility_adjustment`` of the way to its fundamentals:
+    capital committed (as a share of all capital, saturating with half-point
+    ``credibility_capital_half``), the share of phases the members control, and the share
+    of founding members still in, weighted and summed."""
+    half = cp.credibility_capital_half
+    capital = commit_ratio / (commit_ratio + half) if half > 0 else 1.0
+    fundamentals = (
+        cp.credibility_weight_capital * capital
+        + cp.credibility_weight_control * controlled_phases / n_phases
+        + cp.credibility_weight_members * founding_members / max(1, n_founding)
+    )
+    moved = credibility + cp.credibility_adjustment * (fundamentals - credibility)
+    return min(max(moved, 0.0), 1.0)
+
+
+def credibility_after(credibility: float, change: float) -> float:
+    """Credibility after an event that moves it by ``change`` (a defection, a reversal or
+    a truce lower it; an accession raises it), kept within [0, 1]."""
+    return min(max(credibility + change, 0.0), 1.0)
+
+
+def may_invite(
+    invitations: bool, credibility: float, bar: float, quarter: int, last: int, interval: int
+) -> bool:
+    """Whether the US can invite a state this quarter: invitations are on, its credibility
+    is at least ``bar``, and ``interval`` quarters have passed since the last one."""
+    return invitations and credibility >= bar and quarter - last >= interval
+
+
+class RuleBasedLeader:
+    """The model's own US: side payments to the most strained members in proportion to
+    strain, an invitation to whoever would add most, CHIPS-like money into the
+    bottleneck and the refinery push into refining; never a truce."""
+
+    def decide(self, view: LeaderView) -> LeaderChoice:
+        pays: dict[str, float] = {}
+        strained = sorted(
+            (m for m in view.members if m.strain > 0), key=lambda m: (-m.strain, m.id)
+        )[: view.side_payment_targets]
+        total = sum(m.strain for m in strained)
+        if view.side_payment_budget > 0 and total > 0:
+            pays = {m.id: view.side_payment_budget * m.strain / total for m in strained}
+        invite = None
+        if view.may_invite:
+            best = sorted((c for c in view.candidates if c.gain > 0), key=lambda c: (-c.gain, c.id))
+            invite = best[0].id if best else None
+        investments = []
+        if view.leader_investment > 0:
+            investments.append(("USA", view.bottleneck, view.leader_investment))
+        builders = [
+            a for a in view.refining_investors if a in {m.id for m in view.members} or a == "USA"
+        ]
+        if view.refining_investment > 0 and builders:
+            share = view.refining_investment / len(builders)
+            investments += [(a, view.refining_phase, share) for a in builders]
+        return LeaderChoice(side_payments=pays, invite=invite, investments=investments)

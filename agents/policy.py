@@ -1,38 +1,55 @@
-"""Who decides for an actor: its rule-based government, or a player.
+"""The decision engine: who decides for an actor, what it sees, what it may choose.
 
 Each quarter the model gives a deciding actor a *view* -- what that government could
 see, never hidden state such as another state's grievance threshold -- and takes back a
-*choice*. Four kinds of actor decide:
+*choice*. Four kinds of actor decide (:class:`Kind`):
 
 * the leader (the US): side payments, invitations, public investment, a truce
-  (``LeaderView`` / ``LeaderChoice``, rules ``RuleBasedLeader``);
+  (``LeaderView`` / ``LeaderChoice``; its rule is ``agents.leader.RuleBasedLeader``);
 * China: pressure by target, inducements, export controls, a truce (``ChinaView`` /
-  ``ChinaChoice``, ``RuleBasedChina``);
+  ``ChinaChoice``; ``agents.china.RuleBasedChina``);
 * the other pressurers (Russia, Brazil, the EU once it turns): pressure by target within
-  their budget (``PressurerView`` / ``PressurerChoice``, ``RuleBasedPressurer``);
-* a state: a member stays or leaves, a non-member signs or stays out
-  (``MemberView`` / ``MemberChoice``, ``RuleBasedMember``), seeing its own grievance.
+  their budget (``PressurerView`` / ``PressurerChoice``;
+  ``agents.pressurer.RuleBasedPressurer``);
+* a state: a member stays or leaves, a non-member joins or stays out (``MemberView`` /
+  ``MemberChoice`` with a :class:`Decision`; ``agents.state.RuleBasedMember``), seeing its
+  own grievance.
 
-The rule-based classes are the model's own rules; a human player (``pax-silica play``, the
-app, a classroom seat) or a script supplies choices through the same interface. Every
-choice is checked against the same budgets and rules the rule-based actor has
+The model asks for decisions in *rounds* (lists of :class:`Turn`): the US, then China,
+then the other pressurers together, then the states together. Decisions within a round
+are independent of each other, so a classroom can collect them in any order. Who
+answers a round is the model's :class:`Deciders` (a constructor argument): by default
+each actor's rules or a given policy (``agents.rules.Policies``); a classroom's deciders
+wait for its students. :func:`play_round` asks the deciders and checks every choice that
+is not the model's own rule against the same budgets and rules the rule-based actor has
 (``check_leader``, ``check_china``, ``check_pressurer``, ``check_member``); a choice
 outside them raises ``PolicyError`` with one clear message, and nothing is applied.
-
-The model asks for decisions in *rounds* (:class:`Turn` lists): the US, then China, then
-the other pressurers together, then the states together. Decisions within a round are
-independent of each other, so a classroom can collect them in any order.
 """
 
 from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
+from enum import StrEnum
 from typing import Any, Protocol
 
-from agents.pressurer import Pressurer, Target, control_stringency, rule_allocation
 
-REFINING_PHASE = 2
+class Kind(StrEnum):
+    """The four kinds of deciding actor (a turn's kind)."""
+
+    LEADER = "leader"
+    CHINA = "china"
+    PRESSURER = "pressurer"
+    MEMBER = "member"
+
+
+class Decision(StrEnum):
+    """A state's move in the commitment phase: one vocabulary for members and others."""
+
+    STAY = "stay"  # a member stays
+    LEAVE = "leave"  # a member defects
+    JOIN = "join"  # a non-member signs (a defector returns)
+    STAY_OUT = "stay out"  # a non-member does not sign
 
 
 class PolicyError(ValueError):
@@ -42,6 +59,21 @@ class PolicyError(ValueError):
         super().__init__(f"{field}: {message}")
         self.field = field
         self.detail = message
+
+
+# --- what a pressurer sees of a member -----------------------------------------------------
+@dataclass(slots=True)
+class Target:
+    """A member as a pressurer sees it: public data only, no hidden grievance. The same
+    object is the rule's input and what a player's view lists."""
+
+    id: str
+    name: str
+    value: float  # share of the alliance the member represents
+    exposure: float  # % of GDP exported to the pressurer
+    resistance: float
+    gdp_usd_bn: float
+    chokepoints: float  # frontier shares the target holds in phases China cannot supply
 
 
 # --- the leader -------------------------------------------------------------------------
@@ -84,6 +116,8 @@ class LeaderView:
     china_escalation: float
     controlled_phases: int
     price_index: float
+    n_phases: int
+    refining_phase: int  # phase id (1-based) of refining, where the refinery push goes
 
 
 @dataclass
@@ -102,35 +136,6 @@ class LeaderChoice:
 
 class LeaderPolicy(Protocol):
     def decide(self, view: LeaderView) -> LeaderChoice: ...
-
-
-class RuleBasedLeader:
-    """The model's own US: side payments to the most strained members in proportion to
-    strain, an invitation to whoever would add most, CHIPS-like money into the
-    bottleneck and the refinery push into refining; never a truce."""
-
-    def decide(self, view: LeaderView) -> LeaderChoice:
-        pays: dict[str, float] = {}
-        strained = sorted(
-            (m for m in view.members if m.strain > 0), key=lambda m: (-m.strain, m.id)
-        )[: view.side_payment_targets]
-        total = sum(m.strain for m in strained)
-        if view.side_payment_budget > 0 and total > 0:
-            pays = {m.id: view.side_payment_budget * m.strain / total for m in strained}
-        invite = None
-        if view.may_invite:
-            best = sorted((c for c in view.candidates if c.gain > 0), key=lambda c: (-c.gain, c.id))
-            invite = best[0].id if best else None
-        investments = []
-        if view.leader_investment > 0:
-            investments.append(("USA", view.bottleneck, view.leader_investment))
-        builders = [
-            a for a in view.refining_investors if a in {m.id for m in view.members} or a == "USA"
-        ]
-        if view.refining_investment > 0 and builders:
-            share = view.refining_investment / len(builders)
-            investments += [(a, REFINING_PHASE, share) for a in builders]
-        return LeaderChoice(side_payments=pays, invite=invite, investments=investments)
 
 
 def _amount(v, field: str) -> float:
@@ -176,8 +181,9 @@ def check_leader(choice: LeaderChoice, view: LeaderView) -> None:
         who, phase, amount = item
         if who not in members:
             raise PolicyError(f"investments[{i}]", f"{who!r} is not a member")
-        if isinstance(phase, bool) or not isinstance(phase, int) or not 1 <= phase <= 12:
-            raise PolicyError(f"investments[{i}]", f"expected a phase 1-12, got {phase!r}")
+        n = view.n_phases
+        if isinstance(phase, bool) or not isinstance(phase, int) or not 1 <= phase <= n:
+            raise PolicyError(f"investments[{i}]", f"expected a phase 1-{n}, got {phase!r}")
         total += _amount(amount, f"investments[{i}]")
     if total > view.investment_budget + 1e-9:
         raise PolicyError(
@@ -205,6 +211,7 @@ class ChinaView:
     truce_cost: float
     control_cost: float
     deterrence: float
+    cost_unit: float  # lost imports (% of GDP x US$bn) that count as one unit of cost
     targets: list[Target]
     alliance_refining_share: float
     credibility: float
@@ -228,28 +235,6 @@ class ChinaChoice:
 
 class ChinaPolicy(Protocol):
     def decide(self, view: ChinaView) -> ChinaChoice: ...
-
-
-class RuleBasedChina:
-    """The model's own China: targets by expected damage per unit of cost, controls once
-    escalated, a truce when a year's pressure has cost ``truce_cost``."""
-
-    def decide(self, view: ChinaView) -> ChinaChoice:
-        if view.truce_active:
-            return ChinaChoice(inducement_share=view.inducement_share)
-        pr = Pressurer("CHN")
-        ranked = pr.rank(view.targets, view.deterrence)
-        alloc = pr.allocate(ranked, view.budget, view.max_per_target)
-        pressure = {tg.id: u for tg, u in alloc}
-        spent = sum(pressure.values()) + view.control_cost * view.max_controls
-        truce = view.spent_last_three + spent >= view.truce_cost > 0
-        return ChinaChoice(
-            pressure=pressure,
-            inducement_share=view.inducement_share,
-            controls=view.max_controls,
-            truce=truce,
-            ranking=[t.id for t in ranked],
-        )
 
 
 def _check_pressure(
@@ -317,11 +302,6 @@ def check_china(choice: ChinaChoice, view: ChinaView) -> None:
         raise PolicyError("truce", "a truce is already in force")
 
 
-def max_controls(escalation: float, p: dict, truce: bool) -> float:
-    """The strictest export controls China's rules allow at this escalation."""
-    return 0.0 if truce else control_stringency(escalation, p)
-
-
 # --- the other pressurers ---------------------------------------------------------------
 @dataclass(frozen=True)
 class PressurerView:
@@ -336,6 +316,7 @@ class PressurerView:
     budget: float
     max_per_target: float
     deterrence: float
+    cost_unit: float  # lost imports (% of GDP x US$bn) that count as one unit of cost
     targets: list[Target]
     china_ranking: list[str] | None
     credibility: float
@@ -348,32 +329,12 @@ class PressurerChoice:
     pressure: dict[str, float] = field(default_factory=dict)
 
 
-class RuleBasedPressurer:
-    """The model's own rule: follow China's ranking in a counter-alliance, else rank by
-    expected damage per unit of cost; spend the budget down the ranking."""
-
-    def decide(self, view: PressurerView) -> PressurerChoice:
-        return PressurerChoice(
-            rule_allocation(
-                Pressurer(view.actor),
-                view.targets,
-                view.budget,
-                view.max_per_target,
-                view.deterrence,
-                view.china_ranking,
-            )
-        )
-
-
 def check_pressurer(choice: PressurerChoice, view: PressurerView) -> None:
     """Raise PolicyError if the choice breaks the budget or targets a non-member."""
     _check_pressure(choice.pressure, view.targets, view.budget, view.max_per_target, view.name)
 
 
 # --- a state ----------------------------------------------------------------------------
-STAY, LEAVE, JOIN, STAY_OUT = "stay", "leave", "join", "stay out"
-
-
 @dataclass(frozen=True)
 class MemberView:
     """What a state's own government sees in the commitment phase: its own grievance
@@ -386,7 +347,7 @@ class MemberView:
     name: str
     quarter: int
     when: str
-    status: str  # member, participant, defected, outside
+    status: str  # agents.state.Status: member, participant, defected, outside
     invited: bool
     grievance: float
     threshold: float
@@ -401,23 +362,16 @@ class MemberView:
     secure_supply: float
     price_index: float
     members: int
-    options: tuple[str, ...]
-    advice: str
+    options: tuple[Decision, ...]
+    advice: Decision
 
 
 @dataclass
 class MemberChoice:
-    """``action``: "stay" or "leave" for a member; "join" or "stay out" otherwise."""
+    """``action``: a :class:`Decision` (or its text): stay or leave for a member, join or
+    stay out otherwise."""
 
-    action: str
-
-
-class RuleBasedMember:
-    """The model's own commitment rule (``agents.state.StateAgent.decide``), which the
-    view carries as its advice."""
-
-    def decide(self, view: MemberView) -> MemberChoice:
-        return MemberChoice(view.advice)
+    action: Decision | str
 
 
 def check_member(choice: MemberChoice, view: MemberView) -> None:
@@ -435,37 +389,59 @@ class Turn:
     """One decision the model asks for: ``actor`` decides, seeing ``view``."""
 
     actor: str
-    kind: str  # "leader", "china", "pressurer", "member"
+    kind: Kind
     view: Any
 
 
-RULES = {
-    "leader": RuleBasedLeader,
-    "china": RuleBasedChina,
-    "pressurer": RuleBasedPressurer,
-    "member": RuleBasedMember,
+CHOICE = {
+    Kind.LEADER: LeaderChoice,
+    Kind.CHINA: ChinaChoice,
+    Kind.PRESSURER: PressurerChoice,
+    Kind.MEMBER: MemberChoice,
 }
 CHECKS = {
-    "leader": check_leader,
-    "china": check_china,
-    "pressurer": check_pressurer,
-    "member": check_member,
+    Kind.LEADER: check_leader,
+    Kind.CHINA: check_china,
+    Kind.PRESSURER: check_pressurer,
+    Kind.MEMBER: check_member,
 }
-
-
-def rule_choice(turn: Turn) -> Any:
-    """What the actor's rule-based government would choose in this turn."""
-    return RULES[turn.kind]().decide(turn.view)
 
 
 def check(turn: Turn, choice: Any) -> None:
     """Check a choice for a turn (type and rules); raise PolicyError if it is refused."""
-    expected = {
-        "leader": LeaderChoice,
-        "china": ChinaChoice,
-        "pressurer": PressurerChoice,
-        "member": MemberChoice,
-    }[turn.kind]
+    expected = CHOICE[turn.kind]
     if not isinstance(choice, expected):
         raise PolicyError(turn.kind, f"expected a {expected.__name__}, got {type(choice).__name__}")
     CHECKS[turn.kind](choice, turn.view)
+
+
+# --- rounds ----------------------------------------------------------------------------
+class Deciders(Protocol):
+    """Who answers the model's rounds of turns.
+
+    ``asks``: the actors whose turns the model builds and hands over (beyond the US and
+    China, whose turns it always builds); every other actor follows its rule without a
+    view being built. The model reads it each quarter, so seats may change between
+    quarters. ``decide_round`` answers a round: a choice for every turn, keyed by
+    actor. ``trusts(actor)``: whether the answers for that actor are the model's own
+    rules, which :func:`play_round` does not check again."""
+
+    asks: frozenset[str]
+
+    def decide_round(self, turns: list[Turn]) -> dict[str, Any]: ...
+
+    def trusts(self, actor: str) -> bool: ...
+
+
+def play_round(deciders: Deciders, turns: list[Turn]) -> dict[str, Any]:
+    """One round of decisions: ask the deciders, then check every choice they do not
+    vouch for as the model's own rule (``PolicyError`` names the lever; nothing is
+    applied). Trusting the rules here saves a sweep a few percent a quarter;
+    tests/test_policy.py checks the rules' choices over random parameters instead."""
+    choices = deciders.decide_round(turns)
+    for turn in turns:
+        if turn.actor not in choices:
+            raise PolicyError(turn.kind, f"no decision for {turn.actor}")
+        if not deciders.trusts(turn.actor):
+            check(turn, choices[turn.actor])
+    return choices

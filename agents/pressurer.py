@@ -2,21 +2,33 @@
 
 China, Russia, Brazil and (once it feels left out) the EU try to peel members away.
 Each quarter a pressurer ranks members by *expected damage to the alliance per unit of
-cost* -- the member's value to the alliance times its vulnerability (exposure to the
-pressurer's market times one minus its resistance), over what denying that market costs
-the pressurer in lost imports -- and spends its budget down the ranking, at most
-``max_pressure_per_target`` units per target. A unit is split between market denial and
-inducements (carrots). China alone holds the refining chokepoint: above an escalation
-level it adds export controls on refined inputs, which raise the price index for
-everyone. China escalates when the alliance gains ground (joiners, refining capacity)
-and seeks a truce when its spending has been heavy. In a counter-alliance, the other
-pressurers follow China's ranking and coordinated pressure bites harder.
+cost* -- the member's value to the alliance (:func:`target_value`) times its
+vulnerability (exposure to the pressurer's market times one minus its resistance), over
+what coercing it costs the pressurer (lost imports and the risk of retaliation by a
+holder of chokepoints) -- and spends its budget down the ranking, at most
+``max_pressure_per_target`` units per target (:meth:`Pressurer.rank`,
+:meth:`Pressurer.allocate`). A unit is split between market denial and inducements
+(carrots). Pressure lands (:func:`pain_landed`) harder when several pressurers
+coordinate in a counter-alliance and softer on a holder of chokepoints. In a
+counter-alliance, the other pressurers follow China's ranking (:func:`rule_allocation`).
+
+China's own rules -- escalation, export controls, truces, its budget -- are in
+``agents/china.py``; the EU's turn from partner to pressurer is :func:`eu_turns`.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from enum import StrEnum
 
+import numpy as np
+
+from agents.parameters import Parameters
+from agents.policy import PressurerChoice, PressurerView, Target
+
+CHINA = "CHN"
+PRESSURERS = ("CHN", "RUS", "BRA", "EUR")
+RIVALS = ("CHN", "RUS", "BRA")  # pressurers that never sign
 EXPOSURE_FIELD = {
     "CHN": "exports_to_china_pct_gdp",
     "RUS": "exports_to_russia_pct_gdp",
@@ -29,21 +41,32 @@ BUDGET_PARAM = {
     "BRA": "brazil_budget",
     "EUR": "eu_budget",
 }
-ADJECTIVE = {"CHN": "Chinese", "RUS": "Russian", "BRA": "Brazilian", "EUR": "EU"}
 
 
-@dataclass(slots=True)
-class Target:
-    """A member as a pressurer sees it: public data only, no hidden grievance. The same
-    object is the rule's input and what a player's view lists (``agents.policy``)."""
+class Stance(StrEnum):
+    """The EU's stance towards the alliance's members."""
 
-    id: str
-    name: str
-    value: float  # share of the alliance the member represents
-    exposure: float  # % of GDP exported to the pressurer
-    resistance: float
-    gdp_usd_bn: float
-    chokepoints: float  # frontier shares the target holds in phases China cannot supply
+    PARTNER = "partner"
+    PRESSURER = "pressurer"
+
+
+@dataclass(frozen=True, slots=True)
+class PressureParams(Parameters):
+    """How pressure works (names as in parameters.toml)."""
+
+    market_denial_effect: float
+    inducement_effect: float
+    inducement_share: float
+    coordination_bonus: float
+    counter_alliance: bool
+    chokepoint_shield: float
+    chokepoint_china_share: float
+    max_pressure_per_target: float
+    pressure_intensity: float
+    china_budget: float
+    russia_budget: float
+    brazil_budget: float
+    eu_budget: float
 
 
 @dataclass
@@ -54,25 +77,25 @@ class Pressurer:
     active: bool = True
     spent: list[float] = field(default_factory=list)  # units per quarter, most recent last
 
-    def exposure_of(self, agent) -> float:
-        return getattr(agent.actor, EXPOSURE_FIELD[self.actor_id])
+    def budget(self, pp: PressureParams, escalation: float) -> float:
+        """Units of pressure a quarter: the actor's budget times the intensity; China's
+        grows with its escalation."""
+        b = getattr(pp, BUDGET_PARAM[self.actor_id]) * pp.pressure_intensity
+        return b * escalation if self.actor_id == CHINA else b
 
-    def budget(self, p: dict, escalation: float) -> float:
-        b = p[BUDGET_PARAM[self.actor_id]] * p["pressure_intensity"]
-        return b * escalation if self.actor_id == "CHN" else b
-
-    def rank(self, targets: list[Target], deterrence: float) -> list[Target]:
+    def rank(self, targets: list[Target], deterrence: float, cost_unit: float) -> list[Target]:
         """Targets in order of expected damage per unit cost (ties broken by id, so the
         order does not depend on how agents were created).
 
-        The cost of coercing a target is the imports the pressurer gives up (in US$100bn)
-        plus the risk of retaliation in kind: ``deterrence`` times the frontier shares the
-        target holds in phases the pressurer cannot supply itself (Taiwan's fabs, Dutch
-        EUV, Japanese resists). Mutual dependence deters coercion."""
+        The cost of coercing a target is the imports the pressurer gives up (exposure in %
+        of GDP times GDP in US$bn, over ``cost_unit``: 10,000 counts US$100bn of imports
+        as one unit) plus the risk of retaliation in kind: ``deterrence`` times the
+        frontier shares the target holds in phases the pressurer cannot supply itself
+        (Taiwan's fabs, Dutch EUV, Japanese resists). Mutual dependence deters coercion."""
 
         def score(t: Target) -> float:
             vulnerability = t.exposure * (1.0 - t.resistance)
-            cost = 1.0 + t.exposure * t.gdp_usd_bn / 10_000.0 + deterrence * t.chokepoints
+            cost = 1.0 + t.exposure * t.gdp_usd_bn / cost_unit + deterrence * t.chokepoints
             return t.value * vulnerability / cost
 
         return sorted((t for t in targets if t.exposure > 0), key=lambda t: (-score(t), t.id))
@@ -92,12 +115,32 @@ class Pressurer:
         return out
 
 
+def exposure_of(actor, pressurer_id: str) -> float:
+    """A state's exports to the pressurer's market, % of its GDP (``actor``: its data)."""
+    return getattr(actor, EXPOSURE_FIELD[pressurer_id])
+
+
+def target_value(n_members: int, held: float, total: float) -> float:
+    """A member's value to the alliance as a pressurer sees it: an equal share of the
+    non-leader members (``1 / n_members``) plus its capacity share summed over phases
+    (``held``) relative to all the members' (``total``)."""
+    return 1.0 / n_members + held / total
+
+
+def chokepoints(frontier_share: np.ndarray, china_row: int, china_below: float) -> np.ndarray:
+    """Each actor's frontier shares summed over the phases where China's own frontier
+    share is below ``china_below``: what China cannot supply itself."""
+    china_short = frontier_share[china_row] < china_below
+    return frontier_share[:, china_short].sum(axis=1)
+
+
 def rule_allocation(
     pr: Pressurer,
     targets: list[Target],
     budget: float,
     per_target: float,
     deterrence: float,
+    cost_unit: float,
     follow: list[str] | None = None,
 ) -> dict[str, float]:
     """The rule of Russia, Brazil and the EU: follow China's ranking ``follow`` when given
@@ -107,37 +150,87 @@ def rule_allocation(
         order = {code: i for i, code in enumerate(follow)}
         ranked = sorted(targets, key=lambda t: order.get(t.id, 10**6))
     else:
-        ranked = pr.rank(targets, deterrence)
+        ranked = pr.rank(targets, deterrence, cost_unit)
     return {t.id: u for t, u in pr.allocate(ranked, budget, per_target)}
+
+
+class RuleBasedPressurer:
+    """The model's own rule for Russia, Brazil and the EU (:func:`rule_allocation`)."""
+
+    def decide(self, view: PressurerView) -> PressurerChoice:
+        return PressurerChoice(
+            rule_allocation(
+                Pressurer(view.actor),
+                view.targets,
+                view.budget,
+                view.max_per_target,
+                view.deterrence,
+                view.cost_unit,
+                view.china_ranking,
+            )
+        )
 
 
 def pressure_pain(
     units: float,
     exposure: float,
     resistance: float,
-    p: dict,
+    pp: PressureParams,
     coordination: float = 1.0,
     inducement_share: float | None = None,
 ) -> float:
     """Pain a target takes from ``units`` of pressure: the denial share hits its exports
     to the pressurer, weakened by its resistance; the inducement share pulls directly."""
-    iota = p["inducement_share"] if inducement_share is None else inducement_share
-    denial = (1.0 - iota) * units * p["market_denial_effect"] * exposure
-    inducement = iota * units * p["inducement_effect"]
+    iota = pp.inducement_share if inducement_share is None else inducement_share
+    denial = (1.0 - iota) * units * pp.market_denial_effect * exposure
+    inducement = iota * units * pp.inducement_effect
     return coordination * ((1.0 - resistance) * denial + inducement)
 
 
-def control_stringency(escalation: float, p: dict) -> float:
-    """Share of refined-input exports China withholds under rule-based controls: none
-    below ``control_escalation``, rising to ``control_stringency`` at the ceiling."""
-    lo, hi = p["control_escalation"], p["max_escalation"]
-    if escalation < lo or hi <= lo:
-        return 0.0 if escalation < lo else p["control_stringency"]
-    return p["control_stringency"] * min(1.0, (escalation - lo) / (hi - lo))
+def pain_landed(
+    units_by: dict[str, float],
+    exposure_by: dict[str, float],
+    resistance: float,
+    chokepoints: float,
+    china_inducement: float,
+    pp: PressureParams,
+) -> dict[str, float]:
+    """How this quarter's pressure lands on one member, by pressurer.
+
+    In a counter-alliance, pressure from more than one pressurer bites harder (times
+    ``1 + coordination_bonus``); a member holding chokepoints is shielded (divided by
+    ``1 + chokepoint_shield x chokepoints``); China's units use the inducement share
+    China chose."""
+    multi = 1.0 + pp.coordination_bonus if pp.counter_alliance else 1.0
+    coordination = multi if len(units_by) > 1 else 1.0
+    shield = 1.0 + pp.chokepoint_shield * chokepoints
+    return {
+        pid: pressure_pain(
+            units,
+            exposure_by[pid],
+            resistance,
+            pp,
+            coordination,
+            china_inducement if pid == CHINA else None,
+        )
+        / shield
+        for pid, units in units_by.items()
+    }
 
 
-def price_multiplier(stringency: float, china_share: float, elasticity: float) -> float:
-    """Price multiplier of withholding ``stringency`` of a supplier's ``china_share``:
-    with constant-elasticity demand, ``(1 - s * c) ** (-1 / elasticity)``."""
-    cut = min(0.99, max(0.0, stringency * china_share))
-    return (1.0 - cut) ** (-1.0 / elasticity)
+def pressure_streaks(streak: dict[str, int], received: dict[str, float]) -> dict[str, int]:
+    """Consecutive quarters under each pressurer: one more for each that pressed this
+    quarter, and a streak ends when its pressurer did not press."""
+    return {pid: streak.get(pid, 0) + 1 for pid in received}
+
+
+def eu_initial_stance(eu_outside: bool) -> Stance:
+    """An EU left wholly outside the alliance starts as a pressurer, else as a partner."""
+    return Stance.PRESSURER if eu_outside else Stance.PARTNER
+
+
+def eu_turns(stance: Stance, eu_is_member: bool, reversals: int, threshold: int) -> bool:
+    """Whether the EU turns from partner to pressurer: it is not a member and has seen at
+    least ``threshold`` US policy reversals (every reversal counts, scripted or drawn,
+    whether or not the EU was a member then)."""
+    return stance == Stance.PARTNER and not eu_is_member and reversals >= threshold

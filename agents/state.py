@@ -1,4 +1,4 @@
-"""``StateAgent``: the commitment game.
+"""States: the commitment game.
 
 Every modelled state is a ``StateAgent``. A member weighs the benefit of staying (secure
 supply, investment inflows and side payments, all discounted by the leader's credibility)
@@ -6,7 +6,8 @@ against the pain of staying (pressure x exposure x (1 - resistance), input price
 and the example of peers who left. The balance accumulates as *grievance* with a memory,
 so a member can absorb early volatility and still break later; it leaves when grievance
 reaches its threshold. With every term but the social one switched off, the rule is
-Granovetter's (1978) threshold model.
+Granovetter's (1978) threshold model (:func:`peers_who_left`, :func:`next_grievance`,
+:func:`leaves`).
 
 Decisions are computed from a :class:`Snapshot` of the start of the commitment phase and
 applied afterwards, so the order in which agents are visited cannot change the outcome.
@@ -15,13 +16,41 @@ applied afterwards, so the order in which agents are visited cannot change the o
 from __future__ import annotations
 
 from dataclasses import dataclass
+from enum import StrEnum
 
 import mesa
+import numpy as np
 
-from agents.pressurer import pressure_pain
-from model.world import Actor
+from agents.parameters import Parameters
+from agents.policy import Decision, MemberChoice, MemberView
+from agents.pressurer import PressureParams, pressure_pain
 
-MEMBER, PARTICIPANT, DEFECTED, OUTSIDE = "member", "participant", "defected", "outside"
+
+class Status(StrEnum):
+    """Where a state stands towards the alliance."""
+
+    MEMBER = "member"  # a signatory of the declaration
+    PARTICIPANT = "participant"  # at the table, not signed
+    DEFECTED = "defected"  # signed, then left
+    OUTSIDE = "outside"
+
+
+class Role(StrEnum):
+    """What a state is in the game (fixed over a run)."""
+
+    LEADER = "leader"  # the US: never leaves
+    SIGNATORY = "signatory"  # a founding member
+    PARTICIPANT = "participant"
+    RIVAL = "rival"  # China, Russia, Brazil: never sign
+    OUTSIDER = "outsider"
+
+
+MEMBER, PARTICIPANT, DEFECTED, OUTSIDE = (
+    Status.MEMBER,
+    Status.PARTICIPANT,
+    Status.DEFECTED,
+    Status.OUTSIDE,
+)
 
 # Labels for what drove a member's grievance, used in the event log.
 REASONS = {
@@ -32,30 +61,123 @@ REASONS = {
 }
 
 
+@dataclass(frozen=True)
+class Actor:
+    """A modelled state (or the rest-of-world residual) with the figures the rules use
+    (one row of ``model/data/actors.csv``)."""
+
+    id: str
+    name: str
+    short_name: str  # in running text: "the US", "the EU", "Japan"
+    adjective: str  # "Chinese", "EU": as in "Chinese pressure"
+    kind: str  # "state" or "rest"
+    region: str
+    gdp_usd_bn: float
+    exports_to_china_pct_gdp: float
+    exports_to_eu_pct_gdp: float
+    exports_to_russia_pct_gdp: float
+    exports_to_brazil_pct_gdp: float
+    us_security_tie: float
+    sovereign_fund_usd_bn: float
+
+
+@dataclass(frozen=True, slots=True)
+class CommitmentParams(Parameters):
+    """What the commitment rule weighs (names as in parameters.toml)."""
+
+    supply_benefit: float
+    inflow_benefit: float
+    side_payment_benefit: float
+    price_pain: float
+    social_influence: float
+    grievance_memory: float
+    join_threshold: float
+    join_alignment_floor: float
+
+
 @dataclass
 class Snapshot:
     """What every state sees at the start of the commitment phase."""
 
     credibility: float
-    secure_supply: float  # mean self-sufficiency of the alliance across phases
+    secure_supply: float  # share of phases the members control
     price_index: float
     defected_tie_share: dict[int, float]
     expected_pressure: float  # China's pressure units on a newcomer
+
+
+# --- the rules, each on the values it uses ------------------------------------------------
+def resistance(security_tie: float, base: float, per_tie: float, cap: float) -> float:
+    """Resistance to pressure: a base plus the shelter of a US security tie, capped below 1
+    (no state is wholly immune)."""
+    return min(cap, base + per_tie * security_tie)
+
+
+def defection_threshold(base: float, resistance: float, draw: float) -> float:
+    """The grievance at which a member leaves: a base, raised by resistance, times the
+    state's own draw (heterogeneous thresholds, as in Granovetter 1978)."""
+    return base * (1.0 + resistance) * draw
+
+
+def peers_who_left(ties: np.ndarray, peer: np.ndarray, defected: np.ndarray) -> np.ndarray:
+    """Each state's tie-weighted share of its peers (members and defectors) who left.
+
+    ``ties``: states x states weights; ``peer`` and ``defected``: boolean per state."""
+    weights = ties * peer[None, :]
+    total = weights.sum(axis=1)
+    return np.divide(
+        weights @ defected.astype(float), total, out=np.zeros(len(peer)), where=total > 0
+    )
+
+
+def domestic_noise(rng: np.random.Generator, sd: float, n: int) -> list[float]:
+    """This quarter's domestic political shock to each state's grievance (none at sd 0)."""
+    return rng.normal(0.0, sd, n).tolist() if sd > 0 else [0.0] * n
+
+
+def next_grievance(grievance: float, strain: float, memory: float) -> float:
+    """Grievance accumulates this quarter's strain with a memory: ``max(0, m G + strain)``."""
+    return max(0.0, memory * grievance + strain)
+
+
+def leaves(grievance: float, threshold: float) -> bool:
+    """A member leaves once its grievance reaches its threshold."""
+    return grievance >= threshold - 1e-9
+
+
+def can_decide(role: Role) -> bool:
+    """Whether a state ever has a choice: the leader never leaves, rivals never sign."""
+    return role not in (Role.LEADER, Role.RIVAL)
+
+
+def may_decide(role: Role, status: Status, cooldown: int) -> bool:
+    """Whether a state has a choice this quarter: it ever has one, and it is not a
+    defector waiting out its cool-down."""
+    return can_decide(role) and not (status == Status.DEFECTED and cooldown > 0)
 
 
 class StateAgent(mesa.Agent):
     """A state: the leader, a signatory, a participant, a rival or an outsider."""
 
     def __init__(
-        self, model, actor: Actor, status: str, role: str, resistance: float, threshold: float
+        self,
+        model,
+        actor: Actor,
+        status: Status,
+        role: Role,
+        resistance: float,
+        threshold: float,
+        row: int = -1,
+        dependence: float = 1.0,
     ):
         super().__init__(model)
         self.actor = actor
         self.code = actor.id  # e.g. "JPN" (read on every rule, so a plain attribute)
         self.name = actor.name
+        self.row = row  # its row in the world's capacity matrices
         self.status = status
         self.role = role
-        self.founding = status == MEMBER
+        self.founding = status == Status.MEMBER
         self.resistance = resistance
         self.threshold = threshold
         self.grievance = 0.0
@@ -71,53 +193,53 @@ class StateAgent(mesa.Agent):
         self.reversal_shock = 0.0
         self.cooldown = 0
         self.invited = False
-        self.dependence = 1.0  # downstream industry relative to the average member
+        self.dependence = dependence  # downstream industry relative to the average member
 
     # --- reporters --------------------------------------------------------------------
     @property
     def is_member(self) -> bool:
-        return self.status == MEMBER
+        return self.status == Status.MEMBER
 
     @property
     def pressure_total(self) -> float:
         return sum(self.pressure_received.values())
 
     # --- the commitment rule ----------------------------------------------------------
-    def benefit(self, snap: Snapshot, p: dict) -> float:
+    def benefit(self, snap: Snapshot, cp: CommitmentParams) -> float:
         """Benefit of staying this quarter: supply security, inflows and side payments,
         discounted by credibility (a promise is worth what the promiser's word is)."""
         gdp = max(self.actor.gdp_usd_bn, 1e-9)
         inflow_pct = 400.0 * self.inflow / gdp  # annualised, % of GDP
         side_pct = 400.0 * self.side_payment / gdp
         return snap.credibility * (
-            p["supply_benefit"] * snap.secure_supply
-            + p["inflow_benefit"] * inflow_pct
-            + p["side_payment_benefit"] * side_pct
+            cp.supply_benefit * snap.secure_supply
+            + cp.inflow_benefit * inflow_pct
+            + cp.side_payment_benefit * side_pct
         )
 
-    def pain(self, snap: Snapshot, p: dict) -> dict[str, float]:
+    def pain(self, snap: Snapshot, cp: CommitmentParams) -> dict[str, float]:
         """Pain of staying, by source: pressure (already weighted by exposure and
-        resistance when applied), input prices (by downstream dependence), reversals."""
+        resistance when it landed), input prices (by downstream dependence), reversals."""
         return {
             "pressure": self.pressure_pain,
-            "price": p["price_pain"] * max(0.0, snap.price_index - 1.0) * self.dependence,
+            "price": cp.price_pain * max(0.0, snap.price_index - 1.0) * self.dependence,
             "reversal": self.reversal_shock,
         }
 
-    def social_pull(self, snap: Snapshot, p: dict) -> float:
+    def social_pull(self, snap: Snapshot, cp: CommitmentParams) -> float:
         """Strain from the example of ties who left (tie-weighted share)."""
-        return p["social_influence"] * snap.defected_tie_share.get(self.unique_id, 0.0)
+        return cp.social_influence * snap.defected_tie_share.get(self.unique_id, 0.0)
 
-    def assess(self, snap: Snapshot, p: dict, shock: float = 0.0) -> float:
+    def assess(self, snap: Snapshot, cp: CommitmentParams, shock: float = 0.0) -> float:
         """Update grievance from this quarter's strain; return the new grievance.
 
         ``G <- max(0, memory * G + pain + social + shock - benefit)``, where ``shock`` is
-        this quarter's domestic political noise (drawn by the model)."""
-        pains = self.pain(snap, p)
-        social = self.social_pull(snap, p)
-        self.strain = sum(pains.values()) + social + shock - self.benefit(snap, p)
-        m = p["grievance_memory"]
-        self.grievance = max(0.0, m * self.grievance + self.strain)
+        this quarter's domestic political noise (:func:`domestic_noise`)."""
+        pains = self.pain(snap, cp)
+        social = self.social_pull(snap, cp)
+        self.strain = sum(pains.values()) + social + shock - self.benefit(snap, cp)
+        m = cp.grievance_memory
+        self.grievance = next_grievance(self.grievance, self.strain, m)
         c = self.components  # every driver decays, then adds this quarter's
         for k, v in pains.items():
             c[k] = c[k] * m + v
@@ -129,36 +251,41 @@ class StateAgent(mesa.Agent):
             memory[k] = memory.get(k, 0.0) + v
         return self.grievance
 
-    def join_balance(self, snap: Snapshot, p: dict) -> float:
+    def join_balance(self, snap: Snapshot, cp: CommitmentParams, pp: PressureParams) -> float:
         """Net benefit a non-member expects from signing: the alliance's secure supply,
         discounted by credibility and by how closely the state is aligned with the US
-        (0.25 + 0.75 x its security tie), minus the pressure China would turn on a newcomer (a full
-        target's worth at the current escalation)."""
-        alignment = 0.25 + 0.75 * self.actor.us_security_tie
-        benefit = snap.credibility * p["supply_benefit"] * snap.secure_supply * alignment
+        (``join_alignment_floor`` for no security tie, rising to 1 for a full one), minus
+        the pressure China would turn on a newcomer (a full target's worth at the current
+        escalation)."""
+        floor = cp.join_alignment_floor
+        alignment = floor + (1.0 - floor) * self.actor.us_security_tie
+        benefit = snap.credibility * cp.supply_benefit * snap.secure_supply * alignment
         expected = pressure_pain(
-            snap.expected_pressure, self.actor.exports_to_china_pct_gdp, self.resistance, p
+            snap.expected_pressure, self.actor.exports_to_china_pct_gdp, self.resistance, pp
         )
         return benefit - expected
 
-    def decide(self, snap: Snapshot, p: dict) -> str | None:
-        """This quarter's decision, from the snapshot: "defect", "join", "return" or None.
-
-        The leader never defects; rivals never join."""
-        if self.status == MEMBER:
-            if self.role == "leader":
-                return None
-            return "defect" if self.grievance >= self.threshold - 1e-9 else None
-        if self.role == "rival":
-            return None
-        if self.status == DEFECTED and self.cooldown > 0:
-            return None
-        bar = p["join_threshold"] * (1.0 if self.invited else 2.0)
-        if self.join_balance(snap, p) >= bar:
-            return "return" if self.status == DEFECTED else "join"
-        return None
+    def decide(self, snap: Snapshot, cp: CommitmentParams, pp: PressureParams) -> Decision:
+        """This quarter's decision, from the snapshot: a member leaves at its threshold; a
+        non-member joins when the balance of joining clears the bar (half as high for an
+        invited state)."""
+        member = self.status == Status.MEMBER
+        if not may_decide(self.role, self.status, self.cooldown):
+            return Decision.STAY if member else Decision.STAY_OUT
+        if member:
+            return Decision.LEAVE if leaves(self.grievance, self.threshold) else Decision.STAY
+        bar = cp.join_threshold * (1.0 if self.invited else 2.0)
+        return Decision.JOIN if self.join_balance(snap, cp, pp) >= bar else Decision.STAY_OUT
 
     def main_reason(self) -> str:
         """The largest (decayed) driver of this member's grievance, in words."""
         key = max(self.components, key=self.components.get)
         return REASONS[key]
+
+
+class RuleBasedMember:
+    """The model's own commitment rule (:meth:`StateAgent.decide`), which the view carries
+    as its advice."""
+
+    def decide(self, view: MemberView) -> MemberChoice:
+        return MemberChoice(view.advice)

@@ -121,7 +121,7 @@ def narrate(
             read = None  # input closed: carry on without waiting
 
     say(f"Lesson {lesson.order}: {lesson.title}")
-    say(f"Scenario {m.config.name}: {m.config.description}")
+    say(f"Scenario {m.scenario.name}: {m.scenario.description}")
     say(
         f"Seed {r.seed}"
         + ("" if r.seed == lesson.seed else f" (the lesson was written for seed {lesson.seed})")

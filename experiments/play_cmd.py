@@ -23,14 +23,14 @@ import math
 import sys
 from collections.abc import Callable
 
+from agents.china import RuleBasedChina
+from agents.leader import RuleBasedLeader
 from agents.policy import (
     ChinaChoice,
     ChinaView,
     LeaderChoice,
     LeaderView,
     PolicyError,
-    RuleBasedChina,
-    RuleBasedLeader,
     check_china,
     check_leader,
 )
@@ -572,7 +572,7 @@ def play(scen, side: str, seed: int = 0, read: Callable[[str], str] = read_stdin
     player.news = news
     print(
         f"Pax Silica: you play {'the United States' if side == 'us' else 'China'}. "
-        f"Scenario {m.config.name}: {m.config.description}",
+        f"Scenario {m.scenario.name}: {m.scenario.description}",
         file=out,
     )
     print(

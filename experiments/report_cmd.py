@@ -249,7 +249,7 @@ def _charts(m, s, start, end, start_bottleneck, reps, km, folder: Path) -> None:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    name = m.config.name
+    name = m.scenario.name
     fate = "survived" if not m.collapsed else f"collapsed in {m.when(m.collapse_quarter)}"
     title = f"{name}, seed {m.rng_seed}: {fate}"
 
@@ -406,9 +406,9 @@ def summary(m, s, reps: pd.DataFrame, km: dict, start_bottleneck: int, command: 
     ph = m.world.phases
     horizon = int(m.p["steps"])
     lines = [
-        f"# Pax Silica report: {m.config.name}",
+        f"# Pax Silica report: {m.scenario.name}",
         "",
-        m.config.description,
+        m.scenario.description,
         "",
         f"Generated with `{command}`." if command else "",
         "",

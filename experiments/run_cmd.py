@@ -63,7 +63,7 @@ def story(r: RunResult, n_events: int = 12) -> str:
     m, o, s = r.model, r.outcome, r.series
     first, last = s.iloc[0], s.iloc[-1]
     lines = [
-        f"Scenario {m.config.name}: {m.config.description}",
+        f"Scenario {m.scenario.name}: {m.scenario.description}",
         f"Seed {m.rng_seed}, {o['quarters_run']} quarters "
         f"({m.when(1)} to {m.when(o['quarters_run'])}).",
         "",
@@ -181,7 +181,7 @@ def plot_run(r: RunResult, path: Path) -> None:
             a.axvline(m.collapse_quarter, color="black", linestyle=":", linewidth=1)
         axes[0, 0].annotate("collapse", (m.collapse_quarter, 0.5), fontsize=8)
     fate = "survived" if r.outcome["survived"] else f"collapsed in {m.when(m.collapse_quarter)}"
-    fig.suptitle(f"Pax Silica - {m.config.name}, seed {m.rng_seed}: {fate}")
+    fig.suptitle(f"Pax Silica - {m.scenario.name}, seed {m.rng_seed}: {fate}")
     fig.tight_layout()
     _atomic_write(path, lambda p: fig.savefig(p, dpi=100, format="png"))
     plt.close(fig)

@@ -93,16 +93,3 @@ def supply_security(share: np.ndarray, bloc: np.ndarray, demand_share: float) ->
 def bottleneck(share: np.ndarray, bloc: np.ndarray, demand_share: float) -> int:
     """Index (0-based) of the phase with the lowest self-sufficiency: the binding one."""
     return int(np.argmin(bloc_share(share, bloc) / demand_share))
-
-
-def price_volatility(prices: list[float], quarters: int = 4) -> float:
-    """Standard deviation of the last ``quarters`` quarterly log price changes (0 until
-    there are two changes): the price risk investors charge for."""
-    h = np.log(np.array(prices[-(quarters + 1) :]))
-    if h.size <= 2:
-        return 0.0
-    # np.diff(h).std() in its own steps (numpy's order of operations, so the same bits),
-    # without the layers of np.std around them: this runs every quarter of every run.
-    change = h[1:] - h[:-1]
-    dev = change - np.add.reduce(change) / change.size
-    return float(np.sqrt(np.add.reduce(dev * dev) / change.size))

@@ -14,32 +14,16 @@ import tomllib
 from dataclasses import dataclass, field, replace
 from functools import cache
 
+import networkx as nx
 import numpy as np
 
+from agents.investor import InvestorType
+from agents.state import Actor
 from model.params import DATA_DIR
 
 CHINA = "CHN"
 LEADER = "USA"
 REST = "ROW"
-
-
-@dataclass(frozen=True)
-class Actor:
-    """A modelled state (or the rest-of-world residual) with the figures the rules use."""
-
-    id: str
-    name: str
-    short_name: str  # in running text: "the US", "the EU", "Japan"
-    adjective: str  # "Chinese", "EU": as in "Chinese pressure"
-    kind: str  # "state" or "rest"
-    region: str
-    gdp_usd_bn: float
-    exports_to_china_pct_gdp: float
-    exports_to_eu_pct_gdp: float
-    exports_to_russia_pct_gdp: float
-    exports_to_brazil_pct_gdp: float
-    us_security_tie: float
-    sovereign_fund_usd_bn: float
 
 
 @dataclass(frozen=True)
@@ -93,14 +77,15 @@ class World:
         return next(k for k, ph in enumerate(self.phases) if ph.stage == "refining")
 
     @property
-    def upstream(self) -> np.ndarray:
-        """Phases whose output is a raw-material input (mining, refining): boolean mask."""
-        return np.array([ph.stage != "downstream" for ph in self.phases])
+    def upstream(self) -> slice:
+        """The phases whose output is a raw-material input (mining, refining): the first
+        ones, up to and including refining (``phases.csv`` runs upstream to downstream)."""
+        return slice(0, self.refining + 1)
 
     @property
-    def downstream(self) -> np.ndarray:
-        """Phases of the industry that consumes refined inputs: boolean mask."""
-        return np.array([ph.stage == "downstream" for ph in self.phases])
+    def downstream(self) -> slice:
+        """The phases of the industry that consumes refined inputs: all after refining."""
+        return slice(self.refining + 1, self.n_phases)
 
     @property
     def actor_ids(self) -> list[str]:
@@ -163,13 +148,16 @@ def _load_default() -> World:
     n_phases = len(phases)
     if [p.id for p in phases] != list(range(1, n_phases + 1)):
         raise RuntimeError(f"phases.csv must list phases 1..{n_phases} in order")
-    if [p.stage for p in phases].count("refining") != 1 or not {p.stage for p in phases} <= {
-        "mining",
-        "refining",
-        "downstream",
-    }:
+    stages = [p.stage for p in phases]
+    order = {"mining": 0, "refining": 1, "downstream": 2}
+    if (
+        stages.count("refining") != 1
+        or any(st not in order for st in stages)
+        or stages != sorted(stages, key=order.get)
+    ):
         raise RuntimeError(
-            "phases.csv: stage must be mining, refining or downstream, with one refining phase"
+            "phases.csv: stage must be mining, refining or downstream, in that order (the "
+            "chain runs upstream to downstream), with exactly one refining phase"
         )
     index = {a.id: i for i, a in enumerate(actors)}
     volume = np.zeros((len(actors), n_phases))
@@ -191,6 +179,24 @@ def _load_default() -> World:
     return World(actors=actors, phases=phases, volume=volume, frontier=frontier)
 
 
+@cache
+def investor_types() -> tuple[InvestorType, ...]:
+    """The investor types of ``data/investor_types.csv`` (read once per process)."""
+    return tuple(
+        InvestorType(
+            r["type"],
+            float(r["count_share"]),
+            r["capital_pool"],
+            float(r["hurdle_rate"]),
+            float(r["risk_aversion"]),
+            float(r["signal_noise"]),
+            float(r["herding"]),
+            float(r["patience"]),
+        )
+        for r in _read_csv("investor_types.csv")
+    )
+
+
 def load_world() -> World:
     """A fresh copy of the default calibrated world (callers may change it freely)."""
     return _load_default().copy()
@@ -200,3 +206,19 @@ def load_world() -> World:
 def member_sets() -> dict[str, dict]:
     """Named member sets from ``data/member_sets.toml``."""
     return tomllib.loads((DATA_DIR / "member_sets.toml").read_text(encoding="utf-8"))
+
+
+@cache
+def tie_network(states: tuple[tuple[str, str, str], ...]) -> tuple[nx.Graph, np.ndarray]:
+    """The ties among states (code, name, region): 1 within a region, 0.5 across (peers
+    watch their neighbours most). Built once per process and shared by every model: a
+    frozen graph and a read-only matrix (both raise if changed in place)."""
+    g = nx.Graph()
+    for code, name, region in states:
+        g.add_node(code, name=name, region=region)
+    for i, (a, _, ra) in enumerate(states):
+        for b, _, rb in states[i + 1 :]:
+            g.add_edge(a, b, weight=1.0 if ra == rb else 0.5)
+    matrix = nx.to_numpy_array(g, nodelist=[s[0] for s in states], weight="weight")
+    matrix.flags.writeable = False
+    return nx.freeze(g), matrix

@@ -16,9 +16,10 @@ import numpy as np
 from matplotlib.figure import Figure
 from matplotlib.patches import Rectangle
 
+from agents.pressurer import PRESSURERS
 from agents.state import DEFECTED, MEMBER, OUTSIDE, PARTICIPANT
 from model import metrics as M
-from model.model import PRESSURERS, PaxSilicaModel
+from model.model import PaxSilicaModel
 from model.world import CHINA
 
 DPI = 100

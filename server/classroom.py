@@ -6,8 +6,12 @@ or leave). The model runs in a background thread and asks for decisions in round
 (``agents.policy.Turn``: the US, then China, then the other pressurers, then the states);
 a round waits until every *seated* actor in it has chosen, or the teacher's timer runs
 out, or the teacher ends it. Unseated actors, seats whose time ran out and seats whose
-student left follow the actor's rules (``agents.policy.rule_choice``), so a classroom run
+student left follow the actor's rules (``agents.rules.rule_choice``), so a classroom run
 in which every student takes the advice is the model's own run, quarter for quarter.
+
+A ``Game`` is the model's deciders (``agents.policy.Deciders``): the model is built with
+``deciders=game`` and hands it each round. Pages read the model only at quiet points
+(:class:`Quiet`): between quarters, or while a round waits for students.
 
 The engine knows nothing of Solara: pages poll :attr:`Game.version` and read the model
 inside :meth:`Game.reading`. Every choice is checked by the model's own rules
@@ -25,11 +29,64 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from agents.policy import Turn, check, rule_choice
+from agents.policy import Turn, check
+from agents.rules import rule_choice
 from model.model import PaxSilicaModel
 
 SEAT_TIMEOUT = 20.0  # seconds without a heartbeat before a seat counts as left
 WAIT_TICK = 0.2  # how often a waiting round checks its timer and the seats
+
+
+class Quiet:
+    """When pages may read a model that another thread steps.
+
+    The game thread marks the stretches in which the model computes (:meth:`computing`);
+    a reader (:meth:`reading`) waits until the model is quiet -- between quarters, or
+    while a round of decisions waits for students -- and the model does not compute
+    again until its readers are done."""
+
+    def __init__(self) -> None:
+        self._cond = threading.Condition()
+        self._computing = False
+        self._readers = 0
+
+    @contextlib.contextmanager
+    def computing(self) -> Iterator[None]:
+        with self._cond:
+            self._cond.wait_for(lambda: self._readers == 0)
+            self._computing = True
+        try:
+            yield
+        finally:
+            with self._cond:
+                self._computing = False
+                self._cond.notify_all()
+
+    @contextlib.contextmanager
+    def waiting(self) -> Iterator[None]:
+        """A stretch inside a computation in which the model waits and may be read."""
+        with self._cond:
+            was, self._computing = self._computing, False
+            self._cond.notify_all()
+        try:
+            yield
+        finally:
+            if was:
+                with self._cond:
+                    self._cond.wait_for(lambda: self._readers == 0)
+                    self._computing = True
+
+    @contextlib.contextmanager
+    def reading(self) -> Iterator[None]:
+        with self._cond:
+            self._cond.wait_for(lambda: not self._computing)
+            self._readers += 1
+        try:
+            yield
+        finally:
+            with self._cond:
+                self._readers -= 1
+                self._cond.notify_all()
 
 
 class SeatError(ValueError):
@@ -71,7 +128,8 @@ class Game:
         clock: Callable[[], float] = time.monotonic,
         title: str = "",
     ):
-        self.model = PaxSilicaModel(scenario, rng=seed, **(params or {}))
+        self.asks: frozenset[str] = frozenset()  # the seats, once they are checked
+        self.model = PaxSilicaModel(scenario, rng=seed, deciders=self, **(params or {}))
         seatable = self.model.seatable()
         offered = seatable if seats is None else list(seats)
         unknown = [a for a in offered if a not in seatable]
@@ -80,9 +138,8 @@ class Game:
                 f"seats: {', '.join(unknown) or 'none given'}: expected some of "
                 f"{', '.join(seatable)}"
             )
-        self.model.asked |= set(offered)  # their turns come to this game
-        self.model.decide_round = self._decide_round
-        self.title = title or f"{self.model.config.name}, seed {seed}"
+        self.asks = frozenset(offered)  # their turns come to this game
+        self.title = title or f"{self.model.scenario.name}, seed {seed}"
         self.seed = seed
         names = {s.code: s.name for s in self.model.states}
         self.seats = {a: Seat(a, names.get(a, a)) for a in offered}
@@ -98,7 +155,7 @@ class Game:
         self.version = 0  # bumped on every change pages should show
         self.notes: list[str] = []  # the classroom's own log: who chose, who left
         self._cond = threading.Condition()
-        self._busy = threading.RLock()  # held while the model computes
+        self._quiet = Quiet()
         self._one = False  # run one quarter, then pause
         self._thread: threading.Thread | None = None
         self.error: str | None = None
@@ -107,7 +164,7 @@ class Game:
     @contextlib.contextmanager
     def reading(self) -> Iterator[PaxSilicaModel]:
         """The model, between computations (never half-way through a phase)."""
-        with self._busy:
+        with self._quiet.reading():
             yield self.model
 
     def _bump(self) -> None:
@@ -280,8 +337,13 @@ class Game:
             self._note(f"{self.seats[actor].name} has chosen")
             self._cond.notify_all()
 
-    def _decide_round(self, turns: list[Turn]) -> dict[str, Any]:
-        """The model's ``decide_round``: rules for the unseated, wait for the seated."""
+    # -- the model's deciders ---------------------------------------------------------
+    def trusts(self, actor: str) -> bool:
+        """Every answer from a game is checked (a student's when submitted, again here)."""
+        return False
+
+    def decide_round(self, turns: list[Turn]) -> dict[str, Any]:
+        """A round of the model's turns: rules for the unseated, wait for the seated."""
         with self._cond:
             self._reap()
             seated = {
@@ -300,38 +362,29 @@ class Game:
             self.rounds += 1
             self._bump()
             self._cond.notify_all()
-        try:  # let pages read the model while students think
-            self._busy.release()
-            held = True
-        except RuntimeError:  # the model was stepped outside the game's thread
-            held = False
-        try:
-            with self._cond:
-                while True:
-                    self._reap()
-                    missing = [a for a in self.pending if a not in self.answers]
-                    if not missing:
-                        break
-                    if self.status == "closed" or (
-                        self.deadline is not None and self.clock() >= self.deadline
-                    ):
-                        for a in missing:
-                            self.answers[a] = rule_choice(self.pending[a])
-                        if self.status != "closed":
-                            self._note(
-                                "time is up: "
-                                + ", ".join(self.seats[a].name for a in missing)
-                                + " follow their rules"
-                            )
-                        break
-                    self._cond.wait(WAIT_TICK)
-                answers.update(self.answers)
-                self.pending, self.answers, self.deadline = {}, {}, None
-                self._bump()
-                self._cond.notify_all()
-        finally:
-            if held:
-                self._busy.acquire()
+        with self._quiet.waiting(), self._cond:  # pages may read the model meanwhile
+            while True:
+                self._reap()
+                missing = [a for a in self.pending if a not in self.answers]
+                if not missing:
+                    break
+                if self.status == "closed" or (
+                    self.deadline is not None and self.clock() >= self.deadline
+                ):
+                    for a in missing:
+                        self.answers[a] = rule_choice(self.pending[a])
+                    if self.status != "closed":
+                        self._note(
+                            "time is up: "
+                            + ", ".join(self.seats[a].name for a in missing)
+                            + " follow their rules"
+                        )
+                    break
+                self._cond.wait(WAIT_TICK)
+            answers.update(self.answers)
+            self.pending, self.answers, self.deadline = {}, {}, None
+            self._bump()
+            self._cond.notify_all()
         return answers
 
     # -- the game thread --------------------------------------------------------------
@@ -350,7 +403,7 @@ class Game:
                     return
                 self._one = False
             try:
-                with self._busy:
+                with self._quiet.computing():
                     self.model.step()
             except Exception as e:  # a model bug: stop the game and say so on every page
                 with self._cond:

@@ -61,8 +61,8 @@ from agents.policy import (
     MemberChoice,
     PressurerChoice,
     Turn,
-    rule_choice,
 )
+from agents.rules import rule_choice
 from experiments.play_cmd import (
     ChinaPlayer,
     USPlayer,

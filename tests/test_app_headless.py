@@ -176,7 +176,7 @@ def test_scenario_picker_sets_the_controls_to_the_preset(page):
     by_class(rc, v.Switch, "pax-member-CAN").v_model = False
     click(rc, "pax-reset")
     m = state.model.value
-    assert m.config.name == "expansion"
+    assert m.scenario.name == "expansion"
     assert {"TWN", "NLD"} <= set(m.member_ids()) and "CAN" not in m.member_ids()
 
 

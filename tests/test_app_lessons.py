@@ -97,7 +97,7 @@ def test_load_a_lesson_then_step_to_its_next_moment(page, lesson):
     assert tabs(rc).v_model == TAB_RUN, "Load did not switch to the Run tab"
     m = state.model.value
     assert m is not old and m.steps == 0 and m.rng_seed == lesson.seed
-    assert m.config.name == lesson.scenario().name
+    assert m.scenario.name == lesson.scenario().name
     assert state.settings.value.scenario == f"docs/lessons/{lesson.name}.toml"
     assert state.applied.value == state.settings.value
     assert alerts(rc) == [f"Loaded: lesson {lesson.order}, {lesson.title}."]
@@ -144,7 +144,7 @@ def test_unload_returns_to_a_free_run_and_a_changed_run_is_said(page):
     assert m.steps == 1
     by_class(rc, v.Select, "pax-scenario").v_model = "baseline"  # back to a preset
     click(rc, "pax-reset")
-    assert state.model.value.config.name == "baseline"
+    assert state.model.value.scenario.name == "baseline"
 
 
 GOOD = (ROOT / "docs" / "lessons" / "credibility_capital.md").read_text(encoding="utf-8")

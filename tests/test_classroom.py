@@ -13,8 +13,8 @@ from agents.policy import (
     LeaderChoice,
     MemberChoice,
     PolicyError,
-    rule_choice,
 )
+from agents.rules import rule_choice
 from model.model import PaxSilicaModel
 from model.run import series_of
 from server.classroom import Game, SeatError, check_timer, close_game, open_game, open_games

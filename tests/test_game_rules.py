@@ -7,9 +7,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from agents.state import DEFECTED, MEMBER, StateAgent
+from agents.state import Actor, Role, StateAgent, Status
 from model.model import PaxSilicaModel
-from model.world import Actor
 
 OFF = dict(
     supply_benefit=0.0,
@@ -34,14 +33,12 @@ def granovetter(thresholds: list[float]) -> int:
     for s in m.states:
         s.remove()
     actor = Actor("X", "X", "X", "X", "state", "R", 1.0, 0, 0, 0, 0, 0, 0)
-    m.states = [StateAgent(m, actor, MEMBER, "signatory", 0.0, t) for t in thresholds]
-    for s in m.states:
-        s.row = 0
+    m.states = [StateAgent(m, actor, Status.MEMBER, Role.SIGNATORY, 0.0, t, 0) for t in thresholds]
     n = len(m.states)
     m.tie_matrix = np.ones((n, n)) - np.eye(n)  # everyone watches everyone, weight 1
-    for t in range(1, n + 2):
-        m._commitment(t)
-    return sum(s.status == DEFECTED for s in m.states)
+    for _ in range(1, n + 2):
+        m.commitment()
+    return sum(s.status == Status.DEFECTED for s in m.states)
 
 
 def test_granovetter_riot_whole_alliance_leaves():

@@ -147,7 +147,7 @@ def test_the_view_shows_everything_the_government_sees():
     class Spy:
         def decide(self, view):
             seen.append(view)
-            from agents.policy import RuleBasedChina
+            from agents.china import RuleBasedChina
 
             return RuleBasedChina().decide(view)
 

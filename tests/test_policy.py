@@ -11,7 +11,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from agents.policy import ChinaChoice, LeaderChoice, PolicyError, RuleBasedChina, RuleBasedLeader
+from agents.china import RuleBasedChina
+from agents.leader import RuleBasedLeader
+from agents.policy import ChinaChoice, LeaderChoice, PolicyError, check
+from agents.rules import Policies
 from model.model import PaxSilicaModel
 
 
@@ -123,6 +126,26 @@ def test_the_player_sees_no_hidden_state():
     assert fields and not fields & {"grievance", "threshold", "strain"}
 
 
+class AskEveryone(Policies):
+    """The rules for every actor, with every seatable actor's turns built and handed
+    over; records each turn's kind and, with ``checking``, puts every choice through the
+    player's checks (``PolicyError`` if a rule breaks a rule)."""
+
+    def __init__(self, actors, checking: bool = False):
+        super().__init__()
+        self.asks = frozenset(actors)
+        self.checking = checking
+        self.kinds = []
+
+    def decide_round(self, turns):
+        choices = super().decide_round(turns)
+        for tn in turns:
+            if self.checking:
+                check(tn, choices[tn.actor])
+            self.kinds.append(tn.kind)
+        return choices
+
+
 def test_every_actor_asked_through_its_rules_is_the_default_run():
     """Asking every seatable actor (pressurers and states too) for a decision, and
     answering with its rules, changes nothing: the rules read only the view."""
@@ -131,25 +154,18 @@ def test_every_actor_asked_through_its_rules_is_the_default_run():
     ref = PaxSilicaModel("counter_alliance", rng=7, steps=8)
     ref.run()
     probe = PaxSilicaModel("counter_alliance", rng=7, steps=8)
-    asked = PaxSilicaModel("counter_alliance", rng=7, steps=8, ask=probe.seatable())
-    kinds = []
-    rounds = asked.decide_round
-
-    def spy(turns):
-        kinds.extend(t.kind for t in turns)
-        return rounds(turns)
-
-    asked.decide_round = spy
+    everyone = AskEveryone(probe.seatable())
+    asked = PaxSilicaModel("counter_alliance", rng=7, steps=8, deciders=everyone)
     asked.run()
     assert series_of(asked).equals(series_of(ref))
-    assert {"leader", "china", "pressurer", "member"} <= set(kinds)
+    assert {"leader", "china", "pressurer", "member"} <= set(everyone.kinds)
 
 
 def test_an_actor_that_cannot_decide_is_refused():
     from model.scenario import ScenarioError
 
     with pytest.raises(ScenarioError, match="policies: 'XYZ' cannot decide"):
-        PaxSilicaModel("baseline", rng=0, ask=["XYZ"])
+        PaxSilicaModel("baseline", rng=0, deciders=AskEveryone(["XYZ"]))
     with pytest.raises(ScenarioError, match="'ROW' cannot decide"):
         PaxSilicaModel("baseline", rng=0, policies={"ROW": object()})
 
@@ -185,24 +201,13 @@ def test_the_models_own_rules_always_pass_the_players_checks(scenario, params, s
     """The model does not re-check its own rules' choices each quarter (a sweep would pay
     for it); here every choice of every actor's rules goes through the same checks a
     player's does, over random parameters, and the run is the unchecked run."""
-    from agents.policy import check
     from model.run import series_of
 
     ref = PaxSilicaModel(scenario, rng=seed, **params)
     ref.run()
     probe = PaxSilicaModel(scenario, rng=seed, **params)
-    m = PaxSilicaModel(scenario, rng=seed, ask=probe.seatable(), **params)
-    rules = m.decide_round
-    checked = []
-
-    def checking(turns):
-        choices = rules(turns)
-        for tn in turns:
-            check(tn, choices[tn.actor])  # raises PolicyError if a rule breaks a rule
-            checked.append(tn.kind)
-        return choices
-
-    m.decide_round = checking
+    everyone = AskEveryone(probe.seatable(), checking=True)
+    m = PaxSilicaModel(scenario, rng=seed, deciders=everyone, **params)
     m.run()
     assert series_of(m).equals(series_of(ref))
-    assert {"leader", "china"} <= set(checked)
+    assert {"leader", "china"} <= set(everyone.kinds)

@@ -447,13 +447,15 @@ def test_stacked_blocs_give_each_blocs_own_result_exactly(data):
 
 
 def test_price_volatility_is_the_spread_of_the_last_four_log_changes():
-    assert M.price_volatility([1.0]) == 0.0
-    assert M.price_volatility([1.0, 2.0]) == 0.0  # one change: no spread yet
-    assert M.price_volatility([1.0, 2.0, 4.0, 8.0]) == pytest.approx(0.0, abs=1e-15)
+    from agents.market import price_volatility
+
+    assert price_volatility([1.0]) == 0.0
+    assert price_volatility([1.0, 2.0]) == 0.0  # one change: no spread yet
+    assert price_volatility([1.0, 2.0, 4.0, 8.0]) == pytest.approx(0.0, abs=1e-15)
     # Up and down by a factor of 2: changes of +-log 2, spread log 2.
-    assert M.price_volatility([1.0, 2.0, 1.0, 2.0, 1.0]) == pytest.approx(np.log(2.0))
+    assert price_volatility([1.0, 2.0, 1.0, 2.0, 1.0]) == pytest.approx(np.log(2.0))
     # Only the last year counts: an old spike leaves the window.
-    assert M.price_volatility([9.0, 1.0, 2.0, 1.0, 2.0, 1.0]) == M.price_volatility(
+    assert price_volatility([9.0, 1.0, 2.0, 1.0, 2.0, 1.0]) == price_volatility(
         [1.0, 2.0, 1.0, 2.0, 1.0]
     )
-    assert M.price_volatility([1.0, 1.0, 3.0, 1.0, 1.0]) > 0.0
+    assert price_volatility([1.0, 1.0, 3.0, 1.0, 1.0]) > 0.0

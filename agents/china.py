@@ -1,0 +1,114 @@
+"""China: the pressurer that holds the refining chokepoint.
+
+China presses members like the other pressurers (``agents/pressurer.py``), with a budget
+that grows with its *escalation*. It escalates when the alliance gains ground -- states
+joining, the members' share of refining rising (:func:`escalate`) -- and de-escalates
+otherwise. Above ``control_escalation`` it adds export controls on refined inputs, up to
+``control_stringency`` at the ceiling (:func:`control_stringency`), which raise the price
+index for everyone (``agents/market.py``). It seeks a truce when a year's pressure has
+cost ``truce_cost`` (:class:`RuleBasedChina`); a truce suspends pressure and controls,
+resets escalation to 1 and clears its spending record. Its capacity grows on its own trend
+(:func:`grow_capacity`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from agents.parameters import Parameters
+from agents.policy import ChinaChoice, ChinaView
+from agents.pressurer import CHINA, Pressurer
+
+
+@dataclass(frozen=True, slots=True)
+class EscalationParams(Parameters):
+    """How China escalates and controls (names as in parameters.toml)."""
+
+    deescalation: float
+    escalation_rate: float
+    escalation_refining_weight: float
+    max_escalation: float
+    control_escalation: float
+    control_stringency: float
+
+
+def escalate(
+    escalation: float, joins: int, refining_gain: float, gain_before: float, ep: EscalationParams
+) -> float:
+    """Next quarter's escalation (outside a truce): last quarter's excess over 1 decays by
+    ``deescalation``; each state that joined and each point of new refining share the
+    members gained since last quarter (weighted by ``escalation_refining_weight``) push
+    it up by ``escalation_rate``; it stays within [1, ``max_escalation``]."""
+    pushed = (
+        1.0
+        + (escalation - 1.0) * (1.0 - ep.deescalation)
+        + ep.escalation_rate
+        * (joins + ep.escalation_refining_weight * max(0.0, refining_gain - gain_before))
+    )
+    return float(min(max(pushed, 1.0), ep.max_escalation))
+
+
+def control_stringency(escalation: float, ep: EscalationParams) -> float:
+    """Share of refined-input exports China withholds under its rules: none below
+    ``control_escalation``, rising to ``control_stringency`` at the ceiling."""
+    lo, hi = ep.control_escalation, ep.max_escalation
+    if escalation < lo or hi <= lo:
+        return 0.0 if escalation < lo else ep.control_stringency
+    return ep.control_stringency * min(1.0, (escalation - lo) / (hi - lo))
+
+
+def max_controls(escalation: float, ep: EscalationParams, truce: bool) -> float:
+    """The strictest export controls China's rules allow at this escalation (none in a
+    truce)."""
+    return 0.0 if truce else control_stringency(escalation, ep)
+
+
+def pressure_on_newcomer(truce: bool, budget: float, max_per_target: float) -> float:
+    """The pressure a state expects China to turn on it if it signs: a full target's worth
+    at today's budget, or none during a truce."""
+    return 0.0 if truce else min(max_per_target, budget)
+
+
+def quarter_cost(pressure_units: float, controls: float, control_cost: float) -> float:
+    """What a quarter of coercion costs China: its units of pressure plus the cost of its
+    export controls (``control_cost`` per unit of stringency)."""
+    return pressure_units + control_cost * controls
+
+
+class RuleBasedChina:
+    """The model's own China: targets by expected damage per unit of cost, controls as
+    strict as its escalation allows, a truce when the last year's pressure (three past
+    quarters and this one) has cost ``truce_cost``."""
+
+    def decide(self, view: ChinaView) -> ChinaChoice:
+        if view.truce_active:
+            return ChinaChoice(inducement_share=view.inducement_share)
+        pr = Pressurer(CHINA)
+        ranked = pr.rank(view.targets, view.deterrence, view.cost_unit)
+        alloc = pr.allocate(ranked, view.budget, view.max_per_target)
+        pressure = {tg.id: u for tg, u in alloc}
+        spent = quarter_cost(sum(pressure.values()), view.max_controls, view.control_cost)
+        truce = view.spent_last_three + spent >= view.truce_cost > 0
+        return ChinaChoice(
+            pressure=pressure,
+            inducement_share=view.inducement_share,
+            controls=view.max_controls,
+            truce=truce,
+            ranking=[t.id for t in ranked],
+        )
+
+
+def grow_capacity(
+    volume: np.ndarray,
+    frontier: np.ndarray,
+    row: int,
+    growth_q: np.ndarray,
+    has_segment: np.ndarray,
+) -> None:
+    """China's capacity follows its trend: each phase grows by its quarterly factor, in
+    volume and, where a phase has a frontier segment of its own, at the frontier (in
+    place)."""
+    volume[row] *= growth_q
+    frontier[row, has_segment] *= growth_q[has_segment]
