@@ -80,7 +80,7 @@ from agents.state import (
     resistance,
 )
 from model import metrics, survival, views
-from model import params as P
+from model.params import ParameterError, coerce
 from model.collector import make_collector
 from model.events import EventKind, LogEvent, why_member_leaves
 from model.scenario import Event, Scenario, ScenarioError, load_scenario
@@ -144,8 +144,8 @@ class PaxSilicaModel(mesa.Model):
         p = dict(setup.params)
         for k, v in params.items():
             try:
-                p[k] = P.coerce(k, v, from_text=isinstance(v, str))
-            except P.ParameterError as e:
+                p[k] = coerce(k, v, from_text=isinstance(v, str))
+            except ParameterError as e:
                 raise ScenarioError("model", k, e.detail) from None
         if policies is not None and deciders is not None:
             raise ScenarioError("model", "deciders", "give policies or deciders, not both")
