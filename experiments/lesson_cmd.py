@@ -13,7 +13,7 @@ import textwrap
 from collections.abc import Callable
 from pathlib import Path
 
-from experiments.lessons import Fired, Lesson, LessonError, LessonRun, all_lessons, find_lesson
+from model.lessons import Fired, Lesson, LessonError, LessonRun, all_lessons, find_lesson
 
 WIDTH = 78
 
@@ -37,7 +37,7 @@ def register(sub, add_scenario_args) -> None:
 
 
 def run(args, read: Callable[[str], str] | None = None, out=None) -> int:
-    from experiments.cli import CliError
+    from experiments.args import CliError
 
     out = out or sys.stdout
     try:

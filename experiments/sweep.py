@@ -54,7 +54,7 @@ from typing import Any
 
 import pandas as pd
 
-from experiments.cli import natural_int, positive_int
+from experiments.args import CliError, natural_int, positive_int
 from experiments.design import (
     DESIGNS,
     SEED_RULE,
@@ -88,12 +88,6 @@ NULLABLE_INT_COLUMNS = {"collapse_quarter"}
 BOOL_COLUMNS = {"survived", "event_observed"}
 TEXT_COLUMNS = {"collapse_reason", "scenario"}
 KEY_COLUMNS = ["point", "replication", "seed"]
-
-
-def _cli_error(message: str) -> Exception:
-    from experiments.cli import CliError
-
-    return CliError(message)
 
 
 # ----------------------------------------------------------------- worker side -------
@@ -234,7 +228,7 @@ class Executor:
             try:
                 self.client = Client(self.scheduler, timeout=f"{self.connect_timeout}s")
             except (OSError, TimeoutError, ValueError) as e:
-                raise _cli_error(
+                raise CliError(
                     f"--scheduler: cannot connect to {self.scheduler} "
                     f"({type(e).__name__}: {e}); expected a running "
                     "`dask scheduler`"
@@ -444,16 +438,16 @@ def write_manifest(out: Path, manifest: dict) -> None:
 def read_manifest(folder: Path, flag: str = "--resume") -> dict:
     path = folder / MANIFEST
     if not path.is_file():
-        raise _cli_error(
+        raise CliError(
             f"{flag}: {folder} is not a sweep folder (no {MANIFEST}); expected "
             "the --out folder of `pax-silica sweep`"
         )
     try:
         m = json.loads(path.read_text(encoding="utf-8"))
     except (ValueError, UnicodeDecodeError) as e:
-        raise _cli_error(f"{flag}: {path} is not valid JSON ({e})") from None
+        raise CliError(f"{flag}: {path} is not valid JSON ({e})") from None
     if not isinstance(m, dict) or m.get("format") != FORMAT:
-        raise _cli_error(f"{flag}: {path} is not a sweep manifest (expected format {FORMAT!r})")
+        raise CliError(f"{flag}: {path} is not a sweep manifest (expected format {FORMAT!r})")
     return m
 
 
@@ -554,7 +548,7 @@ def done_runs(out: Path, replications: int, n_runs: int) -> set[int]:
         for i in ids:
             if i in done or not 0 <= i < n_runs:
                 what = "twice" if i in done else "outside the design"
-                raise _cli_error(
+                raise CliError(
                     f"--resume: {part} holds run {i} {what}; the folder was changed by hand"
                 )
             done.add(i)
@@ -697,7 +691,7 @@ def load_series(folder: str | Path, columns: list[str] | None = None) -> pd.Data
     runs = {p.name for p in _parts(folder / RUNS)}
     parts = [p for p in _parts(folder / SERIES) if p.name in runs]
     if not parts:
-        raise _cli_error(f"{folder}: no per-quarter series (run the sweep with --series)")
+        raise CliError(f"{folder}: no per-quarter series (run the sweep with --series)")
     df = ds.dataset([str(p) for p in parts], format="parquet").to_table(columns=columns).to_pandas()
     return df.sort_values(["point", "replication", "quarter"], kind="stable").reset_index(drop=True)
 
@@ -829,7 +823,7 @@ def spec_from_args(args) -> tuple[DesignSpec, str | None]:
 
 def _check_scheduler(args) -> None:
     if args.scheduler and args.workers:
-        raise _cli_error(
+        raise CliError(
             "--workers: sets the size of the local cluster; with --scheduler "
             "the cluster's own workers are used (start them with `dask worker`)"
         )
@@ -838,27 +832,27 @@ def _check_scheduler(args) -> None:
         if "://" not in a:
             a = f"tcp://{a}"
         if not re.fullmatch(r"(tcp|tls|inproc|ws|wss|ucx)://[^\s/:]+(:\d{1,5})?", a):
-            raise _cli_error(f"--scheduler: expected tcp://HOST:PORT, got {args.scheduler!r}")
+            raise CliError(f"--scheduler: expected tcp://HOST:PORT, got {args.scheduler!r}")
         args.scheduler = a
 
 
 def _check_out(out: Path) -> None:
     if out.exists() and not out.is_dir():
-        raise _cli_error(f"--out: {out} is a file; expected a new or empty folder")
+        raise CliError(f"--out: {out} is a file; expected a new or empty folder")
     if out.is_dir() and any(out.iterdir()):
         hint = f"; to continue that sweep use --resume {out}" if (out / MANIFEST).exists() else ""
-        raise _cli_error(f"--out: {out} is not empty; expected a new or empty folder{hint}")
+        raise CliError(f"--out: {out} is not empty; expected a new or empty folder{hint}")
     parent = out.resolve().parent
     if not parent.is_dir():
-        raise _cli_error(f"--out: the folder {parent} does not exist")
+        raise CliError(f"--out: the folder {parent} does not exist")
 
 
 def run(args) -> int:
     _check_scheduler(args)
     if args.resume is not None and args.out is not None:
-        raise _cli_error("--out: not with --resume (the sweep continues in its own folder)")
+        raise CliError("--out: not with --resume (the sweep continues in its own folder)")
     if args.resume is None and args.out is None:
-        raise _cli_error(
+        raise CliError(
             "--out: missing; expected a new folder for the results (or --resume "
             "DIR to continue a sweep)"
         )
@@ -879,15 +873,15 @@ def design_from_manifest(manifest: dict, folder: Path) -> Design:
     try:
         spec = DesignSpec.from_dict(manifest["design"]["spec"])
     except (KeyError, TypeError, ValueError) as e:
-        raise _cli_error(f"--resume: {folder / MANIFEST} has no readable design ({e})") from None
+        raise CliError(f"--resume: {folder / MANIFEST} has no readable design ({e})") from None
     try:
         design = resolve(spec)
     except DesignError as e:
-        raise _cli_error(
+        raise CliError(
             f"--resume: the design in {folder / MANIFEST} no longer loads: {e}"
         ) from None
     if design.hash != manifest.get("design_hash"):
-        raise _cli_error(
+        raise CliError(
             f"--resume: the design in {folder / MANIFEST} no longer gives the "
             f"same runs (design hash {manifest.get('design_hash')}, now "
             f"{design.hash}): its scenario file or a sampling library changed "
@@ -904,7 +898,7 @@ def _resume(args) -> int:
         spec, source = spec_from_args(args)
         asked = resolve(spec, source)
         if asked.hash != design.hash:
-            raise _cli_error(
+            raise CliError(
                 f"--resume: the design differs from the one in {folder} (design "
                 f"hash {asked.hash}, the sweep's {design.hash}); resume with the "
                 "same design (or none: the manifest's is used), or start a new "
@@ -912,7 +906,7 @@ def _resume(args) -> int:
             )
     series = bool(manifest.get("series"))
     if args.series and not series:
-        raise _cli_error(
+        raise CliError(
             f"--series: the sweep in {folder} was started without series; "
             "resume it without --series"
         )

@@ -19,6 +19,7 @@ from matplotlib.patches import Rectangle
 from agents.state import DEFECTED, MEMBER, OUTSIDE, PARTICIPANT
 from model import metrics as M
 from model.model import PRESSURERS, PaxSilicaModel
+from model.wording import short_name
 from model.world import CHINA
 
 DPI = 100
@@ -30,7 +31,6 @@ STATUS_LABEL = {
     OUTSIDE: "outside the alliance",
 }
 PRESSURE_COLOR = {"CHN": "#c0392b", "RUS": "#8e5a2b", "BRA": "#2e8b57", "EUR": "#7d3c98"}
-PRESSURER_NAME = {"CHN": "China", "RUS": "Russia", "BRA": "Brazil", "EUR": "EU"}
 REGION_ORDER = ("Americas", "Europe", "Middle East", "Indo-Pacific")
 BLOCS = ("Signatories", "Participants", "China", "Others")
 
@@ -178,7 +178,7 @@ def capital_figure(m: PaxSilicaModel) -> Figure:
 
 def bloc_shares(m: PaxSilicaModel) -> np.ndarray:
     """Share of each phase's world capacity (volume) held by each bloc: rows BLOCS,
-    columns the 12 phases; each column sums to 1."""
+    columns the phases; each column sums to 1."""
     w = m.world
     share = M.shares(w.volume)
     sig = w.mask(m.member_ids())
@@ -200,7 +200,7 @@ def supply_chain_key(m: PaxSilicaModel) -> tuple:
 
 
 def supply_chain_figure(m: PaxSilicaModel) -> Figure:
-    """Heat map of the 12 phases by bloc, the bottleneck marked."""
+    """Heat map of the phases by bloc, the bottleneck marked."""
     data = bloc_shares(m) * 100
     phases = m.world.phases
     fig = Figure(figsize=(12.2, 3.6), dpi=DPI)
@@ -253,7 +253,7 @@ def supply_chain_figure(m: PaxSilicaModel) -> Figure:
     cb.set_label("% of world capacity", fontsize=8)
     cb.ax.tick_params(labelsize=7)
     ax.set_title(
-        "Supply chain: each bloc's share of world capacity in the 12 phases, mining "
+        f"Supply chain: each bloc's share of world capacity in the {len(phases)} phases, mining "
         "to final assembly (%; each column sums to 100)\n"
         f"Red box: the bottleneck, phase {b + 1} ({phases[b].name}), where the "
         "signatories can meet the smallest part of their own demand",
@@ -420,7 +420,7 @@ def network_figure(m: PaxSilicaModel) -> Figure:
                     [],
                     color=PRESSURE_COLOR[pid],
                     lw=2.5,
-                    label=f"pressure from {PRESSURER_NAME[pid]}",
+                    label=f"pressure from {short_name(pid)}",
                 )
             )
     handles.append(Line2D([], [], color="#bbbbbb", lw=1, label="tie (same region)"))

@@ -1,11 +1,11 @@
 """The app's lessons: the Lessons tab and the lesson panel beside the charts.
 
-The Lessons tab lists every lesson of ``docs/lessons/`` (:mod:`experiments.lessons`).
+The Lessons tab lists every lesson of ``docs/lessons/`` (:mod:`model.lessons`).
 **Load** sets the controls to the lesson's scenario and seed and resets the session's
 model through the page's own Reset (:meth:`server.app.AppState.reset`, so through
 :mod:`server.controls` and the model's scenario loader), then shows the Run tab with the
 lesson's text in a panel beside the charts. As the run is stepped or played, the panel
-marks the lesson's key moments that have happened: a :class:`experiments.lessons.LessonRun`
+marks the lesson's key moments that have happened: a :class:`model.lessons.LessonRun`
 watches the model on screen (``catch_up()`` after each quarter), so the app marks exactly
 the moments ``pax-silica lesson`` narrates. **Unload lesson** removes the panel; the run on
 screen and the controls stay as they are (a free run).
@@ -23,7 +23,7 @@ from pathlib import Path
 import markdown
 import solara
 
-from experiments import lessons as L
+from model import lessons as L
 from model.scenario import ScenarioError
 from server import controls
 

@@ -49,7 +49,6 @@ CSS classes (stable; the browser tests use them):
 from __future__ import annotations
 
 import html
-import io
 from typing import Any
 
 import solara
@@ -63,17 +62,18 @@ from agents.policy import (
     Turn,
     rule_choice,
 )
-from experiments.play_cmd import (
-    ChinaPlayer,
-    USPlayer,
+from model.choices import (
+    china_summary,
     investments_text,
+    leader_summary,
     pairs_text,
     parse_investments,
     parse_pairs,
 )
+from model.wording import short_name
+from server import charts
 from server.classroom import Game
 
-PRESSURER_NAME = {"CHN": "China", "RUS": "Russia", "BRA": "Brazil", "EUR": "the EU"}
 OPTION_CLASS = {
     "stay": "pax-seat-stay",
     "leave": "pax-seat-leave",
@@ -87,9 +87,6 @@ OPTION_LABEL = {
     "stay out": "Stay out",
 }
 SNAP = 0.006  # a slider this close to the advice (or the maximum) means the advice
-
-_US = USPlayer(out=io.StringIO())  # for the terminal player's one-line summaries
-_CN = ChinaPlayer(out=io.StringIO())
 
 TABLE = "style='border-collapse:collapse;font-size:0.85em;margin:4px 0'"
 TD = "style='padding:1px 8px 1px 0'"
@@ -118,9 +115,9 @@ def _phase(k: int, phases: list[str]) -> str:
 
 def advice_text(turn: Turn, advice: Any) -> str:
     if turn.kind == "leader":
-        return _US.summary(advice)
+        return leader_summary(advice)
     if turn.kind == "china":
-        return _CN.summary(advice)
+        return china_summary(advice)
     if turn.kind == "pressurer":
         return "pressure " + (
             ", ".join(f"{k} {u:.2f}" for k, u in advice.pressure.items()) or "nobody"
@@ -156,7 +153,7 @@ def leader_html(v, phases: list[str]) -> str:
     return (
         f"<p>Credibility <b>{v.credibility:.2f}</b> · China's escalation "
         f"{v.china_escalation:.2f}{truce} · price index {v.price_index:.2f} · the "
-        f"signatories control {v.controlled_phases} of 12 phases; the bottleneck is "
+        f"signatories control {v.controlled_phases} of {len(phases)} phases; the bottleneck is "
         f"<b>{_e(_phase(v.bottleneck, phases))}</b>.</p>"
         f"<p>Budgets: side payments <b>US${v.side_payment_budget:.2f}bn</b> (your advisers "
         f"pay at most {v.side_payment_targets} members); public investment "
@@ -222,10 +219,7 @@ def member_html(v) -> str:
     pains = sum(v.pains.values())
     pain_text = ", ".join(f"{k} {x:.2f}" for k, x in v.pains.items()) or "none"
     pressed = (
-        ", ".join(
-            f"{PRESSURER_NAME.get(k, k)} {u:.2f}" for k, u in v.pressure_received.items() if u
-        )
-        or "none"
+        ", ".join(f"{short_name(k)} {u:.2f}" for k, u in v.pressure_received.items() if u) or "none"
     )
     status = {
         "member": "a member (signatory)",
@@ -594,7 +588,6 @@ def PressurerLevers(turn: Turn, advice: PressurerChoice, send_built):
 def GameChart(game: Game, make, key, css: str):
     """A figure of a game's model (``make(model)``), drawn between the model's
     computations, redrawn only when ``key`` changes. Used by the Play tab and classroom."""
-    from server import charts
 
     def draw() -> bytes:
         with game.reading() as m:
