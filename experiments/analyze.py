@@ -40,6 +40,7 @@ from experiments.sweep import (
     read_manifest,
     run_chunk,
 )
+from model.estimates import kaplan_meier
 from model.scenario import Event
 from model.world import LEADER
 
@@ -61,9 +62,7 @@ def km_table(
 
     Returns a table (group, runs, collapses, survival at ``marks``, collapse probability by
     the horizon, median time to collapse, NaN when survival never falls to one half) and
-    the fitted ``lifelines.KaplanMeierFitter`` of each group."""
-    from lifelines import KaplanMeierFitter
-
+    the fitted ``lifelines.KaplanMeierFitter`` of each group (``model.estimates``)."""
     if horizon is None:
         horizon = int(df["time_to_collapse"].max()) if len(df) else 0
     if marks is None:
@@ -75,18 +74,17 @@ def km_table(
     )
     rows, fits = [], {}
     for label, g in groups:
-        kmf = KaplanMeierFitter(label=label)
-        kmf.fit(g["time_to_collapse"].astype(float), g["event_observed"].astype(bool))
-        fits[label] = kmf
+        km = kaplan_meier(g["time_to_collapse"], g["event_observed"], horizon, label=label)
+        fits[label] = km.fitter
         row: dict[str, Any] = {
             "group": label,
             "runs": len(g),
             "collapses": int(g["event_observed"].sum()),
         }
         for t in marks:
-            row[f"survival_q{t}"] = float(kmf.survival_function_at_times(t).iloc[0])
-        row["collapse_by_horizon"] = 1.0 - float(kmf.survival_function_at_times(horizon).iloc[0])
-        med = float(kmf.median_survival_time_)
+            row[f"survival_q{t}"] = km.at(t)
+        row["collapse_by_horizon"] = 1.0 - km.at(horizon)
+        med = km.median
         row["median_time_to_collapse"] = med if math.isfinite(med) else math.nan
         rows.append(row)
     return pd.DataFrame(rows), fits

@@ -35,6 +35,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import gc
+import itertools
 import json
 import logging
 import math
@@ -65,7 +66,9 @@ from experiments.design import (
     read_design_file,
     resolve,
 )
-from model.scenario import Scenario, _is_path
+from model.files import atomic_write, write_bytes
+from model.replicate import replicate
+from model.scenario import Scenario, is_path
 
 FORMAT = "pax-silica-sweep/1"
 MANIFEST = "manifest.json"
@@ -144,26 +147,29 @@ def run_chunk(
 ) -> tuple[pd.DataFrame, pd.DataFrame | None]:
     """Run a chunk on a worker. ``runs``: (point, replication, seed, params, variant);
     ``scenarios[variant]`` is the scenario to run, ``params`` the values to override."""
-    from model.model import PaxSilicaModel
-
-    rows, frames, m = [], [], None
-    for point, rep, seed, params, variant in runs:
+    rows, frames = [], []
+    # a point's replications run one after another: one replicate() per point
+    for _, group in itertools.groupby(runs, key=lambda r: (r[0], r[4])):
+        group = list(group)
+        point, _, _, params, variant = group[0]
         scen = scenarios[variant]
         # Without --series, no data collector (the outcome does not read it; collecting
         # each quarter costs about a fifth of a run).
-        m = PaxSilicaModel(scen, rng=seed, collect=series, **params)
-        m.run()
-        row = {"point": point, "replication": rep, "seed": seed}
-        row.update({n: params[n] for n in names})
-        row["scenario"] = scen.name
-        row.update(m.outcome())
-        rows.append(row)
-        if series:
-            df = m.datacollector.get_model_vars_dataframe().reset_index(drop=True)
-            df.insert(0, "point", point)
-            df.insert(1, "replication", rep)
-            frames.append(df)
-    del m
+        seeds = [seed for _, _, seed, _, _ in group]
+        for (_, rep, seed, _, _), m in zip(
+            group, replicate(scen, seeds, collect=series, **params), strict=True
+        ):
+            row = {"point": point, "replication": rep, "seed": seed}
+            row.update({n: params[n] for n in names})
+            row["scenario"] = scen.name
+            row.update(m.outcome())
+            rows.append(row)
+            if series:
+                df = m.datacollector.get_model_vars_dataframe().reset_index(drop=True)
+                df.insert(0, "point", point)
+                df.insert(1, "replication", rep)
+                frames.append(df)
+        del m
     runs_df = _typed_runs(rows, names)
     series_df = _typed_series(pd.concat(frames, ignore_index=True)) if series else None
     _tidy_heap()
@@ -410,29 +416,18 @@ def _now() -> str:
     return dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
 
 
-def _atomic_write_bytes(path: Path, data: bytes) -> None:
-    tmp = path.parent / f".{path.name}.{os.getpid()}.tmp"
-    with open(tmp, "wb") as f:
-        f.write(data)
-        f.flush()
-        os.fsync(f.fileno())
-    os.replace(tmp, path)
-
-
 def write_part(folder: Path, name: str, df: pd.DataFrame) -> None:
-    """Write one Parquet part atomically: a hidden temporary file, renamed into place."""
+    """Write one Parquet part atomically (``model.files``). The folder holds thousands of
+    parts, so the temporaries of killed writers are removed once, by ``_tidy`` on resume."""
     import pyarrow as pa
     import pyarrow.parquet as pq
 
-    tmp = folder / f".{name}.{os.getpid()}.tmp"
-    pq.write_table(pa.Table.from_pandas(df, preserve_index=False), tmp)
-    with open(tmp, "rb") as f:
-        os.fsync(f.fileno())
-    os.replace(tmp, folder / name)
+    table = pa.Table.from_pandas(df, preserve_index=False)
+    atomic_write(folder / name, lambda tmp: pq.write_table(table, tmp), tidy=False)
 
 
 def write_manifest(out: Path, manifest: dict) -> None:
-    _atomic_write_bytes(out / MANIFEST, (json.dumps(manifest, indent=1) + "\n").encode())
+    write_bytes(out / MANIFEST, (json.dumps(manifest, indent=1) + "\n").encode())
 
 
 def read_manifest(folder: Path, flag: str = "--resume") -> dict:
@@ -803,7 +798,7 @@ def spec_from_args(args) -> tuple[DesignSpec, str | None]:
         source = str(args.design_file)
     if args.scenario is not None:
         s = args.scenario
-        spec.scenario = str(Path(s).resolve()) if _is_path(s) and Path(s).is_file() else s
+        spec.scenario = str(Path(s).resolve()) if is_path(s) and Path(s).is_file() else s
     if args.overrides:
         spec.set = list(spec.set) + list(args.overrides)
     if args.vary:

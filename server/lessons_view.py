@@ -24,7 +24,7 @@ import markdown
 import solara
 
 from model import lessons as L
-from model.scenario import ScenarioError
+from model.scenario import ScenarioError, is_path
 from server import controls
 
 log = logging.getLogger("pax_silica.app")
@@ -53,7 +53,7 @@ def scenario_ref(lesson: L.Lesson) -> str:
     relative to the working folder when inside it (as on the command line)."""
     path = lesson.scenario_path()
     ref = lesson.scenario_ref
-    if not (ref.endswith(".toml") or "/" in ref or "\\" in ref):
+    if not is_path(ref):
         return ref  # a preset
     try:
         return str(path.resolve().relative_to(Path.cwd().resolve()))
