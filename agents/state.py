@@ -45,13 +45,6 @@ class Role(StrEnum):
     OUTSIDER = "outsider"
 
 
-MEMBER, PARTICIPANT, DEFECTED, OUTSIDE = (
-    Status.MEMBER,
-    Status.PARTICIPANT,
-    Status.DEFECTED,
-    Status.OUTSIDE,
-)
-
 # Labels for what drove a member's grievance, used in the event log.
 REASONS = {
     "pressure": "pressure",

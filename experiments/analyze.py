@@ -28,16 +28,26 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from experiments.args import CliError, load_from_args, natural_int, positive_int
+from experiments.design import run_seed
+from experiments.sweep import (
+    EXIT_INTERRUPTED,
+    Executor,
+    Progress,
+    _check_scheduler,
+    default_chunk_size,
+    load_results,
+    read_manifest,
+    run_chunk,
+)
+from model.estimates import kaplan_meier
+from model.scenario import Event
+from model.world import LEADER
+
 OUTPUTS = {
     "collapse_probability": "collapse probability",
     "time_to_collapse": "mean time to collapse (quarters)",
 }
-
-
-def _cli_error(message: str) -> Exception:
-    from experiments.cli import CliError
-
-    return CliError(message)
 
 
 # ------------------------------------------------------------------- survival -------
@@ -52,9 +62,7 @@ def km_table(
 
     Returns a table (group, runs, collapses, survival at ``marks``, collapse probability by
     the horizon, median time to collapse, NaN when survival never falls to one half) and
-    the fitted ``lifelines.KaplanMeierFitter`` of each group."""
-    from lifelines import KaplanMeierFitter
-
+    the fitted ``lifelines.KaplanMeierFitter`` of each group (``model.estimates``)."""
     if horizon is None:
         horizon = int(df["time_to_collapse"].max()) if len(df) else 0
     if marks is None:
@@ -66,18 +74,17 @@ def km_table(
     )
     rows, fits = [], {}
     for label, g in groups:
-        kmf = KaplanMeierFitter(label=label)
-        kmf.fit(g["time_to_collapse"].astype(float), g["event_observed"].astype(bool))
-        fits[label] = kmf
+        km = kaplan_meier(g["time_to_collapse"], g["event_observed"], horizon, label=label)
+        fits[label] = km.fitter
         row: dict[str, Any] = {
             "group": label,
             "runs": len(g),
             "collapses": int(g["event_observed"].sum()),
         }
         for t in marks:
-            row[f"survival_q{t}"] = float(kmf.survival_function_at_times(t).iloc[0])
-        row["collapse_by_horizon"] = 1.0 - float(kmf.survival_function_at_times(horizon).iloc[0])
-        med = float(kmf.median_survival_time_)
+            row[f"survival_q{t}"] = km.at(t)
+        row["collapse_by_horizon"] = 1.0 - km.at(horizon)
+        med = km.median
         row["median_time_to_collapse"] = med if math.isfinite(med) else math.nan
         rows.append(row)
     return pd.DataFrame(rows), fits
@@ -328,8 +335,6 @@ def choose_box(traj: list[Box], min_coverage: float = 0.5) -> Box:
 def knockout_scenarios(scen, at: int) -> dict[str, Any]:
     """The scenario as is (key "") and, per member but the leader, a copy in which that
     member is forced out at quarter ``at``."""
-    from model.scenario import Event
-    from model.world import LEADER
 
     out = {"": scen}
     for a in scen.members:
@@ -379,8 +384,6 @@ def run_criticality(
 ) -> pd.DataFrame:
     """Run the unchanged scenario and every knock-out over the same seeds (replication r
     uses ``run_seed(seed, 0, r)`` in every variant) on ``executor``; return all runs."""
-    from experiments.design import run_seed
-    from experiments.sweep import Progress, default_chunk_size, run_chunk
 
     scenarios = knockout_scenarios(scen, at)
     keys = list(scenarios)
@@ -407,8 +410,6 @@ def run_criticality(
 
 # ------------------------------------------------------------------- commands -------
 def register(sub, add_scenario_args) -> None:
-    from experiments.cli import natural_int, positive_int
-
     p = sub.add_parser(
         "analyze", help="survival, sensitivity, scenario discovery, criticality of a sweep"
     )
@@ -519,26 +520,25 @@ def _cell(v: Any) -> str:
 def _plot_path(args, default: Path) -> Path:
     path = args.plot or default
     if path.suffix.lower() != ".png":
-        raise _cli_error(f"--plot: expected a file ending in .png, got {path}")
+        raise CliError(f"--plot: expected a file ending in .png, got {path}")
     if not path.resolve().parent.is_dir():
-        raise _cli_error(f"--plot: the folder {path.parent} does not exist")
+        raise CliError(f"--plot: the folder {path.parent} does not exist")
     return path
 
 
 def _sweep(folder: Path, flag: str = "DIR") -> tuple[dict, pd.DataFrame]:
     """The manifest and runs of a sweep folder; an error if it is not one or is empty."""
-    from experiments.sweep import load_results, read_manifest
 
     manifest = read_manifest(folder, flag=f"{flag} {folder}")
     df = load_results(folder)
     if df.empty:
-        raise _cli_error(f"{flag} {folder}: no runs written yet")
+        raise CliError(f"{flag} {folder}: no runs written yet")
     return manifest, df
 
 
 def _complete(manifest: dict, df: pd.DataFrame, folder: Path) -> None:
     if len(df) != manifest["runs_total"]:
-        raise _cli_error(
+        raise CliError(
             f"DIR {folder}: the sweep is incomplete ({len(df):,} of "
             f"{manifest['runs_total']:,} runs); finish it with "
             f"pax-silica sweep --resume {folder}"
@@ -554,7 +554,7 @@ def cmd_survival(args) -> int:
         if args.by is not None:
             known = [p["name"] for p in params]
             if args.by not in known:
-                raise _cli_error(
+                raise CliError(
                     f"--by: {args.by!r} is not varied in {folder}; expected one "
                     f"of {', '.join(known)}"
                 )
@@ -594,7 +594,7 @@ def cmd_sensitivity(args) -> int:
     design = manifest["design"]
     method = design["kind"]
     if method not in ("sobol", "morris"):
-        raise _cli_error(
+        raise CliError(
             f"DIR {args.dir}: sensitivity needs a sobol or morris design; this "
             f"sweep used {method} (run the sweep with --design sobol or "
             "--design morris)"
@@ -622,7 +622,7 @@ def cmd_sensitivity(args) -> int:
     for n in notes:
         print(f"note: {n}", file=sys.stderr)
     if not tables:
-        raise _cli_error(
+        raise CliError(
             f"DIR {args.dir}: neither output varies across the design; nothing to attribute"
         )
     path = _plot_path(args, args.dir / "sensitivity.png")
@@ -644,11 +644,9 @@ def cmd_discover(args) -> int:
     names = [p["name"] for p in params]
     y = df["event_observed"].to_numpy(dtype=bool)
     if not y.any():
-        raise _cli_error(
-            f"DIR {args.dir}: no run collapsed ({len(df):,} runs); nothing to discover"
-        )
+        raise CliError(f"DIR {args.dir}: no run collapsed ({len(df):,} runs); nothing to discover")
     if y.all():
-        raise _cli_error(
+        raise CliError(
             f"DIR {args.dir}: every run collapsed ({len(df):,} runs); no "
             "range separates collapse from survival"
         )
@@ -731,8 +729,6 @@ def _plot_tradeoff(traj: list[Box], best: Box, path: Path) -> None:
 
 
 def cmd_criticality(args) -> int:
-    from experiments.cli import load_from_args
-    from experiments.sweep import EXIT_INTERRUPTED, Executor, _check_scheduler
 
     _check_scheduler(args)
     if args.steps:
@@ -740,7 +736,7 @@ def cmd_criticality(args) -> int:
     scen = load_from_args(args)
     steps = scen.params["steps"]
     if args.at > steps:
-        raise _cli_error(f"--at: expected a quarter in [1, {steps}] (the horizon), got {args.at}")
+        raise CliError(f"--at: expected a quarter in [1, {steps}] (the horizon), got {args.at}")
     if args.plot is not None:
         _plot_path(args, args.plot)
     with Executor(args.scheduler, args.workers) as ex:

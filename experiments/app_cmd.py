@@ -5,6 +5,10 @@ first time, with a progress message), then serves ``server/app.py`` with
 ``solara run`` on 127.0.0.1:8765 unless told otherwise. The server is pointed at the
 cache and its usage reports to Solara's authors are turned off, so the page loads with
 no request to any host but this one.
+
+Both run the app's own entry point, ``python -m server`` (``server/__main__.py``), in this
+Python (the project is installed in it): the command line checks the flags and never
+imports the app.
 """
 
 from __future__ import annotations
@@ -14,9 +18,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from experiments.cli import whole_number
-
-APP = Path(__file__).resolve().parent.parent / "server" / "app.py"
+from experiments.args import whole_number
 
 
 def register(sub, add_scenario_args) -> None:
@@ -60,74 +62,29 @@ def register(sub, add_scenario_args) -> None:
     a.set_defaults(func=assets)
 
 
-def _build(target: Path | None = None) -> Path:
-    """The cache folder, built first if anything is missing (progress on stderr)."""
-    from experiments.cli import CliError
-    from server import assets as A
-
-    try:
-        return A.ensure_assets(target)
-    except A.AssetError as e:
-        raise CliError(f"asset cache: {e}") from None
+def server_command(*args: str) -> list[str]:
+    """The app's own entry point (``server/__main__.py``) with ``args``, in this Python."""
+    return [sys.executable, "-m", "server", *args]
 
 
 def assets(args) -> int:
-    from experiments.cli import CliError
-    from server import assets as A
-
-    target = (args.dir or A.asset_dir()).resolve()
-    todo = A.required_packages() if args.force else A.missing(target)
-    if not todo:
-        print(f"Asset cache complete: {target}")
-        return 0
-    if args.check:
-        print(f"Asset cache {target} is missing: {', '.join(todo)}")
-        return 1
-    print(f"Filling the app's asset cache in {target} from the npm registry ...", flush=True)
-    try:
-        A.build_assets(target, todo, say=lambda s: print(s, flush=True))
-    except A.AssetError as e:
-        raise CliError(f"asset cache: {e}") from None
-    print(f"Asset cache ready: {target} ({', '.join(A.required_packages())})")
-    return 0
+    flags = ["--dir", str(args.dir)] if args.dir else []
+    flags += ["--force"] * args.force + ["--check"] * args.check
+    return subprocess.call(server_command("assets", *flags))
 
 
-def server_command(
-    host: str, port: int, dev: bool = False, open_browser: bool = False
-) -> list[str]:
-    cmd = [
-        sys.executable,
-        "-m",
-        "solara",
-        "run",
-        str(APP),
-        "--host",
-        host,
-        "--port",
-        str(port),
-        "--open" if open_browser else "--no-open",
-    ]
-    if not dev:
-        cmd.append("--production")
-    else:
-        cmd.append("--auto-restart")
-    return cmd
+def app_command(host: str, port: int, dev: bool = False, open_browser: bool = False) -> list[str]:
+    """``python -m server app`` with the command line's flags."""
+    flags = ["--host", host, "--port", str(port)] + ["--dev"] * dev + ["--open"] * open_browser
+    return server_command("app", *flags)
 
 
 def run(args) -> int:
-    from server import assets as A
-
-    target = _build()
-    env = {**os.environ, **A.server_env(target)}
-    host = f"[{args.host}]" if ":" in args.host else args.host
-    where = f"http://{host}:{args.port}" if args.port else f"http://{host}:<a free port>"
-    print(f"Pax Silica app on {where} (Ctrl+C to stop)", flush=True)
-    cmd = server_command(args.host, args.port, args.dev, args.open)
+    cmd = app_command(args.host, args.port, args.dev, args.open)
     if os.name == "posix":
-        # become the server (no child left behind when this process is stopped)
-        os.chdir(APP.parent.parent)
-        os.execve(cmd[0], cmd, env)
+        # become the app's process, which becomes the server: no child is left behind
+        os.execv(cmd[0], cmd)
     try:  # pragma: no cover - Windows has no exec that keeps the process
-        return subprocess.call(cmd, env=env, cwd=APP.parent.parent)
+        return subprocess.call(cmd)
     except KeyboardInterrupt:
         return 130

@@ -46,7 +46,7 @@ from typing import Any
 import numpy as np
 
 from model import params as P
-from model.scenario import Scenario, ScenarioError, _is_path, load_scenario, resolve_path
+from model.scenario import Scenario, ScenarioError, is_path, load_scenario, resolve_path
 
 DESIGNS = ("grid", "lhs", "sobol", "morris")
 DEFAULT_LEVELS = {"grid": 3, "morris": 4}
@@ -563,7 +563,7 @@ def read_design_file(path: Path) -> tuple[DesignSpec, set[str]]:
             raise DesignError(
                 "scenario", f"expected a preset name or a .toml path, got {s!r}", source
             )
-        spec.scenario = str((path.parent / s).resolve()) if _is_path(s) else s
+        spec.scenario = str((path.parent / s).resolve()) if is_path(s) else s
     if "vary" in data:
         if not isinstance(data["vary"], dict):
             raise DesignError(

@@ -13,7 +13,9 @@ import textwrap
 from collections.abc import Callable
 from pathlib import Path
 
-from experiments.lessons import Fired, Lesson, LessonError, LessonRun, all_lessons, find_lesson
+from experiments.args import CliError
+from model.lessons import Fired, Lesson, LessonError, LessonRun, all_lessons, find_lesson
+from model.wording import fate
 
 WIDTH = 78
 
@@ -37,8 +39,6 @@ def register(sub, add_scenario_args) -> None:
 
 
 def run(args, read: Callable[[str], str] | None = None, out=None) -> int:
-    from experiments.cli import CliError
-
     out = out or sys.stdout
     try:
         if not args.name:
@@ -148,10 +148,8 @@ def narrate(
             pause()
     o = m.outcome()
     say()
-    if o["survived"]:
-        say(f"The alliance SURVIVED to {m.when(o['quarters_run'])}.")
-    else:
-        say(f"The alliance COLLAPSED in {m.when(o['collapse_quarter'])}: {o['collapse_reason']}.")
+    reason = "" if o["survived"] else f": {o['collapse_reason']}"
+    say(f"The alliance {fate(m, loud=True)}{reason}.")
     for i, mo in r.missed():
         say(f"  (Key moment {i + 1}, {mo.describe()}, did not happen in this run.)")
     failed = [f for f in r.fired.values() if f.check_ok is False]

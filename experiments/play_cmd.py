@@ -12,14 +12,13 @@ which read lines from any callable (``input``, or ``ScriptedInput`` in tests).
 The score (0-100; the formula is in ``score`` and the README):
 
     S = time to collapse / horizon (1 if the alliance survives)
-    P = mean over quarters of (covered phases + controlled phases) / 24
+    P = mean over quarters of (covered phases + controlled phases) / (2 x the number of phases)
     K = mean over quarters of capital committed / investors' total capital
     US score = 100 (0.4 S + 0.3 P + 0.3 K);  China's score = 100 - US score
 """
 
 from __future__ import annotations
 
-import math
 import sys
 from collections.abc import Callable
 
@@ -34,8 +33,20 @@ from agents.policy import (
     check_china,
     check_leader,
 )
-from experiments.cli import positive_int
-from model.score import WEIGHTS, score, score_of_model  # noqa: F401 (re-exported)
+from experiments.args import load_from_args, positive_int
+from model.choices import (
+    china_summary,
+    investments_text,
+    leader_summary,
+    money_text,
+    number,
+    pairs_text,
+    parse_investments,
+    parse_pairs,
+)
+from model.model import PaxSilicaModel
+from model.score import compare as score_compare
+from model.world import load_world
 
 HELP = """At each prompt:
   Enter      take the default in [brackets]: what the rule-based actor would do
@@ -102,7 +113,9 @@ class TerminalPlayer:
     ):
         self.read = read
         self.out = out or sys.stdout
-        self.phase_names = phase_names or [f"phase {i}" for i in range(1, 13)]
+        self.phase_names = phase_names or [
+            f"phase {i}" for i in range(1, load_world().n_phases + 1)
+        ]
         self.horizon = horizon
         self.auto_quarters = 0
         self.auto_rest = False
@@ -194,20 +207,6 @@ class TerminalPlayer:
     _view_text = ""
 
 
-def _tokens(text: str) -> list[str]:
-    return [t for t in text.replace(",", " ").split() if t]
-
-
-def _number(text: str, what: str) -> float:
-    try:
-        v = float(text)
-    except ValueError:
-        raise ValueError(f"{what}: expected a number, got {text!r}") from None
-    if not math.isfinite(v):
-        raise ValueError(f"{what}: expected a finite number, got {text!r}")
-    return v
-
-
 def _yes_no(text: str) -> bool:
     w = text.strip().lower()
     if w in ("y", "yes", "true", "1"):
@@ -215,59 +214,6 @@ def _yes_no(text: str) -> bool:
     if w in ("n", "no", "none", "false", "0"):
         return False
     raise ValueError(f"expected yes or no, got {text!r}")
-
-
-def parse_pairs(text: str, what: str) -> dict[str, float]:
-    """``JPN=0.5 KOR=1`` -> {"JPN": 0.5, "KOR": 1.0} (order kept); ``none`` -> {}. Shared
-    by the terminal player and the app's decision panel."""
-    if text.strip().lower() == "none":
-        return {}
-    out: dict[str, float] = {}
-    for tok in _tokens(text):
-        if "=" not in tok:
-            raise ValueError(f"{what}: expected ID=AMOUNT items such as JPN=0.5, got {tok!r}")
-        who, amount = tok.split("=", 1)
-        who = who.strip().upper()
-        if who in out:
-            raise ValueError(f"{what}: {who} is named twice")
-        out[who] = _number(amount, f"{what}[{who}]")
-    return out
-
-
-def parse_investments(text: str) -> list[tuple[str, int, float]]:
-    """``USA:2=2.5, JPN:3=0.5`` (``2=2.5`` for the US) -> [(member, phase, US$bn)];
-    ``none`` or blank -> []."""
-    if text.strip().lower() in ("", "none"):
-        return []
-    items = []
-    for tok in _tokens(text):
-        if "=" not in tok:
-            raise ValueError(
-                f"investments: expected MEMBER:PHASE=US$bn such as USA:2=2.5 "
-                f"(or PHASE=US$bn for the US), got {tok!r}"
-            )
-        where, amount = tok.split("=", 1)
-        who, _, ph = where.rpartition(":")
-        try:
-            phase = int(ph)
-        except ValueError:
-            raise ValueError(f"investments: expected a phase number 1-12, got {ph!r}") from None
-        items.append(((who or "USA").upper(), phase, _number(amount, f"investments[{where}]")))
-    return items
-
-
-def pairs_text(d: dict[str, float]) -> str:
-    """What ``parse_pairs`` reads back: ``JPN=0.50, KOR=1.00`` ("" for none)."""
-    return ", ".join(f"{k}={v:.2f}" for k, v in d.items())
-
-
-def investments_text(items: list[tuple[str, int, float]]) -> str:
-    """What ``parse_investments`` reads back: ``USA:2=2.50`` ("" for none)."""
-    return ", ".join(f"{w}:{p}={a:.2f}" for w, p, a in items)
-
-
-def _money(d: dict[str, float]) -> str:
-    return ", ".join(f"{k} {v:.2f}" for k, v in d.items()) or "none"
 
 
 # --- the US -------------------------------------------------------------------------------
@@ -287,7 +233,8 @@ class USPlayer(TerminalPlayer):
             f"Credibility {v.credibility:.2f}   China's escalation {v.china_escalation:.2f}"
             f"{'   (a truce is in force)' if v.truce_active else ''}   input price index "
             f"{v.price_index:.2f}",
-            f"Signatories control {v.controlled_phases} of 12 phases; the bottleneck is "
+            f"Signatories control {v.controlled_phases} of {len(self.phase_names)} phases; the "
+            f"bottleneck is "
             f"{self.phase(v.bottleneck)}.",
             "Members (strain = grievance / threshold, your diplomats' estimate; "
             "1 = about to leave):",
@@ -301,7 +248,7 @@ class USPlayer(TerminalPlayer):
         if v.may_invite and v.candidates:
             lines.append(
                 "You may invite one of (gain if it signed: covered + controlled "
-                "phases /12 + self-sufficiency):"
+                f"phases /{len(self.phase_names)} + self-sufficiency):"
             )
             lines += [
                 f"  {c.id}  {c.name[:24]:<24} gain {c.gain:+.3f}"
@@ -322,11 +269,7 @@ class USPlayer(TerminalPlayer):
         return "\n".join(lines)
 
     def summary(self, c: LeaderChoice) -> str:
-        inv = investments_text(c.investments) or "none"
-        return (
-            f"side payments {_money(c.side_payments)}; invite {c.invite or 'nobody'}; "
-            f"invest {inv}; truce {'yes' if c.truce else 'no'}"
-        )
+        return leader_summary(c)
 
     def nothing(self, view: LeaderView) -> LeaderChoice:
         return LeaderChoice()
@@ -339,7 +282,7 @@ class USPlayer(TerminalPlayer):
 
         sp = self.ask_lever(
             f"Side payments, US$bn (e.g. JPN=0.5 KOR=1; budget {v.side_payment_budget:.2f})",
-            _money(rule.side_payments),
+            money_text(rule.side_payments),
             pays,
         )
         invite = rule.invite
@@ -434,11 +377,7 @@ class ChinaPlayer(TerminalPlayer):
         return "\n".join(lines)
 
     def summary(self, c: ChinaChoice) -> str:
-        units = ", ".join(f"{k} {u:.2f}" for k, u in c.pressure.items()) or "none"
-        return (
-            f"pressure {units}; inducement share {c.inducement_share:.2f}; controls "
-            f"{c.controls:.2f}; truce {'yes' if c.truce else 'no'}"
-        )
+        return china_summary(c)
 
     def nothing(self, view: ChinaView) -> ChinaChoice:
         return ChinaChoice(inducement_share=view.inducement_share)
@@ -460,7 +399,7 @@ class ChinaPlayer(TerminalPlayer):
             )
 
         def share(text):
-            s = _number(text, "inducement_share")
+            s = number(text, "inducement_share")
             check_china(ChinaChoice(inducement_share=s), v)
             return s
 
@@ -473,7 +412,7 @@ class ChinaPlayer(TerminalPlayer):
         if v.max_controls > 0:
 
             def ctl(text):
-                c = 0.0 if text.strip().lower() == "none" else _number(text, "controls")
+                c = 0.0 if text.strip().lower() == "none" else number(text, "controls")
                 check_china(ChinaChoice(inducement_share=v.inducement_share, controls=c), v)
                 return c
 
@@ -506,15 +445,6 @@ class ChinaPlayer(TerminalPlayer):
         return choice
 
 
-# --- score ---------------------------------------------------------------------------------
-def explain(sc: dict, side: str) -> str:
-    sign = "" if side == "us" else "100 - "
-    return (
-        f"{sc[side]:5.1f}  = {sign}100 x (0.4 x survival {sc['survival']:.2f} + 0.3 x "
-        f"phases {sc['phases']:.2f} + 0.3 x capital {sc['capital']:.2f})"
-    )
-
-
 # --- the command ----------------------------------------------------------------------------
 def register(sub, add_scenario_args) -> None:
     p = sub.add_parser("play", help="play the US or China in the terminal, quarter by quarter")
@@ -540,8 +470,6 @@ def register(sub, add_scenario_args) -> None:
 
 
 def run(args, read: Callable[[str], str] | None = None, out=None) -> int:
-    from experiments.cli import load_from_args
-
     out = out or sys.stdout
     if args.steps:
         args.overrides = [*args.overrides, f"steps={args.steps}"]
@@ -553,9 +481,6 @@ def run(args, read: Callable[[str], str] | None = None, out=None) -> int:
 
 def play(scen, side: str, seed: int = 0, read: Callable[[str], str] = read_stdin, out=None):
     """Play one game; returns the finished model."""
-    from model.model import PaxSilicaModel
-    from model.world import load_world
-
     out = out or sys.stdout
     names = [ph.name for ph in load_world().phases]
     cls = USPlayer if side == "us" else ChinaPlayer
@@ -597,38 +522,9 @@ def play(scen, side: str, seed: int = 0, read: Callable[[str], str] = read_stdin
 
 def compare(scen, side: str, seed: int, n: int, m, out) -> tuple[dict, dict]:
     """Print the game's outcome and score next to the rule-based actor's over ``n`` seeds
-    from ``seed``; returns (the player's score, the rule-based score on ``seed``)."""
-    from model.model import PaxSilicaModel
-
-    o = m.outcome()
-    mine = score_of_model(m)
-    fate = (
-        f"the alliance SURVIVED to {m.when(o['quarters_run'])}"
-        if o["survived"]
-        else f"the alliance COLLAPSED in {m.when(o['collapse_quarter'])} ({o['collapse_reason']})"
-    )
+    from ``seed`` (``model.score.compare``); returns (the player's score, the rule-based
+    score on ``seed``)."""
+    text, mine, first = score_compare(scen, side, seed, n, m)
     print(file=out)
-    print(f"Game over: {fate}.", file=out)
-    label = "US" if side == "us" else "China"
-    print(f"Your score ({label}):       {explain(mine, side)}", file=out)
-    rule_scores = []
-    for s in range(seed, seed + n):
-        rm = PaxSilicaModel(scen, rng=s)
-        rm.run()
-        rule_scores.append((s, score_of_model(rm), rm.outcome()))
-    _, first, fo = rule_scores[0]
-    rfate = "survived" if fo["survived"] else f"collapsed in quarter {fo['collapse_quarter']}"
-    print(f"Rule-based {label}, seed {seed}: {explain(first, side)}  ({rfate})", file=out)
-    if n > 1:
-        vals = [sc[side] for _, sc, _ in rule_scores]
-        collapsed = sum(not o_["survived"] for _, _, o_ in rule_scores)
-        print(
-            f"Rule-based {label} over seeds {seed}-{seed + n - 1}: mean {sum(vals) / n:.1f} "
-            f"(min {min(vals):.1f}, max {max(vals):.1f}); the alliance collapsed in "
-            f"{collapsed} of {n}.",
-            file=out,
-        )
-    diff = mine[side] - first[side]
-    verdict = "better than" if diff > 0.05 else "worse than" if diff < -0.05 else "the same as"
-    print(f"You did {verdict} the rule-based {label} on this seed ({diff:+.1f}).", file=out)
+    print(text, file=out)
     return mine, first

@@ -1,7 +1,7 @@
 """``pax-silica report``: a folder of charts and a Markdown summary, ready for slides.
 
 One run (``--seed``) is told in charts -- membership and credibility, investor capital,
-the supply chain's 12 phases by bloc at the start and at the end with the bottleneck
+the supply chain's phases by bloc at the start and at the end with the bottleneck
 marked -- and ``--replications`` seeded runs give the survival curve (Kaplan-Meier) and a
 table. Everything is written to a temporary folder beside ``--out`` and renamed into place
 at the end, so a failure leaves nothing half-written; a non-empty ``--out`` is refused
@@ -14,19 +14,20 @@ Files: ``summary.md``, ``membership_credibility.png``, ``capital.png``,
 
 from __future__ import annotations
 
-import os
-import shutil
-import tempfile
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from agents.state import DEFECTED, MEMBER, PARTICIPANT
-from experiments.cli import positive_int
+from agents.state import Status
+from experiments.args import CliError, load_from_args, positive_int
 from model import metrics as M
+from model.estimates import Survival, kaplan_meier
+from model.files import atomic_write
 from model.model import PaxSilicaModel
+from model.replicate import replicate
 from model.run import events_of, series_of
+from model.wording import fate
 
 FILES = (
     "summary.md",
@@ -39,6 +40,7 @@ FILES = (
     "replications.csv",
 )
 CHARTS = FILES[1:5]
+METHOD = "Kaplan-Meier"  # the survival estimate (model.estimates)
 BLOCS = ("Signatories", "Participants", "Defected", "China", "Everyone else")
 MAIN_EVENTS = (
     "defection",
@@ -83,8 +85,6 @@ def register(sub, add_scenario_args) -> None:
 
 
 def run(args) -> int:
-    from experiments.cli import CliError, load_from_args
-
     out: Path = args.out
     if out.exists() and not out.is_dir():
         raise CliError(f"--out: {out} exists and is not a folder")
@@ -116,47 +116,26 @@ def _command_line(args) -> str:
 def write_report(scen, out: Path, seed: int = 0, replications: int = 20, command: str = "") -> None:
     """Run the scenario and write every file of the report to ``out`` atomically."""
     out = Path(out)
-    parent = out.absolute().parent
-    parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(dir=parent, prefix=f".{out.name}.tmp-"))
-    try:
+    out.absolute().parent.mkdir(parents=True, exist_ok=True)
+
+    def write(tmp: Path) -> None:
         m = PaxSilicaModel(scen, rng=seed)
         start = bloc_shares(m)
         start_bottleneck = m.bottleneck
         m.run()
         end = bloc_shares(m)
         series, events = series_of(m), events_of(m)
-        reps = replicate(scen, seed, replications)
+        reps = replications_table(scen, seed, replications)
         series.to_csv(tmp / "series.csv", index=False)
         events.to_csv(tmp / "events.csv", index=False)
         reps.to_csv(tmp / "replications.csv", index=False)
-        km = kaplan_meier(reps, int(m.p["steps"]))
+        km = kaplan_meier(reps["time_to_collapse"], reps["event_observed"], int(m.p["steps"]))
         _charts(m, series, start, end, start_bottleneck, reps, km, tmp)
         (tmp / "summary.md").write_text(
             summary(m, series, reps, km, start_bottleneck, command), encoding="utf-8"
         )
-        os.chmod(tmp, 0o755)
-        for f in tmp.iterdir():
-            os.chmod(f, 0o644)
-        _swap_into_place(tmp, out)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
 
-
-def _swap_into_place(tmp: Path, out: Path) -> None:
-    if not out.exists():
-        os.rename(tmp, out)
-        return
-    old = Path(tempfile.mkdtemp(dir=out.absolute().parent, prefix=f".{out.name}.old-"))
-    os.rmdir(old)
-    os.rename(out, old)
-    try:
-        os.rename(tmp, out)
-    except BaseException:
-        os.rename(old, out)  # put the old report back
-        raise
-    shutil.rmtree(old, ignore_errors=True)
+    atomic_write(out.absolute(), write, folder=True)
 
 
 def bloc_shares(m: PaxSilicaModel) -> np.ndarray:
@@ -171,26 +150,25 @@ def bloc_shares(m: PaxSilicaModel) -> np.ndarray:
             "China"
             if a.id == "CHN"
             else "Signatories"
-            if st == MEMBER
+            if st == Status.MEMBER
             else "Participants"
-            if st == PARTICIPANT
+            if st == Status.PARTICIPANT
             else "Defected"
-            if st == DEFECTED
+            if st == Status.DEFECTED
             else "Everyone else"
         )
         rows[bloc][i] = True
-    return np.array([share[rows[b]].sum(axis=0) for b in BLOCS])
+    return np.array([M.bloc_share(share, rows[b]) for b in BLOCS])
 
 
-def replicate(scen, seed: int, n: int) -> pd.DataFrame:
+def replications_table(scen, seed: int, n: int) -> pd.DataFrame:
+    """One row per replication (seeds ``seed`` .. ``seed + n - 1``): its outcome."""
     rows = []
-    for s in range(seed, seed + n):
-        rm = PaxSilicaModel(scen, rng=s)
-        rm.run()
+    for rm in replicate(scen, range(seed, seed + n)):
         o = rm.outcome()
         rows.append(
             {
-                "seed": s,
+                "seed": rm.rng_seed,
                 "survived": o["survived"],
                 "collapse_quarter": o["collapse_quarter"],
                 "time_to_collapse": o["time_to_collapse"],
@@ -207,41 +185,6 @@ def replicate(scen, seed: int, n: int) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def kaplan_meier(reps: pd.DataFrame, horizon: int) -> dict:
-    """Survival curve of the alliance over the replications (Kaplan-Meier; with no
-    censoring before the horizon it equals the empirical share surviving)."""
-    t = reps["time_to_collapse"].to_numpy(dtype=float)
-    e = reps["event_observed"].to_numpy(dtype=bool)
-    try:
-        from lifelines import KaplanMeierFitter
-
-        kmf = KaplanMeierFitter()
-        kmf.fit(t, event_observed=e, timeline=np.arange(0, horizon + 1))
-        sf = kmf.survival_function_.iloc[:, 0]
-        ci = kmf.confidence_interval_survival_function_
-        median = float(kmf.median_survival_time_)
-        return {
-            "times": sf.index.to_numpy(),
-            "survival": sf.to_numpy(),
-            "lower": ci.iloc[:, 0].to_numpy(),
-            "upper": ci.iloc[:, 1].to_numpy(),
-            "median": median,
-            "method": "Kaplan-Meier",
-        }
-    except Exception:  # lifelines missing or failing on a degenerate sample
-        times = np.arange(0, horizon + 1)
-        surv = np.array([(~e | (t > q)).mean() for q in times])
-        below = times[surv <= 0.5]
-        return {
-            "times": times,
-            "survival": surv,
-            "lower": None,
-            "upper": None,
-            "median": float(below[0]) if below.size else float("inf"),
-            "method": "empirical",
-        }
-
-
 # --- charts -------------------------------------------------------------------------------
 def _charts(m, s, start, end, start_bottleneck, reps, km, folder: Path) -> None:
     import matplotlib
@@ -250,8 +193,7 @@ def _charts(m, s, start, end, start_bottleneck, reps, km, folder: Path) -> None:
     import matplotlib.pyplot as plt
 
     name = m.scenario.name
-    fate = "survived" if not m.collapsed else f"collapsed in {m.when(m.collapse_quarter)}"
-    title = f"{name}, seed {m.rng_seed}: {fate}"
+    title = f"{name}, seed {m.rng_seed}: {fate(m)}"
 
     def collapse_line(ax):
         if m.collapsed:
@@ -351,34 +293,33 @@ def _charts(m, s, start, end, start_bottleneck, reps, km, folder: Path) -> None:
 
     fig, ax = plt.subplots(figsize=(9, 5.5))
     ax.step(
-        km["times"],
-        km["survival"],
+        km.times,
+        km.survival,
         where="post",
         lw=2,
         color="tab:blue",
-        label=f"alliance survival, {km['method']}",
+        label=f"alliance survival, {METHOD}",
     )
-    if km["lower"] is not None:
-        ax.fill_between(
-            km["times"],
-            km["lower"],
-            km["upper"],
-            step="post",
-            alpha=0.2,
-            color="tab:blue",
-            label="95% confidence band",
-        )
+    ax.fill_between(
+        km.times,
+        km.lower,
+        km.upper,
+        step="post",
+        alpha=0.2,
+        color="tab:blue",
+        label="95% confidence band",
+    )
     ax.axhline(0.5, color="grey", ls=":", lw=1)
-    if np.isfinite(km["median"]):
+    if np.isfinite(km.median):
         ax.axvline(
-            km["median"],
+            km.median,
             color="tab:red",
             ls="--",
             lw=1,
-            label=f"median time to collapse: quarter {km['median']:.0f}",
+            label=f"median time to collapse: quarter {km.median:.0f}",
         )
     ax.set_ylim(0, 1.05)
-    ax.set_xlim(0, km["times"].max())
+    ax.set_xlim(0, km.times.max())
     ax.set_xlabel(f"quarter (1 = {m.when(1)})")
     ax.set_ylabel("share of runs in which the alliance still stands")
     n, c = len(reps), int(reps["event_observed"].sum())
@@ -400,7 +341,7 @@ def _save(fig, path: Path, tight: bool = True) -> None:
 
 
 # --- summary.md ---------------------------------------------------------------------------
-def summary(m, s, reps: pd.DataFrame, km: dict, start_bottleneck: int, command: str) -> str:
+def summary(m, s, reps: pd.DataFrame, km: Survival, start_bottleneck: int, command: str) -> str:
     o = m.outcome()
     first, last = s.iloc[0], s.iloc[-1]
     ph = m.world.phases
@@ -414,13 +355,8 @@ def summary(m, s, reps: pd.DataFrame, km: dict, start_bottleneck: int, command: 
         "",
     ]
     lines += [f"## The run (seed {m.rng_seed}, {m.when(1)} to {m.when(o['quarters_run'])})", ""]
-    if o["survived"]:
-        lines.append(f"* **Outcome:** the alliance survived to {m.when(o['quarters_run'])}.")
-    else:
-        lines.append(
-            f"* **Outcome:** the alliance collapsed in {m.when(o['collapse_quarter'])} "
-            f"(quarter {o['collapse_quarter']}): {o['collapse_reason']}."
-        )
+    reason = "" if o["survived"] else f": {o['collapse_reason']}"
+    lines.append(f"* **Outcome:** the alliance {fate(m, quarter=True)}{reason}.")
     lines += [
         f"* **Members:** {int(first['members'])} -> {o['final_members']} "
         f"({o['final_defectors']} left, {o['final_joined']} joined); participants "
@@ -434,7 +370,8 @@ def summary(m, s, reps: pd.DataFrame, km: dict, start_bottleneck: int, command: 
         f"({ph[start_bottleneck - 1].name}) at the start, phase {o['final_bottleneck']} "
         f"({ph[o['final_bottleneck'] - 1].name}) at the end; covered phases "
         f"{int(first['covered_phases'])} -> {o['final_covered_phases']}, controlled "
-        f"{int(first['controlled_phases'])} -> {int(last['controlled_phases'])} of 12; the "
+        f"{int(first['controlled_phases'])} -> {int(last['controlled_phases'])} of "
+        f"{m.world.n_phases}; the "
         f"signatories' refining share {first['refining_share']:.1%} -> "
         f"{o['final_refining_share']:.1%}; input prices peaked at "
         f"{s['price_index'].max():.2f}.",
@@ -458,7 +395,7 @@ def summary(m, s, reps: pd.DataFrame, km: dict, start_bottleneck: int, command: 
     n = len(reps)
     c = int(reps["event_observed"].sum())
     collapsed = reps[reps["event_observed"]]
-    med = km["median"]
+    med = km.median
     med_text = (
         f"quarter {med:.0f} ({m.when(int(med))})"
         if np.isfinite(med)
@@ -472,7 +409,7 @@ def summary(m, s, reps: pd.DataFrame, km: dict, start_bottleneck: int, command: 
         "|---|---|",
         f"| runs | {n} |",
         f"| share collapsed | {c / n:.0%} ({c} of {n}) |",
-        f"| median time to collapse ({km['method']}) | {med_text} |",
+        f"| median time to collapse ({METHOD}) | {med_text} |",
         "| median quarter of collapse, runs that collapsed | "
         + (
             f"{collapsed['collapse_quarter'].median():.1f} (range "
@@ -493,9 +430,9 @@ def summary(m, s, reps: pd.DataFrame, km: dict, start_bottleneck: int, command: 
         "|---|---|---|---|---|---|",
     ]
     for r in reps.itertuples():
-        fate = "survived" if r.survived else f"collapsed, quarter {int(r.collapse_quarter)}"
+        ending = "survived" if r.survived else f"collapsed, quarter {int(r.collapse_quarter)}"
         lines.append(
-            f"| {r.seed} | {fate} | {r.collapse_reason or '-'} | {r.final_members} | "
+            f"| {r.seed} | {ending} | {r.collapse_reason or '-'} | {r.final_members} | "
             f"{r.final_credibility:.2f} | US${r.final_capital_committed:.0f}bn |"
         )
     lines += [

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import os
-import tempfile
 from pathlib import Path
 
-from experiments.cli import positive_int
+from experiments.args import CliError, load_from_args, positive_int
+from model.files import atomic_write
 from model.run import RunResult, run_model
+from model.wording import fate
 
 # What a reader most needs first: who left or joined and whether the alliance fell; then
 # what drove it. The story shows the first kind always and fills up with the second.
@@ -32,8 +32,6 @@ def register(sub, add_scenario_args) -> None:
 
 
 def run(args) -> int:
-    from experiments.cli import CliError, load_from_args
-
     for flag, path, exts in (
         ("--out", args.out, (".parquet", ".csv")),
         ("--plot", args.plot, (".png",)),
@@ -68,13 +66,8 @@ def story(r: RunResult, n_events: int = 12) -> str:
         f"({m.when(1)} to {m.when(o['quarters_run'])}).",
         "",
     ]
-    if o["survived"]:
-        lines.append(f"The alliance SURVIVED to {m.when(o['quarters_run'])}.")
-    else:
-        lines.append(
-            f"The alliance COLLAPSED in {m.when(o['collapse_quarter'])} "
-            f"(quarter {o['collapse_quarter']}): {o['collapse_reason']}."
-        )
+    reason = "" if o["survived"] else f": {o['collapse_reason']}"
+    lines.append(f"The alliance {fate(m, loud=True, quarter=True)}{reason}.")
     yearly = s[(s["quarter"] % 4 == 0) & (s["quarter"] > 0)]
     lines.append(
         "Members by year-end: "
@@ -98,7 +91,7 @@ def story(r: RunResult, n_events: int = 12) -> str:
         f"Bottleneck: phase {ph.id} ({ph.name}); the alliance's refining share "
         f"{first['refining_share']:.1%} -> {o['final_refining_share']:.1%}; "
         f"covered phases {int(first['covered_phases'])} -> "
-        f"{o['final_covered_phases']} of 12."
+        f"{o['final_covered_phases']} of {m.world.n_phases}."
     )
     lines.append(f"Input price index peaked at {s['price_index'].max():.2f}.")
     main = [e for e in m.events if e.kind in MAIN_EVENTS]
@@ -118,26 +111,12 @@ def events_path(out: Path) -> Path:
     return out.with_name(out.stem + ".events" + out.suffix)
 
 
-def _atomic_write(path: Path, write) -> None:
-    """Write via a temporary file in the same folder, so a failure leaves nothing
-    half-written."""
-    fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=path.suffix)
-    os.close(fd)
-    try:
-        write(tmp)
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
 def write_tables(r: RunResult, out: Path) -> None:
     for df, path in ((r.series, out), (r.events, events_path(out))):
         if out.suffix.lower() == ".parquet":
-            _atomic_write(path, lambda p, df=df: df.to_parquet(p, index=False))
+            atomic_write(path, lambda p, df=df: df.to_parquet(p, index=False))
         else:
-            _atomic_write(path, lambda p, df=df: df.to_csv(p, index=False))
+            atomic_write(path, lambda p, df=df: df.to_csv(p, index=False))
 
 
 def plot_run(r: RunResult, path: Path) -> None:
@@ -180,8 +159,7 @@ def plot_run(r: RunResult, path: Path) -> None:
         for a in axes.flat:
             a.axvline(m.collapse_quarter, color="black", linestyle=":", linewidth=1)
         axes[0, 0].annotate("collapse", (m.collapse_quarter, 0.5), fontsize=8)
-    fate = "survived" if r.outcome["survived"] else f"collapsed in {m.when(m.collapse_quarter)}"
-    fig.suptitle(f"Pax Silica - {m.scenario.name}, seed {m.rng_seed}: {fate}")
+    fig.suptitle(f"Pax Silica - {m.scenario.name}, seed {m.rng_seed}: {fate(m)}")
     fig.tight_layout()
-    _atomic_write(path, lambda p: fig.savefig(p, dpi=100, format="png"))
+    atomic_write(path, lambda p: fig.savefig(p, dpi=100, format="png"))
     plt.close(fig)

@@ -35,6 +35,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import gc
+import itertools
 import json
 import logging
 import math
@@ -54,7 +55,7 @@ from typing import Any
 
 import pandas as pd
 
-from experiments.cli import natural_int, positive_int
+from experiments.args import CliError, natural_int, positive_int
 from experiments.design import (
     DESIGNS,
     SEED_RULE,
@@ -65,7 +66,9 @@ from experiments.design import (
     read_design_file,
     resolve,
 )
-from model.scenario import Scenario, _is_path
+from model.files import atomic_write, write_bytes
+from model.replicate import replicate
+from model.scenario import Scenario, is_path
 
 FORMAT = "pax-silica-sweep/1"
 MANIFEST = "manifest.json"
@@ -88,12 +91,6 @@ NULLABLE_INT_COLUMNS = {"collapse_quarter"}
 BOOL_COLUMNS = {"survived", "event_observed"}
 TEXT_COLUMNS = {"collapse_reason", "scenario"}
 KEY_COLUMNS = ["point", "replication", "seed"]
-
-
-def _cli_error(message: str) -> Exception:
-    from experiments.cli import CliError
-
-    return CliError(message)
 
 
 # ----------------------------------------------------------------- worker side -------
@@ -150,26 +147,29 @@ def run_chunk(
 ) -> tuple[pd.DataFrame, pd.DataFrame | None]:
     """Run a chunk on a worker. ``runs``: (point, replication, seed, params, variant);
     ``scenarios[variant]`` is the scenario to run, ``params`` the values to override."""
-    from model.model import PaxSilicaModel
-
-    rows, frames, m = [], [], None
-    for point, rep, seed, params, variant in runs:
+    rows, frames = [], []
+    # a point's replications run one after another: one replicate() per point
+    for _, group in itertools.groupby(runs, key=lambda r: (r[0], r[4])):
+        group = list(group)
+        point, _, _, params, variant = group[0]
         scen = scenarios[variant]
         # Without --series, no data collector (the outcome does not read it; collecting
         # each quarter costs about a fifth of a run).
-        m = PaxSilicaModel(scen, rng=seed, collect=series, **params)
-        m.run()
-        row = {"point": point, "replication": rep, "seed": seed}
-        row.update({n: params[n] for n in names})
-        row["scenario"] = scen.name
-        row.update(m.outcome())
-        rows.append(row)
-        if series:
-            df = m.datacollector.get_model_vars_dataframe().reset_index(drop=True)
-            df.insert(0, "point", point)
-            df.insert(1, "replication", rep)
-            frames.append(df)
-    del m
+        seeds = [seed for _, _, seed, _, _ in group]
+        for (_, rep, seed, _, _), m in zip(
+            group, replicate(scen, seeds, collect=series, **params), strict=True
+        ):
+            row = {"point": point, "replication": rep, "seed": seed}
+            row.update({n: params[n] for n in names})
+            row["scenario"] = scen.name
+            row.update(m.outcome())
+            rows.append(row)
+            if series:
+                df = m.datacollector.get_model_vars_dataframe().reset_index(drop=True)
+                df.insert(0, "point", point)
+                df.insert(1, "replication", rep)
+                frames.append(df)
+        del m
     runs_df = _typed_runs(rows, names)
     series_df = _typed_series(pd.concat(frames, ignore_index=True)) if series else None
     _tidy_heap()
@@ -234,7 +234,7 @@ class Executor:
             try:
                 self.client = Client(self.scheduler, timeout=f"{self.connect_timeout}s")
             except (OSError, TimeoutError, ValueError) as e:
-                raise _cli_error(
+                raise CliError(
                     f"--scheduler: cannot connect to {self.scheduler} "
                     f"({type(e).__name__}: {e}); expected a running "
                     "`dask scheduler`"
@@ -416,44 +416,33 @@ def _now() -> str:
     return dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
 
 
-def _atomic_write_bytes(path: Path, data: bytes) -> None:
-    tmp = path.parent / f".{path.name}.{os.getpid()}.tmp"
-    with open(tmp, "wb") as f:
-        f.write(data)
-        f.flush()
-        os.fsync(f.fileno())
-    os.replace(tmp, path)
-
-
 def write_part(folder: Path, name: str, df: pd.DataFrame) -> None:
-    """Write one Parquet part atomically: a hidden temporary file, renamed into place."""
+    """Write one Parquet part atomically (``model.files``). The folder holds thousands of
+    parts, so the temporaries of killed writers are removed once, by ``_tidy`` on resume."""
     import pyarrow as pa
     import pyarrow.parquet as pq
 
-    tmp = folder / f".{name}.{os.getpid()}.tmp"
-    pq.write_table(pa.Table.from_pandas(df, preserve_index=False), tmp)
-    with open(tmp, "rb") as f:
-        os.fsync(f.fileno())
-    os.replace(tmp, folder / name)
+    table = pa.Table.from_pandas(df, preserve_index=False)
+    atomic_write(folder / name, lambda tmp: pq.write_table(table, tmp), tidy=False)
 
 
 def write_manifest(out: Path, manifest: dict) -> None:
-    _atomic_write_bytes(out / MANIFEST, (json.dumps(manifest, indent=1) + "\n").encode())
+    write_bytes(out / MANIFEST, (json.dumps(manifest, indent=1) + "\n").encode())
 
 
 def read_manifest(folder: Path, flag: str = "--resume") -> dict:
     path = folder / MANIFEST
     if not path.is_file():
-        raise _cli_error(
+        raise CliError(
             f"{flag}: {folder} is not a sweep folder (no {MANIFEST}); expected "
             "the --out folder of `pax-silica sweep`"
         )
     try:
         m = json.loads(path.read_text(encoding="utf-8"))
     except (ValueError, UnicodeDecodeError) as e:
-        raise _cli_error(f"{flag}: {path} is not valid JSON ({e})") from None
+        raise CliError(f"{flag}: {path} is not valid JSON ({e})") from None
     if not isinstance(m, dict) or m.get("format") != FORMAT:
-        raise _cli_error(f"{flag}: {path} is not a sweep manifest (expected format {FORMAT!r})")
+        raise CliError(f"{flag}: {path} is not a sweep manifest (expected format {FORMAT!r})")
     return m
 
 
@@ -554,7 +543,7 @@ def done_runs(out: Path, replications: int, n_runs: int) -> set[int]:
         for i in ids:
             if i in done or not 0 <= i < n_runs:
                 what = "twice" if i in done else "outside the design"
-                raise _cli_error(
+                raise CliError(
                     f"--resume: {part} holds run {i} {what}; the folder was changed by hand"
                 )
             done.add(i)
@@ -697,7 +686,7 @@ def load_series(folder: str | Path, columns: list[str] | None = None) -> pd.Data
     runs = {p.name for p in _parts(folder / RUNS)}
     parts = [p for p in _parts(folder / SERIES) if p.name in runs]
     if not parts:
-        raise _cli_error(f"{folder}: no per-quarter series (run the sweep with --series)")
+        raise CliError(f"{folder}: no per-quarter series (run the sweep with --series)")
     df = ds.dataset([str(p) for p in parts], format="parquet").to_table(columns=columns).to_pandas()
     return df.sort_values(["point", "replication", "quarter"], kind="stable").reset_index(drop=True)
 
@@ -809,7 +798,7 @@ def spec_from_args(args) -> tuple[DesignSpec, str | None]:
         source = str(args.design_file)
     if args.scenario is not None:
         s = args.scenario
-        spec.scenario = str(Path(s).resolve()) if _is_path(s) and Path(s).is_file() else s
+        spec.scenario = str(Path(s).resolve()) if is_path(s) and Path(s).is_file() else s
     if args.overrides:
         spec.set = list(spec.set) + list(args.overrides)
     if args.vary:
@@ -829,7 +818,7 @@ def spec_from_args(args) -> tuple[DesignSpec, str | None]:
 
 def _check_scheduler(args) -> None:
     if args.scheduler and args.workers:
-        raise _cli_error(
+        raise CliError(
             "--workers: sets the size of the local cluster; with --scheduler "
             "the cluster's own workers are used (start them with `dask worker`)"
         )
@@ -838,27 +827,27 @@ def _check_scheduler(args) -> None:
         if "://" not in a:
             a = f"tcp://{a}"
         if not re.fullmatch(r"(tcp|tls|inproc|ws|wss|ucx)://[^\s/:]+(:\d{1,5})?", a):
-            raise _cli_error(f"--scheduler: expected tcp://HOST:PORT, got {args.scheduler!r}")
+            raise CliError(f"--scheduler: expected tcp://HOST:PORT, got {args.scheduler!r}")
         args.scheduler = a
 
 
 def _check_out(out: Path) -> None:
     if out.exists() and not out.is_dir():
-        raise _cli_error(f"--out: {out} is a file; expected a new or empty folder")
+        raise CliError(f"--out: {out} is a file; expected a new or empty folder")
     if out.is_dir() and any(out.iterdir()):
         hint = f"; to continue that sweep use --resume {out}" if (out / MANIFEST).exists() else ""
-        raise _cli_error(f"--out: {out} is not empty; expected a new or empty folder{hint}")
+        raise CliError(f"--out: {out} is not empty; expected a new or empty folder{hint}")
     parent = out.resolve().parent
     if not parent.is_dir():
-        raise _cli_error(f"--out: the folder {parent} does not exist")
+        raise CliError(f"--out: the folder {parent} does not exist")
 
 
 def run(args) -> int:
     _check_scheduler(args)
     if args.resume is not None and args.out is not None:
-        raise _cli_error("--out: not with --resume (the sweep continues in its own folder)")
+        raise CliError("--out: not with --resume (the sweep continues in its own folder)")
     if args.resume is None and args.out is None:
-        raise _cli_error(
+        raise CliError(
             "--out: missing; expected a new folder for the results (or --resume "
             "DIR to continue a sweep)"
         )
@@ -879,15 +868,15 @@ def design_from_manifest(manifest: dict, folder: Path) -> Design:
     try:
         spec = DesignSpec.from_dict(manifest["design"]["spec"])
     except (KeyError, TypeError, ValueError) as e:
-        raise _cli_error(f"--resume: {folder / MANIFEST} has no readable design ({e})") from None
+        raise CliError(f"--resume: {folder / MANIFEST} has no readable design ({e})") from None
     try:
         design = resolve(spec)
     except DesignError as e:
-        raise _cli_error(
+        raise CliError(
             f"--resume: the design in {folder / MANIFEST} no longer loads: {e}"
         ) from None
     if design.hash != manifest.get("design_hash"):
-        raise _cli_error(
+        raise CliError(
             f"--resume: the design in {folder / MANIFEST} no longer gives the "
             f"same runs (design hash {manifest.get('design_hash')}, now "
             f"{design.hash}): its scenario file or a sampling library changed "
@@ -904,7 +893,7 @@ def _resume(args) -> int:
         spec, source = spec_from_args(args)
         asked = resolve(spec, source)
         if asked.hash != design.hash:
-            raise _cli_error(
+            raise CliError(
                 f"--resume: the design differs from the one in {folder} (design "
                 f"hash {asked.hash}, the sweep's {design.hash}); resume with the "
                 "same design (or none: the manifest's is used), or start a new "
@@ -912,7 +901,7 @@ def _resume(args) -> int:
             )
     series = bool(manifest.get("series"))
     if args.series and not series:
-        raise _cli_error(
+        raise CliError(
             f"--series: the sweep in {folder} was started without series; "
             "resume it without --series"
         )

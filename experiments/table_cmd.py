@@ -6,14 +6,27 @@ import csv
 import io
 import json
 
+from experiments.args import load_from_args
 from model.scenario import load_scenario, preset_names
 from model.table import Table, paper_table
 from model.world import member_sets
 
 
-def build_table(args) -> Table:
-    from experiments.cli import load_from_args
+def register(sub, add_scenario_args) -> None:
+    t = sub.add_parser("table", help="the paper's phase table, computed from the data")
+    add_scenario_args(t)
+    t.add_argument(
+        "--members",
+        help="a member set name (" + ", ".join(member_sets()) + ") or a comma list of actor ids",
+    )
+    t.add_argument("--format", choices=["text", "markdown", "csv", "json"], default="text")
+    t.set_defaults(func=run)
 
+    s = sub.add_parser("scenarios", help="list the scenario presets")
+    s.set_defaults(func=list_scenarios)
+
+
+def build_table(args) -> Table:
     scen = load_from_args(args)
     if args.members is not None:  # a set name or a comma list, checked like --set members=...
         token = args.members.strip()

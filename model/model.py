@@ -80,9 +80,9 @@ from agents.state import (
     resistance,
 )
 from model import metrics, survival, views
-from model.params import ParameterError, coerce
 from model.collector import make_collector
 from model.events import EventKind, LogEvent, why_member_leaves
+from model.params import ParameterError, coerce
 from model.scenario import Event, Scenario, ScenarioError, load_scenario
 from model.survival import SurvivalParams
 from model.wording import quarters_in_words

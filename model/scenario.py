@@ -135,15 +135,22 @@ def preset_names() -> list[str]:
     return sorted(p.stem for p in SCENARIO_DIR.glob("*.toml"))
 
 
-def _is_path(s: str) -> bool:
+def is_path(s: str) -> bool:
     """Whether a scenario reference is a file path rather than a preset name."""
     return s.endswith(".toml") or "/" in s or "\\" in s
+
+
+def edit_members(members: list[str], add=(), remove=()) -> list[str]:
+    """``members`` with ``add`` appended (those not in it yet, in order) and ``remove``
+    taken out: the one member-list edit of scenario files and ``--set``."""
+    out = [a for a in members if a not in remove]
+    return out + [a for a in dict.fromkeys(add) if a not in out and a not in remove]
 
 
 def resolve_path(name_or_path: str | Path) -> Path:
     """A preset name or a path to a TOML file."""
     s = str(name_or_path)
-    return Path(s) if _is_path(s) else SCENARIO_DIR / f"{s}.toml"
+    return Path(s) if is_path(s) else SCENARIO_DIR / f"{s}.toml"
 
 
 def load_scenario(
@@ -194,7 +201,7 @@ def _load(path: Path, seen: tuple[str, ...]) -> Scenario:
     if "extends" in data:
         parent_name = _text(data["extends"], source, "extends")
         parent_path = resolve_path(parent_name)
-        if _is_path(parent_name):  # relative to the extending file's folder
+        if is_path(parent_name):  # relative to the extending file's folder
             parent_path = path.parent / parent_path
         if not _is_file(parent_path):
             raise ScenarioError(
@@ -236,13 +243,14 @@ def _apply(base: Scenario, data: dict, source: str, stem: str) -> Scenario:
         scen.members = list(sets[ms]["members"])
     if "members" in data:
         scen.members = _actors(data["members"], source, "members", w)
-    for key, sign in (("add_members", 1), ("remove_members", -1)):
-        if key in data:
-            for a in _actors(data[key], source, key, w):
-                if sign > 0 and a not in scen.members:
-                    scen.members.append(a)
-                elif sign < 0 and a in scen.members:
-                    scen.members.remove(a)
+    if "add_members" in data:
+        scen.members = edit_members(
+            scen.members, add=_actors(data["add_members"], source, "add_members", w)
+        )
+    if "remove_members" in data:
+        scen.members = edit_members(
+            scen.members, remove=_actors(data["remove_members"], source, "remove_members", w)
+        )
     if "participants" in data:
         scen.participants = _actors(data["participants"], source, "participants", w)
     scen.participants = [a for a in scen.participants if a not in scen.members]
@@ -287,9 +295,9 @@ def _apply_overrides(scen: Scenario, raw: dict[str, str], source: str) -> Scenar
             elif k == "participants":
                 new.participants = ids
             elif k == "add_members":
-                new.members += [a for a in ids if a not in new.members]
+                new.members = edit_members(new.members, add=ids)
             else:
-                new.members = [a for a in new.members if a not in ids]
+                new.members = edit_members(new.members, remove=ids)
         else:
             try:
                 new.params[k] = P.coerce(k, value, from_text=True)

@@ -35,7 +35,10 @@ from solara.alias import rv
 
 from model.scenario import ScenarioError, load_scenario, preset_names
 from server import assets, charts, controls, lessons_view
+from server.classroom_view import ClassroomPage
+from server.play_view import PlayView
 from server.replications import Replications, replicate
+from server.status import event_log_html, status_line
 
 assets.configure_solara()
 
@@ -44,19 +47,6 @@ ROOT = Path(__file__).resolve().parent.parent
 INFO_PATH = ROOT / "docs" / "app_info.md"
 PLAY_DELAY = 0.15  # seconds between quarters while playing, on top of drawing time
 MAX_REPLICATIONS = 1000
-
-EVENT_COLOR = {
-    "defection": "#d62728",
-    "collapse": "#000000",
-    "accession": "#1f5fbf",
-    "invitation": "#7fb8e6",
-    "refusal": "#8c8c8c",
-    "reversal": "#6a3d9a",
-    "truce": "#2ca02c",
-    "escalation": "#c0392b",
-    "export_control": "#d95f02",
-    "eu_turns": "#7d3c98",
-}
 
 
 class AppState:
@@ -343,57 +333,6 @@ def Controls(state: AppState):
 
 
 # ------------------------------------------------------------------------ views -------
-def status_line(m) -> str:
-    horizon = m.p["steps"]
-    head = (
-        f"<b>{m.when()}</b> (quarter {m.steps} of {horizon})"
-        if m.steps
-        else f"<b>Start, end of {m.when()[:4]}</b> (quarter 0 of {horizon})"
-    )
-    if m.collapsed:
-        fate = (
-            f"<span style='color:#d62728'><b>The alliance collapsed</b> in "
-            f"{m.when(m.collapse_quarter)}: {html.escape(m.collapse_reason)}.</span>"
-        )
-    elif m.steps >= horizon:
-        fate = "<b>The alliance survived</b> to the horizon."
-    else:
-        fate = "The alliance stands."
-    return (
-        f"{head} · {m.members} members, {m.participants} participants, "
-        f"{m.defectors} defectors · credibility {m.credibility:.2f} · "
-        f"capital committed US${m.capital_committed:,.0f}bn · price index "
-        f"{m.price_index:.2f} · {fate}"
-    )
-
-
-def event_log_html(m, limit: int = 200) -> str:
-    rows = []
-    for e in reversed(m.events[-limit:]):
-        color = EVENT_COLOR.get(e.kind, "#555555")
-        text = e.text.split(": ", 1)[1] if e.text.startswith(e.when) else e.text
-        rows.append(
-            f"<tr><td style='white-space:nowrap;padding:2px 8px 2px 0;color:#555'>{e.when}"
-            f"</td><td style='padding:2px 8px 2px 0'><span style='background:{color};"
-            f"color:white;border-radius:8px;padding:0 6px;font-size:0.8em'>"
-            f"{e.kind.replace('_', ' ')}</span></td><td style='padding:2px 0'>"
-            f"{html.escape(text)}</td></tr>"
-        )
-    if not rows:
-        body = (
-            "<p style='color:#777'>Nothing has happened yet: press Step or Play. "
-            "Defections, accessions, invitations, US policy reversals, truces and "
-            "export controls appear here, newest first.</p>"
-        )
-    else:
-        body = (
-            "<table class='pax-events' style='border-collapse:collapse;font-size:0.85em'>"
-            + "".join(rows)
-            + "</table>"
-        )
-    return f"<div style='max-height:470px;overflow-y:auto'>{body}</div>"
-
-
 @solara.component
 def RunView(state: AppState):
     m = state.model.value
@@ -585,9 +524,7 @@ def Page():
             # lessons: the list; Load resets the run to a lesson and shows the Run tab
             lessons_view.LessonsView(state, on_loaded=lambda: tab.set(0))
         with solara.lab.Tab("Play the US or China", classes=["pax-tab-play"]):
-            from server.play_view import PlayView  # play the US or China (server/play_view.py)
-
-            PlayView()
+            PlayView()  # play the US or China (server/play_view.py)
         with solara.lab.Tab("Info: what is this?", classes=["pax-tab-info"]):
             InfoView()
 
@@ -598,8 +535,6 @@ def Page():
 warnings.filterwarnings(
     "ignore", message=".*has a component defined, but you are also defining routes"
 )
-from server.classroom_view import ClassroomPage  # noqa: E402 (after Page, which it reuses)
-
 routes = [
     solara.Route(path="/", component=Page, label="Pax Silica"),
     solara.Route(path="classroom", component=ClassroomPage, label="Classroom"),

@@ -14,9 +14,10 @@ The packages and versions are read from the installed Solara (its page template,
 Markdown component, which loads KaTeX and Mermaid, and its settings), so a Solara upgrade
 asks for the new versions by itself.
 
-Use it from the command line (``pax-silica assets``; ``pax-silica app`` builds the cache
-first when it is missing) or call :func:`ensure_assets`. The folder is the project's
-``.solara-assets/`` (gitignored) unless ``PAX_SILICA_ASSETS`` names another.
+Use it from the command line (``pax-silica assets``, which runs ``python -m server assets``;
+``pax-silica app`` builds the cache first when it is missing) or call :func:`ensure_assets`.
+The folder is the project's ``.solara-assets/`` (gitignored) unless ``PAX_SILICA_ASSETS``
+names another.
 """
 
 from __future__ import annotations
@@ -249,9 +250,3 @@ def configure_solara(build: bool = True) -> None:
         (home / ".solara_checked").touch(exist_ok=True)
     except OSError:
         pass
-
-
-if __name__ == "__main__":  # python -m server.assets [--dir D] [--force] [--check]
-    from experiments.cli import main
-
-    sys.exit(main(["assets", *sys.argv[1:]]))

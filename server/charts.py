@@ -17,21 +17,26 @@ from matplotlib.figure import Figure
 from matplotlib.patches import Rectangle
 
 from agents.pressurer import PRESSURERS
-from agents.state import DEFECTED, MEMBER, OUTSIDE, PARTICIPANT
+from agents.state import Status
 from model import metrics as M
 from model.model import PaxSilicaModel
+from model.wording import short_name
 from model.world import CHINA
 
 DPI = 100
-STATUS_COLOR = {MEMBER: "#1f5fbf", PARTICIPANT: "#7fb8e6", DEFECTED: "#d62728", OUTSIDE: "#c7c7c7"}
+STATUS_COLOR = {
+    Status.MEMBER: "#1f5fbf",
+    Status.PARTICIPANT: "#7fb8e6",
+    Status.DEFECTED: "#d62728",
+    Status.OUTSIDE: "#c7c7c7",
+}
 STATUS_LABEL = {
-    MEMBER: "signatory (member)",
-    PARTICIPANT: "participant (not signed)",
-    DEFECTED: "defected",
-    OUTSIDE: "outside the alliance",
+    Status.MEMBER: "signatory (member)",
+    Status.PARTICIPANT: "participant (not signed)",
+    Status.DEFECTED: "defected",
+    Status.OUTSIDE: "outside the alliance",
 }
 PRESSURE_COLOR = {"CHN": "#c0392b", "RUS": "#8e5a2b", "BRA": "#2e8b57", "EUR": "#7d3c98"}
-PRESSURER_NAME = {"CHN": "China", "RUS": "Russia", "BRA": "Brazil", "EUR": "EU"}
 REGION_ORDER = ("Americas", "Europe", "Middle East", "Indo-Pacific")
 BLOCS = ("Signatories", "Participants", "China", "Others")
 
@@ -98,7 +103,7 @@ def membership_figure(m: PaxSilicaModel) -> Figure:
         q,
         _series(m, "members"),
         where="post",
-        color=STATUS_COLOR[MEMBER],
+        color=STATUS_COLOR[Status.MEMBER],
         lw=2,
         label="members (signatories)",
     )
@@ -106,7 +111,7 @@ def membership_figure(m: PaxSilicaModel) -> Figure:
         q,
         _series(m, "participants"),
         where="post",
-        color=STATUS_COLOR[PARTICIPANT],
+        color=STATUS_COLOR[Status.PARTICIPANT],
         lw=2,
         label="participants",
     )
@@ -114,11 +119,15 @@ def membership_figure(m: PaxSilicaModel) -> Figure:
         q,
         _series(m, "defectors"),
         where="post",
-        color=STATUS_COLOR[DEFECTED],
+        color=STATUS_COLOR[Status.DEFECTED],
         lw=2,
         label="defectors",
     )
-    for key, st in (("members", MEMBER), ("participants", PARTICIPANT), ("defectors", DEFECTED)):
+    for key, st in (
+        ("members", Status.MEMBER),
+        ("participants", Status.PARTICIPANT),
+        ("defectors", Status.DEFECTED),
+    ):
         _now(ax, q, _series(m, key), STATUS_COLOR[st])
     ax.set_ylim(0, max(16, max(_series(m, "members")) + 2))
     ax.set_ylabel("number of states", fontsize=9)
@@ -179,7 +188,7 @@ def capital_figure(m: PaxSilicaModel) -> Figure:
 
 def bloc_shares(m: PaxSilicaModel) -> np.ndarray:
     """Share of each phase's world capacity (volume) held by each bloc: rows BLOCS,
-    columns the 12 phases; each column sums to 1."""
+    columns the phases; each column sums to 1."""
     w = m.world
     share = M.shares(w.volume)
     sig = w.mask(m.member_ids())
@@ -201,7 +210,7 @@ def supply_chain_key(m: PaxSilicaModel) -> tuple:
 
 
 def supply_chain_figure(m: PaxSilicaModel) -> Figure:
-    """Heat map of the 12 phases by bloc, the bottleneck marked."""
+    """Heat map of the phases by bloc, the bottleneck marked."""
     data = bloc_shares(m) * 100
     phases = m.world.phases
     fig = Figure(figsize=(12.2, 3.6), dpi=DPI)
@@ -254,7 +263,7 @@ def supply_chain_figure(m: PaxSilicaModel) -> Figure:
     cb.set_label("% of world capacity", fontsize=8)
     cb.ax.tick_params(labelsize=7)
     ax.set_title(
-        "Supply chain: each bloc's share of world capacity in the 12 phases, mining "
+        f"Supply chain: each bloc's share of world capacity in the {len(phases)} phases, mining "
         "to final assembly (%; each column sums to 100)\n"
         f"Red box: the bottleneck, phase {b + 1} ({phases[b].name}), where the "
         "signatories can meet the smallest part of their own demand",
@@ -318,7 +327,7 @@ def network_figure(m: PaxSilicaModel) -> Figure:
     ties = [(a, b) for a, b, d in g.edges(data=True) if d.get("weight", 0) >= 1.0]
     nx.draw_networkx_edges(g, pos, edgelist=ties, ax=ax, edge_color="#bbbbbb", width=0.7, alpha=0.7)
     status = {s.code: s.status for s in m.states}
-    for st in (MEMBER, PARTICIPANT, DEFECTED, OUTSIDE):
+    for st in (Status.MEMBER, Status.PARTICIPANT, Status.DEFECTED, Status.OUTSIDE):
         ns = [n for n in g.nodes if status.get(n) == st]
         nx.draw_networkx_nodes(
             g,
@@ -331,7 +340,7 @@ def network_figure(m: PaxSilicaModel) -> Figure:
             linewidths=[2.2 if n == m.leader.code else 0.6 for n in ns],
             label=STATUS_LABEL[st],
         )
-    dark = {n for n in g.nodes if status.get(n) == MEMBER}
+    dark = {n for n in g.nodes if status.get(n) == Status.MEMBER}
     nx.draw_networkx_labels(
         g,
         pos,
@@ -398,7 +407,7 @@ def network_figure(m: PaxSilicaModel) -> Figure:
             markersize=8,
             label=STATUS_LABEL[st],
         )
-        for st in (MEMBER, PARTICIPANT, DEFECTED, OUTSIDE)
+        for st in (Status.MEMBER, Status.PARTICIPANT, Status.DEFECTED, Status.OUTSIDE)
     ]
     handles.append(
         Line2D(
@@ -406,7 +415,7 @@ def network_figure(m: PaxSilicaModel) -> Figure:
             [],
             marker="o",
             ls="",
-            markerfacecolor=STATUS_COLOR[MEMBER],
+            markerfacecolor=STATUS_COLOR[Status.MEMBER],
             markeredgecolor="black",
             markeredgewidth=2.2,
             markersize=10,
@@ -421,7 +430,7 @@ def network_figure(m: PaxSilicaModel) -> Figure:
                     [],
                     color=PRESSURE_COLOR[pid],
                     lw=2.5,
-                    label=f"pressure from {PRESSURER_NAME[pid]}",
+                    label=f"pressure from {short_name(pid)}",
                 )
             )
     handles.append(Line2D([], [], color="#bbbbbb", lw=1, label="tie (same region)"))

@@ -29,6 +29,7 @@ from model.scenario import ScenarioError, preset_names
 from server import charts
 from server.classroom import Game, SeatError, close_game, open_game, open_games
 from server.seat_view import DecisionPanel, GameChart
+from server.status import event_log_html, status_line
 
 POLL = 0.25  # seconds between looks at the shared game
 
@@ -261,8 +262,6 @@ def TeacherBoard(session: Session, game: Game, version: int):
 
     with game.reading() as m:
         steps = m.steps
-        from server.app import event_log_html, status_line
-
         status = status_line(m)
         log = event_log_html(m)
     solara.HTML(
@@ -346,8 +345,6 @@ def StudentSeat(session: Session, game: Game, version: int):
                 )
         return
     with game.reading() as m:
-        from server.app import event_log_html, status_line
-
         steps = m.steps
         status = status_line(m)
         log = event_log_html(m, limit=30)

@@ -1,11 +1,11 @@
 """The app's lessons: the Lessons tab and the lesson panel beside the charts.
 
-The Lessons tab lists every lesson of ``docs/lessons/`` (:mod:`experiments.lessons`).
+The Lessons tab lists every lesson of ``docs/lessons/`` (:mod:`model.lessons`).
 **Load** sets the controls to the lesson's scenario and seed and resets the session's
 model through the page's own Reset (:meth:`server.app.AppState.reset`, so through
 :mod:`server.controls` and the model's scenario loader), then shows the Run tab with the
 lesson's text in a panel beside the charts. As the run is stepped or played, the panel
-marks the lesson's key moments that have happened: a :class:`experiments.lessons.LessonRun`
+marks the lesson's key moments that have happened: a :class:`model.lessons.LessonRun`
 watches the model on screen (``catch_up()`` after each quarter), so the app marks exactly
 the moments ``pax-silica lesson`` narrates. **Unload lesson** removes the panel; the run on
 screen and the controls stay as they are (a free run).
@@ -23,8 +23,8 @@ from pathlib import Path
 import markdown
 import solara
 
-from experiments import lessons as L
-from model.scenario import ScenarioError
+from model import lessons as L
+from model.scenario import ScenarioError, is_path
 from server import controls
 
 log = logging.getLogger("pax_silica.app")
@@ -53,7 +53,7 @@ def scenario_ref(lesson: L.Lesson) -> str:
     relative to the working folder when inside it (as on the command line)."""
     path = lesson.scenario_path()
     ref = lesson.scenario_ref
-    if not (ref.endswith(".toml") or "/" in ref or "\\" in ref):
+    if not is_path(ref):
         return ref  # a preset
     try:
         return str(path.resolve().relative_to(Path.cwd().resolve()))

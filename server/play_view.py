@@ -8,7 +8,7 @@ page polls the game's ``version`` a few times a second and redraws the charts, t
 line and the event log from the model, read inside ``game.reading()``.
 
 At the end the page scores the game (``model.score``) next to the rule-based actor on the
-same scenario and seed (``experiments.play_cmd.compare``, as ``pax-silica play`` does): a
+same scenario and seed (``model.score.compare``, as ``pax-silica play`` does): a
 student who always takes the advisers' advice gets exactly the rule-based score. Quit
 (or a new game, or closing the page) closes the game and its thread.
 """
@@ -16,18 +16,18 @@ student who always takes the advisers' advice gets exactly the rule-based score.
 from __future__ import annotations
 
 import html
-import io
 import secrets
 import time
 
 import solara
 import solara.lab
 
-from experiments.play_cmd import compare
 from model.scenario import ScenarioError, load_scenario, preset_names
+from model.score import compare
 from server import charts
 from server.classroom import Game, SeatError
 from server.seat_view import DecisionPanel, GameChart
+from server.status import event_log_html, status_line
 
 POLL = 0.25  # seconds between looks at the game
 SIDES = {"the United States": ("us", "USA"), "China": ("china", "CHN")}
@@ -85,11 +85,9 @@ class PlaySession:
     def score(self, game: Game) -> tuple[str, str]:
         """The finished game's score beside the rule-based actor's on the same seed."""
         scen, side, seed = self.setup
-        out = io.StringIO()
         with game.reading() as m:
-            mine, rule = compare(scen, side, seed, 1, m, out)
+            text, mine, rule = compare(scen, side, seed, 1, m)
         label = "US" if side == "us" else "China"
-        text = out.getvalue().strip()
         verdict = text.splitlines()[-1]
         head = (
             f"Your score ({label}): <b>{mine[side]:.1f}</b> · the rule-based {label} on "
@@ -187,8 +185,6 @@ def PlayView():
         StartForm(session)
         return
     scen, side, seed = session.setup
-    from server.app import event_log_html, status_line
-
     with game.reading() as m:
         steps = m.steps
         status = status_line(m)

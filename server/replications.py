@@ -12,12 +12,14 @@ the end of each quarter.
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
 
-from model.run import run_model
+from model.estimates import Survival, kaplan_meier
+from model.replicate import replicate as runs
 from model.scenario import Scenario
 
 
@@ -49,20 +51,19 @@ class Replications:
 
     def median_collapse(self) -> int | None:
         """First quarter at which half the runs or more have collapsed (None if never)."""
-        s = self.survival()
-        below = np.nonzero(s <= 0.5)[0]
-        return int(below[0]) if below.size else None
+        median = _estimate(self.collapse_quarter, self.horizon).median
+        return int(median) if np.isfinite(median) else None
 
 
 def survival_curve(collapse_quarter, horizon: int) -> np.ndarray:
-    """Empirical survival S(q), q = 0..horizon: the fraction of runs not collapsed by the
-    end of quarter q (a run that collapses in quarter q counts as fallen at q)."""
-    n = len(collapse_quarter)
-    q = np.arange(horizon + 1)
-    if n == 0:
-        return np.full(horizon + 1, np.nan)
-    fallen = np.array([c for c in collapse_quarter if c is not None], dtype=int)
-    return 1.0 - (fallen[None, :] <= q[:, None]).sum(axis=1) / n
+    """Survival S(q), q = 0..horizon, of runs that collapsed in ``collapse_quarter[k]`` (None:
+    survived to the horizon): the fraction not collapsed by the end of quarter q."""
+    return _estimate(collapse_quarter, horizon).survival
+
+
+def _estimate(collapse_quarter, horizon: int) -> Survival:
+    durations = [horizon if c is None else c for c in collapse_quarter]
+    return kaplan_meier(durations, [c is not None for c in collapse_quarter], horizon)
 
 
 def replicate(
@@ -76,10 +77,9 @@ def replicate(
     if n < 1:
         raise ValueError(f"expected at least one replication, got {n}")
     seeds, quarters = [], []
-    for k in range(n):
-        if stop is not None and stop():
-            break
-        o = run_model(scenario, seed=k).outcome
+    wanted = itertools.takewhile(lambda _: stop is None or not stop(), range(n))
+    for k, m in enumerate(runs(scenario, wanted)):
+        o = m.outcome()
         seeds.append(k)
         quarters.append(o["collapse_quarter"] if o["event_observed"] else None)
         if progress is not None:

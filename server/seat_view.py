@@ -49,7 +49,6 @@ CSS classes (stable; the browser tests use them):
 from __future__ import annotations
 
 import html
-import io
 from typing import Any
 
 import solara
@@ -57,39 +56,40 @@ from solara.alias import rv
 
 from agents.policy import (
     ChinaChoice,
+    Decision,
+    Kind,
     LeaderChoice,
     MemberChoice,
     PressurerChoice,
     Turn,
 )
 from agents.rules import rule_choice
-from experiments.play_cmd import (
-    ChinaPlayer,
-    USPlayer,
+from agents.state import Status
+from model.choices import (
+    china_summary,
     investments_text,
+    leader_summary,
     pairs_text,
     parse_investments,
     parse_pairs,
 )
+from model.wording import short_name
+from server import charts
 from server.classroom import Game
 
-PRESSURER_NAME = {"CHN": "China", "RUS": "Russia", "BRA": "Brazil", "EUR": "the EU"}
 OPTION_CLASS = {
-    "stay": "pax-seat-stay",
-    "leave": "pax-seat-leave",
-    "join": "pax-seat-join",
-    "stay out": "pax-seat-stay-out",
+    Decision.STAY: "pax-seat-stay",
+    Decision.LEAVE: "pax-seat-leave",
+    Decision.JOIN: "pax-seat-join",
+    Decision.STAY_OUT: "pax-seat-stay-out",
 }
 OPTION_LABEL = {
-    "stay": "Stay in the alliance",
-    "leave": "Leave the alliance",
-    "join": "Sign (join)",
-    "stay out": "Stay out",
+    Decision.STAY: "Stay in the alliance",
+    Decision.LEAVE: "Leave the alliance",
+    Decision.JOIN: "Sign (join)",
+    Decision.STAY_OUT: "Stay out",
 }
 SNAP = 0.006  # a slider this close to the advice (or the maximum) means the advice
-
-_US = USPlayer(out=io.StringIO())  # for the terminal player's one-line summaries
-_CN = ChinaPlayer(out=io.StringIO())
 
 TABLE = "style='border-collapse:collapse;font-size:0.85em;margin:4px 0'"
 TD = "style='padding:1px 8px 1px 0'"
@@ -117,11 +117,11 @@ def _phase(k: int, phases: list[str]) -> str:
 
 
 def advice_text(turn: Turn, advice: Any) -> str:
-    if turn.kind == "leader":
-        return _US.summary(advice)
-    if turn.kind == "china":
-        return _CN.summary(advice)
-    if turn.kind == "pressurer":
+    if turn.kind == Kind.LEADER:
+        return leader_summary(advice)
+    if turn.kind == Kind.CHINA:
+        return china_summary(advice)
+    if turn.kind == Kind.PRESSURER:
         return "pressure " + (
             ", ".join(f"{k} {u:.2f}" for k, u in advice.pressure.items()) or "nobody"
         )
@@ -156,7 +156,7 @@ def leader_html(v, phases: list[str]) -> str:
     return (
         f"<p>Credibility <b>{v.credibility:.2f}</b> · China's escalation "
         f"{v.china_escalation:.2f}{truce} · price index {v.price_index:.2f} · the "
-        f"signatories control {v.controlled_phases} of 12 phases; the bottleneck is "
+        f"signatories control {v.controlled_phases} of {len(phases)} phases; the bottleneck is "
         f"<b>{_e(_phase(v.bottleneck, phases))}</b>.</p>"
         f"<p>Budgets: side payments <b>US${v.side_payment_budget:.2f}bn</b> (your advisers "
         f"pay at most {v.side_payment_targets} members); public investment "
@@ -222,21 +222,18 @@ def member_html(v) -> str:
     pains = sum(v.pains.values())
     pain_text = ", ".join(f"{k} {x:.2f}" for k, x in v.pains.items()) or "none"
     pressed = (
-        ", ".join(
-            f"{PRESSURER_NAME.get(k, k)} {u:.2f}" for k, u in v.pressure_received.items() if u
-        )
-        or "none"
+        ", ".join(f"{short_name(k)} {u:.2f}" for k, u in v.pressure_received.items() if u) or "none"
     )
     status = {
-        "member": "a member (signatory)",
-        "participant": "a participant (not signed)",
-        "defected": "a former member (defected)",
-        "outside": "outside the alliance",
+        Status.MEMBER: "a member (signatory)",
+        Status.PARTICIPANT: "a participant (not signed)",
+        Status.DEFECTED: "a former member (defected)",
+        Status.OUTSIDE: "outside the alliance",
     }
     invited = " · <b>the US has invited you to sign</b>" if v.invited else ""
     join = (
         f"<p>Net benefit you expect from signing: <b>{v.join_balance:+.2f}</b></p>"
-        if v.status != "member"
+        if v.status != Status.MEMBER
         else ""
     )
     return (
@@ -255,11 +252,11 @@ def member_html(v) -> str:
 
 def view_html(turn: Turn, phases: list[str]) -> str:
     v = turn.view
-    if turn.kind == "leader":
+    if turn.kind == Kind.LEADER:
         return leader_html(v, phases)
-    if turn.kind == "china":
+    if turn.kind == Kind.CHINA:
         return china_html(v)
-    if turn.kind == "pressurer":
+    if turn.kind == Kind.PRESSURER:
         return pressurer_html(v)
     return member_html(v)
 
@@ -362,7 +359,7 @@ def TurnForm(game: Game, holder: str, turn: Turn, phases: list[str]):
         unsafe_innerHTML=(f"<i>Your advisers would:</i> {_e(advice_text(turn, advice))}"),
         style="margin: 4px 0 6px 0; font-size: 0.9em",
     )
-    if turn.kind == "member":
+    if turn.kind == Kind.MEMBER:
         with solara.Row(style={"flex-wrap": "wrap"}):
             for option in v.options:
                 solara.Button(
@@ -379,9 +376,11 @@ def TurnForm(game: Game, holder: str, turn: Turn, phases: list[str]):
                 classes=["pax-seat-advice"],
             )
     else:
-        build = {"leader": LeaderLevers, "china": ChinaLevers, "pressurer": PressurerLevers}[
-            turn.kind
-        ]
+        build = {
+            Kind.LEADER: LeaderLevers,
+            Kind.CHINA: ChinaLevers,
+            Kind.PRESSURER: PressurerLevers,
+        }[turn.kind]
         build(turn, advice, send_built)
     if error.value:
         solara.Error(error.value, classes=["pax-seat-error"])
@@ -594,7 +593,6 @@ def PressurerLevers(turn: Turn, advice: PressurerChoice, send_built):
 def GameChart(game: Game, make, key, css: str):
     """A figure of a game's model (``make(model)``), drawn between the model's
     computations, redrawn only when ``key`` changes. Used by the Play tab and classroom."""
-    from server import charts
 
     def draw() -> bytes:
         with game.reading() as m:

@@ -11,6 +11,7 @@ import pytest
 
 from experiments import app_cmd
 from experiments.cli import main
+from server import __main__ as server_main
 from server import assets
 
 
@@ -36,18 +37,20 @@ def test_build_unpacks_a_package_and_records_it(tmp_path):
     assert not list(tmp_path.glob(".unpack-*"))  # no staging folder left behind
 
 
-def test_a_missing_npm_is_one_clear_error(tmp_path, monkeypatch, capsys):
+def test_a_missing_npm_is_one_clear_error(tmp_path, monkeypatch, capfd):
     monkeypatch.setattr(assets.shutil, "which", lambda name: None)
     with pytest.raises(assets.AssetError, match="npm is not installed"):
         assets.build_assets(tmp_path)
+    # the command runs `python -m server assets`: a PATH without npm reaches it
+    monkeypatch.setenv("PATH", str(tmp_path / "no-npm-here"))
     assert main(["assets", "--dir", str(tmp_path)]) == 2
-    err = capsys.readouterr().err
+    err = capfd.readouterr().err
     assert err.startswith("error: asset cache: npm is not installed") and err.count("\n") == 1
 
 
-def test_check_reports_a_missing_cache(tmp_path, capsys):
+def test_check_reports_a_missing_cache(tmp_path, capfd):
     assert main(["assets", "--dir", str(tmp_path / "none"), "--check"]) == 1
-    assert "is missing" in capsys.readouterr().out
+    assert "is missing" in capfd.readouterr().out
 
 
 def test_app_command_serves_this_machine_by_default():
@@ -55,9 +58,12 @@ def test_app_command_serves_this_machine_by_default():
 
     ns = build_parser().parse_args(["app"])
     assert (ns.host, ns.port) == ("127.0.0.1", 8765)
-    cmd = app_cmd.server_command(ns.host, ns.port)
+    cmd = app_cmd.app_command(ns.host, ns.port)  # the command line runs the app's entry
+    assert cmd[1:4] == ["-m", "server", "app"] and cmd[cmd.index("--port") + 1] == "8765"
+    assert cmd[cmd.index("--host") + 1] == "127.0.0.1" and "--dev" not in cmd
+    cmd = server_main.solara_command("127.0.0.1", 8765)  # which runs the Solara server
     assert cmd[cmd.index("--host") + 1] == "127.0.0.1" and "--production" in cmd
-    assert str(app_cmd.APP).endswith("server/app.py")
+    assert str(server_main.APP).endswith("server/app.py")
     env = assets.server_env()
     assert env["SOLARA_ASSETS_PROXY_CACHE_DIR"] == str(assets.asset_dir())
     assert env["SOLARA_TELEMETRY_MIXPANEL_ENABLE"] == "False"

@@ -14,7 +14,7 @@ import ipyvuetify as v
 import pytest
 import solara
 
-from experiments.lessons import LessonRun, all_lessons
+from model.lessons import LessonRun, all_lessons
 from server import app, lessons_view
 from tests.browser import ARTIFACTS, ROOT, Watch
 from tests.test_app_browser import quarter

@@ -6,7 +6,7 @@ import numpy as np
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from agents.state import DEFECTED, MEMBER, OUTSIDE, PARTICIPANT
+from agents.state import Role, Status
 from model import metrics as M
 from model.model import PaxSilicaModel
 
@@ -43,10 +43,12 @@ def check(m: PaxSilicaModel) -> None:
     assert 0.0 <= m.credibility <= 1.0 and np.isfinite(m.price_index)
     assert m.price_index > 0
     statuses = [s.status for s in m.states]
-    assert set(statuses) <= {MEMBER, PARTICIPANT, DEFECTED, OUTSIDE}
-    assert m.leader.status == MEMBER
-    assert m.members + m.participants + m.defectors + statuses.count(OUTSIDE) == len(m.states)
-    assert all(s.status != MEMBER for s in m.states if s.role == "rival")
+    assert set(statuses) <= {Status.MEMBER, Status.PARTICIPANT, Status.DEFECTED, Status.OUTSIDE}
+    assert m.leader.status == Status.MEMBER
+    assert m.members + m.participants + m.defectors + statuses.count(Status.OUTSIDE) == len(
+        m.states
+    )
+    assert all(s.status != Status.MEMBER for s in m.states if s.role == Role.RIVAL)
     assert m.founding_members <= m.n_founding
     assert (m.member_mask == m.world.mask(m.member_ids())).all()
 

@@ -14,7 +14,7 @@ import pytest
 
 from experiments.cli import EXIT_USAGE, main
 from experiments.lesson_cmd import narrate
-from experiments.lessons import (
+from model.lessons import (
     LESSON_DIR,
     LessonError,
     LessonRun,

@@ -11,9 +11,10 @@ import pandas as pd
 import pytest
 
 from experiments.cli import EXIT_USAGE, main
-from experiments.play_cmd import ChinaPlayer, ScriptedInput, USPlayer, play, score
+from experiments.play_cmd import ChinaPlayer, ScriptedInput, USPlayer, play
 from model.model import PaxSilicaModel
 from model.scenario import load_scenario
+from model.score import score
 
 
 def rule_run(scenario, seed, **params):

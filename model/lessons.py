@@ -50,7 +50,7 @@ from pathlib import Path
 from typing import Any
 
 from model.model import PaxSilicaModel
-from model.scenario import Scenario, load_scenario, resolve_path
+from model.scenario import Scenario, is_path, load_scenario, resolve_path
 
 LESSON_DIR = Path(__file__).resolve().parents[1] / "docs" / "lessons"
 EVENT_KINDS = (
@@ -227,7 +227,7 @@ class Lesson:
     def scenario_path(self) -> Path:
         """The scenario file: a path relative to the lesson's folder, or a preset."""
         ref = self.scenario_ref
-        if ref.endswith(".toml") or "/" in ref or "\\" in ref:
+        if is_path(ref):
             return self.path.parent / ref
         return resolve_path(ref)
 

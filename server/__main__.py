@@ -1,0 +1,109 @@
+"""``python -m server``: the app's own entry point, which ``pax-silica app`` and
+``pax-silica assets`` run as a subprocess (the command line does not import the app).
+
+    python -m server app [--host H] [--port P] [--dev] [--open]
+        build the offline asset cache if anything is missing, then become
+        ``solara run server/app.py`` on H:P
+    python -m server assets [--dir D] [--force] [--check]
+        fill (or with --check only check) the asset cache
+
+Messages and exit statuses are those of the command line: a failure is one ``error:`` line
+and exit status 2.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from server import assets as A
+
+APP = Path(__file__).resolve().parent / "app.py"
+EXIT_USAGE = 2
+
+
+def solara_command(
+    host: str, port: int, dev: bool = False, open_browser: bool = False
+) -> list[str]:
+    """The ``solara run`` command that serves the app."""
+    cmd = [
+        sys.executable,
+        "-m",
+        "solara",
+        "run",
+        str(APP),
+        "--host",
+        host,
+        "--port",
+        str(port),
+        "--open" if open_browser else "--no-open",
+    ]
+    cmd.append("--auto-restart" if dev else "--production")
+    return cmd
+
+
+def serve(host: str, port: int, dev: bool = False, open_browser: bool = False) -> int:
+    """Build the cache if needed, then become the Solara server (on POSIX, no child is left
+    behind when this process is stopped)."""
+    target = A.ensure_assets()
+    env = {**os.environ, **A.server_env(target)}
+    shown = f"[{host}]" if ":" in host else host
+    where = f"http://{shown}:{port}" if port else f"http://{shown}:<a free port>"
+    print(f"Pax Silica app on {where} (Ctrl+C to stop)", flush=True)
+    cmd = solara_command(host, port, dev, open_browser)
+    if os.name == "posix":
+        os.chdir(APP.parent.parent)
+        os.execve(cmd[0], cmd, env)
+    try:  # pragma: no cover - Windows has no exec that keeps the process
+        return subprocess.call(cmd, env=env, cwd=APP.parent.parent)
+    except KeyboardInterrupt:
+        return 130
+
+
+def fill(folder: Path | None, force: bool = False, check: bool = False) -> int:
+    """Fill the asset cache (every package again if ``force``); with ``check`` only say
+    whether it is complete (exit status 1 if not)."""
+    target = (folder or A.asset_dir()).resolve()
+    todo = A.required_packages() if force else A.missing(target)
+    if not todo:
+        print(f"Asset cache complete: {target}")
+        return 0
+    if check:
+        print(f"Asset cache {target} is missing: {', '.join(todo)}")
+        return 1
+    print(f"Filling the app's asset cache in {target} from the npm registry ...", flush=True)
+    A.build_assets(target, todo, say=lambda s: print(s, flush=True))
+    print(f"Asset cache ready: {target} ({', '.join(A.required_packages())})")
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m server", description=__doc__.split("\n")[0])
+    sub = parser.add_subparsers(dest="command", required=True)
+    a = sub.add_parser("app", help="serve the app (see `pax-silica app --help`)")
+    a.add_argument("--host", default="127.0.0.1")
+    a.add_argument("--port", type=int, default=8765)
+    a.add_argument("--dev", action="store_true")
+    a.add_argument("--open", action="store_true")
+    c = sub.add_parser("assets", help="fill the asset cache (see `pax-silica assets --help`)")
+    c.add_argument("--dir", type=Path)
+    c.add_argument("--force", action="store_true")
+    c.add_argument("--check", action="store_true")
+    args = parser.parse_args(argv)
+    try:
+        if args.command == "app":
+            return serve(args.host, args.port, args.dev, args.open)
+        return fill(args.dir, args.force, args.check)
+    except A.AssetError as e:
+        print(f"error: asset cache: {e}", file=sys.stderr)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())
