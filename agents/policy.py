@@ -437,7 +437,7 @@ def play_round(deciders: Deciders, turns: list[Turn]) -> dict[str, Any]:
     """One round of decisions: ask the deciders, then check every choice they do not
     vouch for as the model's own rule (``PolicyError`` names the lever; nothing is
     applied). Trusting the rules here saves a sweep a few percent a quarter;
-    tests/test_policy.py checks the rules' choices over random parameters instead."""
+    tests/agents/test_policy.py checks the rules' choices over random parameters instead."""
     choices = deciders.decide_round(turns)
     for turn in turns:
         if turn.actor not in choices:

@@ -32,9 +32,12 @@ from __future__ import annotations
 
 import json
 import os
+import resource
 import subprocess
 import sys
+import tempfile
 import time
+from pathlib import Path
 
 TARGET_RATIO = 2.0
 TARGET_SCALING = 11.0
@@ -83,7 +86,7 @@ def boltzmann_cost(n_agents: int = 1000, steps: int = 40, repeats: int = 3) -> f
 
 def pax_run_time(n_investors: int = 1000, steps: int = 40, repeats: int = 3) -> tuple[float, int]:
     """Best wall time of a baseline run, and its number of agents."""
-    from model.model import PaxSilicaModel
+    from model.model import PaxSilicaModel  # here, so `bench --only-sweeps` never loads it
 
     n_agents = 0
 
@@ -98,9 +101,7 @@ def pax_run_time(n_investors: int = 1000, steps: int = 40, repeats: int = 3) -> 
 
 def _child(n_investors: int) -> None:
     """Run once in this (fresh) process and print time and peak memory as JSON."""
-    import resource
-
-    from model.model import PaxSilicaModel
+    from model.model import PaxSilicaModel  # in the child: its imports are measured too
 
     t = time.perf_counter()
     m = PaxSilicaModel("baseline", rng=1, n_investors=n_investors)
@@ -190,8 +191,6 @@ GRID = {
 
 
 def _peaks() -> dict:
-    import resource
-
     own = resource.getrusage(resource.RUSAGE_SELF)
     kids = resource.getrusage(resource.RUSAGE_CHILDREN)
     cpu = own.ru_utime + own.ru_stime + kids.ru_utime + kids.ru_stime
@@ -204,6 +203,7 @@ def _peaks() -> dict:
 
 def _batch_child(n_runs: int, workers: int) -> None:
     """mesa.batch_run over the grid, ``n_runs / 100`` seeds per point, in this process."""
+    # In the child, as the sweep's child imports its own: both sides load alike.
     from mesa.batchrunner import batch_run
 
     from model.model import PaxSilicaModel
@@ -230,9 +230,6 @@ def _batch_child(n_runs: int, workers: int) -> None:
 
 def _sweep_child(n_runs: int, workers: int) -> None:
     """The sweep executor over the same grid, on a local cluster, written to Parquet."""
-    import tempfile
-    from pathlib import Path
-
     import model.model  # noqa: F401  (imported before the clock starts, as in _batch_child)
     from experiments.design import DesignSpec, make_values, resolve
     from experiments.sweep import Executor, execute, new_manifest, write_manifest

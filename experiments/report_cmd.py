@@ -27,7 +27,7 @@ from model.files import atomic_write
 from model.model import PaxSilicaModel
 from model.replicate import replicate
 from model.run import events_of, series_of
-from model.wording import fate
+from model.wording import fate, fate_of
 
 FILES = (
     "summary.md",
@@ -173,6 +173,7 @@ def replications_table(scen, seed: int, n: int) -> pd.DataFrame:
                 "collapse_quarter": o["collapse_quarter"],
                 "time_to_collapse": o["time_to_collapse"],
                 "event_observed": o["event_observed"],
+                "quarters_run": o["quarters_run"],
                 "collapse_reason": o["collapse_reason"],
                 "final_members": o["final_members"],
                 "final_credibility": o["final_credibility"],
@@ -430,7 +431,8 @@ def summary(m, s, reps: pd.DataFrame, km: Survival, start_bottleneck: int, comma
         "|---|---|---|---|---|---|",
     ]
     for r in reps.itertuples():
-        ending = "survived" if r.survived else f"collapsed, quarter {int(r.collapse_quarter)}"
+        collapsed = None if r.survived else int(r.collapse_quarter)
+        ending = fate_of(collapsed, int(r.quarters_run), m.when, quarter=True)
         lines.append(
             f"| {r.seed} | {ending} | {r.collapse_reason or '-'} | {r.final_members} | "
             f"{r.final_credibility:.2f} | US${r.final_capital_committed:.0f}bn |"

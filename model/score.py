@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from model.replicate import replicate
 from model.run import series_of
-from model.wording import fate
+from model.wording import fate, fate_of
 from model.world import load_world
 
 WEIGHTS = {"survival": 0.4, "phases": 0.3, "capital": 0.3}
@@ -53,8 +53,9 @@ def explain(sc: dict, side: str) -> str:
     """A side's score and how it is made, in one line."""
     sign = "" if side == "us" else "100 - "
     return (
-        f"{sc[side]:5.1f}  = {sign}100 x (0.4 x survival {sc['survival']:.2f} + 0.3 x "
-        f"phases {sc['phases']:.2f} + 0.3 x capital {sc['capital']:.2f})"
+        f"{sc[side]:5.1f}  = {sign}100 x ("
+        + " + ".join(f"{w:g} x {k} {sc[k]:.2f}" for k, w in WEIGHTS.items())
+        + ")"
     )
 
 
@@ -75,7 +76,7 @@ def compare(scen, side: str, seed: int, n: int, m) -> tuple[str, dict, dict]:
         for rm in replicate(scen, range(seed, seed + n), collect=True)
     ]
     _, first, fo = rule_scores[0]
-    rfate = "survived" if fo["survived"] else f"collapsed in quarter {fo['collapse_quarter']}"
+    rfate = fate_of(fo["collapse_quarter"], fo["quarters_run"], m.when, quarter=True)
     lines.append(f"Rule-based {label}, seed {seed}: {explain(first, side)}  ({rfate})")
     if n > 1:
         vals = [sc[side] for _, sc, _ in rule_scores]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import cache
 
 from model.world import load_world
@@ -35,10 +36,23 @@ def fate(m, loud: bool = False, quarter: bool = False) -> str:
     number ("collapsed in 2029 Q2 (quarter 14)"); ``loud`` capitalises the verb
     ("SURVIVED", "COLLAPSED"), as the terminal's stories headline it. A reason, if wanted,
     is the caller's to add (``m.collapse_reason``)."""
-    if not m.collapsed:
-        return f"{'SURVIVED' if loud else 'survived'} to {m.when(m.steps)}"
-    text = f"{'COLLAPSED' if loud else 'collapsed'} in {m.when(m.collapse_quarter)}"
-    return f"{text} (quarter {m.collapse_quarter})" if quarter else text
+    collapsed = m.collapse_quarter if m.collapsed else None
+    return fate_of(collapsed, m.steps, m.when, loud=loud, quarter=quarter)
+
+
+def fate_of(
+    collapse_quarter: int | None,
+    quarters_run: int,
+    when: Callable[[int], str],
+    loud: bool = False,
+    quarter: bool = False,
+) -> str:
+    """:func:`fate` from a run's outcome: the quarter it collapsed in (None if it
+    survived), how many quarters it ran, and the calendar (``when(q)``: "2029 Q2")."""
+    if collapse_quarter is None:
+        return f"{'SURVIVED' if loud else 'survived'} to {when(quarters_run)}"
+    text = f"{'COLLAPSED' if loud else 'collapsed'} in {when(collapse_quarter)}"
+    return f"{text} (quarter {collapse_quarter})" if quarter else text
 
 
 @cache

@@ -26,13 +26,16 @@ import logging
 import threading
 import time
 import warnings
+from dataclasses import replace
 from pathlib import Path
 
+import numpy as np
 import reacton.core
 import solara
 import solara.lab
 from solara.alias import rv
 
+from model.params import registry
 from model.scenario import ScenarioError, load_scenario, preset_names
 from server import assets, charts, controls, lessons_view
 from server.classroom_view import ClassroomPage
@@ -124,8 +127,6 @@ class AppState:
         )
 
     def update(self, **changes) -> None:
-        from dataclasses import replace
-
         self.settings.value = replace(self.settings.value, **changes)
 
     def mark_shown(self, version: int) -> None:
@@ -181,8 +182,6 @@ def Chart(make, model, key, css: str):
 @solara.component
 def ParamSlider(name: str, value, on_value):
     label, unit = controls.SLIDERS[name]
-    from model.params import registry
-
     spec = registry()[name]
     kind = controls.slider_kind(name)
     shown = f"{value:,}" if isinstance(value, int) else f"{value:g}"
@@ -436,8 +435,6 @@ def ReplicationsView(state: AppState):
 
 @solara.component
 def ReplicationResult(reps: Replications, settings: controls.Settings, line: str):
-    import numpy as np
-
     start_year = load_scenario(settings.scenario).params["start_year"]
     surv = reps.survival()
     median = reps.median_collapse()

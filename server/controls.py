@@ -10,6 +10,7 @@ checked by the model's own loader: anything it rejects raises ``ScenarioError``,
 from __future__ import annotations
 
 import math
+import secrets
 import shlex
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -114,8 +115,6 @@ def build_model(s: Settings) -> PaxSilicaModel:
     scen = scenario_of(s)
     seed = seed_of(s)
     if seed is None:
-        import secrets
-
         seed = secrets.randbelow(2**31)
     try:
         return PaxSilicaModel(scen, rng=seed)

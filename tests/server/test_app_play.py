@@ -25,7 +25,7 @@ from server import play_view
 from server.classroom import Game
 from server.seat_view import DecisionPanel
 from tests.browser import ARTIFACTS, Watch
-from tests.test_app_headless import alerts, by_class, html, render_page
+from tests.server.test_app_headless import alerts, by_class, html, render_page
 
 QUARTERS = 3
 

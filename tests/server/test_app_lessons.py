@@ -3,7 +3,7 @@ resets the session's run to the lesson's scenario and seed, shows the Run tab wi
 lesson's text beside the charts, and marks the lesson's key moments as the run is stepped,
 the same moments, with the same narration, as ``pax-silica lesson``; Unload returns to a
 free run; a lesson that cannot be loaded shows one message. Headless (``solara.render``),
-and once in a real browser (Debian's Chromium, as in tests/test_app_browser.py)."""
+and once in a real browser (Debian's Chromium, as in tests/server/test_app_browser.py)."""
 
 from __future__ import annotations
 
@@ -17,8 +17,8 @@ import solara
 from model.lessons import LessonRun, all_lessons
 from server import app, lessons_view
 from tests.browser import ARTIFACTS, ROOT, Watch
-from tests.test_app_browser import quarter
-from tests.test_app_headless import alerts, by_class, click, html
+from tests.server.test_app_browser import quarter
+from tests.server.test_app_headless import alerts, by_class, click, html
 
 LESSONS = all_lessons()
 TAB_RUN, TAB_LESSONS = 0, 2
@@ -26,14 +26,14 @@ TAB_RUN, TAB_LESSONS = 0, 2
 
 @solara.component
 def NoChart(make, model, key, css: str):
-    """The charts are tested in tests/test_app_headless.py; here they would only take time
+    """The charts are tested in tests/server/test_app_headless.py; here they would only take time
     (matplotlib), so the headless page draws none."""
     solara.Image(b"", classes=["pax-chart", css])
 
 
 @pytest.fixture
 def page(monkeypatch):
-    """The page rendered headless, as in tests/test_app_headless.py (charts not drawn):
+    """The page rendered headless, as in tests/server/test_app_headless.py (charts not drawn):
     (render context, the session's AppState)."""
     monkeypatch.setattr(app, "Chart", NoChart)
     states: list[app.AppState] = []

@@ -21,7 +21,7 @@ import pytest
 from experiments.cli import main
 from experiments.sweep import load_results, load_series, run_chunk
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 PAX = [sys.executable, "-m", "experiments.cli"]
 # 10 points x 20 replications = 200 runs of 8 quarters.
 DESIGN = [

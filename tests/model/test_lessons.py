@@ -27,7 +27,7 @@ from model.lessons import (
 )
 from model.run import run_model
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 LESSONS = all_lessons()
 PAPER = ROOT.parent / "shared" / "seed" / "pax-silica-hiia-perspective-2026.md"
 SECTIONS = (

@@ -17,7 +17,7 @@ from pathlib import Path
 from model.model import PaxSilicaModel
 from model.scenario import load_scenario
 
-CAL = Path(__file__).parent.parent / "model" / "data" / "calibration"
+CAL = Path(__file__).resolve().parents[2] / "model" / "data" / "calibration"
 
 
 def price_jump(file: str) -> float:

@@ -16,7 +16,7 @@ from experiments.cli import EXIT_USAGE, main
 from model.scenario import load_scenario, preset_names
 from model.world import load_world, member_sets
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 PHASE_NAMES = [p.name for p in load_world().phases]
 
 

@@ -79,7 +79,9 @@ def test_the_summary_has_the_outcome_events_and_the_replication_table(written):
     assert list(reps["seed"]) == [1, 2, 3, 4, 5]
     assert reps["event_observed"].all()
     for r in reps.itertuples():
-        assert f"| {r.seed} | collapsed, quarter {r.collapse_quarter} |" in text
+        year, q = 2026 + (r.collapse_quarter - 1) // 4, (r.collapse_quarter - 1) % 4 + 1
+        row = f"| {r.seed} | collapsed in {year} Q{q} (quarter {r.collapse_quarter}) |"
+        assert row in text
     series = pd.read_csv(written / "series.csv")
     assert list(series["quarter"]) == list(range(13))
     assert (pd.read_csv(written / "events.csv")["kind"] == "defection").any()

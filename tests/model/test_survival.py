@@ -1,0 +1,81 @@
+"""When the alliance counts as collapsed (model/survival.py)."""
+
+from __future__ import annotations
+
+import dataclasses
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from model.params import defaults
+from model.survival import SurvivalParams, below_floors, collapse_reason, floor_streak
+
+SETTINGS = settings(deadline=None, derandomize=True, database=None, max_examples=60)
+
+SP = SurvivalParams.of(defaults())
+
+
+def sparams(**changes) -> SurvivalParams:
+    return dataclasses.replace(SP, **changes)
+
+
+def test_below_floors_needs_both_credibility_and_capital_below():
+    sp = sparams(credibility_floor=0.3, capital_floor=0.1)
+    assert below_floors(0.2, 0.05, sp)
+    assert not below_floors(0.4, 0.05, sp)  # credibility holds
+    assert not below_floors(0.2, 0.2, sp)  # capital holds
+    assert not below_floors(0.3, 0.05, sp)  # at the floor is not below it
+    assert not below_floors(0.2, 0.1, sp)
+
+
+def test_floor_streak_counts_and_resets():
+    streak = 0
+    for expected in (1, 2, 3):
+        streak = floor_streak(streak, True)
+        assert streak == expected
+    assert floor_streak(streak, False) == 0
+    assert floor_streak(0, False) == 0
+
+
+def test_collapse_when_too_few_founding_members_remain():
+    sp = sparams(collapse_member_fraction=0.5)
+    reason = collapse_reason(4, 9, 0, sp)  # 4 < 4.5
+    assert reason and "4" in reason and "9" in reason
+    assert collapse_reason(5, 9, 0, sp) == ""
+    assert collapse_reason(5, 10, 0, sp) == ""  # exactly half is not too few
+
+
+def test_collapse_when_below_the_floors_for_floor_quarters():
+    sp = sparams(floor_quarters=4)
+    assert collapse_reason(9, 9, 3, sp) == ""
+    reason = collapse_reason(9, 9, 4, sp)
+    assert reason and "floors" in reason
+    assert collapse_reason(9, 9, 7, sp) != ""
+
+
+def test_the_members_route_is_named_first_when_both_apply():
+    sp = sparams(collapse_member_fraction=0.5, floor_quarters=2)
+    assert "founding members" in collapse_reason(1, 9, 5, sp)
+
+
+@SETTINGS
+@given(
+    founding=st.integers(0, 12),
+    n=st.integers(1, 12),
+    streak=st.integers(0, 10),
+    frac=st.floats(0.0, 1.0),
+    quarters=st.integers(1, 10),
+)
+def test_collapse_reason_is_given_exactly_when_a_route_applies(founding, n, streak, frac, quarters):
+    sp = sparams(collapse_member_fraction=frac, floor_quarters=quarters)
+    collapsed = founding < frac * n or streak >= quarters
+    assert (collapse_reason(founding, n, streak, sp) != "") == collapsed
+
+
+def test_a_streak_below_the_floors_ends_in_collapse_after_floor_quarters():
+    sp = sparams(floor_quarters=3, credibility_floor=0.3, capital_floor=0.1)
+    streak, quarters = 0, 0
+    while not collapse_reason(9, 9, streak, sp):
+        streak = floor_streak(streak, below_floors(0.1, 0.0, sp))
+        quarters += 1
+    assert quarters == 3
