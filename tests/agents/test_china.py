@@ -19,9 +19,11 @@ from agents.china import (
     pressure_on_newcomer,
     quarter_cost,
 )
-from agents.policy import ChinaChoice, ChinaView, Target
+from agents.policy import ChinaChoice
 from agents.pressurer import CHINA, Pressurer
 from model.params import defaults
+from tests.agents import views
+from tests.agents.views import target
 
 SETTINGS = settings(deadline=None, derandomize=True, database=None, max_examples=60)
 
@@ -114,34 +116,23 @@ def test_quarter_cost_is_units_plus_the_cost_of_controls():
 
 
 # --- the rule-based China --------------------------------------------------------------------
-def target(id, value=0.2, exposure=5.0) -> Target:
-    return Target(id, id, value, exposure, 0.3, 1000.0, 0.0)
-
-
-TARGETS = [target("JPN", 0.3), target("KOR", 0.25), target("AUS", 0.1), target("IND", 0.05, 0.0)]
-
-
-def china_view(**changes) -> ChinaView:
-    values = dict(
+def china_view(**changes):
+    """China a year in: escalated, with controls, part-way to a truce."""
+    here = dict(
         quarter=4,
         when="2027 Q1",
         budget=2.5,
-        max_per_target=1.25,
         escalation=2.0,
         max_controls=0.1,
-        inducement_share=0.3,
-        truce_active=False,
         spent_last_three=6.0,
         truce_cost=20.0,
-        control_cost=5.0,
         deterrence=0.0,
-        cost_unit=10_000.0,
         targets=TARGETS,
-        alliance_refining_share=0.1,
-        credibility=0.6,
     )
-    values.update(changes)
-    return ChinaView(**values)
+    return views.china_view(**{**here, **changes})
+
+
+TARGETS = [target("JPN", 0.3), target("KOR", 0.25), target("AUS", 0.1), target("IND", 0.05, 0.0)]
 
 
 def test_rule_based_china_presses_down_its_ranking_with_the_strictest_controls():

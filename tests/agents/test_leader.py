@@ -17,8 +17,10 @@ from agents.leader import (
     reversal,
     update_credibility,
 )
-from agents.policy import Candidate, LeaderChoice, LeaderView, MemberInfo
+from agents.policy import Candidate, LeaderChoice
 from model.params import defaults
+from tests.agents import views
+from tests.agents.views import member
 
 SETTINGS = settings(deadline=None, derandomize=True, database=None, max_examples=60)
 share = st.floats(0.0, 1.0)
@@ -124,34 +126,21 @@ def test_may_invite_needs_all_three_conditions():
 
 
 # --- the rule-based leader -------------------------------------------------------------------
-def member(id, strain, gdp=1000.0) -> MemberInfo:
-    return MemberInfo(id, id, gdp, strain)
-
-
-def leader_view(**changes) -> LeaderView:
-    values = dict(
+def leader_view(**changes):
+    """The US with money to pay, invest and invite, and four members under strain."""
+    here = dict(
         quarter=5,
         when="2027 Q2",
-        credibility=0.6,
         side_payment_budget=3.0,
-        side_payment_targets=2,
         investment_budget=10.0,
         leader_investment=2.0,
         refining_investment=3.0,
         refining_investors=["USA", "JPN", "AUS", "SAU"],
-        bottleneck=4,
         members=[member("JPN", 0.2), member("KOR", 0.6), member("AUS", 0.4), member("NLD", -1.0)],
         candidates=[Candidate("IND", "India", 0.3), Candidate("SAU", "Saudi Arabia", 0.1)],
-        may_invite=True,
-        truce_active=False,
         china_escalation=1.2,
-        controlled_phases=3,
-        price_index=1.0,
-        n_phases=8,
-        refining_phase=2,
     )
-    values.update(changes)
-    return LeaderView(**values)
+    return views.leader_view(**{**here, **changes})
 
 
 def test_leader_pays_the_most_strained_members_in_proportion_to_strain():

@@ -11,19 +11,13 @@ from agents.china import RuleBasedChina
 from agents.leader import RuleBasedLeader
 from agents.parameters import Parameters
 from agents.policy import (
-    Candidate,
     ChinaChoice,
-    ChinaView,
     Decision,
     Kind,
     LeaderChoice,
-    LeaderView,
     MemberChoice,
-    MemberInfo,
-    MemberView,
     PolicyError,
     PressurerChoice,
-    PressurerView,
     Target,
     Turn,
     play_round,
@@ -31,6 +25,7 @@ from agents.policy import (
 from agents.pressurer import Pressurer, RuleBasedPressurer, rule_allocation
 from agents.rules import OWN_RULES, RULES, Policies, rule_choice
 from agents.state import RuleBasedMember
+from tests.agents import views
 
 TARGETS = [
     Target("JPN", "Japan", 0.3, 5.0, 0.4, 4000.0, 0.1),
@@ -38,85 +33,19 @@ TARGETS = [
 ]
 
 
-def leader_view(**changes) -> LeaderView:
-    values = dict(
-        quarter=1,
-        when="2026 Q2",
-        credibility=0.6,
-        side_payment_budget=2.0,
-        side_payment_targets=2,
-        investment_budget=5.0,
-        leader_investment=1.0,
-        refining_investment=1.0,
-        refining_investors=["USA"],
-        bottleneck=4,
-        members=[MemberInfo("JPN", "Japan", 4000.0, 0.5), MemberInfo("KOR", "Korea", 1700.0, 0.2)],
-        candidates=[Candidate("IND", "India", 0.2)],
-        may_invite=True,
-        truce_active=False,
-        china_escalation=1.0,
-        controlled_phases=3,
-        price_index=1.0,
-        n_phases=8,
-        refining_phase=2,
-    )
-    values.update(changes)
-    return LeaderView(**values)
+def china_view(**changes):
+    return views.china_view(**{"targets": TARGETS, **changes})
 
 
-def china_view(**changes) -> ChinaView:
-    values = dict(
-        quarter=1,
-        when="2026 Q2",
-        budget=2.0,
-        max_per_target=1.25,
-        escalation=1.0,
-        max_controls=0.0,
-        inducement_share=0.3,
-        truce_active=False,
-        spent_last_three=0.0,
-        truce_cost=30.0,
-        control_cost=5.0,
-        deterrence=1.0,
-        cost_unit=10_000.0,
-        targets=TARGETS,
-        alliance_refining_share=0.1,
-        credibility=0.6,
-    )
-    values.update(changes)
-    return ChinaView(**values)
+def pressurer_view(ranking=None):
+    return views.pressurer_view(targets=TARGETS, china_ranking=ranking)
 
 
-def pressurer_view(ranking=None) -> PressurerView:
-    return PressurerView(
-        "RUS", "Russia", 1, "2026 Q2", 0.3, 1.25, 1.0, 10_000.0, TARGETS, ranking, 0.6
-    )
+def member_view(advice=Decision.STAY):
+    return views.member_view(advice=advice)
 
 
-def member_view(advice=Decision.STAY) -> MemberView:
-    return MemberView(
-        actor="JPN",
-        name="Japan",
-        quarter=1,
-        when="2026 Q2",
-        status="member",
-        invited=False,
-        grievance=0.5,
-        threshold=3.0,
-        benefit=0.4,
-        pains={"pressure": 0.1, "price": 0.0, "reversal": 0.0},
-        pressure_received={"CHN": 1.0},
-        side_payment=0.0,
-        inflow=0.0,
-        peers_left=0.0,
-        join_balance=0.0,
-        credibility=0.6,
-        secure_supply=0.5,
-        price_index=1.0,
-        members=9,
-        options=(Decision.STAY, Decision.LEAVE),
-        advice=advice,
-    )
+leader_view = views.leader_view
 
 
 def turns() -> list[Turn]:
