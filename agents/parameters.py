@@ -9,7 +9,13 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import fields
+from functools import cache
 from typing import Any, Self
+
+
+@cache
+def _names(cls: type) -> tuple[str, ...]:
+    return tuple(f.name for f in fields(cls))
 
 
 class Parameters:
@@ -18,4 +24,4 @@ class Parameters:
     @classmethod
     def of(cls, p: Mapping[str, Any]) -> Self:
         """The parameters this class names, taken from ``p``."""
-        return cls(**{f.name: p[f.name] for f in fields(cls)})  # type: ignore[call-arg]
+        return cls(**{name: p[name] for name in _names(cls)})  # type: ignore[call-arg]

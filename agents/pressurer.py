@@ -98,7 +98,9 @@ class Pressurer:
             cost = 1.0 + t.exposure * t.gdp_usd_bn / cost_unit + deterrence * t.chokepoints
             return t.value * vulnerability / cost
 
-        return sorted((t for t in targets if t.exposure > 0), key=lambda t: (-score(t), t.id))
+        # Highest score first; ids are unique, so the sort never compares targets.
+        keyed = sorted((-score(t), t.id, t) for t in targets if t.exposure > 0)
+        return [t for _, _, t in keyed]
 
     def allocate(
         self, ranked: list[Target], budget: float, per_target: float

@@ -45,6 +45,11 @@ class Role(StrEnum):
     OUTSIDER = "outsider"
 
 
+# Statuses and decisions under short names for the rules' hot paths (the same enum
+# members).
+MEMBER, PARTICIPANT, DEFECTED, OUTSIDE = Status
+STAY, LEAVE, JOIN, STAY_OUT = Decision
+
 # Labels for what drove a member's grievance, used in the event log.
 REASONS = {
     "pressure": "pressure",
@@ -138,15 +143,12 @@ def leaves(grievance: float, threshold: float) -> bool:
     return grievance >= threshold - 1e-9
 
 
+NO_CHOICE = (Role.LEADER, Role.RIVAL)  # the leader never leaves, rivals never sign
+
+
 def can_decide(role: Role) -> bool:
-    """Whether a state ever has a choice: the leader never leaves, rivals never sign."""
-    return role not in (Role.LEADER, Role.RIVAL)
-
-
-def may_decide(role: Role, status: Status, cooldown: int) -> bool:
-    """Whether a state has a choice this quarter: it ever has one, and it is not a
-    defector waiting out its cool-down."""
-    return can_decide(role) and not (status == Status.DEFECTED and cooldown > 0)
+    """Whether a state ever has a choice: not the leader, not a rival (``NO_CHOICE``)."""
+    return role not in NO_CHOICE
 
 
 class StateAgent(mesa.Agent):
@@ -170,7 +172,8 @@ class StateAgent(mesa.Agent):
         self.row = row  # its row in the world's capacity matrices
         self.status = status
         self.role = role
-        self.founding = status == Status.MEMBER
+        self.founding = status == MEMBER
+        self.has_choice = can_decide(role)  # the role is fixed over a run
         self.resistance = resistance
         self.threshold = threshold
         self.grievance = 0.0
@@ -191,13 +194,18 @@ class StateAgent(mesa.Agent):
     # --- reporters --------------------------------------------------------------------
     @property
     def is_member(self) -> bool:
-        return self.status == Status.MEMBER
+        return self.status == MEMBER
 
     @property
     def pressure_total(self) -> float:
         return sum(self.pressure_received.values())
 
     # --- the commitment rule ----------------------------------------------------------
+    def may_decide(self) -> bool:
+        """Whether this state has a choice this quarter: it ever has one (``can_decide``:
+        not the leader, not a rival), and it is not a defector waiting out its cool-down."""
+        return self.has_choice and (self.cooldown <= 0 or self.status != DEFECTED)
+
     def benefit(self, snap: Snapshot, cp: CommitmentParams) -> float:
         """Benefit of staying this quarter: supply security, inflows and side payments,
         discounted by credibility (a promise is worth what the promiser's word is)."""
@@ -262,13 +270,13 @@ class StateAgent(mesa.Agent):
         """This quarter's decision, from the snapshot: a member leaves at its threshold; a
         non-member joins when the balance of joining clears the bar (half as high for an
         invited state)."""
-        member = self.status == Status.MEMBER
-        if not may_decide(self.role, self.status, self.cooldown):
-            return Decision.STAY if member else Decision.STAY_OUT
+        member = self.status == MEMBER
+        if not self.may_decide():
+            return STAY if member else STAY_OUT
         if member:
-            return Decision.LEAVE if leaves(self.grievance, self.threshold) else Decision.STAY
+            return LEAVE if leaves(self.grievance, self.threshold) else STAY
         bar = cp.join_threshold * (1.0 if self.invited else 2.0)
-        return Decision.JOIN if self.join_balance(snap, cp, pp) >= bar else Decision.STAY_OUT
+        return JOIN if self.join_balance(snap, cp, pp) >= bar else STAY_OUT
 
     def main_reason(self) -> str:
         """The largest (decayed) driver of this member's grievance, in words."""

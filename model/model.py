@@ -75,7 +75,6 @@ from agents.state import (
     can_decide,
     defection_threshold,
     domestic_noise,
-    may_decide,
     peers_who_left,
     resistance,
 )
@@ -87,6 +86,11 @@ from model.scenario import Event, Scenario, ScenarioError, load_scenario
 from model.survival import SurvivalParams
 from model.wording import quarters_in_words
 from model.world import LEADER, investor_types, tie_network
+
+# Statuses and decisions under short names for the schedule's loops (the same enum
+# members).
+MEMBER, PARTICIPANT, DEFECTED, OUTSIDE = Status
+STAY, LEAVE, JOIN, STAY_OUT = Decision
 
 EU = "EUR"
 
@@ -185,9 +189,10 @@ class PaxSilicaModel(mesa.Model):
             a: Pressurer(a, active=(a != EU) or self.eu_stance == Stance.PRESSURER)
             for a in PRESSURERS
         }
-        # Each state's exposure to each pressurer's market (% of GDP), fixed over a run.
+        # Each state's exposure to each pressurer's market (% of GDP), fixed over a run:
+        # state -> pressurer -> exposure.
         self.exposure = {
-            a: {s.code: exposure_of(s.actor, a) for s in self.states} for a in PRESSURERS
+            s.code: {a: exposure_of(s.actor, a) for a in PRESSURERS} for s in self.states
         }
         self.investors = InvestorPopulation(
             self, p["n_investors"], p, self.n_phases, self.rng, investor_types(), w.upstream
@@ -249,20 +254,14 @@ class PaxSilicaModel(mesa.Model):
         for a in w.actors:
             if a.kind != "state":
                 continue
-            status = (
-                Status.MEMBER
-                if a.id in members
-                else Status.PARTICIPANT
-                if a.id in participants
-                else Status.OUTSIDE
-            )
+            status = MEMBER if a.id in members else PARTICIPANT if a.id in participants else OUTSIDE
             role = (
                 Role.LEADER
                 if a.id == LEADER
                 else Role.SIGNATORY
-                if status == Status.MEMBER
+                if status == MEMBER
                 else Role.PARTICIPANT
-                if status == Status.PARTICIPANT
+                if status == PARTICIPANT
                 else Role.RIVAL
                 if a.id in RIVALS
                 else Role.OUTSIDER
@@ -280,9 +279,10 @@ class PaxSilicaModel(mesa.Model):
         self.by_id = {s.code: s for s in self.states}
         self.by_row = {s.row: s for s in self.states}
         self.leader = self.by_id[LEADER]
+        self.allies = [s for s in self.states if s.role != Role.LEADER]  # all but the US
         self.n_founding = sum(s.founding for s in self.states)
         eu = self.by_id.get(EU)
-        self.eu_stance = eu_initial_stance(eu is not None and eu.status == Status.OUTSIDE)
+        self.eu_stance = eu_initial_stance(eu is not None and eu.status == OUTSIDE)
 
     # ------------------------------------------------------------------- reporters ----
     @property
@@ -296,23 +296,23 @@ class PaxSilicaModel(mesa.Model):
 
     @property
     def members(self) -> int:
-        return sum(s.status == Status.MEMBER for s in self.states)
+        return sum(s.status == MEMBER for s in self.states)
 
     @property
     def founding_members(self) -> int:
-        return sum(s.founding and s.status == Status.MEMBER for s in self.states)
+        return sum(s.founding and s.status == MEMBER for s in self.states)
 
     @property
     def participants(self) -> int:
-        return sum(s.status == Status.PARTICIPANT for s in self.states)
+        return sum(s.status == PARTICIPANT for s in self.states)
 
     @property
     def defectors(self) -> int:
-        return sum(s.status == Status.DEFECTED for s in self.states)
+        return sum(s.status == DEFECTED for s in self.states)
 
     @property
     def joined(self) -> int:
-        return sum(s.status == Status.MEMBER and not s.founding for s in self.states)
+        return sum(s.status == MEMBER and not s.founding for s in self.states)
 
     @property
     def capital_committed(self) -> float:
@@ -362,10 +362,10 @@ class PaxSilicaModel(mesa.Model):
         return self.public_invested
 
     def member_ids(self) -> list[str]:
-        return [s.code for s in self.states if s.status == Status.MEMBER]
+        return [s.code for s in self.states if s.status == MEMBER]
 
     def participant_ids(self) -> list[str]:
-        return [s.code for s in self.states if s.status == Status.PARTICIPANT]
+        return [s.code for s in self.states if s.status == PARTICIPANT]
 
     def seatable(self) -> list[str]:
         """Actors that can decide through a policy or a classroom seat: the US, the
@@ -380,7 +380,7 @@ class PaxSilicaModel(mesa.Model):
         shares kept here hold until then: the next quarter's leader and pressurers read
         them."""
         p, w = self.p, self.world
-        mm = w.mask(self.member_ids())
+        mm, aligned = self._bloc_masks()
         vol, fro = metrics.shares(w.volume), metrics.shares(w.frontier)
         d = p["alliance_demand_share"]
         self.volume_share, self.frontier_share = vol, fro
@@ -399,9 +399,21 @@ class PaxSilicaModel(mesa.Model):
         # Members and participants together; their supply security is only reported, so
         # it is computed when first read (from these shares and this bloc).
         self._aligned: tuple[np.ndarray, float | None] = (
-            mm | w.mask(self.participant_ids()),
+            aligned,
             None,
         )
+
+    def _bloc_masks(self) -> tuple[np.ndarray, np.ndarray]:
+        """Rows of the world's matrices held by the members, and by the members and
+        participants together."""
+        members = np.zeros(len(self.world.actors), dtype=bool)
+        aligned = members.copy()
+        for s in self.states:
+            if s.status == MEMBER:
+                members[s.row] = aligned[s.row] = True
+            elif s.status == PARTICIPANT:
+                aligned[s.row] = True
+        return members, aligned
 
     @property
     def aligned_supply_security(self) -> float:
@@ -486,7 +498,7 @@ class PaxSilicaModel(mesa.Model):
             self._invite(self.by_id[e.actor])
         elif e.type == "force_out":
             s = self.by_id[e.actor]
-            if s.status == Status.MEMBER and s.role != Role.LEADER:
+            if s.status == MEMBER and s.role != Role.LEADER:
                 self._defect(s, "is forced out (scripted event)")
         elif e.type == "export_control":
             share = (
@@ -505,14 +517,14 @@ class PaxSilicaModel(mesa.Model):
 
     def _reversal(self, what: str) -> None:
         self._credibility_event(-self.p["reversal_credibility_hit"])
-        for s in self.states:
-            if s.status == Status.MEMBER and s.role != Role.LEADER:
+        for s in self.allies:
+            if s.status == MEMBER:
                 s.reversal_shock += self.p["reversal_grievance"]
         self.eu_reversals += 1
         self._log(EventKind.REVERSAL, LEADER, f"{what}; credibility {self.credibility:.2f}")
 
     def _invite(self, s: StateAgent) -> None:
-        if s.status == Status.MEMBER:
+        if s.status == MEMBER:
             return
         s.invited = True
         self.last_invite = self.steps
@@ -543,27 +555,27 @@ class PaxSilicaModel(mesa.Model):
 
     def _targets(self) -> dict[str, list[Target]]:
         """The members (but the leader) as each active pressurer sees them."""
-        members = [s for s in self.states if s.status == Status.MEMBER and s.role != Role.LEADER]
+        members = [s for s in self.allies if s.status == MEMBER]
         n = max(1, len(members))
         total = max(float(self.member_share.sum()), 1e-9)
-        held = self.volume_share.sum(axis=1)  # each actor's shares summed over phases
+        held = self.volume_share.sum(axis=1).tolist()  # each actor's shares over phases
         self._chokepoints = chokepoints(
             self.frontier_share, self.china_row, self.p["chokepoint_china_share"]
-        )
+        ).tolist()
         seen = [
             (
                 s.code,
                 s.name,
-                target_value(n, float(held[s.row]), total),
+                target_value(n, held[s.row], total),
                 s.resistance,
                 s.actor.gdp_usd_bn,
-                float(self._chokepoints[s.row]),
+                self._chokepoints[s.row],
             )
             for s in members
         ]
         return {
             pid: [
-                Target(c, name, v, self.exposure[pid][c], r, g, ch) for c, name, v, r, g, ch in seen
+                Target(c, name, v, self.exposure[c][pid], r, g, ch) for c, name, v, r, g, ch in seen
             ]
             for pid, pr in self.pressurers.items()
             if pr.active
@@ -625,12 +637,11 @@ class PaxSilicaModel(mesa.Model):
         for code, by in received.items():
             s = self.by_id[code]
             s.pressure_received = by
-            exposure = {pid: self.exposure[pid][code] for pid in by}
             s.pain_by = pain_landed(
                 by,
-                exposure,
+                self.exposure[code],
                 s.resistance,
-                float(self._chokepoints[s.row]),
+                self._chokepoints[s.row],
                 china_inducement,
                 self.pressure_params,
             )
@@ -666,7 +677,7 @@ class PaxSilicaModel(mesa.Model):
     def coordination(self) -> None:
         """Investors commit or withdraw; projects mature; China grows on its trend."""
         p, w, t = self.p, self.world, self.steps
-        rows = np.array([s.row for s in self.states if s.status == Status.MEMBER], dtype=int)
+        rows = np.array([s.row for s in self.states if s.status == MEMBER], dtype=int)
         gone = np.ones(len(w.actors), dtype=bool)  # projects outside the members are
         gone[rows] = False  # abandoned (from today's status: a force-out may be this quarter's)
         view = MarketView(
@@ -698,10 +709,11 @@ class PaxSilicaModel(mesa.Model):
         """Members weigh staying; non-members weigh joining; then all moves apply."""
         p = self.p
         cp, pp = self.commitment_params, self.pressure_params
+        status = [s.status for s in self.states]
         left = peers_who_left(
             self.tie_matrix,
-            np.array([s.status in (Status.MEMBER, Status.DEFECTED) for s in self.states]),
-            np.array([s.status == Status.DEFECTED for s in self.states]),
+            np.array([x == MEMBER or x == DEFECTED for x in status]),
+            np.array([x == DEFECTED for x in status]),
         )
         budget = self.pressurers[CHINA].budget(pp, self.escalation)
         snap = Snapshot(
@@ -717,13 +729,13 @@ class PaxSilicaModel(mesa.Model):
         )
         shocks = domestic_noise(self.rng, p["political_noise"], len(self.states))
         for s, shock in zip(self.states, shocks, strict=True):
-            if s.status == Status.MEMBER:
+            if s.status == MEMBER:
                 s.assess(snap, cp, shock)
         decisions = [(s, s.decide(snap, cp, pp)) for s in self.states]
         turns = [
             Turn(s.code, Kind.MEMBER, views.member_view(self, s, snap, d))
             for s, d in decisions
-            if s.code in self.deciders.asks and may_decide(s.role, s.status, s.cooldown)
+            if s.code in self.deciders.asks and s.may_decide()
         ]
         if turns:
             choices = self._ask(turns)
@@ -732,14 +744,14 @@ class PaxSilicaModel(mesa.Model):
                 for s, d in decisions
             ]
         for s, d in decisions:
-            if d == Decision.LEAVE:
+            if d == LEAVE:
                 self._defect(s, self._why(s))
-            elif d == Decision.JOIN:
+            elif d == JOIN:
                 self._join(s)
             else:
-                if s.status == Status.DEFECTED:
+                if s.status == DEFECTED:
                     s.cooldown -= 1
-                if s.invited and s.status != Status.MEMBER:
+                if s.invited and s.status != MEMBER:
                     s.invited = False
                     self._log(EventKind.REFUSAL, s.code, f"{s.name} declines the US invitation")
 
@@ -751,7 +763,7 @@ class PaxSilicaModel(mesa.Model):
         return why_member_leaves(s.main_reason(), adjective, streak)
 
     def _defect(self, s: StateAgent, why: str) -> None:
-        s.status = Status.DEFECTED
+        s.status = DEFECTED
         s.cooldown = self.p["rejoin_cooldown"]
         s.grievance = 0.0
         self._credibility_event(-self.p["defection_credibility_hit"])
@@ -760,8 +772,8 @@ class PaxSilicaModel(mesa.Model):
         )
 
     def _join(self, s: StateAgent) -> None:
-        returning, was_invited = s.status == Status.DEFECTED, s.invited
-        s.status = Status.MEMBER
+        returning, was_invited = s.status == DEFECTED, s.invited
+        s.status = MEMBER
         s.invited = False
         s.grievance = 0.0
         for k in s.components:
@@ -815,7 +827,7 @@ class PaxSilicaModel(mesa.Model):
         eu = self.by_id.get(EU)
         if eu is not None and eu_turns(
             self.eu_stance,
-            eu.status == Status.MEMBER,
+            eu.status == MEMBER,
             self.eu_reversals,
             p["eu_exclusion_threshold"],
         ):

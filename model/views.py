@@ -30,6 +30,8 @@ from model import metrics
 if TYPE_CHECKING:
     from model.model import PaxSilicaModel
 
+MEMBER, PARTICIPANT, OUTSIDE = Status.MEMBER, Status.PARTICIPANT, Status.OUTSIDE
+
 
 def gains_if_joined(m: PaxSilicaModel, rows: list[int]) -> np.ndarray:
     """What each non-member's signature would add (``rows``: their actor rows): covered
@@ -64,9 +66,7 @@ def leader_view(m: PaxSilicaModel) -> LeaderView:
     candidates = []
     if invite_now:
         open_to = [
-            s
-            for s in m.states
-            if s.status in (Status.PARTICIPANT, Status.OUTSIDE) and s.role != Role.RIVAL
+            s for s in m.states if s.status in (PARTICIPANT, OUTSIDE) and s.role != Role.RIVAL
         ]
         if open_to:
             gains = gains_if_joined(m, [s.row for s in open_to])
@@ -75,8 +75,8 @@ def leader_view(m: PaxSilicaModel) -> LeaderView:
             ]
     members = [
         MemberInfo(s.code, s.name, s.actor.gdp_usd_bn, s.grievance / max(s.threshold, 1e-9))
-        for s in m.states
-        if s.status == Status.MEMBER and s.role != Role.LEADER
+        for s in m.allies
+        if s.status == MEMBER
     ]
     return LeaderView(
         quarter=t,
@@ -97,7 +97,7 @@ def leader_view(m: PaxSilicaModel) -> LeaderView:
         controlled_phases=m.controlled_phases,
         price_index=m.price_index,
         n_phases=m.n_phases,
-        refining_phase=m.world.refining + 1,
+        refining_phase=m.refining + 1,
     )
 
 
@@ -147,7 +147,7 @@ def pressurer_view(
 def member_view(m: PaxSilicaModel, s: StateAgent, snap: Snapshot, advice: Decision) -> MemberView:
     """What a state's government sees when it decides (its own mood included)."""
     cp, pp = m.commitment_params, m.pressure_params
-    member = s.status == Status.MEMBER
+    member = s.status == MEMBER
     options = (Decision.STAY, Decision.LEAVE) if member else (Decision.JOIN, Decision.STAY_OUT)
     return MemberView(
         actor=s.code,

@@ -29,7 +29,6 @@ from agents.state import (
     defection_threshold,
     domestic_noise,
     leaves,
-    may_decide,
     next_grievance,
     peers_who_left,
     resistance,
@@ -211,6 +210,12 @@ def test_can_decide_everyone_but_the_leader_and_rivals():
     assert not can_decide(Role.RIVAL)
     for role in (Role.SIGNATORY, Role.PARTICIPANT, Role.OUTSIDER):
         assert can_decide(role)
+
+
+def may_decide(role, status, cooldown) -> bool:
+    s = state(status=status, role=role)
+    s.cooldown = cooldown
+    return s.may_decide()
 
 
 def test_may_decide_not_for_a_defector_in_cool_down():
