@@ -732,10 +732,11 @@ class PaxSilicaModel(mesa.Model):
             if s.status == MEMBER:
                 s.assess(snap, cp, shock)
         decisions = [(s, s.decide(snap, cp, pp)) for s in self.states]
+        asks = self.deciders.asks
         turns = [
             Turn(s.code, Kind.MEMBER, views.member_view(self, s, snap, d))
             for s, d in decisions
-            if s.code in self.deciders.asks and s.may_decide()
+            if s.code in asks and s.may_decide()
         ]
         if turns:
             choices = self._ask(turns)
