@@ -1,5 +1,8 @@
 """What each deciding government sees: the views the model builds for its turns.
 
+Each function reads the state of a ``model.model.PaxSilicaModel`` (``m``); it imports
+nothing of that module, so the schedule depends on its views and not the other way round.
+
 A view holds public data and the actor's own state, never another actor's hidden state
 (a state's grievance threshold, say); the rule-based actor and a player get the same
 view (``agents.policy``).
@@ -7,9 +10,8 @@ view (``agents.policy``).
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 import numpy as np
+from mesa import Model
 
 from agents.china import max_controls
 from agents.leader import may_invite
@@ -27,13 +29,10 @@ from agents.pressurer import CHINA
 from agents.state import Role, Snapshot, StateAgent, Status
 from model import metrics
 
-if TYPE_CHECKING:
-    from model.model import PaxSilicaModel
-
 MEMBER, PARTICIPANT, OUTSIDE = Status.MEMBER, Status.PARTICIPANT, Status.OUTSIDE
 
 
-def gains_if_joined(m: PaxSilicaModel, rows: list[int]) -> np.ndarray:
+def gains_if_joined(m: Model, rows: list[int]) -> np.ndarray:
     """What each non-member's signature would add (``rows``: their actor rows): covered
     and controlled phases and mean self-sufficiency, each as a share (the leader's
     invitation criterion), against the alliance as it stands. All candidates at once, as
@@ -52,7 +51,7 @@ def gains_if_joined(m: PaxSilicaModel, rows: list[int]) -> np.ndarray:
     )
 
 
-def leader_view(m: PaxSilicaModel) -> LeaderView:
+def leader_view(m: Model) -> LeaderView:
     """What the US sees at the start of the quarter (for its policy, or a player)."""
     p, t = m.p, m.steps
     invite_now = may_invite(
@@ -101,7 +100,7 @@ def leader_view(m: PaxSilicaModel) -> LeaderView:
     )
 
 
-def china_view(m: PaxSilicaModel, targets: list[Target], truce: bool) -> ChinaView:
+def china_view(m: Model, targets: list[Target], truce: bool) -> ChinaView:
     """What Beijing sees at the start of the coercion phase (public data only)."""
     p = m.p
     return ChinaView(
@@ -125,7 +124,7 @@ def china_view(m: PaxSilicaModel, targets: list[Target], truce: bool) -> ChinaVi
 
 
 def pressurer_view(
-    m: PaxSilicaModel, pid: str, targets: list[Target], follow: list[str] | None
+    m: Model, pid: str, targets: list[Target], follow: list[str] | None
 ) -> PressurerView:
     """What Russia, Brazil or the EU sees when choosing whom to pressure."""
     p = m.p
@@ -144,7 +143,7 @@ def pressurer_view(
     )
 
 
-def member_view(m: PaxSilicaModel, s: StateAgent, snap: Snapshot, advice: Decision) -> MemberView:
+def member_view(m: Model, s: StateAgent, snap: Snapshot, advice: Decision) -> MemberView:
     """What a state's government sees when it decides (its own mood included)."""
     cp, pp = m.commitment_params, m.pressure_params
     member = s.status == MEMBER
