@@ -491,11 +491,11 @@ def unreadable_part(part: Path, e: Exception, folder: Path) -> CliError:
     written: parts are renamed into place whole). It is not removed here: the runs it holds
     are seeded, so removing it and resuming re-runs them exactly, but that is the user's
     call on their own data."""
-    redo = (
-        f"remove it{' and ' + str(folder / RUNS / part.name) if part.parent.name == SERIES else ''}"
-    )
+    remove = "remove it"
+    if part.parent.name == SERIES:  # its runs part marks those runs done: that goes too
+        remove += f" and {folder / RUNS / part.name}"
     return CliError(
-        f"{part}: not a readable Parquet part ({type(e).__name__}: {e}); {redo} and run "
+        f"{part}: not a readable Parquet part ({type(e).__name__}: {e}); {remove} and run "
         f"pax-silica sweep --resume {folder}: its runs will be re-run, with the same seeds"
     )
 
