@@ -128,6 +128,12 @@ class Vary:
             return min(nums), max(nums)
         return float(self.low), float(self.high)
 
+    def text(self) -> str:
+        """As given to --vary: ``name=low:high`` or ``name=a,b,c``."""
+        if self.values is not None:
+            return f"{self.name}={','.join(_show(x) for x in self.values)}"
+        return f"{self.name}={_show(self.low)}:{_show(self.high)}"
+
     def to_dict(self) -> dict:
         d: dict[str, Any] = {"name": self.name, "type": self.type, "kind": self.kind}
         if self.values is not None:

@@ -10,6 +10,7 @@ writes a Parquet dataset folder::
                                  parameters, scenario, and the model's outcome() columns
     DIR/series/part-*.parquet    with --series: every quarter of every run (point,
                                  replication, then the model's data-collector columns)
+    DIR/.lock                    the writer's lock and pid (see --resume below)
 
 Runs go to the workers in chunks (``--chunk-size``); each chunk's rows come back as soon
 as it finishes and are written as one part (a temporary file renamed into place, so a part
@@ -18,10 +19,14 @@ and at most a few chunks are in flight at once. A part is named after the first 
 holds (run id = point * replications + replication).
 
 ``--resume DIR`` reads the manifest, re-derives the design (and refuses if its hash
-differs), finds the runs already written and runs only the others. Seeds depend only on
-(seed, point, replication), so a finished sweep holds the same rows with the same values
-however it was chunked, interrupted, resumed or spread over workers; ``load_results``
-returns them in the canonical order (point, replication).
+differs, or if a design flag given differs from the sweep's, naming it), finds the runs
+already written and runs only the others. A folder is written by one process at a time:
+``DIR/.lock`` holds an OS lock (``fcntl.lockf``) for the whole sweep or resume, so a second
+writer is refused at once; the OS drops the lock when its holder dies, however it dies.
+Seeds depend only on (seed, point, replication), so a finished sweep holds the same rows
+with the same values however it was chunked, interrupted, resumed or spread over workers;
+``load_results`` returns them in the canonical order (point, replication), and refuses a
+folder that holds a run twice or a part that does not read.
 
 Execution uses Dask distributed: by default a ``LocalCluster`` of one single-threaded
 worker process per core (``--workers N`` to choose; forked on Linux, see
@@ -34,6 +39,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import fcntl
 import gc
 import itertools
 import json
@@ -62,6 +68,7 @@ from experiments.design import (
     Design,
     DesignError,
     DesignSpec,
+    check_spec,
     parse_vary,
     read_design_file,
     resolve,
@@ -72,6 +79,7 @@ from model.scenario import Scenario, is_path
 
 FORMAT = "pax-silica-sweep/1"
 MANIFEST = "manifest.json"
+LOCK = ".lock"
 RUNS = "runs"
 SERIES = "series"
 MAX_CHUNK = 100
@@ -446,6 +454,52 @@ def read_manifest(folder: Path, flag: str = "--resume") -> dict:
     return m
 
 
+@contextlib.contextmanager
+def writing(folder: Path, flag: str) -> Iterator[None]:
+    """Hold ``folder``'s write lock while the block runs; refuse (``CliError``) if another
+    process holds it. A POSIX record lock (``lockf``), not ``flock``: it belongs to this
+    process alone, so the Dask workers forked from it do not inherit it and cannot keep it
+    held after this process is killed; the OS releases it when its holder exits in any
+    way, so a lock file left by a dead sweep never blocks. The file keeps the holder's pid
+    for the refusal's message."""
+    path = folder / LOCK
+    try:
+        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+    except OSError as e:
+        raise CliError(
+            f"{flag}: cannot write in {folder} ({e.strerror}); expected a writable folder"
+        ) from None
+    try:
+        try:
+            fcntl.lockf(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            holder = os.pread(fd, 32, 0).decode(errors="replace").strip()
+            who = f"process {holder}" if holder.isdigit() else "another process"
+            raise CliError(
+                f"{flag}: {folder} is being written by {who} (a sweep or a resume); "
+                "wait for it to finish, or stop it, then resume"
+            ) from None
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
+        yield
+    finally:
+        os.close(fd)  # releases the lock
+
+
+def unreadable_part(part: Path, e: Exception, folder: Path) -> CliError:
+    """The refusal for a part that is not a whole Parquet file (it was damaged after it was
+    written: parts are renamed into place whole). It is not removed here: the runs it holds
+    are seeded, so removing it and resuming re-runs them exactly, but that is the user's
+    call on their own data."""
+    remove = "remove it"
+    if part.parent.name == SERIES:  # its runs part marks those runs done: that goes too
+        remove += f" and {folder / RUNS / part.name}"
+    return CliError(
+        f"{part}: not a readable Parquet part ({type(e).__name__}: {e}); {remove} and run "
+        f"pax-silica sweep --resume {folder}: its runs will be re-run, with the same seeds"
+    )
+
+
 def _git_commit() -> dict:
     root = Path(__file__).resolve().parent.parent
     try:
@@ -531,12 +585,22 @@ def _parts(folder: Path) -> list[Path]:
 
 
 def done_runs(out: Path, replications: int, n_runs: int) -> set[int]:
-    """The run ids already written to ``out/runs``; duplicates or strangers are an error."""
+    """The run ids already written to ``out/runs``; duplicates, strangers or unreadable
+    parts (runs or series) are an error."""
+    import pyarrow as pa
     import pyarrow.parquet as pq
 
     done: set[int] = set()
+    for part in _parts(out / SERIES):
+        try:
+            pq.read_metadata(part)
+        except (OSError, pa.ArrowException) as e:
+            raise unreadable_part(part, e, out) from None
     for part in _parts(out / RUNS):
-        t = pq.read_table(part, columns=["point", "replication"])
+        try:
+            t = pq.read_table(part, columns=["point", "replication"])
+        except (OSError, pa.ArrowException) as e:
+            raise unreadable_part(part, e, out) from None
         ids = (
             t.column("point").to_numpy() * replications + t.column("replication").to_numpy()
         ).tolist()
@@ -592,15 +656,19 @@ def execute(
     chunk_size: int | None = None,
     progress: bool = True,
     manifest: dict | None = None,
+    done: set[int] | None = None,
 ) -> dict:
     """Run the runs of ``design`` missing from ``out`` and write them; return figures.
-    ``out`` must hold a manifest already (``new_manifest``)."""
+    ``out`` must hold a manifest already (``new_manifest``), and the caller its lock
+    (``writing``). ``done``: the runs already written, if the caller has read them
+    (after ``_tidy``)."""
     manifest = manifest or read_manifest(out)
-    _tidy(out)
+    if done is None:
+        _tidy(out)
+        done = done_runs(out, design.spec.replications, design.n_runs)
     (out / RUNS).mkdir(exist_ok=True)
     if series:
         (out / SERIES).mkdir(exist_ok=True)
-    done = done_runs(out, design.spec.replications, design.n_runs)
     todo = [i for i in range(design.n_runs) if i not in done]
     workers = executor.nthreads()
     size = chunk_size or default_chunk_size(len(todo), workers)
@@ -664,31 +732,72 @@ def execute(
 
 
 # -------------------------------------------------------------------- results -------
-def load_results(folder: str | Path, columns: list[str] | None = None) -> pd.DataFrame:
-    """Every run of a sweep folder, one row each, sorted by (point, replication)."""
+def _read_parts(parts: list[Path], columns: list[str] | None, folder: Path) -> pd.DataFrame:
+    """The parts as one DataFrame; a part that does not read is named in the error."""
+    import pyarrow as pa
     import pyarrow.dataset as ds
+    import pyarrow.parquet as pq
 
+    try:
+        return (
+            ds.dataset([str(p) for p in parts], format="parquet")
+            .to_table(columns=columns)
+            .to_pandas()
+        )
+    except (OSError, pa.ArrowException) as first:
+        for part in parts:  # which one? (only on this path: reading each is slower)
+            try:
+                pq.read_table(part, columns=columns)
+            except (OSError, pa.ArrowException) as e:
+                raise unreadable_part(part, e, folder) from None
+        raise first
+
+
+def _refuse_duplicates(df: pd.DataFrame, keys: list[str], folder: Path, what: str) -> None:
+    """Each run (or run quarter) once: two rows of one are two writers of one folder (or a
+    part copied in by hand), and a count or a mean over them would be silently wrong."""
+    dup = df.duplicated(keys, keep=False)
+    if dup.any():
+        first = df.loc[dup, keys].iloc[0]
+        times = int((df[keys] == first).all(axis=1).sum())
+        at = ", ".join(f"{k} {int(first[k])}" for k in keys)
+        extra = int(df.duplicated(keys).sum())
+        raise CliError(
+            f"{folder}: {extra:,} duplicate {what} (e.g. {at} is there {times} times); "
+            "expected each once: "
+            "the folder was written by two sweeps at once or changed by hand; remove the "
+            "parts that repeat runs, or run the sweep again with --out"
+        )
+
+
+def load_results(folder: str | Path, columns: list[str] | None = None) -> pd.DataFrame:
+    """Every run of a sweep folder, one row each, sorted by (point, replication); an error
+    if a part is unreadable or a run is there twice."""
     folder = Path(folder)
     parts = _parts(folder / RUNS)
     if not parts:
         return pd.DataFrame(columns=columns or KEY_COLUMNS)
     cols = None if columns is None else list(dict.fromkeys(["point", "replication", *columns]))
-    df = ds.dataset([str(p) for p in parts], format="parquet").to_table(columns=cols).to_pandas()
+    df = _read_parts(parts, cols, folder)
+    _refuse_duplicates(df, ["point", "replication"], folder, "run rows")
     df = df.sort_values(["point", "replication"], kind="stable").reset_index(drop=True)
     return df if columns is None else df[columns]
 
 
 def load_series(folder: str | Path, columns: list[str] | None = None) -> pd.DataFrame:
-    """Every quarter of every run (``--series``), sorted by (point, replication, quarter)."""
-    import pyarrow.dataset as ds
-
+    """Every quarter of every run (``--series``), sorted by (point, replication, quarter);
+    an error if a part is unreadable or a quarter of a run is there twice."""
     folder = Path(folder)
     runs = {p.name for p in _parts(folder / RUNS)}
     parts = [p for p in _parts(folder / SERIES) if p.name in runs]
     if not parts:
         raise CliError(f"{folder}: no per-quarter series (run the sweep with --series)")
-    df = ds.dataset([str(p) for p in parts], format="parquet").to_table(columns=columns).to_pandas()
-    return df.sort_values(["point", "replication", "quarter"], kind="stable").reset_index(drop=True)
+    keys = ["point", "replication", "quarter"]
+    cols = None if columns is None else list(dict.fromkeys([*keys, *columns]))
+    df = _read_parts(parts, cols, folder)
+    _refuse_duplicates(df, keys, folder, "series rows")
+    df = df.sort_values(keys, kind="stable").reset_index(drop=True)
+    return df if columns is None else df[columns]
 
 
 # ------------------------------------------------------------ command line ----------
@@ -831,15 +940,27 @@ def _check_scheduler(args) -> None:
         args.scheduler = a
 
 
+def _is_empty(out: Path) -> bool:
+    return not any(p.name != LOCK for p in out.iterdir())
+
+
 def _check_out(out: Path) -> None:
     if out.exists() and not out.is_dir():
         raise CliError(f"--out: {out} is a file; expected a new or empty folder")
-    if out.is_dir() and any(out.iterdir()):
+    if out.is_dir() and not _is_empty(out):
         hint = f"; to continue that sweep use --resume {out}" if (out / MANIFEST).exists() else ""
         raise CliError(f"--out: {out} is not empty; expected a new or empty folder{hint}")
     parent = out.resolve().parent
+    if parent.exists() and not parent.is_dir():
+        raise CliError(f"--out: {parent} is a file; expected {out} to be a folder path")
     if not parent.is_dir():
         raise CliError(f"--out: the folder {parent} does not exist")
+    try:
+        out.mkdir(exist_ok=True)
+    except OSError as e:
+        raise CliError(
+            f"--out: cannot create {out} ({e.strerror}); expected a writable place"
+        ) from None
 
 
 def run(args) -> int:
@@ -857,11 +978,16 @@ def run(args) -> int:
     design = resolve(spec, source)
     _check_out(args.out)
     series = bool(args.series)
-    with Executor(args.scheduler, args.workers) as ex:
-        args.out.mkdir(parents=True, exist_ok=True)
+    with writing(args.out, "--out"):
+        if not _is_empty(args.out):  # another sweep started here between the check and the lock
+            raise CliError(f"--out: {args.out} is not empty; expected a new or empty folder")
         manifest = new_manifest(design, args.chunk_size, series)
-        write_manifest(args.out, manifest)
-        return _go(design, args.out, ex, series, args, manifest)
+        try:
+            write_manifest(args.out, manifest)
+        except OSError as e:
+            raise CliError(f"--out: cannot write in {args.out} ({e.strerror})") from None
+        with Executor(args.scheduler, args.workers) as ex:
+            return _go(design, args.out, ex, series, args, manifest)
 
 
 def design_from_manifest(manifest: dict, folder: Path) -> Design:
@@ -885,19 +1011,57 @@ def design_from_manifest(manifest: dict, folder: Path) -> Design:
     return design
 
 
+def _flag(field: str) -> str:
+    return f"--{field.replace('_', '-')}"
+
+
+def _shown(field: str, value: Any) -> str:
+    if value is None:
+        return "none"
+    if field == "vary":
+        return " ".join(v.text() for v in value) or "none"
+    if field == "set":
+        return " ".join(value) or "none"
+    return str(value).lower() if isinstance(value, bool) else str(value)
+
+
+def resume_differences(args, sweep: DesignSpec) -> list[str]:
+    """The design flags given to ``--resume`` whose value differs from the sweep's, each as
+    "--flag: the sweep's X, given Y". Only the flags given are compared (and a design file's
+    keys), each laid over the sweep's own spec and normalized like it (if they fit it at all),
+    so repeating the sweep's command, or part of it, resumes; anything else names what
+    differs."""
+    asked, _ = spec_from_args(args)
+    given = {k for k in DESIGN_FLAGS if k != "design_file" and getattr(args, k) not in (None, [])}
+    if args.overrides:
+        given.add("set")
+    if args.design_file is not None:
+        _, keys = read_design_file(args.design_file)
+        given |= keys & set(DesignSpec.__dataclass_fields__)
+    merged = DesignSpec.from_dict(sweep.to_dict())
+    for k in given:
+        setattr(merged, k, getattr(asked, k))
+    with contextlib.suppress(DesignError):  # the flags do not fit the sweep's design
+        check_spec(merged)  # defaults filled in as in the sweep's spec
+    return [
+        f"{_flag(k)}: the sweep's {_shown(k, was)}, given {_shown(k, now)}"
+        for k in DesignSpec.__dataclass_fields__
+        if (was := getattr(sweep, k)) != (now := getattr(merged, k))
+    ]
+
+
 def _resume(args) -> int:
     folder = args.resume
     manifest = read_manifest(folder)
     design = design_from_manifest(manifest, folder)
     if _design_flags_given(args):
-        spec, source = spec_from_args(args)
-        asked = resolve(spec, source)
-        if asked.hash != design.hash:
+        diff = resume_differences(args, design.spec)
+        if diff:
             raise CliError(
-                f"--resume: the design differs from the one in {folder} (design "
-                f"hash {asked.hash}, the sweep's {design.hash}); resume with the "
-                "same design (or none: the manifest's is used), or start a new "
-                "sweep with --out"
+                f"--resume: the design differs from the sweep in {folder} (design hash "
+                f"{design.hash}): "
+                f"{'; '.join(diff)}; resume with the same design flags (or none: the "
+                "manifest's design is used), or start a new sweep with --out"
             )
     series = bool(manifest.get("series"))
     if args.series and not series:
@@ -905,11 +1069,23 @@ def _resume(args) -> int:
             f"--series: the sweep in {folder} was started without series; "
             "resume it without --series"
         )
-    with Executor(args.scheduler, args.workers) as ex:
-        return _go(design, folder, ex, series, args, manifest)
+    with writing(folder, "--resume"):
+        _tidy(folder)
+        done = done_runs(folder, design.spec.replications, design.n_runs)
+        manifest = read_manifest(folder)  # as the last writer left it
+        with Executor(args.scheduler, args.workers) as ex:
+            return _go(design, folder, ex, series, args, manifest, done)
 
 
-def _go(design: Design, out: Path, ex: Executor, series: bool, args, manifest: dict) -> int:
+def _go(
+    design: Design,
+    out: Path,
+    ex: Executor,
+    series: bool,
+    args,
+    manifest: dict,
+    done: set[int] | None = None,
+) -> int:
     def on_term(signum, frame):
         raise KeyboardInterrupt
 
@@ -923,6 +1099,7 @@ def _go(design: Design, out: Path, ex: Executor, series: bool, args, manifest: d
             chunk_size=args.chunk_size,
             progress=not args.no_progress,
             manifest=manifest,
+            done=done,
         )
     except KeyboardInterrupt:
         written = len(done_runs(out, design.spec.replications, design.n_runs))
