@@ -13,16 +13,24 @@ expected; nothing half-loaded escapes. Keys of a scenario file::
     [parameters]             any parameter of data/parameters.toml
     [[capacity]]             phase, actor, share (0-1), basis ("volume"|"frontier")
     [[events]]               quarter, type, and the fields of that type (see EVENT_TYPES)
+
+Limits: at most ``MAX_EXTENDS`` files in an ``extends`` chain and values nested at most
+``MAX_NESTING`` deep (past them the reader would run out of stack). Rivals (China, Russia,
+Brazil) can be neither members nor participants, nor be invited. Scripted events are
+checked against the scenario's initial members: a ``force_out`` must hit a member (not
+forced out earlier), an ``invite`` a state that is not one.
 """
 
 from __future__ import annotations
 
+import errno
 import math
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from agents.pressurer import RIVALS
 from model import params as P
 from model.world import LEADER, REST, World, load_world, member_sets
 
@@ -41,9 +49,12 @@ TOP_KEYS = {
     "capacity",
     "events",
 }
+MEMBER_KEYS = ("member_set", "members", "add_members", "remove_members")
 CAPACITY_KEYS = {"phase", "actor", "share", "basis"}
 CAPACITY_REQUIRED = {"phase": "phase", "actor": "actor", "share": "fraction"}  # field: kind
 MAX_QUARTER = 400
+MAX_EXTENDS = 16  # extends in a row (a file, its parent, ...)
+MAX_NESTING = 32  # levels of arrays and tables a value may nest
 
 # Event type -> {field: (kind, required)}. Kinds: actor, fraction, quarters, text.
 EVENT_TYPES: dict[str, dict[str, tuple[str, bool]]] = {
@@ -176,16 +187,46 @@ def _presets_hint(path: Path) -> str:
 
 
 def _read_toml(path: Path, source: str) -> dict:
-    if not _is_file(path):
-        raise ScenarioError(source, "file", f"no such scenario file{_presets_hint(path)}")
     try:
-        text = path.read_bytes().decode("utf-8")
+        raw = path.read_bytes()
+    except IsADirectoryError:
+        raise ScenarioError(source, "file", "is a folder; expected a scenario file") from None
+    except NotADirectoryError:
+        raise ScenarioError(
+            source, "file", "part of the path is a file, not a folder; expected a scenario file"
+        ) from None
+    except (OSError, ValueError) as e:  # ValueError: a name no file can have (NUL)
+        if isinstance(e, ValueError) or e.errno in (errno.ENOENT, errno.ENAMETOOLONG):
+            hint = _presets_hint(path)
+            raise ScenarioError(source, "file", f"no such scenario file{hint}") from None
+        raise ScenarioError(source, "file", f"cannot be read ({e.strerror})") from None
+    try:
+        text = raw.decode("utf-8")
     except UnicodeDecodeError as e:
         raise ScenarioError(source, "file", f"expected UTF-8 text ({e.reason})") from None
+    too_deep = f"nested more than {MAX_NESTING} levels deep; expected at most {MAX_NESTING}"
     try:
-        return tomllib.loads(text)
+        data = tomllib.loads(text)
+    except RecursionError:  # tomllib recurses once per level: far beyond the limit
+        raise ScenarioError(source, "TOML nesting", too_deep) from None
     except ValueError as e:  # TOMLDecodeError, or an integer of more than 4300 digits
         raise ScenarioError(source, "TOML syntax", str(e)) from None
+    if _depth(data) > MAX_NESTING:
+        raise ScenarioError(source, "TOML nesting", too_deep)
+    return data
+
+
+def _depth(value: Any) -> int:
+    """How many levels of tables and arrays ``value`` nests, counted without recursion (a
+    dotted key such as ``a.b.c...`` nests as deep as it is long without the reader
+    recursing, and printing such a value would)."""
+    deepest, stack = 0, [(value, 0)]
+    while stack:
+        v, d = stack.pop()
+        if isinstance(v, dict | list):
+            deepest = max(deepest, d + 1)
+            stack.extend((x, d + 1) for x in (v.values() if isinstance(v, dict) else v))
+    return deepest
 
 
 def _load(path: Path, seen: tuple[str, ...]) -> Scenario:
@@ -211,6 +252,14 @@ def _load(path: Path, seen: tuple[str, ...]) -> Scenario:
             )
         if str(parent_path.resolve()) in seen or parent_path.resolve() == path.resolve():
             raise ScenarioError(source, "extends", f"circular: {parent_name} extends this file")
+        if len(seen) >= MAX_EXTENDS:  # this extends would be one more than allowed
+            top = seen[0] if seen else source
+            raise ScenarioError(
+                source,
+                "extends",
+                f"more than {MAX_EXTENDS} extends in a row from {top}; "
+                f"expected at most {MAX_EXTENDS}",
+            )
         base = _load(parent_path, seen + (str(path.resolve()),))
     else:
         base = Scenario(
@@ -242,17 +291,17 @@ def _apply(base: Scenario, data: dict, source: str, stem: str) -> Scenario:
             )
         scen.members = list(sets[ms]["members"])
     if "members" in data:
-        scen.members = _actors(data["members"], source, "members", w)
+        scen.members = _signers(data["members"], source, "members", w)
     if "add_members" in data:
         scen.members = edit_members(
-            scen.members, add=_actors(data["add_members"], source, "add_members", w)
+            scen.members, add=_signers(data["add_members"], source, "add_members", w)
         )
     if "remove_members" in data:
         scen.members = edit_members(
             scen.members, remove=_actors(data["remove_members"], source, "remove_members", w)
         )
     if "participants" in data:
-        scen.participants = _actors(data["participants"], source, "participants", w)
+        scen.participants = _signers(data["participants"], source, "participants", w)
     scen.participants = [a for a in scen.participants if a not in scen.members]
     if "parameters" in data:
         if not isinstance(data["parameters"], dict):
@@ -263,7 +312,8 @@ def _apply(base: Scenario, data: dict, source: str, stem: str) -> Scenario:
         scen.capacity += _capacity(data["capacity"], source, scen.world())
     if "events" in data:
         scen.events += _events(data["events"], source, w)
-    _check_whole(scen, source, w, own_events=len(base.events))
+    members_key = next((k for k in data if k in MEMBER_KEYS), "members")
+    _check_whole(scen, source, w, own_events=len(base.events), members_field=members_key)
     return scen
 
 
@@ -290,6 +340,8 @@ def _apply_overrides(scen: Scenario, raw: dict[str, str], source: str) -> Scenar
             new.members = list(sets[value]["members"])
         elif k in ("members", "participants", "add_members", "remove_members"):
             ids = _actors([t for t in value.split(",") if t.strip()], source, key, w)
+            if k != "remove_members":
+                _no_rivals(ids, source, key)
             if k == "members":
                 new.members = ids
             elif k == "participants":
@@ -307,7 +359,15 @@ def _apply_overrides(scen: Scenario, raw: dict[str, str], source: str) -> Scenar
                 _actors(new.params[k], source, key, w)
     new.participants = [a for a in new.participants if a not in new.members]
     steps_key = next((k for k in raw if k.removeprefix("parameters.") == "steps"), "steps")
-    _check_whole(new, source, w, own_events=len(new.events), steps_field=steps_key)
+    members_key = next((k for k in raw if k in MEMBER_KEYS), "members")
+    _check_whole(
+        new,
+        source,
+        w,
+        own_events=len(new.events),
+        steps_field=steps_key,
+        members_field=members_key,
+    )
     return new
 
 
@@ -317,9 +377,11 @@ def _check_whole(
     w: World,
     own_events: int = 0,
     steps_field: str = "parameters.steps",
+    members_field: str = "members",
 ) -> None:
     """Checks across fields. ``scen.events[own_events:]`` are the source's own [[events]];
-    the ones before are inherited, so a horizon they overrun is the source's ``steps``."""
+    the ones before are inherited, so a horizon they overrun is the source's ``steps``
+    and a membership they no longer fit is the source's ``members_field``."""
     if LEADER not in scen.members:
         raise ScenarioError(
             source, "members", f"the leader ({LEADER}) must be a member; got {scen.members}"
@@ -343,6 +405,39 @@ def _check_whole(
             f"events[{i - own_events}].quarter",
             f"quarter {e.quarter} is after the horizon (steps = {steps})",
         )
+    _check_event_members(scen, source, own_events, members_field)
+
+
+def _check_event_members(scen: Scenario, source: str, own_events: int, members_field: str):
+    """Refuse a ``force_out`` or ``invite`` the model would pass over without a word.
+
+    The check runs against the scenario's initial members, less those forced out by an
+    earlier event (in quarter order, then file order): who signs during a run is not
+    known before it, so an invited state counts as not a member yet."""
+    members = set(scen.members)
+    checked = (
+        "events are checked against the scenario's initial members, less those forced out earlier"
+    )
+    for i in sorted(range(len(scen.events)), key=lambda j: scen.events[j].quarter):
+        e = scen.events[i]
+        if e.type == "force_out" and e.actor not in members:
+            why, expected = f"{e.actor} is not a member at quarter {e.quarter}", "a member"
+        elif e.type == "invite" and e.actor in members:
+            why, expected = f"{e.actor} is already a member at quarter {e.quarter}", "a non-member"
+        else:
+            if e.type == "force_out":
+                members.discard(e.actor)
+            continue
+        if i < own_events:
+            raise ScenarioError(
+                source,
+                members_field,
+                f"an inherited {e.type} event cannot apply: {why} ({checked}); expected "
+                f"members that fit it, got {scen.members}",
+            )
+        raise ScenarioError(
+            source, f"events[{i - own_events}].actor", f"{why} ({checked}); expected {expected}"
+        )
 
 
 def _text(v: Any, source: str, fld: str) -> str:
@@ -364,6 +459,25 @@ def _actors(v: Any, source: str, fld: str, w: World) -> list[str]:
         if a not in out:
             out.append(a)
     return out
+
+
+def _no_rivals(ids: list[str], source: str, fld: str) -> list[str]:
+    """``ids``, refused if it names a rival: the model gives China, Russia and Brazil the
+    pressurer's role only, never a signatory's or a participant's."""
+    rivals = [a for a in ids if a in RIVALS]
+    if rivals:
+        raise ScenarioError(
+            source,
+            fld,
+            f"{rivals[0]} is a rival, which never signs nor takes part; expected none of "
+            f"{', '.join(RIVALS)}",
+        )
+    return ids
+
+
+def _signers(v: Any, source: str, fld: str, w: World) -> list[str]:
+    """A list of states that may be members or participants: actor ids, no rival."""
+    return _no_rivals(_actors(v, source, fld, w), source, fld)
 
 
 def _param(k: str, v: Any, source: str, fld: str, w: World) -> Any:
@@ -479,6 +593,8 @@ def _events(v: Any, source: str, w: World) -> list[Event]:
             val = row[name]
             if kind == "actor":
                 kw[name] = _actors([val], source, f"{fld}.{name}", w)[0]
+                if etype == "invite":
+                    _no_rivals([kw[name]], source, f"{fld}.{name}")
                 if etype == "force_out" and kw[name] == LEADER:
                     raise ScenarioError(
                         source,
