@@ -45,7 +45,7 @@ from typing import Any
 
 import numpy as np
 
-from model import params as P
+from model.params import ParameterError, ParamSpec, coerce, registry
 from model.scenario import Scenario, ScenarioError, is_path, load_scenario, resolve_path
 
 DESIGNS = ("grid", "lhs", "sobol", "morris")
@@ -154,8 +154,8 @@ class Vary:
         )
 
 
-def _spec_for(name: str, source: str | None, fld: str) -> P.ParamSpec:
-    specs = P.registry()
+def _spec_for(name: str, source: str | None, fld: str) -> ParamSpec:
+    specs = registry()
     if name not in specs:
         raise DesignError(
             fld, f"unknown parameter {name!r}; expected one of {', '.join(sorted(specs))}", source
@@ -171,13 +171,13 @@ def _spec_for(name: str, source: str | None, fld: str) -> P.ParamSpec:
     return spec
 
 
-def _value(spec: P.ParamSpec, raw: Any, source: str | None, fld: str) -> Any:
+def _value(spec: ParamSpec, raw: Any, source: str | None, fld: str) -> Any:
     """One value checked against the parameter's type and allowed range."""
     if isinstance(raw, str) and not raw.strip():
         raise DesignError(fld, f"empty value; expected {spec.expected()}", source)
     try:
-        return P.coerce(spec.name, raw, from_text=isinstance(raw, str))
-    except P.ParameterError as e:
+        return coerce(spec.name, raw, from_text=isinstance(raw, str))
+    except ParameterError as e:
         raise DesignError(fld, e.detail, source) from None
 
 

@@ -31,7 +31,7 @@ from pathlib import Path
 from typing import Any
 
 from agents.pressurer import RIVALS
-from model import params as P
+from model.params import ParameterError, coerce, defaults, registry
 from model.world import LEADER, REST, World, load_world, member_sets
 
 SCENARIO_DIR = Path(__file__).parent / "data" / "scenarios"
@@ -100,7 +100,7 @@ class Scenario:
     source: str = "<defaults>"
     members: list[str] = field(default_factory=list)
     participants: list[str] = field(default_factory=list)
-    params: dict[str, Any] = field(default_factory=P.defaults)
+    params: dict[str, Any] = field(default_factory=defaults)
     capacity: list[dict] = field(default_factory=list)
     events: list[Event] = field(default_factory=list)
 
@@ -352,10 +352,10 @@ def _apply_overrides(scen: Scenario, raw: dict[str, str], source: str) -> Scenar
                 new.members = edit_members(new.members, remove=ids)
         else:
             try:
-                new.params[k] = P.coerce(k, value, from_text=True)
-            except P.ParameterError as e:
+                new.params[k] = coerce(k, value, from_text=True)
+            except ParameterError as e:
                 raise ScenarioError(source, key, e.detail) from None
-            if P.registry()[k].type == "actors":
+            if registry()[k].type == "actors":
                 _actors(new.params[k], source, key, w)
     new.participants = [a for a in new.participants if a not in new.members]
     steps_key = next((k for k in raw if k.removeprefix("parameters.") == "steps"), "steps")
@@ -482,10 +482,10 @@ def _signers(v: Any, source: str, fld: str, w: World) -> list[str]:
 
 def _param(k: str, v: Any, source: str, fld: str, w: World) -> Any:
     try:
-        value = P.coerce(k, v)
-    except P.ParameterError as e:
+        value = coerce(k, v)
+    except ParameterError as e:
         raise ScenarioError(source, fld, e.detail) from None
-    if P.registry()[k].type == "actors":
+    if registry()[k].type == "actors":
         value = _actors(value, source, fld, w)
     return value
 

@@ -7,7 +7,17 @@ from dataclasses import asdict, dataclass
 
 import numpy as np
 
-from model import metrics as M
+from model.metrics import (
+    bottleneck,
+    china_advantage,
+    contributors,
+    controlled,
+    covered,
+    leader,
+    self_sufficiency,
+    shares,
+    supply_security,
+)
 from model.world import CHINA, World
 
 
@@ -48,21 +58,21 @@ def paper_table(
 ) -> Table:
     """For each phase: who has the advantage, which signatories contribute most, the
     alliance's and China's shares, coverage, control and whether a participant leads."""
-    vol = M.shares(world.volume)
-    fro = M.shares(world.frontier)
+    vol = shares(world.volume)
+    fro = shares(world.frontier)
     mem = world.mask(members)
     part = world.mask(participants)
     aligned = mem | part
     china = world.idx(CHINA)
     real = world.mask(world.state_ids)  # every actor but the rest-of-world residual
     outsiders = real & ~mem
-    adv = M.china_advantage(vol, china, aligned, params["advantage_ratio"])
-    cov = M.covered(vol, mem, params["coverage_threshold"])
-    ctl = M.controlled(fro, mem, outsiders, params["control_margin"])
-    contrib = M.contributors(vol, mem, params["contribution_threshold"])
-    lead_f = M.leader(fro, real)
-    lead_v = M.leader(vol, real)
-    suff = M.self_sufficiency(vol, mem, params["alliance_demand_share"])
+    adv = china_advantage(vol, china, aligned, params["advantage_ratio"])
+    cov = covered(vol, mem, params["coverage_threshold"])
+    ctl = controlled(fro, mem, outsiders, params["control_margin"])
+    contrib = contributors(vol, mem, params["contribution_threshold"])
+    lead_f = leader(fro, real)
+    lead_v = leader(vol, real)
+    suff = self_sufficiency(vol, mem, params["alliance_demand_share"])
     rows = []
     for p, ph in enumerate(world.phases):
         idx = np.flatnonzero(contrib[:, p])
@@ -86,11 +96,11 @@ def paper_table(
                 self_sufficiency=float(suff[p]),
             )
         )
-    b = M.bottleneck(vol, mem, params["alliance_demand_share"])
+    b = bottleneck(vol, mem, params["alliance_demand_share"])
     return Table(
         rows=rows,
         bottleneck=world.phases[b].id,
-        supply_security=M.supply_security(vol, mem, params["alliance_demand_share"]),
+        supply_security=supply_security(vol, mem, params["alliance_demand_share"]),
         members=list(members),
         participants=list(participants),
     )

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from model import params as P
 from model.model import PaxSilicaModel
+from model.params import ODD_BEGIN, ODD_END, markdown_table, registry
 from model.scenario import EVENT_TYPES, preset_names
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -14,13 +14,13 @@ ODD = (ROOT / "docs" / "ODD.md").read_text(encoding="utf-8")
 
 
 def test_parameter_table_is_generated_from_the_registry():
-    start = ODD.index(P.ODD_BEGIN)
-    end = ODD.index(P.ODD_END) + len(P.ODD_END)
-    assert ODD[start:end] == P.markdown_table(), "run: uv run python -m model.params"
+    start = ODD.index(ODD_BEGIN)
+    end = ODD.index(ODD_END) + len(ODD_END)
+    assert ODD[start:end] == markdown_table(), "run: uv run python -m model.params"
 
 
 def test_every_parameter_has_a_documented_default_and_range():
-    for spec in P.registry().values():
+    for spec in registry().values():
         assert spec.doc.strip() and spec.unit is not None
         if spec.type in ("float", "int"):
             assert spec.min is not None and spec.max is not None, spec.name

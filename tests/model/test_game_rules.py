@@ -99,8 +99,8 @@ def test_agent_creation_order_does_not_change_outcome_distributions(monkeypatch)
     """Reverse the order in which actors (and so agents) are created: over 30 seeds the
     distribution of outcomes must be the same (decisions are simultaneous; random draws
     that matter are keyed to actor ids)."""
-    import model.scenario as S
-    import model.world as W
+    import model.scenario as scenario_module
+    import model.world as world_module
 
     def collect():
         out = []
@@ -110,20 +110,20 @@ def test_agent_creation_order_does_not_change_outcome_distributions(monkeypatch)
         return np.array(out, dtype=float)
 
     normal = collect()
-    original = W.load_world
+    original = world_module.load_world
 
     def reversed_world():
         w = original()
         order = list(range(len(w.actors)))[::-1]
-        return W.World(
+        return world_module.World(
             actors=[w.actors[i] for i in order],
             phases=w.phases,
             volume=w.volume[order],
             frontier=w.frontier[order],
         )
 
-    monkeypatch.setattr(W, "load_world", reversed_world)
-    monkeypatch.setattr(S, "load_world", reversed_world)
+    monkeypatch.setattr(world_module, "load_world", reversed_world)
+    monkeypatch.setattr(scenario_module, "load_world", reversed_world)
     flipped = collect()
     m = PaxSilicaModel("baseline", rng=0, n_investors=10)
     assert m.states[0].code != "USA"  # the reversal really took effect

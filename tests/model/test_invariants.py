@@ -7,7 +7,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from agents.state import Role, Status
-from model import metrics as M
+from model.metrics import shares
 from model.model import PaxSilicaModel
 
 params = st.fixed_dictionaries(
@@ -32,7 +32,7 @@ params = st.fixed_dictionaries(
 def check(m: PaxSilicaModel) -> None:
     for cap in (m.world.volume, m.world.frontier):
         assert np.isfinite(cap).all() and (cap >= 0).all()
-        s = M.shares(cap)
+        s = shares(cap)
         assert ((s >= 0) & (s <= 1 + 1e-12)).all()
         assert np.allclose(s.sum(axis=0), 1.0)
     inv = m.investors

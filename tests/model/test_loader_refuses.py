@@ -14,8 +14,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from agents.pressurer import RIVALS
-from model import params as P
 from model.model import PaxSilicaModel
+from model.params import ParamSpec, registry
 from model.scenario import (
     EVENT_TYPES,
     MAX_EXTENDS,
@@ -63,7 +63,7 @@ odd_number = st.one_of(
 )
 
 
-def param_value(spec: P.ParamSpec) -> st.SearchStrategy:
+def param_value(spec: ParamSpec) -> st.SearchStrategy:
     """Values for one parameter: its bounds, inside them, just outside, another type."""
     if spec.type == "bool":
         return st.one_of(st.booleans(), any_value)
@@ -164,7 +164,7 @@ def mutation(draw, doc: dict) -> None:
         old = at(doc, path)
         at(doc, path[:-1])[path[-1]] = draw(any_value.filter(lambda v: type(v) is not type(old)))
     elif kind == "parameter":
-        spec = draw(st.sampled_from(list(P.registry().values())))
+        spec = draw(st.sampled_from(list(registry().values())))
         params = doc.setdefault("parameters", {})
         if isinstance(params, dict):
             params[spec.name] = draw(param_value(spec))

@@ -12,7 +12,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from model import params as P
+from model.params import DATA_DIR, ParamSpec, coerce, registry
 from model.scenario import (
     CAPACITY_KEYS,
     EVENT_TYPES,
@@ -93,7 +93,7 @@ def assert_names(err: ScenarioError, path: Path, fld: str, expected: str) -> Non
 
 # --- each validation class ------------------------------------------------------------------
 
-NUMERIC = [s for s in P.registry().values() if s.type in ("float", "int")]
+NUMERIC = [s for s in registry().values() if s.type in ("float", "int")]
 NON_NEGATIVE = [s for s in NUMERIC if s.min is not None and s.min >= 0]
 FLOATS = [s for s in NUMERIC if s.type == "float"]
 
@@ -583,7 +583,7 @@ def test_an_override_that_cuts_the_horizon_below_an_event(tmp_path):
 def test_an_integral_float_text_is_a_whole_number_as_in_toml(baseline, text):
     steps = baseline.with_overrides([f"steps={text}"]).params["steps"]
     assert steps == 12 and isinstance(steps, int)
-    assert P.coerce("steps", 12.0) == 12  # as `steps = 12.0` in a file
+    assert coerce("steps", 12.0) == 12  # as `steps = 12.0` in a file
 
 
 def test_load_scenario_applies_overrides():
@@ -657,7 +657,7 @@ TOP_VALUE = {
     "parameters": st.one_of(
         VALUES,
         st.dictionaries(
-            st.one_of(st.sampled_from(sorted(P.registry())), st.text(max_size=8)),
+            st.one_of(st.sampled_from(sorted(registry())), st.text(max_size=8)),
             VALUES,
             max_size=4,
         ),
@@ -725,7 +725,7 @@ def bad_number(lo, hi, whole=False):
     return st.one_of(outside)
 
 
-def bad_value(spec: P.ParamSpec):
+def bad_value(spec: ParamSpec):
     if spec.type in ("float", "int"):
         lo = -math.inf if spec.min is None else spec.min
         hi = math.inf if spec.max is None else spec.max
@@ -736,10 +736,10 @@ def bad_value(spec: P.ParamSpec):
 
 
 BAD_PARAMETER = st.one_of(
-    st.sampled_from(sorted(P.registry())).flatmap(
-        lambda name: st.tuples(st.just(name), bad_value(P.registry()[name]))
+    st.sampled_from(sorted(registry())).flatmap(
+        lambda name: st.tuples(st.just(name), bad_value(registry()[name]))
     ),
-    st.tuples(st.text(max_size=8).filter(lambda k: k not in P.registry()), VALUES),
+    st.tuples(st.text(max_size=8).filter(lambda k: k not in registry()), VALUES),
 )
 STEPS = VALID["parameters"]["steps"]
 TOP_FIELDS = {
@@ -852,6 +852,6 @@ def test_a_valid_file_with_one_field_corrupted_is_a_scenario_error(tmp_path, cas
 def test_capacity_csv_has_no_negative_shares_not_even_minus_zero():
     import csv
 
-    with open(P.DATA_DIR / "capacity.csv", encoding="utf-8", newline="") as f:
+    with open(DATA_DIR / "capacity.csv", encoding="utf-8", newline="") as f:
         bad = [rec for rec in csv.DictReader(f) if rec["share_pct"].lstrip().startswith("-")]
     assert not bad, bad

@@ -14,7 +14,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
-from model import metrics as M
+from model import metrics
 from model.params import DATA_DIR
 from model.scenario import ScenarioError, load_scenario
 from model.table import Table, paper_table
@@ -123,7 +123,7 @@ def test_c2_baseline_alliance_does_not_cover_everything_the_expansion_does(base_
 
 def test_c2_holds_exactly_between_the_coverage_bounds_the_data_set(tmp_path, baseline):
     w = baseline.world()
-    expanded = M.bloc_share(M.shares(w.volume), w.mask(baseline.members + KEY_NODES))
+    expanded = metrics.bloc_share(metrics.shares(w.volume), w.mask(baseline.members + KEY_NODES))
     lo, hi = expanded[1], np.delete(expanded, 1).min()  # refining; the scarcest other phase
     for thr, holds in (
         (lo, False),
@@ -318,74 +318,74 @@ AB = np.array([1, 1, 0], dtype=bool)
 
 
 def test_shares_divide_by_the_phase_total_and_leave_empty_phases_zero():
-    s = M.shares(CAP)
+    s = metrics.shares(CAP)
     np.testing.assert_allclose(s[:, 0], [0.25, 0.25, 0.5])
     np.testing.assert_array_equal(s[:, 1], 0.0)
     np.testing.assert_allclose(s[:, 2], [0.75, 0.25, 0.0])
 
 
 def test_shares_do_not_depend_on_units():
-    np.testing.assert_allclose(M.shares(CAP * 37.5), M.shares(CAP))
+    np.testing.assert_allclose(metrics.shares(CAP * 37.5), metrics.shares(CAP))
 
 
 def test_bloc_and_leading_share():
-    s = M.shares(CAP)
-    np.testing.assert_allclose(M.bloc_share(s, AB), [0.5, 0.0, 1.0])
-    np.testing.assert_allclose(M.leading_share(s, AB), [0.25, 0.0, 0.75])
-    np.testing.assert_array_equal(M.leading_share(s, np.zeros(3, dtype=bool)), 0.0)
+    s = metrics.shares(CAP)
+    np.testing.assert_allclose(metrics.bloc_share(s, AB), [0.5, 0.0, 1.0])
+    np.testing.assert_allclose(metrics.leading_share(s, AB), [0.25, 0.0, 0.75])
+    np.testing.assert_array_equal(metrics.leading_share(s, np.zeros(3, dtype=bool)), 0.0)
 
 
 def test_covered_is_inclusive_at_the_threshold():
-    s = M.shares(CAP)
-    assert M.covered(s, AB, 0.5)[0]
-    assert not M.covered(s, AB, np.nextafter(0.5, 1.0))[0]
-    assert not M.covered(s, AB, 0.01)[1]  # nobody holds an empty phase
+    s = metrics.shares(CAP)
+    assert metrics.covered(s, AB, 0.5)[0]
+    assert not metrics.covered(s, AB, np.nextafter(0.5, 1.0))[0]
+    assert not metrics.covered(s, AB, 0.01)[1]  # nobody holds an empty phase
 
 
 def test_contributors_are_members_at_or_above_the_threshold():
-    s = M.shares(CAP)
-    c = M.contributors(s, AB, 0.25)
+    s = metrics.shares(CAP)
+    c = metrics.contributors(s, AB, 0.25)
     np.testing.assert_array_equal(c[:, 0], [True, True, False])  # C (0.5) is not a member
     np.testing.assert_array_equal(c[:, 2], [True, True, False])
-    assert not M.contributors(s, AB, np.nextafter(0.25, 1.0))[1, 0]
+    assert not metrics.contributors(s, AB, np.nextafter(0.25, 1.0))[1, 0]
 
 
 def test_china_advantage_is_inclusive_at_the_ratio():
-    s = M.shares(CAP)  # "China" = C (index 2); aligned = A, B
-    adv = M.china_advantage(s, 2, AB, 2.0)  # phase 1: 0.5 vs 2 x 0.25
+    s = metrics.shares(CAP)  # "China" = C (index 2); aligned = A, B
+    adv = metrics.china_advantage(s, 2, AB, 2.0)  # phase 1: 0.5 vs 2 x 0.25
     assert adv[0]
-    assert not M.china_advantage(s, 2, AB, np.nextafter(2.0, 3.0))[0]
+    assert not metrics.china_advantage(s, 2, AB, np.nextafter(2.0, 3.0))[0]
     assert not adv[2]  # 0 vs 0.75
 
 
 def test_controlled_is_strict_at_the_margin():
-    s = M.shares(CAP)
+    s = metrics.shares(CAP)
     outsiders = np.array([0, 0, 1], dtype=bool)
-    assert not M.controlled(s, AB, outsiders, 1.0)[0]  # 0.5 is not above 0.5
-    assert M.controlled(s, AB, outsiders, np.nextafter(1.0, 0.0))[0]
-    assert M.controlled(s, AB, outsiders, 10.0)[2]  # 1.0 > 10 x 0
+    assert not metrics.controlled(s, AB, outsiders, 1.0)[0]  # 0.5 is not above 0.5
+    assert metrics.controlled(s, AB, outsiders, np.nextafter(1.0, 0.0))[0]
+    assert metrics.controlled(s, AB, outsiders, 10.0)[2]  # 1.0 > 10 x 0
 
 
 def test_leader_breaks_ties_by_data_order_and_skips_uncountable_rows():
-    s = M.shares(CAP)
-    np.testing.assert_array_equal(M.leader(s, np.ones(3, dtype=bool)), [2, 0, 0])
-    np.testing.assert_array_equal(M.leader(s, AB), [0, 0, 0])  # A and B tie in phase 1
-    np.testing.assert_array_equal(M.leader(s, np.array([0, 1, 1], dtype=bool)), [2, 1, 1])
+    s = metrics.shares(CAP)
+    np.testing.assert_array_equal(metrics.leader(s, np.ones(3, dtype=bool)), [2, 0, 0])
+    np.testing.assert_array_equal(metrics.leader(s, AB), [0, 0, 0])  # A and B tie in phase 1
+    np.testing.assert_array_equal(metrics.leader(s, np.array([0, 1, 1], dtype=bool)), [2, 1, 1])
 
 
 def test_self_sufficiency_supply_security_and_bottleneck_are_leontief():
-    s = M.shares(np.array([[10.0, 30.0, 60.0], [90.0, 70.0, 40.0]]))
+    s = metrics.shares(np.array([[10.0, 30.0, 60.0], [90.0, 70.0, 40.0]]))
     bloc = np.array([True, False])
-    np.testing.assert_allclose(M.self_sufficiency(s, bloc, 0.5), [0.2, 0.6, 1.0])
-    assert M.supply_security(s, bloc, 0.5) == pytest.approx(0.2)
-    assert M.bottleneck(s, bloc, 0.5) == 0
+    np.testing.assert_allclose(metrics.self_sufficiency(s, bloc, 0.5), [0.2, 0.6, 1.0])
+    assert metrics.supply_security(s, bloc, 0.5) == pytest.approx(0.2)
+    assert metrics.bottleneck(s, bloc, 0.5) == 0
     # Demand rescales every phase alike: the binding phase stays where it is.
-    assert M.bottleneck(s, bloc, 0.05) == 0
-    assert M.supply_security(s, bloc, 0.05) == 1.0
+    assert metrics.bottleneck(s, bloc, 0.05) == 0
+    assert metrics.supply_security(s, bloc, 0.05) == 1.0
     # Raise the scarcest phase and the bottleneck moves to the next scarcest.
-    s2 = M.shares(np.array([[50.0, 30.0, 60.0], [50.0, 70.0, 40.0]]))
-    assert M.bottleneck(s2, bloc, 0.5) == 1
-    assert M.supply_security(s2, bloc, 0.5) == pytest.approx(0.6)
+    s2 = metrics.shares(np.array([[50.0, 30.0, 60.0], [50.0, 70.0, 40.0]]))
+    assert metrics.bottleneck(s2, bloc, 0.5) == 1
+    assert metrics.supply_security(s2, bloc, 0.5) == pytest.approx(0.6)
 
 
 @settings(max_examples=150, deadline=None, derandomize=True, database=None)
@@ -397,7 +397,7 @@ def test_self_sufficiency_supply_security_and_bottleneck_are_leontief():
     )
 )
 def test_shares_of_any_non_negative_matrix_sum_to_one(capacity):
-    s = M.shares(capacity)
+    s = metrics.shares(capacity)
     assert s.shape == capacity.shape
     assert np.all((s >= 0.0) & (s <= 1.0))
     totals = capacity.sum(axis=0)
@@ -409,11 +409,11 @@ def test_shares_of_any_non_negative_matrix_sum_to_one(capacity):
 @given(st.lists(st.floats(0.0, 100.0), min_size=12, max_size=12), st.floats(0.01, 1.0))
 def test_supply_security_is_the_bottlenecks_self_sufficiency(bloc_cap, demand):
     capacity = np.vstack([np.array(bloc_cap), np.full(12, 50.0)])
-    s = M.shares(capacity)
+    s = metrics.shares(capacity)
     bloc = np.array([True, False])
-    suff = M.self_sufficiency(s, bloc, demand)
-    b = M.bottleneck(s, bloc, demand)
-    assert M.supply_security(s, bloc, demand) == suff.min() == suff[b]
+    suff = metrics.self_sufficiency(s, bloc, demand)
+    b = metrics.bottleneck(s, bloc, demand)
+    assert metrics.supply_security(s, bloc, demand) == suff.min() == suff[b]
 
 
 @settings(max_examples=150, deadline=None, derandomize=True, database=None)
@@ -424,22 +424,22 @@ def test_stacked_blocs_give_each_blocs_own_result_exactly(data):
     n = data.draw(st.integers(1, 12))
     cap = data.draw(hnp.arrays(np.float64, (n, 12), elements=st.floats(0.0, 1e6, allow_nan=False)))
     blocs = data.draw(hnp.arrays(np.bool_, (data.draw(st.integers(1, 6)), n)))
-    s = M.shares(cap)
+    s = metrics.shares(cap)
     outsiders = ~blocs
     stacked = {
-        "bloc_share": M.bloc_share(s, blocs),
-        "leading_share": M.leading_share(s, blocs),
-        "covered": M.covered(s, blocs, 0.3),
-        "controlled": M.controlled(s, blocs, outsiders, 1.5),
-        "self_sufficiency": M.self_sufficiency(s, blocs, 0.4),
+        "bloc_share": metrics.bloc_share(s, blocs),
+        "leading_share": metrics.leading_share(s, blocs),
+        "covered": metrics.covered(s, blocs, 0.3),
+        "controlled": metrics.controlled(s, blocs, outsiders, 1.5),
+        "self_sufficiency": metrics.self_sufficiency(s, blocs, 0.4),
     }
     for i, b in enumerate(blocs):
         alone = {
-            "bloc_share": M.bloc_share(s, b),
-            "leading_share": M.leading_share(s, b),
-            "covered": M.covered(s, b, 0.3),
-            "controlled": M.controlled(s, b, outsiders[i], 1.5),
-            "self_sufficiency": M.self_sufficiency(s, b, 0.4),
+            "bloc_share": metrics.bloc_share(s, b),
+            "leading_share": metrics.leading_share(s, b),
+            "covered": metrics.covered(s, b, 0.3),
+            "controlled": metrics.controlled(s, b, outsiders[i], 1.5),
+            "self_sufficiency": metrics.self_sufficiency(s, b, 0.4),
         }
         for name, value in alone.items():
             np.testing.assert_array_equal(stacked[name][i], value, err_msg=name)
