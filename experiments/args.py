@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import argparse
 import os
-import tempfile
 from pathlib import Path
 
+from model.files import temporary
 from model.scenario import ScenarioError, load_scenario
 
 EXIT_USAGE = 2
@@ -86,15 +86,17 @@ def check_output(flag: str, path: Path, folder: bool = False, make_parents: bool
     if not folder and path.is_dir():
         raise CliError(f"{flag}: {path} is a folder; expected a file name")
     parent = path.absolute().parent
-    for above in (parent, *parent.parents):
-        if above.is_dir():
-            break
-        if above.exists() or os.path.lexists(above):
-            raise CliError(f"{flag}: {above} is not a folder, so {path} cannot be written")
-        if not make_parents:
-            raise CliError(f"{flag}: the folder {above} does not exist")
+    above = next(p for p in (parent, *parent.parents) if os.path.lexists(p))
+    if not above.is_dir():
+        raise CliError(f"{flag}: {above} is not a folder, so {path} cannot be written")
+    if above != parent and not make_parents:
+        raise CliError(f"{flag}: the folder {parent} does not exist")
+    # the probe is named as the writer's own temporary, so that if we are killed this
+    # instant the next write removes it like any temporary of a dead writer
+    first = path.absolute() if above == parent else parent.relative_to(above).parts[0]
+    probe = temporary(above / Path(first).name)
     try:
-        fd, probe = tempfile.mkstemp(prefix=".pax-silica-probe.", suffix=".tmp", dir=above)
+        fd = os.open(probe, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
     except OSError as e:
         raise CliError(f"{flag}: cannot write in the folder {above} ({e.strerror})") from None
     os.close(fd)

@@ -25,7 +25,8 @@ def register(sub, add_scenario_args) -> None:
         type=Path,
         help="write the quarterly series to FILE.parquet or FILE.csv and the events beside "
         "it to FILE.events.<ext>; both carry one run id (Parquet metadata key "
-        "pax_silica.run_id; CSV column run_id), so a pair from two runs can be told apart",
+        "pax_silica.run_id; CSV column run_id) that model.run.read_run checks, so a pair "
+        "from two runs is never taken for one",
     )
     p.add_argument("--plot", type=Path, help="write a chart of the run to FILE.png")
     p.add_argument("--events", type=natural_int, default=12, help="key events to show (default 12)")
