@@ -12,7 +12,7 @@ import os
 from pathlib import Path
 
 from model.files import temporary
-from model.scenario import ScenarioError, load_scenario
+from model.scenario import ScenarioError, is_path, load_scenario
 
 EXIT_USAGE = 2
 
@@ -63,6 +63,8 @@ def load_from_args(args: argparse.Namespace):
     The loader words what it knows as a ScenarioError; a file the system will not let us
     read (a folder, no permission, a path through a file) is worded here, so that no
     ``OSError`` reaches the user as a traceback."""
+    if is_path(args.scenario) and Path(args.scenario).is_dir():
+        raise CliError(f"--scenario: {args.scenario} is a folder; expected a scenario .toml file")
     try:
         return load_scenario(args.scenario, args.overrides)
     except ScenarioError:
