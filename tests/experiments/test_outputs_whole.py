@@ -6,7 +6,8 @@ the start, some a few milliseconds after the last part of the output starts bein
 written, when the files are about to be put in place. Afterwards the output is the old
 one or the new one, never a mix (a run's series and events carry one run id, which
 ``model.run.read_run`` checks); anything left behind is a hidden temporary of the dead
-writer, and the next write of the same target removes it.
+writer, and the next write of the same target removes it. A writer stopped by SIGTERM
+(``kill``, ``timeout``) cleans up itself and leaves nothing.
 """
 
 from __future__ import annotations
@@ -49,15 +50,15 @@ def _hidden_temps(folder: Path) -> list[Path]:
     return [p for p in folder.iterdir() if p.name.startswith(".") and p.name.endswith(SUFFIX)]
 
 
-def _kill(procs: list[tuple[subprocess.Popen, Path, str, float]]) -> None:
-    """Kill each child at its moment: ``("after", s)`` s seconds after it started, or
+def _kill(procs: list[tuple[subprocess.Popen, Path, str, float, int]]) -> None:
+    """Send each child its signal at its moment: ``("after", s)`` s seconds after it started, or
     ``(glob, s)`` s seconds after a file matching ``glob`` appears in its folder (the
     last part of the output being written: then the renames follow)."""
     t0 = time.monotonic()
     pending = list(procs)
     while pending:
         for item in list(pending):
-            proc, folder, how, delay = item
+            proc, folder, how, delay, sig = item
             if proc.poll() is not None:
                 pending.remove(item)  # finished first: then the new output must be whole
                 continue
@@ -66,7 +67,7 @@ def _kill(procs: list[tuple[subprocess.Popen, Path, str, float]]) -> None:
             ):
                 if how != "after":
                     time.sleep(delay)
-                proc.send_signal(signal.SIGKILL)
+                proc.send_signal(sig)
                 proc.wait()
                 pending.remove(item)
         time.sleep(0.002)
@@ -97,7 +98,7 @@ def expected(tmp_path_factory):
 def test_killed_writers_leave_the_old_or_the_new_output_never_a_mix(tmp_path, expected):
     rng = random.Random(16)
     plan = [("run", "after"), ("run", "writing"), ("run", "writing")]
-    plan += [("report", "after"), ("report", "writing")]
+    plan += [("report", "after"), ("report", "writing"), ("report", "term")]
     procs = []
     for i, (cmd, how) in enumerate(plan):
         folder = tmp_path / f"{cmd}{i}"
@@ -112,16 +113,22 @@ def test_killed_writers_leave_the_old_or_the_new_output_never_a_mix(tmp_path, ex
             target = folder / "rep"
             shutil.copytree(old / "old", target)
             argv = [*REPORT, "--seed", SEEDS["new"], "--out", str(target)]
+        sig = signal.SIGTERM if how == "term" else signal.SIGKILL
         if how == "after":
             delay = rng.uniform(0.5, 6.0)
+        elif how == "term":  # while the report is being computed in its temporary folder
+            how, delay = ".rep.*.tmp", rng.uniform(0.0, 0.5)
         else:  # the series' temporary (the events' is complete), the report's last file
             how = ".out.parquet.*.tmp" if cmd == "run" else ".rep.*.tmp/summary.md"
             delay = rng.uniform(0.0, 0.01)
-        procs.append((_start(argv), folder, how, delay, cmd, target))
-    _kill([p[:4] for p in procs])
+        procs.append((_start(argv), folder, how, delay, sig, cmd, target))
+    _kill([p[:5] for p in procs])
 
     seen = set()
-    for proc, folder, _, _, cmd, target in procs:
+    for proc, folder, _, _, sig, cmd, target in procs:
+        if sig == signal.SIGTERM:  # a handler runs: the writer cleans up after itself
+            assert proc.returncode in (0, 128 + signal.SIGTERM)
+            assert not _hidden_temps(folder)
         _leftovers_are_the_dead_writers(folder, proc)
         for path in (target, events_path(target)) if cmd == "run" else (target,):
             remove_stale(path)  # what the next write of the target does first
@@ -137,7 +144,6 @@ def test_killed_writers_leave_the_old_or_the_new_output_never_a_mix(tmp_path, ex
             which = "old" if report == expected["old"][2] else "new"
             assert report == expected[which][2]
         seen.add(which)
-        print(cmd, "killed" if proc.returncode == -signal.SIGKILL else "finished", which)
         assert not _hidden_temps(folder)
     assert seen <= {"old", "new"}
 
