@@ -39,6 +39,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from experiments.args import positive_int
+
 TARGET_RATIO = 2.0
 TARGET_SCALING = 11.0
 TARGET_MB = 300.0
@@ -46,7 +48,9 @@ TARGET_MB = 300.0
 
 def register(sub, add_scenario_args) -> None:
     p = sub.add_parser("bench", help="benchmark speed and memory against targets")
-    p.add_argument("--repeats", type=int, default=3, help="timing repeats (best of)")
+    p.add_argument(
+        "--repeats", type=positive_int, default=3, help="timing repeats (best of; default 3)"
+    )
     p.add_argument("--quick", action="store_true", help="fewer repeats, for a smoke test")
     p.add_argument("--json", action="store_true", help="print the figures as JSON")
     p.add_argument(

@@ -8,7 +8,9 @@ field and what was expected, and exit status 2, with no traceback.
 from __future__ import annotations
 
 import argparse
+import signal
 import sys
+import threading
 from typing import NoReturn
 
 from experiments import (
@@ -59,9 +61,20 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+class Terminated(BaseException):
+    """SIGTERM (``kill``, ``timeout``, a cancelled job) as an exception, so that the
+    writers' clean-up runs and no temporary is left, as for Ctrl-C."""
+
+
+def _terminate(signum, frame) -> NoReturn:
+    raise Terminated
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    in_main_thread = threading.current_thread() is threading.main_thread()
+    previous = signal.signal(signal.SIGTERM, _terminate) if in_main_thread else None
     try:
         return args.func(args) or 0
     except (ScenarioError, CliError) as e:
@@ -70,6 +83,12 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130
+    except Terminated:
+        print("terminated", file=sys.stderr)
+        return 128 + signal.SIGTERM
+    finally:
+        if in_main_thread:
+            signal.signal(signal.SIGTERM, previous)
 
 
 if __name__ == "__main__":

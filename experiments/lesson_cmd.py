@@ -13,7 +13,7 @@ import textwrap
 from collections.abc import Callable
 from pathlib import Path
 
-from experiments.args import CliError
+from experiments.args import CliError, natural_int
 from model.lessons import Fired, Lesson, LessonError, LessonRun, all_lessons, find_lesson
 from model.wording import fate
 
@@ -31,7 +31,7 @@ def register(sub, add_scenario_args) -> None:
     )
     p.add_argument(
         "--seed",
-        type=int,
+        type=natural_int,
         help="random seed (default: the lesson's own; key moments may then differ)",
     )
     p.add_argument("--no-pause", action="store_true", help="do not wait for Enter at key moments")

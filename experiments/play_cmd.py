@@ -33,7 +33,7 @@ from agents.policy import (
     check_china,
     check_leader,
 )
-from experiments.args import load_from_args, positive_int
+from experiments.args import load_from_args, natural_int, positive_int
 from model.choices import (
     china_summary,
     investments_text,
@@ -456,7 +456,7 @@ def register(sub, add_scenario_args) -> None:
         help="which government you play",
     )
     add_scenario_args(p)
-    p.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
+    p.add_argument("--seed", type=natural_int, default=0, help="random seed (default 0)")
     p.add_argument("--steps", type=positive_int, help="quarters to play (default 40)")
     p.add_argument(
         "--compare",

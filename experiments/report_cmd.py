@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 
 from agents.state import Status
-from experiments.args import CliError, load_from_args, positive_int
+from experiments.args import CliError, check_output, load_from_args, natural_int, positive_int
 from model import metrics as M
 from model.estimates import Survival, kaplan_meier
 from model.files import atomic_write
@@ -61,7 +61,7 @@ def register(sub, add_scenario_args) -> None:
     add_scenario_args(p)
     p.add_argument(
         "--seed",
-        type=int,
+        type=natural_int,
         default=0,
         help="seed of the run shown in the charts; replications use seeds from here on (default 0)",
     )
@@ -86,16 +86,9 @@ def register(sub, add_scenario_args) -> None:
 
 def run(args) -> int:
     out: Path = args.out
-    if out.exists() and not out.is_dir():
-        raise CliError(f"--out: {out} exists and is not a folder")
+    check_output("--out", out, folder=True, make_parents=True)
     if out.is_dir() and any(out.iterdir()) and not args.force:
         raise CliError(f"--out: the folder {out} is not empty; use --force to replace it")
-    parent = out.absolute().parent
-    for p in (parent, *parent.parents):  # the folders above --out are made if missing
-        if p.exists():
-            if not p.is_dir():
-                raise CliError(f"--out: {p} is not a folder")
-            break
     if args.steps:
         args.overrides = [*args.overrides, f"steps={args.steps}"]
     scen = load_from_args(args)

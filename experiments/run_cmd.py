@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from experiments.args import CliError, load_from_args, positive_int
+from experiments.args import CliError, check_output, load_from_args, natural_int, positive_int
 from model.files import atomic_write
-from model.run import RunResult, run_model
+from model.run import RunResult, events_path, run_model, write_run
 from model.wording import fate
 
 # What a reader most needs first: who left or joined and whether the alliance fell; then
@@ -19,15 +19,17 @@ def register(sub, add_scenario_args) -> None:
     p = sub.add_parser("run", help="run one scenario and tell its story")
     add_scenario_args(p)
     p.add_argument("--steps", type=positive_int, help="quarters to run (default 40)")
-    p.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
+    p.add_argument("--seed", type=natural_int, default=0, help="random seed (default 0)")
     p.add_argument(
         "--out",
         type=Path,
-        help="write the quarterly series to FILE.parquet or "
-        "FILE.csv (events go beside it as FILE.events.<ext>)",
+        help="write the quarterly series to FILE.parquet or FILE.csv and the events beside "
+        "it to FILE.events.<ext>; both carry one run id (Parquet metadata key "
+        "pax_silica.run_id; CSV column run_id) that model.run.read_run checks, so a pair "
+        "from two runs is never taken for one",
     )
     p.add_argument("--plot", type=Path, help="write a chart of the run to FILE.png")
-    p.add_argument("--events", type=int, default=12, help="key events to show (default 12)")
+    p.add_argument("--events", type=natural_int, default=12, help="key events to show (default 12)")
     p.set_defaults(func=run)
 
 
@@ -36,10 +38,13 @@ def run(args) -> int:
         ("--out", args.out, (".parquet", ".csv")),
         ("--plot", args.plot, (".png",)),
     ):
-        if path is not None and path.suffix.lower() not in exts:
+        if path is None:
+            continue
+        if path.suffix.lower() not in exts:
             raise CliError(f"{flag}: expected a file ending in {' or '.join(exts)}, got {path}")
-        if path is not None and not path.parent.exists():
-            raise CliError(f"{flag}: the folder {path.parent} does not exist")
+        check_output(flag, path)
+    if args.out is not None:
+        check_output("--out", events_path(args.out))
     overrides = list(args.overrides)
     if args.steps:
         overrides.append(f"steps={args.steps}")
@@ -48,8 +53,10 @@ def run(args) -> int:
     result = run_model(scen, seed=args.seed)
     print(story(result, args.events))
     if args.out:
-        write_tables(result, args.out)
-        print(f"\nSeries written to {args.out}; events to {events_path(args.out)}")
+        run_id = write_run(result, args.out)
+        print(
+            f"\nSeries written to {args.out}; events to {events_path(args.out)} (run id {run_id})"
+        )
     if args.plot:
         plot_run(result, args.plot)
         print(f"Chart written to {args.plot}")
@@ -105,18 +112,6 @@ def story(r: RunResult, n_events: int = 12) -> str:
         if hidden > 0:
             lines.append(f"  ... and {hidden} more (see --out)")
     return "\n".join(lines)
-
-
-def events_path(out: Path) -> Path:
-    return out.with_name(out.stem + ".events" + out.suffix)
-
-
-def write_tables(r: RunResult, out: Path) -> None:
-    for df, path in ((r.series, out), (r.events, events_path(out))):
-        if out.suffix.lower() == ".parquet":
-            atomic_write(path, lambda p, df=df: df.to_parquet(p, index=False))
-        else:
-            atomic_write(path, lambda p, df=df: df.to_csv(p, index=False))
 
 
 def plot_run(r: RunResult, path: Path) -> None:

@@ -55,6 +55,32 @@ def atomic_write(
         raise
 
 
+def atomic_write_all(writes: list[tuple[Path, Callable[[Path], None]]]) -> None:
+    """Files that belong together (a run's series and its event log): every temporary is
+    written and synced first, then all are renamed into place one after the other.
+
+    A failure while writing changes nothing. Only a writer killed in the microseconds
+    between two renames leaves a new file beside an old one, so files written together
+    should carry a shared stamp their reader checks (``model.run.read_run``)."""
+    writes = [(Path(path), write) for path, write in writes]
+    temps = []
+    try:
+        for path, write in writes:
+            remove_stale(path)
+            tmp = temporary(path)
+            temps.append(tmp)
+            write(tmp)
+            os.chmod(tmp, 0o644)
+            with open(tmp, "rb") as f:
+                os.fsync(f.fileno())
+        for tmp, (path, _) in zip(temps, writes, strict=True):
+            os.replace(tmp, path)
+    except BaseException:
+        for tmp in temps:
+            _remove(tmp)
+        raise
+
+
 def write_bytes(path: str | Path, data: bytes, tidy: bool = True) -> None:
     """:func:`atomic_write` of ``data``."""
     atomic_write(path, lambda p: p.write_bytes(data), tidy=tidy)

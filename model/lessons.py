@@ -128,6 +128,11 @@ def parse_expression(text: str, where: str) -> ast.Expression:
             isinstance(node.func, ast.Name) and node.func.id in _FUNCS and not node.keywords
         ):
             raise LessonError(f"{where}: only abs, min and max may be called in {text!r}")
+        if isinstance(node, ast.Call):  # min(x) or max() would fail only when evaluated
+            name, n = node.func.id, len(node.args)
+            if (name == "abs" and n != 1) or (name != "abs" and n < 2):
+                expected = "one argument" if name == "abs" else "two arguments or more"
+                raise LessonError(f"{where}: {name} takes {expected}, got {n} in {text!r}")
     return tree
 
 
@@ -284,6 +289,12 @@ def load_lesson(path: str | Path) -> Lesson:
         if not isinstance(meta.get(key), kind) or isinstance(meta.get(key), bool):
             expected = "text" if kind is str else "a whole number"
             raise LessonError(f"{source}: {key}: expected {expected}, got {meta.get(key)!r}")
+    for key, low in (("order", 1), ("seed", 0), ("minutes", 1)):
+        v = meta.get(key, low)  # minutes may be left out
+        if isinstance(v, bool) or not isinstance(v, int) or v < low:
+            raise LessonError(
+                f"{source}: {key}: expected a whole number of at least {low}, got {v!r}"
+            )
     moments = [
         _moment(m, f"{source}: moments[{i}]") for i, m in enumerate(meta.get("moments") or [])
     ]
@@ -296,7 +307,7 @@ def load_lesson(path: str | Path) -> Lesson:
         title=meta["title"],
         scenario_ref=meta["scenario"],
         seed=meta["seed"],
-        minutes=int(meta.get("minutes", 0)),
+        minutes=meta.get("minutes", 0),
         moments=moments,
         body=body,
     )
