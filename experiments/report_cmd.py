@@ -21,7 +21,7 @@ import pandas as pd
 
 from agents.state import Status
 from experiments.args import CliError, check_output, load_from_args, natural_int, positive_int
-from model import metrics as M
+from model import metrics
 from model.estimates import Survival, kaplan_meier
 from model.files import atomic_write
 from model.model import PaxSilicaModel
@@ -134,7 +134,7 @@ def write_report(scen, out: Path, seed: int = 0, replications: int = 20, command
 def bloc_shares(m: PaxSilicaModel) -> np.ndarray:
     """Volume shares of each phase by bloc (rows as ``BLOCS``), from the model's world."""
     w = m.world
-    share = M.shares(w.volume)
+    share = metrics.shares(w.volume)
     status = {s.code: s.status for s in m.states}
     rows = {b: np.zeros(len(w.actors), dtype=bool) for b in BLOCS}
     for i, a in enumerate(w.actors):
@@ -151,7 +151,7 @@ def bloc_shares(m: PaxSilicaModel) -> np.ndarray:
             else "Everyone else"
         )
         rows[bloc][i] = True
-    return np.array([M.bloc_share(share, rows[b]) for b in BLOCS])
+    return np.array([metrics.bloc_share(share, rows[b]) for b in BLOCS])
 
 
 def replications_table(scen, seed: int, n: int) -> pd.DataFrame:
