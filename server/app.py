@@ -401,6 +401,13 @@ def ReplicationsView(state: AppState):
 
     task = solara.lab.use_task(work, dependencies=None)
 
+    def stop_on_close():
+        """The page closed: its runs stop too (nobody is left to see them)."""
+        if task.pending:
+            task.cancel()
+
+    solara.use_effect(lambda: stop_on_close, [])
+
     def start():
         """Start a job, checked first: the number of runs and the settings within the
         app's limits (:mod:`server.limits`), and only one job at a time in this page."""

@@ -8,6 +8,7 @@ import json
 import os
 import socket
 import sys
+import threading
 import time
 import urllib.request
 from pathlib import Path
@@ -174,6 +175,30 @@ def test_a_closed_page_lets_go_of_its_session(monkeypatch):
     assert state.model.value.steps == steps  # the play loop has stopped
 
 
+def test_a_closed_page_stops_its_replications(monkeypatch):
+    """The runs a page started stop when it goes: nobody is left to see them."""
+    monkeypatch.setattr(app, "Chart", NoChart)
+    started, stopped = threading.Event(), threading.Event()
+
+    def replicate(scenario, n, progress=None, stop=None):
+        started.set()
+        while not stop():
+            time.sleep(0.05)
+        stopped.set()
+        raise RuntimeError("stopped")  # what the page would do with it no longer matters
+
+    monkeypatch.setattr(app, "replicate", replicate)
+    rc, _ = render_page(monkeypatch, app, "AppState")
+    try:
+        by_class(rc, v.TextField, "pax-reps-n").v_model = "5"
+        click(rc, "pax-reps-run")
+        assert started.wait(10), "the job did not start"
+        assert not stopped.wait(0.5)  # it runs while the page is open
+    finally:
+        rc.close()
+    assert stopped.wait(10), "the job ran on after its page closed"
+
+
 def test_the_server_frees_closed_pages_within_minutes(monkeypatch):
     # set when the app is imported (solara run server/app.py), and in the launch's environment
     assert solara.util.parse_timedelta(solara.server.settings.kernel.cull_timeout) <= 600
@@ -184,7 +209,9 @@ def test_the_server_frees_closed_pages_within_minutes(monkeypatch):
 
 
 def test_a_closed_browser_page_is_gone_within_the_timeout(browser, tmp_path):
-    """The real server with a 3-second cull: a page opened and closed leaves no session."""
+    """The real server with a 3-second cull: a page that goes without saying so (its close
+    beacon lost: a crashed tab, a dropped network, a laptop shut) leaves no session. A page
+    that says so is closed at once whatever the timeout; the lost ones piled up."""
     port = free_port()
     log = tmp_path / "app.log"
     proc = start_server(
@@ -197,6 +224,7 @@ def test_a_closed_browser_page_is_gone_within_the_timeout(browser, tmp_path):
         url = f"http://127.0.0.1:{port}/"
         wait_serving(proc, url, log)
         context = browser.new_context()
+        context.route("**/_solara/api/close/**", lambda route: route.abort())
         page = context.new_page()
         page.goto(url, wait_until="commit")
         page.wait_for_selector("img.pax-chart-membership", timeout=90_000)
