@@ -8,11 +8,14 @@ no request to any host but this one.
 
 Both run the app's own entry point, ``python -m server`` (``server/__main__.py``), in this
 Python (the project is installed in it): the command line checks the flags and never
-imports the app.
+imports the app. The entry point checks that it can listen where asked (the host
+resolves, the port is free) before it serves, so a mistake is one ``error:`` line and exit
+status 2, not a server's traceback.
 """
 
 from __future__ import annotations
 
+import argparse
 import os
 import subprocess
 import sys
@@ -21,13 +24,26 @@ from pathlib import Path
 from experiments.args import whole_number
 
 
+def host_address(text: str) -> str:
+    """An argparse type: an address or host name to listen on. An empty host would have
+    the server listen on every interface, so it is refused rather than taken as 0.0.0.0
+    (whether the host resolves is checked by the app's entry point, before it serves)."""
+    if not text.strip() or any(c.isspace() for c in text):
+        raise argparse.ArgumentTypeError(
+            "expected an IP address or host name (127.0.0.1 for this machine only, "
+            f"0.0.0.0 for every interface), got {text[:60]!r}"
+        )
+    return text
+
+
 def register(sub, add_scenario_args) -> None:
     p = sub.add_parser("app", help="start the interactive app in the browser (Solara)")
     p.add_argument(
         "--host",
+        type=host_address,
         default="127.0.0.1",
         help="address to listen on (default 127.0.0.1, this machine only; "
-        "0.0.0.0 for every interface)",
+        "0.0.0.0 for every interface: anyone who can reach this machine can use the app)",
     )
     p.add_argument(
         "--port",

@@ -14,15 +14,69 @@ and exit status 2.
 from __future__ import annotations
 
 import argparse
+import errno
+import ipaddress
 import os
+import socket
 import subprocess
 import sys
 from pathlib import Path
 
 from server import assets as A
+from server import limits
 
 APP = Path(__file__).resolve().parent / "app.py"
 EXIT_USAGE = 2
+
+
+class ListenError(ValueError):
+    """The server could not listen where it was asked; the message names the flag."""
+
+
+def listen_addresses(host: str, port: int) -> list[str]:
+    """The addresses ``host`` stands for, once a socket has bound the first (as the server
+    will, then let go): the host resolves to an address of this machine and the port is
+    free. Raises :class:`ListenError` with the message to show."""
+    if not host.strip():
+        raise ListenError("--host: expected an IP address or host name, got an empty host")
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)
+    except (socket.gaierror, UnicodeError) as e:
+        raise ListenError(f"--host: cannot resolve {host!r} ({e})") from None
+    family, kind, proto, _, address = infos[0]
+    with socket.socket(family, kind, proto) as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as the server does
+        try:
+            sock.bind(address)
+        except OSError as e:
+            if e.errno == errno.EADDRINUSE:
+                raise ListenError(
+                    f"--port: port {port} on {host} is in use (another server?); "
+                    "choose another with --port, or 0 for any free port"
+                ) from None
+            if e.errno == errno.EADDRNOTAVAIL:
+                raise ListenError(f"--host: {host!r} is not an address of this machine") from None
+            raise ListenError(f"--host: cannot listen on {host}:{port} ({e.strerror})") from None
+    return [info[4][0] for info in infos]
+
+
+def exposure_warning(host: str, port: int, addresses: list[str]) -> str | None:
+    """What serving beyond this machine exposes, or None for loopback only."""
+    if all(ipaddress.ip_address(a.split("%")[0]).is_loopback for a in addresses):
+        return None
+    where = (
+        "every network interface of this machine"
+        if any(ipaddress.ip_address(a.split("%")[0]).is_unspecified for a in addresses)
+        else f"the network of {', '.join(addresses)}"
+    )
+    cap = limits.current()
+    return (
+        f"warning: serving on {host}:{port} opens the app to anyone who can reach {where}: "
+        "no login; each visitor can run models on this machine (up to "
+        f"{cap.replications} replications of {cap.investors:,} investors per page, "
+        "PAX_MAX_REPLICATIONS / PAX_MAX_INVESTORS) and join or open classroom games. "
+        "Use --host 127.0.0.1 to keep it on this machine."
+    )
 
 
 def solara_command(
@@ -46,8 +100,15 @@ def solara_command(
 
 
 def serve(host: str, port: int, dev: bool = False, open_browser: bool = False) -> int:
-    """Build the cache if needed, then become the Solara server (on POSIX, no child is left
-    behind when this process is stopped)."""
+    """Check the limits and that the server can listen on ``host``:``port`` (raises
+    ``LimitError`` or ``ListenError`` before any work), warn when that is beyond this
+    machine, build the cache if needed, then become the Solara server (on POSIX, no child
+    is left behind when this process is stopped)."""
+    limits.current()
+    addresses = listen_addresses(host, port)
+    warning = exposure_warning(host, port, addresses)
+    if warning:
+        print(warning, file=sys.stderr, flush=True)
     target = A.ensure_assets()
     env = {**os.environ, **A.server_env(target)}
     shown = f"[{host}]" if ":" in host else host
@@ -99,6 +160,9 @@ def main(argv: list[str] | None = None) -> int:
         return fill(args.dir, args.force, args.check)
     except A.AssetError as e:
         print(f"error: asset cache: {e}", file=sys.stderr)
+        return EXIT_USAGE
+    except (ListenError, limits.LimitError) as e:
+        print(f"error: {e}", file=sys.stderr)
         return EXIT_USAGE
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)

@@ -35,9 +35,9 @@ import solara
 import solara.lab
 from solara.alias import rv
 
-from model.params import registry
-from model.scenario import ScenarioError, load_scenario, preset_names
-from server import assets, charts, controls, lessons_view
+from model.params import ParameterError, registry
+from model.scenario import ScenarioError, preset_names
+from server import assets, charts, controls, lessons_view, limits
 from server.classroom_view import ClassroomPage
 from server.play_view import PlayView
 from server.replications import Replications, replicate
@@ -49,7 +49,6 @@ log = logging.getLogger("pax_silica.app")
 ROOT = Path(__file__).resolve().parent.parent
 INFO_PATH = ROOT / "docs" / "app_info.md"
 PLAY_DELAY = 0.15  # seconds between quarters while playing, on top of drawing time
-MAX_REPLICATIONS = 1000
 
 
 class AppState:
@@ -129,6 +128,28 @@ class AppState:
     def update(self, **changes) -> None:
         self.settings.value = replace(self.settings.value, **changes)
 
+    def set_param(self, name: str, raw) -> None:
+        """A slider's value as the page sends it, checked as the command line checks it
+        (:func:`server.controls.slider_value`); refused with the message shown."""
+        try:
+            v = controls.slider_value(name, raw)
+        except (ParameterError, ScenarioError) as e:
+            self.error.value = str(e)
+            return
+        s = self.settings.value
+        self.update(values=tuple((k, v if k == name else x) for k, x in s.values))
+
+    def close(self) -> None:
+        """The page has gone: stop Play and let go of the model (called when Solara closes
+        the session, so nothing it held stays in the server's memory)."""
+        self.playing.value = False
+        with self.lock:
+            self._loop += 1  # a play loop still running stops at its next check
+        with self._shown_cv:
+            self._shown = 1 << 62  # wakes a play loop waiting for a drawing
+            self._shown_cv.notify_all()
+        self.render_context = None
+
     def mark_shown(self, version: int) -> None:
         """Called (as an effect) once the views of ``version`` are on the page."""
         with self._shown_cv:
@@ -201,7 +222,7 @@ def ParamSlider(name: str, value, on_value):
             max=len(grid) - 1,
             step=1,
             hide_details=True,
-            on_v_model=lambda i: on_value(grid[int(i)]),
+            on_v_model=lambda i: on_value(controls.grid_value(grid, i)),
             class_=f"param-{name}",
         )
     else:
@@ -209,7 +230,11 @@ def ParamSlider(name: str, value, on_value):
         lo, hi = controls.slider_range(name)
 
         def set_value(v):
-            v = round(float(v) / step) * step
+            try:
+                v = round(float(v) / step) * step
+            except (TypeError, ValueError, OverflowError):
+                on_value(v)  # refused with the parameter's message
+                return
             on_value(int(v) if kind == "int" else round(v, 10))
 
         rv.Slider(
@@ -229,7 +254,7 @@ def Controls(state: AppState):
     s = state.settings.value
     m = state.model.value
     playing = state.playing.value
-    scen = solara.use_memo(lambda: load_scenario(s.scenario), [s.scenario])
+    scen = solara.use_memo(lambda: controls.load(s.scenario), [s.scenario])
     presets = preset_names()  # a lesson's scenario file is listed while it is chosen
     solara.Select(
         "Scenario (preset)",
@@ -283,9 +308,7 @@ def Controls(state: AppState):
         ParamSlider(
             name,
             s.value(name),
-            lambda v, name=name: state.update(
-                values=tuple((k, v if k == name else x) for k, x in s.values)
-            ),
+            lambda v, name=name: state.set_param(name, v),
         )
     solara.HTML(
         tag="div",
@@ -378,21 +401,30 @@ def ReplicationsView(state: AppState):
 
     task = solara.lab.use_task(work, dependencies=None)
 
+    def stop_on_close():
+        """The page closed: its runs stop too (nobody is left to see them)."""
+        if task.pending:
+            task.cancel()
+
+    solara.use_effect(lambda: stop_on_close, [])
+
     def start():
+        """Start a job, checked first: the number of runs and the settings within the
+        app's limits (:mod:`server.limits`), and only one job at a time in this page."""
         message.value = None
-        text = n_text.value.strip()
-        if not text.isdigit() or not 1 <= int(text) <= MAX_REPLICATIONS:
+        if task.pending:
             message.value = (
-                f"Number of runs: expected a whole number in [1, {MAX_REPLICATIONS}], got {text!r}"
+                "A replications job is already running in this page: wait for it or cancel it."
             )
             return
         s = state.settings.value
         try:
+            n = limits.check_replications(n_text.value)
             controls.scenario_of(s)
-        except ScenarioError as e:
+        except (ScenarioError, limits.Refused, limits.LimitError) as e:
             message.value = str(e)
             return
-        task(s, int(text))
+        task(s, n)
 
     solara.HTML(
         tag="p",
@@ -435,7 +467,7 @@ def ReplicationsView(state: AppState):
 
 @solara.component
 def ReplicationResult(reps: Replications, settings: controls.Settings, line: str):
-    start_year = load_scenario(settings.scenario).params["start_year"]
+    start_year = controls.load(settings.scenario).params["start_year"]
     surv = reps.survival()
     median = reps.median_collapse()
     changed = " ".join(controls.overrides(settings))
@@ -492,6 +524,7 @@ CSS = """
 def Page():
     state = use_app_state()
     state.render_context = reacton.core.get_render_context(required=False)
+    solara.use_effect(lambda: state.close, [])  # the page closed: let go of its session
     solara.Title("Pax Silica")
     solara.Style(CSS)
     solara.lab.use_task(state.play_loop, dependencies=[state.playing.value])

@@ -198,17 +198,27 @@ def ensure_assets(target: Path | None = None, say: Callable[[str], None] | None 
     return target
 
 
+# A closed page's session (its model, figures, widgets: some 10 MB) is freed this long after
+# the page goes; Solara's default keeps it a day, so a class's page loads filled the server's
+# memory. A page that reconnects within it (a network blip, a laptop waking) keeps its run.
+# ``SOLARA_KERNEL_CULL_TIMEOUT`` in the environment wins (e.g. "30s", "10m").
+CULL_TIMEOUT = "2m"
+
+
 def server_env(target: Path | None = None) -> dict[str, str]:
-    """Environment for a Solara server that serves the cache and calls no outside host."""
+    """Environment for a Solara server that serves the cache, calls no outside host and
+    frees a closed page's session after :data:`CULL_TIMEOUT`."""
     return {
         "SOLARA_ASSETS_PROXY": "True",
         "SOLARA_ASSETS_PROXY_CACHE_DIR": str(target or asset_dir()),
         "SOLARA_TELEMETRY_MIXPANEL_ENABLE": "False",
+        "SOLARA_KERNEL_CULL_TIMEOUT": os.environ.get("SOLARA_KERNEL_CULL_TIMEOUT", CULL_TIMEOUT),
     }
 
 
 def configure_solara(build: bool = True) -> None:
-    """Point a running Solara server at the project's cache and turn off its calls home.
+    """Point a running Solara server at the project's cache, turn off its calls home and
+    free a closed page's session after :data:`CULL_TIMEOUT` (not a day).
 
     Called by ``server/app.py`` on import, so ``solara run server/app.py`` works offline
     without any environment variable (and builds the cache first if it is missing and
@@ -233,6 +243,8 @@ def configure_solara(build: bool = True) -> None:
         ss.assets.proxy_cache_dir = asset_dir()
     if "SOLARA_TELEMETRY_MIXPANEL_ENABLE" not in os.environ:
         ss.telemetry.mixpanel_enable = False
+    if "SOLARA_KERNEL_CULL_TIMEOUT" not in os.environ:
+        ss.kernel.cull_timeout = CULL_TIMEOUT  # read when a page closes: in time
     if "SOLARA_THEME_SHOW_BANNER" not in os.environ:
         ss.theme.show_banner = False  # a "runs on Solara" badge that covers the charts
     if "SOLARA_THEME_TITLE" not in os.environ:

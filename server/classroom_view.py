@@ -26,7 +26,7 @@ import solara.lab
 from solara.alias import rv
 
 from model.scenario import ScenarioError, preset_names
-from server import charts
+from server import charts, controls
 from server.classroom import Game, SeatError, close_game, open_game, open_games
 from server.seat_view import DecisionPanel, GameChart
 from server.status import event_log_html, status_line
@@ -183,7 +183,7 @@ def OpenGameForm(session: Session):
             return
         try:
             code, _ = open_game(
-                scenario=scenario.value,
+                scenario=controls.load(scenario.value),  # by name, never a path
                 seed=seed.value.strip() or None,
                 round_seconds=seconds,
                 seat_timeout=seat_timeout(),

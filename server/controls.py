@@ -9,15 +9,26 @@ checked by the model's own loader: anything it rejects raises ``ScenarioError``,
 
 from __future__ import annotations
 
+import functools
 import math
 import secrets
 import shlex
 from dataclasses import dataclass, field, replace
+from pathlib import Path
 from typing import Any
 
+from model import lessons as L
 from model import params as P
 from model.model import PaxSilicaModel
-from model.scenario import Scenario, ScenarioError, load_scenario
+from model.scenario import (
+    Scenario,
+    ScenarioError,
+    is_path,
+    load_scenario,
+    preset_names,
+    resolve_path,
+)
+from server import limits
 
 SOURCE = "app settings"  # names the source in error messages, as a file name would
 
@@ -33,6 +44,75 @@ SLIDERS: dict[str, tuple[str, str]] = {
 # The expansion members the paper recommends, each a switch: signs or stays outside.
 EXPANSION: dict[str, str] = {"TWN": "Taiwan", "NLD": "Netherlands", "CAN": "Canada"}
 DEFAULT_SCENARIO = "baseline"
+# Lesson scenarios the page may choose besides those of docs/lessons: the lessons loaded
+# from another folder (lesson reference -> file), filled by the server, never by the page.
+_lesson_scenarios: dict[str, Path] = {}
+
+
+# ----------------------------------------------------------- scenarios by name only ----
+def lesson_scenario_ref(lesson: L.Lesson) -> str:
+    """The lesson's scenario as the controls hold it: a preset name, or its file's path
+    relative to the working folder when inside it (as on the command line)."""
+    ref = lesson.scenario_ref
+    if not is_path(ref):
+        return ref  # a preset
+    path = lesson.scenario_path().resolve()
+    try:
+        return str(path.relative_to(Path.cwd().resolve()))
+    except ValueError:
+        return str(path)
+
+
+def allow_lesson(lesson: L.Lesson) -> str:
+    """Let the page choose this lesson's scenario (a lesson the server listed); its ref."""
+    ref = lesson_scenario_ref(lesson)
+    if is_path(lesson.scenario_ref):
+        _lesson_scenarios[ref] = lesson.scenario_path().resolve()
+    return ref
+
+
+@functools.cache
+def _docs_lesson_scenarios() -> dict[str, Path]:
+    """The scenarios of the lessons in ``docs/lessons`` (read once: they ship with the app)."""
+    out = {}
+    for path in L.lesson_files(L.LESSON_DIR):
+        try:
+            lesson = L.load_lesson(path)
+        except L.LessonError:
+            continue  # the Lessons tab says why
+        if is_path(lesson.scenario_ref):
+            out[lesson_scenario_ref(lesson)] = lesson.scenario_path().resolve()
+    return out
+
+
+def known_scenarios() -> dict[str, Path]:
+    """Every scenario the page may choose, reference -> file: the presets, the scenarios
+    of the lessons in ``docs/lessons`` and of the lessons the server loaded elsewhere."""
+    return {
+        **{name: resolve_path(name) for name in preset_names()},
+        **_docs_lesson_scenarios(),
+        **_lesson_scenarios,
+    }
+
+
+def scenario_file(ref: Any) -> Path:
+    """The file of a scenario the page names. Looked up by name among
+    :func:`known_scenarios`, never opened as a path the page sends: served to a class, a
+    path would show any readable file's first lines."""
+    known = known_scenarios()
+    if isinstance(ref, str) and ref in known:
+        return known[ref]
+    raise ScenarioError(
+        SOURCE,
+        "scenario",
+        f"expected one of the presets ({', '.join(preset_names())}) or a lesson's "
+        f"scenario, got {str(ref)[:80]!r}",
+    )
+
+
+def load(ref: Any) -> Scenario:
+    """The scenario the page names (:func:`scenario_file`)."""
+    return load_scenario(scenario_file(ref))
 
 
 @dataclass(frozen=True)
@@ -64,7 +144,7 @@ class Settings:
 
 def settings_for(scenario: str = DEFAULT_SCENARIO, seed: str = "0") -> Settings:
     """The controls as a preset sets them (its parameters, members, counter-alliance)."""
-    scen = load_scenario(scenario)
+    scen = load(scenario)
     return Settings(
         scenario=scenario,
         values=tuple((k, scen.params[k]) for k in SLIDERS),
@@ -84,7 +164,7 @@ def _fmt(v: Any) -> str:
 
 def overrides(s: Settings) -> list[str]:
     """The ``--set`` list that turns the preset into these settings (only what differs)."""
-    base = load_scenario(s.scenario)
+    base = load(s.scenario)
     out = [f"{k}={_fmt(v)}" for k, v in s.values if v != base.params.get(k)]
     add = [c for c in EXPANSION if c in s.expansion and c not in base.members]
     remove = [c for c in EXPANSION if c not in s.expansion and c in base.members]
@@ -99,8 +179,11 @@ def overrides(s: Settings) -> list[str]:
 
 
 def scenario_of(s: Settings) -> Scenario:
-    """The validated scenario; raises ``ScenarioError`` with the message to show."""
-    return load_scenario(s.scenario).with_overrides(overrides(s), source=SOURCE)
+    """The validated scenario, within the app's limits (:mod:`server.limits`); raises
+    ``ScenarioError`` with the message to show."""
+    scen = load(s.scenario).with_overrides(overrides(s), source=SOURCE)
+    limits.check_scenario(scen)
+    return scen
 
 
 def seed_of(s: Settings) -> int | str | None:
@@ -183,3 +266,24 @@ def slider_grid(name: str, extra: tuple = ()) -> list:
 def slider_range(name: str) -> tuple[float, float]:
     spec = P.registry()[name]
     return spec.min, spec.max
+
+
+def grid_value(grid: list, index: Any) -> Any:
+    """The value at a grid slider's position as the page sends it; a position off the grid
+    (or not a whole number) is passed on as given, for :func:`slider_value` to refuse."""
+    if isinstance(index, int | float) and not isinstance(index, bool):
+        if float(index).is_integer() and 0 <= index < len(grid):
+            return grid[int(index)]
+    return index
+
+
+def slider_value(name: str, raw: Any) -> Any:
+    """A slider's value from the page, checked as the command line checks ``--set``
+    (``model.params.coerce``: type and range) and within the app's limits; raises
+    ``ParameterError`` or ``ScenarioError`` naming the parameter."""
+    if name not in SLIDERS:
+        raise ScenarioError(SOURCE, str(name)[:40], "not a slider of the app")
+    value = P.coerce(name, raw)
+    if name == "n_investors":
+        limits.check_investors(value)
+    return value

@@ -24,7 +24,7 @@ import markdown
 import solara
 
 from model import lessons as L
-from model.scenario import ScenarioError, is_path
+from model.scenario import ScenarioError
 from server import controls
 
 log = logging.getLogger("pax_silica.app")
@@ -48,17 +48,7 @@ CSS = """
 """
 
 
-def scenario_ref(lesson: L.Lesson) -> str:
-    """The lesson's scenario as the controls hold it: a preset name, or its file's path
-    relative to the working folder when inside it (as on the command line)."""
-    path = lesson.scenario_path()
-    ref = lesson.scenario_ref
-    if not is_path(ref):
-        return ref  # a preset
-    try:
-        return str(path.resolve().relative_to(Path.cwd().resolve()))
-    except ValueError:
-        return str(path.resolve())
+scenario_ref = controls.lesson_scenario_ref  # a preset name, or the file's path
 
 
 def summary(lesson: L.Lesson) -> str:
@@ -127,7 +117,8 @@ class LessonSession:
         name = Path(path).stem
         try:
             lesson = L.load_lesson(path)  # read again: the file may have changed
-            settings = controls.settings_for(scenario_ref(lesson), seed=str(lesson.seed))
+            ref = controls.allow_lesson(lesson)  # a lesson the server listed, not the page
+            settings = controls.settings_for(ref, seed=str(lesson.seed))
         except (L.LessonError, ScenarioError) as e:
             self.message.value = f"Could not load the lesson {name!r}: {e}"
             return False

@@ -22,9 +22,9 @@ import time
 import solara
 import solara.lab
 
-from model.scenario import ScenarioError, load_scenario, preset_names
+from model.scenario import ScenarioError, preset_names
 from model.score import compare
-from server import charts
+from server import charts, controls
 from server.classroom import Game, SeatError
 from server.seat_view import DecisionPanel, GameChart
 from server.status import event_log_html, status_line
@@ -53,9 +53,9 @@ class PlaySession:
         self.quit()
         side, actor = SIDES[side_label]
         try:
-            scen = load_scenario(
-                scenario, [f"steps={quarters.strip()}"] if quarters.strip() else None
-            )
+            scen = controls.load(scenario)  # by name: never a path the page sends
+            if quarters.strip():
+                scen = scen.with_overrides([f"steps={quarters.strip()}"])
             seed = seed_text.strip() or str(secrets.randbelow(2**31))
             game = Game(
                 scen, seed=seed, seats=[actor], seat_timeout=None, title=f"{scen.name}, seed {seed}"
