@@ -22,8 +22,16 @@ import subprocess
 import sys
 from pathlib import Path
 
-from server import assets as A
 from server import limits
+from server.assets import (
+    AssetError,
+    asset_dir,
+    build_assets,
+    ensure_assets,
+    missing,
+    required_packages,
+    server_env,
+)
 
 APP = Path(__file__).resolve().parent / "app.py"
 EXIT_USAGE = 2
@@ -109,8 +117,8 @@ def serve(host: str, port: int, dev: bool = False, open_browser: bool = False) -
     warning = exposure_warning(host, port, addresses)
     if warning:
         print(warning, file=sys.stderr, flush=True)
-    target = A.ensure_assets()
-    env = {**os.environ, **A.server_env(target)}
+    target = ensure_assets()
+    env = {**os.environ, **server_env(target)}
     shown = f"[{host}]" if ":" in host else host
     where = f"http://{shown}:{port}" if port else f"http://{shown}:<a free port>"
     print(f"Pax Silica app on {where} (Ctrl+C to stop)", flush=True)
@@ -127,8 +135,8 @@ def serve(host: str, port: int, dev: bool = False, open_browser: bool = False) -
 def fill(folder: Path | None, force: bool = False, check: bool = False) -> int:
     """Fill the asset cache (every package again if ``force``); with ``check`` only say
     whether it is complete (exit status 1 if not)."""
-    target = (folder or A.asset_dir()).resolve()
-    todo = A.required_packages() if force else A.missing(target)
+    target = (folder or asset_dir()).resolve()
+    todo = required_packages() if force else missing(target)
     if not todo:
         print(f"Asset cache complete: {target}")
         return 0
@@ -136,8 +144,8 @@ def fill(folder: Path | None, force: bool = False, check: bool = False) -> int:
         print(f"Asset cache {target} is missing: {', '.join(todo)}")
         return 1
     print(f"Filling the app's asset cache in {target} from the npm registry ...", flush=True)
-    A.build_assets(target, todo, say=lambda s: print(s, flush=True))
-    print(f"Asset cache ready: {target} ({', '.join(A.required_packages())})")
+    build_assets(target, todo, say=lambda s: print(s, flush=True))
+    print(f"Asset cache ready: {target} ({', '.join(required_packages())})")
     return 0
 
 
@@ -158,7 +166,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "app":
             return serve(args.host, args.port, args.dev, args.open)
         return fill(args.dir, args.force, args.check)
-    except A.AssetError as e:
+    except AssetError as e:
         print(f"error: asset cache: {e}", file=sys.stderr)
         return EXIT_USAGE
     except (ListenError, limits.LimitError) as e:

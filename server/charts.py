@@ -18,7 +18,7 @@ from matplotlib.patches import Rectangle
 
 from agents.pressurer import PRESSURERS
 from agents.state import Status
-from model import metrics as M
+from model import metrics
 from model.model import PaxSilicaModel
 from model.wording import short_name
 from model.world import CHINA
@@ -190,11 +190,15 @@ def bloc_shares(m: PaxSilicaModel) -> np.ndarray:
     """Share of each phase's world capacity (volume) held by each bloc: rows BLOCS,
     columns the phases; each column sums to 1."""
     w = m.world
-    share = M.shares(w.volume)
+    share = metrics.shares(w.volume)
     sig = w.mask(m.member_ids())
     par = w.mask(m.participant_ids())
     chn = w.mask([CHINA])
-    rows = [M.bloc_share(share, sig), M.bloc_share(share, par), M.bloc_share(share, chn)]
+    rows = [
+        metrics.bloc_share(share, sig),
+        metrics.bloc_share(share, par),
+        metrics.bloc_share(share, chn),
+    ]
     rows.append(1.0 - sum(rows))
     return np.clip(np.vstack(rows), 0.0, 1.0)
 

@@ -17,9 +17,9 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from model import lessons as L
-from model import params as P
+from model.lessons import LESSON_DIR, Lesson, LessonError, lesson_files, load_lesson
 from model.model import PaxSilicaModel
+from model.params import coerce, registry
 from model.scenario import (
     Scenario,
     ScenarioError,
@@ -50,7 +50,7 @@ _lesson_scenarios: dict[str, Path] = {}
 
 
 # ----------------------------------------------------------- scenarios by name only ----
-def lesson_scenario_ref(lesson: L.Lesson) -> str:
+def lesson_scenario_ref(lesson: Lesson) -> str:
     """The lesson's scenario as the controls hold it: a preset name, or its file's path
     relative to the working folder when inside it (as on the command line)."""
     ref = lesson.scenario_ref
@@ -63,7 +63,7 @@ def lesson_scenario_ref(lesson: L.Lesson) -> str:
         return str(path)
 
 
-def allow_lesson(lesson: L.Lesson) -> str:
+def allow_lesson(lesson: Lesson) -> str:
     """Let the page choose this lesson's scenario (a lesson the server listed); its ref."""
     ref = lesson_scenario_ref(lesson)
     if is_path(lesson.scenario_ref):
@@ -75,10 +75,10 @@ def allow_lesson(lesson: L.Lesson) -> str:
 def _docs_lesson_scenarios() -> dict[str, Path]:
     """The scenarios of the lessons in ``docs/lessons`` (read once: they ship with the app)."""
     out = {}
-    for path in L.lesson_files(L.LESSON_DIR):
+    for path in lesson_files(LESSON_DIR):
         try:
-            lesson = L.load_lesson(path)
-        except L.LessonError:
+            lesson = load_lesson(path)
+        except LessonError:
             continue  # the Lessons tab says why
         if is_path(lesson.scenario_ref):
             out[lesson_scenario_ref(lesson)] = lesson.scenario_path().resolve()
@@ -228,7 +228,7 @@ def cli_command(s: Settings, seed: int | str | None = None) -> str:
 def slider_kind(name: str) -> str:
     """ "float", "int" for an evenly stepped slider, or "grid" for a slider over a
     1-2-5-style series (parameters whose range spans orders of magnitude)."""
-    spec = P.registry()[name]
+    spec = registry()[name]
     lo, hi = float(spec.min), float(spec.max)
     scale = abs(float(spec.default)) or 1.0
     if (hi - lo) / scale > 50:
@@ -237,7 +237,7 @@ def slider_kind(name: str) -> str:
 
 
 def slider_step(name: str) -> float:
-    spec = P.registry()[name]
+    spec = registry()[name]
     span = float(spec.max) - float(spec.min)
     step = 10 ** math.floor(math.log10(span / 50)) if span > 0 else 1
     return max(1, int(step)) if spec.type == "int" else step
@@ -246,7 +246,7 @@ def slider_step(name: str) -> float:
 def slider_grid(name: str, extra: tuple = ()) -> list:
     """Values from the registry's min to its max, 1-1.5-2-3-4-5-6-8 per decade, with the
     default and ``extra`` (e.g. the current value) included."""
-    spec = P.registry()[name]
+    spec = registry()[name]
     lo, hi = float(spec.min), float(spec.max)
     is_int = spec.type == "int"
     vals = {lo, hi, float(spec.default)}
@@ -264,7 +264,7 @@ def slider_grid(name: str, extra: tuple = ()) -> list:
 
 
 def slider_range(name: str) -> tuple[float, float]:
-    spec = P.registry()[name]
+    spec = registry()[name]
     return spec.min, spec.max
 
 
@@ -283,7 +283,7 @@ def slider_value(name: str, raw: Any) -> Any:
     ``ParameterError`` or ``ScenarioError`` naming the parameter."""
     if name not in SLIDERS:
         raise ScenarioError(SOURCE, str(name)[:40], "not a slider of the app")
-    value = P.coerce(name, raw)
+    value = coerce(name, raw)
     if name == "n_investors":
         limits.check_investors(value)
     return value

@@ -23,12 +23,20 @@ from pathlib import Path
 import markdown
 import solara
 
-from model import lessons as L
+from model.lessons import (
+    LESSON_DIR,
+    Lesson,
+    LessonError,
+    LessonRun,
+    all_lessons,
+    lesson_files,
+    load_lesson,
+)
 from model.scenario import ScenarioError
 from server import controls
 
 log = logging.getLogger("pax_silica.app")
-LESSON_DIR = L.LESSON_DIR  # the folder listed (tests point it elsewhere)
+LESSON_DIR = LESSON_DIR  # the folder listed (tests point it elsewhere)
 HIDDEN_SECTIONS = ("key moments",)  # about the front matter: not for the panel
 
 CSS = """
@@ -51,7 +59,7 @@ CSS = """
 scenario_ref = controls.lesson_scenario_ref  # a preset name, or the file's path
 
 
-def summary(lesson: L.Lesson) -> str:
+def summary(lesson: Lesson) -> str:
     """One line: the description of the lesson's scenario (without its "Lesson N:")."""
     try:
         text = lesson.scenario().description
@@ -63,7 +71,7 @@ def summary(lesson: L.Lesson) -> str:
     return text
 
 
-def panel_markdown(lesson: L.Lesson) -> str:
+def panel_markdown(lesson: Lesson) -> str:
     """The lesson's Markdown text without its title (the panel's heading shows it) and
     the sections meant for authors."""
     out, hide = [], False
@@ -77,23 +85,23 @@ def panel_markdown(lesson: L.Lesson) -> str:
     return "\n".join(out).strip()
 
 
-def panel_html(lesson: L.Lesson) -> str:
+def panel_html(lesson: Lesson) -> str:
     """:func:`panel_markdown` as HTML. Rendered here rather than with ``solara.Markdown``,
     whose page script typesets ``$...$`` as mathematics ("US$40bn to US$80bn")."""
     return markdown.markdown(panel_markdown(lesson), extensions=["tables"])
 
 
-def list_lessons(folder: Path | None = None) -> tuple[list[L.Lesson], list[str]]:
+def list_lessons(folder: Path | None = None) -> tuple[list[Lesson], list[str]]:
     """Every lesson that loads, in order, and one message per lesson file that does not."""
     folder = folder or LESSON_DIR
     try:
-        return L.all_lessons(folder), []
-    except L.LessonError:
+        return all_lessons(folder), []
+    except LessonError:
         good, bad = [], []
-        for p in L.lesson_files(folder):
+        for p in lesson_files(folder):
             try:
-                good.append(L.load_lesson(p))
-            except L.LessonError as e:
+                good.append(load_lesson(p))
+            except LessonError as e:
                 bad.append(str(e))
         return sorted(good, key=lambda ls: ls.order), bad
 
@@ -106,7 +114,7 @@ class LessonSession:
         self.lesson = solara.reactive(None)  # the Lesson loaded, or None: a free run
         self.settings = solara.reactive(None)  # the controls as the lesson set them
         self.message = solara.reactive(None)  # why the last Load failed
-        self.run: L.LessonRun | None = None  # watches the model on screen
+        self.run: LessonRun | None = None  # watches the model on screen
 
     def load(self, path: Path) -> bool:
         """Load the lesson file at ``path``: reset the model to its scenario and seed. On
@@ -116,10 +124,10 @@ class LessonSession:
         self.message.value = None
         name = Path(path).stem
         try:
-            lesson = L.load_lesson(path)  # read again: the file may have changed
+            lesson = load_lesson(path)  # read again: the file may have changed
             ref = controls.allow_lesson(lesson)  # a lesson the server listed, not the page
             settings = controls.settings_for(ref, seed=str(lesson.seed))
-        except (L.LessonError, ScenarioError) as e:
+        except (LessonError, ScenarioError) as e:
             self.message.value = f"Could not load the lesson {name!r}: {e}"
             return False
         except Exception as e:  # anything else: a message, never a traceback
@@ -136,9 +144,9 @@ class LessonSession:
             return False
         try:
             with state.lock:
-                run = L.LessonRun(lesson, model=state.model.value)
+                run = LessonRun(lesson, model=state.model.value)
                 run.catch_up()
-        except L.LessonError as e:  # the run on screen is the lesson's, without it
+        except LessonError as e:  # the run on screen is the lesson's, without it
             self.unload()
             self.message.value = f"Could not load the lesson {name!r}: {e}"
             return False
@@ -153,7 +161,7 @@ class LessonSession:
         self.run = None
         self.message.value = None
 
-    def follow(self, model) -> tuple[L.LessonRun | None, str | None]:
+    def follow(self, model) -> tuple[LessonRun | None, str | None]:
         """The lesson's moments on ``model`` (the model on screen) up to its current
         quarter: (the LessonRun, None), or (None, why they cannot be followed)."""
         lesson = self.lesson.value
@@ -163,9 +171,9 @@ class LessonSession:
             try:
                 if self.run is None or self.run.model is not model or self.run.lesson is not lesson:
                     self.run = None
-                    self.run = L.LessonRun(lesson, model=model)
+                    self.run = LessonRun(lesson, model=model)
                 self.run.catch_up()
-            except L.LessonError as e:
+            except LessonError as e:
                 return None, str(e)
         return self.run, None
 
@@ -178,7 +186,7 @@ def session(state) -> LessonSession:
     return sess
 
 
-def moments_html(run: L.LessonRun) -> str:
+def moments_html(run: LessonRun) -> str:
     """The lesson's key moments, in the lesson's order: happened (marked, with the
     narration filled in from the run), still to come, or missed once the run is over."""
     rows = []

@@ -19,7 +19,7 @@ import solara.server.settings
 import solara.util
 
 from experiments.cli import main as cli_main
-from model import lessons as L
+from model.lessons import find_lesson
 from model.scenario import ScenarioError, load_scenario, preset_names
 from server import __main__ as server_main
 from server import app, controls, limits
@@ -73,7 +73,7 @@ def test_a_path_sent_as_the_scenario_is_refused(page, path):
 def test_presets_and_lesson_scenarios_are_chosen_by_name():
     for name in preset_names():
         assert controls.load(name).name == load_scenario(name).name
-    lesson = L.find_lesson("gulf_capital")
+    lesson = find_lesson("gulf_capital")
     ref = controls.lesson_scenario_ref(lesson)
     assert ref in controls.known_scenarios()
     assert controls.load(ref).description == lesson.scenario().description
