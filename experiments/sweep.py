@@ -282,14 +282,21 @@ class Executor:
                     warnings.filterwarnings(
                         "ignore", ".*use of fork\\(\\) may lead to deadlocks", DeprecationWarning
                     )
+                    # Forked workers start one after another: forks from two threads at
+                    # once are refused by filelock's fork guard (installed in any process
+                    # that imported it, e.g. one that also serves the app or a notebook).
+                    first = 1 if method == "fork" else n
                     self.cluster = LocalCluster(
-                        n_workers=n,
+                        n_workers=first,
                         threads_per_worker=1,
                         processes=True,
                         host="127.0.0.1",
                         dashboard_address="127.0.0.1:0",
                         silence_logs=logging.ERROR,
                     )
+                    for k in range(first + 1, n + 1):
+                        self.cluster.scale(k)
+                        self.cluster.wait_for_workers(k, timeout=60)
             finally:
                 if restore is not None:
                     signal.signal(signal.SIGINT, restore)

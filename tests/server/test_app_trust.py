@@ -203,9 +203,9 @@ def test_the_server_frees_closed_pages_within_minutes(monkeypatch):
     # set when the app is imported (solara run server/app.py), and in the launch's environment
     assert solara.util.parse_timedelta(solara.server.settings.kernel.cull_timeout) <= 600
     monkeypatch.delenv("SOLARA_KERNEL_CULL_TIMEOUT", raising=False)
-    assert server_main.A.server_env()["SOLARA_KERNEL_CULL_TIMEOUT"] == "2m"
+    assert server_main.server_env()["SOLARA_KERNEL_CULL_TIMEOUT"] == "2m"
     monkeypatch.setenv("SOLARA_KERNEL_CULL_TIMEOUT", "7s")  # the environment wins
-    assert server_main.A.server_env()["SOLARA_KERNEL_CULL_TIMEOUT"] == "7s"
+    assert server_main.server_env()["SOLARA_KERNEL_CULL_TIMEOUT"] == "7s"
 
 
 def test_a_closed_browser_page_is_gone_within_the_timeout(browser, tmp_path):
@@ -288,7 +288,7 @@ def test_serving_beyond_this_machine_warns_what_it_exposes(monkeypatch, tmp_path
     def execve(path, cmd, env):
         raise Served(cmd, env)
 
-    monkeypatch.setattr(server_main.A, "ensure_assets", lambda: tmp_path)
+    monkeypatch.setattr(server_main, "ensure_assets", lambda: tmp_path)
     monkeypatch.setattr(os, "execve", execve)
     monkeypatch.setattr(os, "chdir", lambda _: None)
     monkeypatch.delenv("SOLARA_KERNEL_CULL_TIMEOUT", raising=False)
