@@ -63,6 +63,7 @@ import pandas as pd
 
 from experiments.args import CliError, natural_int, positive_int
 from experiments.design import (
+    DESIGN_FILE_KEYS,
     DESIGNS,
     SEED_RULE,
     Design,
@@ -887,19 +888,9 @@ def register(sub, add_scenario_args) -> None:
     p.set_defaults(func=run)
 
 
-DESIGN_FLAGS = (
-    "scenario",
-    "vary",
-    "design",
-    "samples",
-    "levels",
-    "replications",
-    "seed",
-    "design_seed",
-    "second_order",
-    "steps",
-    "design_file",
-)
+# The flags that say how a design is made: every key a design file may hold (``set`` is
+# the flag ``--set``, held in ``args.overrides``), and the design file itself.
+DESIGN_FLAGS = (*sorted(DESIGN_FILE_KEYS - {"set"}), "design_file")
 
 
 def _design_flags_given(args) -> bool:
