@@ -6,7 +6,8 @@ joining, the members' share of refining rising (:func:`escalate`) -- and de-esca
 otherwise. Above ``control_escalation`` it adds export controls on refined inputs, up to
 ``control_stringency`` at the ceiling (:func:`control_stringency`), which raise the price
 index for everyone (``agents/market.py``). It seeks a truce when a year's pressure has
-cost ``truce_cost`` (:class:`RuleBasedChina`); a truce suspends pressure and controls,
+cost ``truce_cost_share`` of a year's budget (:func:`truce_threshold`,
+:class:`RuleBasedChina`); a truce suspends pressure and controls,
 resets escalation to 1 and clears its spending record. Its capacity grows on its own trend
 (:func:`grow_capacity`).
 """
@@ -71,6 +72,15 @@ def pressure_on_newcomer(truce: bool, budget: float, max_per_target: float) -> f
     return 0.0 if truce else min(max_per_target, budget)
 
 
+def truce_threshold(share: float, calm_budget: float) -> float:
+    """What a year of coercion may cost China before it seeks a truce, in units: ``share``
+    of four quarters at its budget at calm (``calm_budget``: a quarter's units at
+    escalation 1). The cost is weighed against China's own means, so scaling its budget
+    scales the threshold with it: more capacity to pressure never buys more truces.
+    A share of 0 (or no budget) means no truce is sought."""
+    return share * 4.0 * calm_budget
+
+
 def quarter_cost(pressure_units: float, controls: float, control_cost: float) -> float:
     """What a quarter of coercion costs China: its units of pressure plus the cost of its
     export controls (``control_cost`` per unit of stringency)."""
@@ -80,7 +90,7 @@ def quarter_cost(pressure_units: float, controls: float, control_cost: float) ->
 class RuleBasedChina:
     """The model's own China: targets by expected damage per unit of cost, controls as
     strict as its escalation allows, a truce when the last year's pressure (three past
-    quarters and this one) has cost ``truce_cost``."""
+    quarters and this one) has cost ``truce_cost`` units (:func:`truce_threshold`)."""
 
     def decide(self, view: ChinaView) -> ChinaChoice:
         if view.truce_active:

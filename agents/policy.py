@@ -208,7 +208,7 @@ class ChinaView:
     inducement_share: float
     truce_active: bool
     spent_last_three: float
-    truce_cost: float
+    truce_cost: float  # units: truce_cost_share x a year's budget at calm
     control_cost: float
     deterrence: float
     cost_unit: float  # lost imports (% of GDP x US$bn) that count as one unit of cost

@@ -13,7 +13,7 @@ from __future__ import annotations
 import numpy as np
 from mesa import Model
 
-from agents.china import max_controls
+from agents.china import max_controls, truce_threshold
 from agents.leader import may_invite
 from agents.policy import (
     Candidate,
@@ -113,7 +113,9 @@ def china_view(m: Model, targets: list[Target], truce: bool) -> ChinaView:
         inducement_share=p["inducement_share"],
         truce_active=truce,
         spent_last_three=sum(m.china_spent[-3:]),
-        truce_cost=p["truce_cost"],
+        truce_cost=truce_threshold(
+            p["truce_cost_share"], m.pressurers[CHINA].budget(m.pressure_params, 1.0)
+        ),
         control_cost=p["control_cost"],
         deterrence=p["chokepoint_deterrence"],
         cost_unit=p["denial_cost_unit"],

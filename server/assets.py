@@ -203,16 +203,24 @@ def ensure_assets(target: Path | None = None, say: Callable[[str], None] | None 
 # memory. A page that reconnects within it (a network blip, a laptop waking) keeps its run.
 # ``SOLARA_KERNEL_CULL_TIMEOUT`` in the environment wins (e.g. "30s", "10m").
 CULL_TIMEOUT = "2m"
+# glibc gives each thread that allocates its own malloc arena (up to 8 per core), and
+# Solara runs every page's session on threads of its own: freed memory stays spread over
+# arenas the process never returns. Two arenas keep the server's memory flat over many
+# page loads (issue 16: 100 loads, +36.7% with the default, +4.6% after 60 with two);
+# ignored by other C libraries.
+MALLOC_ARENAS = "2"
 
 
 def server_env(target: Path | None = None) -> dict[str, str]:
-    """Environment for a Solara server that serves the cache, calls no outside host and
-    frees a closed page's session after :data:`CULL_TIMEOUT`."""
+    """Environment for a Solara server that serves the cache, calls no outside host,
+    frees a closed page's session after :data:`CULL_TIMEOUT` and gives memory back
+    (:data:`MALLOC_ARENAS`). Settings given in the environment win."""
     return {
         "SOLARA_ASSETS_PROXY": "True",
         "SOLARA_ASSETS_PROXY_CACHE_DIR": str(target or asset_dir()),
         "SOLARA_TELEMETRY_MIXPANEL_ENABLE": "False",
         "SOLARA_KERNEL_CULL_TIMEOUT": os.environ.get("SOLARA_KERNEL_CULL_TIMEOUT", CULL_TIMEOUT),
+        "MALLOC_ARENA_MAX": os.environ.get("MALLOC_ARENA_MAX", MALLOC_ARENAS),
     }
 
 

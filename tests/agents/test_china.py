@@ -18,6 +18,7 @@ from agents.china import (
     max_controls,
     pressure_on_newcomer,
     quarter_cost,
+    truce_threshold,
 )
 from agents.policy import ChinaChoice
 from agents.pressurer import CHINA, Pressurer
@@ -155,6 +156,26 @@ def test_rule_based_china_seeks_a_truce_exactly_when_a_years_cost_reaches_truce_
     assert RuleBasedChina().decide(china_view(truce_cost=year - 1.0)).truce
     assert not RuleBasedChina().decide(china_view(truce_cost=year + 1e-6)).truce
     assert not RuleBasedChina().decide(china_view(truce_cost=0.0, spent_last_three=100.0)).truce
+
+
+def test_truce_threshold_is_a_share_of_a_years_budget_at_calm():
+    assert truce_threshold(0.5, 3.0) == pytest.approx(6.0)
+    assert truce_threshold(0.0, 3.0) == 0.0  # no truce sought
+    assert truce_threshold(0.5, 0.0) == 0.0  # no budget: nothing to weigh
+
+
+@given(
+    share=st.floats(0.05, 5.0),
+    budget=st.floats(0.1, 50.0),
+    scale=st.floats(1.0, 10.0),
+)
+def test_a_larger_budget_never_lowers_the_truce_threshold(share, budget, scale):
+    """The cost is weighed against China's own means: scaling the budget scales the
+    threshold with it, so more capacity to pressure never buys an earlier truce."""
+    assert truce_threshold(share, budget * scale) >= truce_threshold(share, budget)
+    assert truce_threshold(share, budget * scale) == pytest.approx(
+        scale * truce_threshold(share, budget)
+    )
 
 
 def test_rule_based_china_does_nothing_in_a_truce():

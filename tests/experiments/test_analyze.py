@@ -214,7 +214,7 @@ def test_sensitivity_command_on_ishigami(tmp_path, capsys):
     from SALib.test_functions import Ishigami
 
     pi = math.pi
-    names = ["price_pain", "escalation_rate", "truce_cost"]  # ranges wide enough for [-pi, pi]
+    names = ["price_pain", "escalation_rate", "truce_cost_share"]  # ranges wide enough for [-pi, pi]
     spec = DesignSpec(
         vary=[make_range(n, 0.0, 2 * pi) for n in names],
         design="sobol",
@@ -235,7 +235,7 @@ def test_sensitivity_command_on_ishigami(tmp_path, capsys):
     t = pd.read_csv(pd.io.common.StringIO(out)).set_index(["output", "parameter"])
     tt = t.loc["time_to_collapse"]
     assert tt["S1"].to_numpy() == pytest.approx([0.314, 0.442, 0.0], abs=0.06)
-    assert tt.loc["truce_cost", "ST"] == pytest.approx(0.244, abs=0.06)
+    assert tt.loc["truce_cost_share", "ST"] == pytest.approx(0.244, abs=0.06)
     assert (folder / "sensitivity.png").exists()
     assert len(df) == 2048 * 5
 
