@@ -214,7 +214,11 @@ def test_sensitivity_command_on_ishigami(tmp_path, capsys):
     from SALib.test_functions import Ishigami
 
     pi = math.pi
-    names = ["price_pain", "escalation_rate", "truce_cost_share"]  # ranges wide enough for [-pi, pi]
+    names = [
+        "price_pain",
+        "escalation_rate",
+        "truce_cost_share",
+    ]  # ranges wide enough for [-pi, pi]
     spec = DesignSpec(
         vary=[make_range(n, 0.0, 2 * pi) for n in names],
         design="sobol",
