@@ -29,8 +29,8 @@ from agents.state import (
     defection_threshold,
     domestic_noise,
     leaves,
-    next_grievance,
     member_weights,
+    next_grievance,
     peers_who_left,
     resistance,
 )
