@@ -43,23 +43,30 @@ def update_credibility(
     commit_ratio: float,
     controlled_phases: int,
     n_phases: int,
-    founding_members: int,
-    n_founding: int,
+    founding_share: float,
     cp: CredibilityParams,
 ) -> float:
     """Credibility moves a share ``credibility_adjustment`` of the way to its fundamentals:
     capital committed (as a share of all capital, saturating with half-point
-    ``credibility_capital_half``), the share of phases the members control, and the share
-    of founding members still in, weighted and summed."""
+    ``credibility_capital_half``), the share of phases the members control, and the
+    founders' weight still in (``founding_share``), weighted and summed."""
     half = cp.credibility_capital_half
     capital = commit_ratio / (commit_ratio + half) if half > 0 else 1.0
     fundamentals = (
         cp.credibility_weight_capital * capital
         + cp.credibility_weight_control * controlled_phases / n_phases
-        + cp.credibility_weight_members * founding_members / max(1, n_founding)
+        + cp.credibility_weight_members * founding_share
     )
     moved = credibility + cp.credibility_adjustment * (fundamentals - credibility)
     return min(max(moved, 0.0), 1.0)
+
+
+def defection_hit(base: float, weight: float, n_founders: int) -> float:
+    """Credibility lost when a member leaves: ``base`` for a member of average weight
+    among the ``n_founders`` founders (but the leader), scaled by the leaver's own weight
+    (``agents.state.member_weights``). Any exit costs something; losing a member that
+    carries phases costs far more than losing one that carries none."""
+    return base * weight * n_founders
 
 
 def credibility_after(credibility: float, change: float) -> float:

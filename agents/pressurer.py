@@ -122,11 +122,12 @@ def exposure_of(actor, pressurer_id: str) -> float:
     return getattr(actor, EXPOSURE_FIELD[pressurer_id])
 
 
-def target_value(n_members: int, held: float, total: float) -> float:
-    """A member's value to the alliance as a pressurer sees it: an equal share of the
-    non-leader members (``1 / n_members``) plus its capacity share summed over phases
-    (``held``) relative to all the members' (``total``)."""
-    return 1.0 / n_members + held / total
+def target_value(weight: float, members_weight: float) -> float:
+    """A member's value to the alliance as a pressurer sees it: its weight (the phases it
+    carries and its economy, ``agents.state.member_weights``) as a share of the weight of
+    all the members but the leader (``members_weight``). Peeling off Japan or South Korea
+    is worth more than peeling off Greece, as the collapse rule counts it."""
+    return weight / members_weight if members_weight > 0 else 0.0
 
 
 def chokepoints(frontier_share: np.ndarray, china_row: int, china_below: float) -> np.ndarray:

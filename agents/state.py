@@ -102,6 +102,9 @@ class Snapshot:
     price_index: float
     defected_tie_share: dict[int, float]
     expected_pressure: float  # China's pressure units on a newcomer
+    # What the members cannot refine for themselves: 1 - their refining self-sufficiency
+    # (the share of their refined-input demand the alliance cannot supply).
+    refining_gap: float = 1.0
 
 
 # --- the rules, each on the values it uses ------------------------------------------------
@@ -117,11 +120,39 @@ def defection_threshold(base: float, resistance: float, draw: float) -> float:
     return base * (1.0 + resistance) * draw
 
 
-def peers_who_left(ties: np.ndarray, peer: np.ndarray, defected: np.ndarray) -> np.ndarray:
-    """Each state's tie-weighted share of its peers (members and defectors) who left.
+def member_weights(
+    carried: np.ndarray,
+    gdp: np.ndarray,
+    basis: np.ndarray,
+    capacity_weight: float,
+    weighting: float = 1.0,
+) -> np.ndarray:
+    """Each state's weight in the alliance, from data: a mix of the phases it carries
+    (``carried``: its capacity shares summed over the phases) and its economy (``gdp``),
+    each as a share of the ``basis`` states' total (the founding members but the leader),
+    mixed ``capacity_weight`` : ``1 - capacity_weight``. The basis weights sum to 1;
+    a state outside it is weighed on the same scale (Taiwan's fabs weigh more than any
+    founder's). ``weighting`` blends these with equal weights (``1 / n`` each): 1 is
+    what members hold, 0 a head count (every member alike, Granovetter's model)."""
+    carried_total = float(carried[basis].sum())
+    gdp_total = float(gdp[basis].sum())
+    by_capacity = carried / carried_total if carried_total > 0 else np.zeros_like(carried)
+    by_economy = gdp / gdp_total if gdp_total > 0 else np.zeros_like(gdp)
+    held = capacity_weight * by_capacity + (1.0 - capacity_weight) * by_economy
+    equal = 1.0 / max(1, int(basis.sum()))
+    return weighting * held + (1.0 - weighting) * equal
+
+
+def peers_who_left(
+    ties: np.ndarray, peer: np.ndarray, defected: np.ndarray, weight: np.ndarray | None = None
+) -> np.ndarray:
+    """Each state's share of its peers (members and defectors) who left, each peer counted
+    by its tie and by its ``weight`` in the alliance (``member_weights``; all 1 if
+    ``None``, Granovetter's head count): a peer that carries phases is watched more
+    than one that carries none.
 
     ``ties``: states x states weights; ``peer`` and ``defected``: boolean per state."""
-    weights = ties * peer[None, :]
+    weights = ties * peer[None, :] if weight is None else ties * (peer * weight)[None, :]
     total = weights.sum(axis=1)
     return np.divide(
         weights @ defected.astype(float), total, out=np.zeros(len(peer)), where=total > 0
@@ -164,6 +195,7 @@ class StateAgent(mesa.Agent):
         threshold: float,
         row: int = -1,
         dependence: float = 1.0,
+        weight: float = 0.0,
     ):
         super().__init__(model)
         self.actor = actor
@@ -190,6 +222,7 @@ class StateAgent(mesa.Agent):
         self.cooldown = 0
         self.invited = False
         self.dependence = dependence  # downstream industry relative to the average member
+        self.weight = weight  # its weight in the alliance (``member_weights``)
 
     # --- reporters --------------------------------------------------------------------
     @property
@@ -220,10 +253,13 @@ class StateAgent(mesa.Agent):
 
     def pain(self, snap: Snapshot, cp: CommitmentParams) -> dict[str, float]:
         """Pain of staying, by source: pressure (already weighted by exposure and
-        resistance when it landed), input prices (by downstream dependence), reversals."""
+        resistance when it landed), input prices (by downstream dependence, on the share
+        of refined inputs the alliance cannot supply itself: the refining bottleneck),
+        reversals."""
+        price = cp.price_pain * max(0.0, snap.price_index - 1.0) * self.dependence
         return {
             "pressure": self.pressure_pain,
-            "price": cp.price_pain * max(0.0, snap.price_index - 1.0) * self.dependence,
+            "price": price * snap.refining_gap,
             "reversal": self.reversal_shock,
         }
 

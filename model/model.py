@@ -75,6 +75,7 @@ from agents.state import (
     can_decide,
     defection_threshold,
     domestic_noise,
+    member_weights,
     peers_who_left,
     resistance,
 )
@@ -281,8 +282,30 @@ class PaxSilicaModel(mesa.Model):
         self.leader = self.by_id[LEADER]
         self.allies = [s for s in self.states if s.role != Role.LEADER]  # all but the US
         self.n_founding = sum(s.founding for s in self.states)
+        self._weigh_states()
         eu = self.by_id.get(EU)
         self.eu_stance = eu_initial_stance(eu is not None and eu.status == OUTSIDE)
+
+    def _weigh_states(self) -> None:
+        """Each state's weight in the alliance (``agents.state.member_weights``): the
+        phases it carries at the start and its economy, on the founders' scale (the
+        founders but the leader weigh 1 together)."""
+        w = self.world
+        carried = metrics.shares(w.volume).sum(axis=1)
+        rows = [s.row for s in self.states]
+        founders = np.array([s.founding and s.role != Role.LEADER for s in self.states])
+        weights = member_weights(
+            carried[rows],
+            np.array([s.actor.gdp_usd_bn for s in self.states]),
+            founders,
+            self.p["weight_of_capacity"],
+            self.p["member_weighting"],
+        )
+        for s, weight in zip(self.states, weights.tolist(), strict=True):
+            s.weight = weight
+        self.state_weights = weights
+        self.founder_weight = float(weights[founders].sum())
+        self.n_founders = int(founders.sum())
 
     # ------------------------------------------------------------------- reporters ----
     @property
@@ -301,6 +324,14 @@ class PaxSilicaModel(mesa.Model):
     @property
     def founding_members(self) -> int:
         return sum(s.founding and s.status == MEMBER for s in self.states)
+
+    @property
+    def founding_share(self) -> float:
+        """The founders' weight still in (1 at the start; the leader not counted)."""
+        if self.founder_weight <= 0:
+            return 1.0
+        still = sum(s.weight for s in self.allies if s.founding and s.status == MEMBER)
+        return still / self.founder_weight
 
     @property
     def participants(self) -> int:
@@ -556,9 +587,7 @@ class PaxSilicaModel(mesa.Model):
     def _targets(self) -> dict[str, list[Target]]:
         """The members (but the leader) as each active pressurer sees them."""
         members = [s for s in self.allies if s.status == MEMBER]
-        n = max(1, len(members))
-        total = max(float(self.member_share.sum()), 1e-9)
-        held = self.volume_share.sum(axis=1).tolist()  # each actor's shares over phases
+        total = sum(s.weight for s in members)
         self._chokepoints = chokepoints(
             self.frontier_share, self.china_row, self.p["chokepoint_china_share"]
         ).tolist()
@@ -566,7 +595,7 @@ class PaxSilicaModel(mesa.Model):
             (
                 s.code,
                 s.name,
-                target_value(n, held[s.row], total),
+                target_value(s.weight, total),
                 s.resistance,
                 s.actor.gdp_usd_bn,
                 self._chokepoints[s.row],
@@ -714,12 +743,14 @@ class PaxSilicaModel(mesa.Model):
             self.tie_matrix,
             np.array([x == MEMBER or x == DEFECTED for x in status]),
             np.array([x == DEFECTED for x in status]),
+            self.state_weights,
         )
         budget = self.pressurers[CHINA].budget(pp, self.escalation)
         snap = Snapshot(
             credibility=self.credibility,
             secure_supply=self.controlled_phases / self.n_phases,
             price_index=self.price_index,
+            refining_gap=1.0 - float(self.self_sufficiency[self.refining]),
             defected_tie_share=dict(
                 zip([s.unique_id for s in self.states], left.tolist(), strict=True)
             ),
@@ -767,7 +798,9 @@ class PaxSilicaModel(mesa.Model):
         s.status = DEFECTED
         s.cooldown = self.p["rejoin_cooldown"]
         s.grievance = 0.0
-        self._credibility_event(-self.p["defection_credibility_hit"])
+        self._credibility_event(
+            -leader.defection_hit(self.p["defection_credibility_hit"], s.weight, self.n_founders)
+        )
         self._log(
             EventKind.DEFECTION, s.code, f"{s.name} {why}; credibility {self.credibility:.2f}"
         )
@@ -801,14 +834,13 @@ class PaxSilicaModel(mesa.Model):
         checked (``model.survival``)."""
         p = self.p
         self._update_metrics()
-        ratio, founding = self.commit_ratio, self.founding_members  # fixed from here on
+        ratio, share = self.commit_ratio, self.founding_share  # fixed from here on
         self.credibility = leader.update_credibility(
             self.credibility,
             ratio,
             self.controlled_phases,
             self.n_phases,
-            founding,
-            self.n_founding,
+            share,
             self.credibility_params,
         )
         gain = max(0.0, self.refining_share - self.initial_refining_share)
@@ -843,7 +875,9 @@ class PaxSilicaModel(mesa.Model):
             sp = self.survival_params
             below = survival.below_floors(self.credibility, ratio, sp)
             self.floor_streak = survival.floor_streak(self.floor_streak, below)
-            reason = survival.collapse_reason(founding, self.n_founding, self.floor_streak, sp)
+            reason = survival.collapse_reason(
+                share, self.floor_streak, sp, self.founding_members, self.n_founding
+            )
             if reason:
                 self.collapsed = True
                 self.collapse_quarter = self.steps

@@ -1,7 +1,9 @@
 """When the alliance counts as collapsed.
 
-The alliance collapses when too few of its founding members remain
-(``collapse_member_fraction`` of them), or when the leader's credibility and the capital
+The alliance collapses when the founding members still in carry less than
+``collapse_member_fraction`` of the founders' weight (each weighed by the phases it carries
+and its economy, ``agents.state.member_weights``: losing Japan or South Korea counts for
+far more than losing Greece), or when the leader's credibility and the capital
 committed have both stayed below their floors for ``floor_quarters`` quarters in a row
 (:func:`collapse_reason`). A collapse is final: the run may go on (or stop, with
 ``stop_at_collapse``), but the alliance does not come back.
@@ -36,10 +38,18 @@ def floor_streak(streak: int, below: bool) -> int:
     return streak + 1 if below else 0
 
 
-def collapse_reason(founding: int, n_founding: int, streak: int, sp: SurvivalParams) -> str:
-    """Why the alliance collapses this quarter, in words; "" while it stands."""
-    if founding < sp.collapse_member_fraction * n_founding:
-        return f"only {founding} of {n_founding} founding members remain"
+def collapse_reason(
+    founding_share: float, streak: int, sp: SurvivalParams, founding: int, n_founding: int
+) -> str:
+    """Why the alliance collapses this quarter, in words; "" while it stands.
+
+    ``founding_share``: the founders' weight still in (1 at the start); ``founding`` of
+    ``n_founding`` founders remain (for the wording)."""
+    if founding_share < sp.collapse_member_fraction - 1e-12:
+        return (
+            f"only {founding} of {n_founding} founding members remain, carrying "
+            f"{founding_share:.0%} of the founders' weight"
+        )
     if streak >= sp.floor_quarters:
         return (
             "credibility and capital have stayed below their floors for "

@@ -13,6 +13,7 @@ from agents.leader import (
     CredibilityParams,
     RuleBasedLeader,
     credibility_after,
+    defection_hit,
     may_invite,
     reversal,
     update_credibility,
@@ -43,14 +44,14 @@ def test_reversal_has_chance_volatility():
 
 
 # --- credibility -----------------------------------------------------------------------------
-def fundamentals(commit, controlled, n_phases, founding, n_founding, cp) -> float:
+def fundamentals(commit, controlled, n_phases, founding_share, cp) -> float:
     """Credibility's fundamentals, as update_credibility's docstring states them."""
     half = cp.credibility_capital_half
     capital = commit / (commit + half) if half > 0 else 1.0
     return (
         cp.credibility_weight_capital * capital
         + cp.credibility_weight_control * controlled / n_phases
-        + cp.credibility_weight_members * founding / max(1, n_founding)
+        + cp.credibility_weight_members * founding_share
     )
 
 
@@ -59,15 +60,15 @@ def fundamentals(commit, controlled, n_phases, founding, n_founding, cp) -> floa
     c=share,
     commit=share,
     controlled=st.integers(0, 8),
-    founding=st.integers(0, 9),
+    founding=share,
     adj=share,
 )
 def test_credibility_moves_the_stated_share_of_the_way_to_its_fundamentals(
     c, commit, controlled, founding, adj
 ):
     cp = crparams(credibility_adjustment=adj)
-    f = fundamentals(commit, controlled, 8, founding, 9, cp)
-    got = update_credibility(c, commit, controlled, 8, founding, 9, cp)
+    f = fundamentals(commit, controlled, 8, founding, cp)
+    got = update_credibility(c, commit, controlled, 8, founding, cp)
     assert 0.0 <= got <= 1.0
     assert got == pytest.approx(min(1.0, max(0.0, c + adj * (f - c))))
     # It moves towards the fundamentals, never past them.
@@ -75,7 +76,7 @@ def test_credibility_moves_the_stated_share_of_the_way_to_its_fundamentals(
 
 
 @SETTINGS
-@given(c=share, commit=share, controlled=st.integers(0, 8), founding=st.integers(0, 9))
+@given(c=share, commit=share, controlled=st.integers(0, 8), founding=share)
 def test_credibility_stays_in_zero_one_whatever_the_weights(c, commit, controlled, founding):
     cp = crparams(
         credibility_weight_capital=1.0,
@@ -83,12 +84,12 @@ def test_credibility_stays_in_zero_one_whatever_the_weights(c, commit, controlle
         credibility_weight_members=1.0,
         credibility_adjustment=1.0,
     )
-    assert 0.0 <= update_credibility(c, commit, controlled, 8, founding, 9, cp) <= 1.0
+    assert 0.0 <= update_credibility(c, commit, controlled, 8, founding, cp) <= 1.0
 
 
 def test_credibility_extremes_of_adjustment_and_a_zero_half_point():
     cp = crparams(credibility_adjustment=0.0)
-    assert update_credibility(0.42, 0.5, 3, 8, 5, 9, cp) == 0.42
+    assert update_credibility(0.42, 0.5, 3, 8, 5 / 9, cp) == 0.42
     cp = crparams(
         credibility_adjustment=1.0,
         credibility_capital_half=0.0,
@@ -97,15 +98,24 @@ def test_credibility_extremes_of_adjustment_and_a_zero_half_point():
         credibility_weight_members=0.25,
     )
     # Half-point 0: any capital counts in full.
-    assert update_credibility(0.1, 0.0, 4, 8, 9, 9, cp) == pytest.approx(0.5 + 0.125 + 0.25)
+    assert update_credibility(0.1, 0.0, 4, 8, 1.0, cp) == pytest.approx(0.5 + 0.125 + 0.25)
 
 
 def test_credibility_rises_with_each_fundamental():
     args = dict(credibility=0.5, commit_ratio=0.1, controlled_phases=3, n_phases=8)
-    args |= dict(founding_members=5, n_founding=9, cp=CP)
+    args |= dict(founding_share=0.5, cp=CP)
     base = update_credibility(**args)
-    for key, more in (("commit_ratio", 0.3), ("controlled_phases", 6), ("founding_members", 9)):
+    for key, more in (("commit_ratio", 0.3), ("controlled_phases", 6), ("founding_share", 1.0)):
         assert update_credibility(**(args | {key: more})) > base
+
+
+@SETTINGS
+@given(base=st.floats(0.0, 1.0), light=st.floats(0.0, 1.0), heavy=st.floats(0.0, 1.0))
+def test_defection_hit_grows_with_the_leavers_weight(base, light, heavy):
+    light, heavy = sorted((light, heavy))
+    assert 0.0 <= defection_hit(base, light, 11) <= defection_hit(base, heavy, 11)
+    # a member of average weight (1 / n of the founders) costs the base hit
+    assert defection_hit(base, 1 / 11, 11) == pytest.approx(base)
 
 
 @SETTINGS

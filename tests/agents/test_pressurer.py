@@ -213,12 +213,13 @@ def test_exposure_of_reads_the_pressurers_market():
 
 
 @SETTINGS
-@given(n=st.integers(1, 20), h1=st.floats(0.0, 50.0), h2=st.floats(0.0, 50.0))
-def test_target_value_is_an_equal_share_plus_a_capacity_share(n, h1, h2):
-    total = 100.0
-    assert target_value(n, h1, total) == pytest.approx(1.0 / n + h1 / total)
-    lo, hi = sorted((h1, h2))
-    assert target_value(n, lo, total) <= target_value(n, hi, total)
+@given(w1=st.floats(0.0, 1.0), w2=st.floats(0.0, 1.0), rest=st.floats(0.01, 5.0))
+def test_target_value_is_the_members_share_of_the_alliances_weight(w1, w2, rest):
+    total = w1 + w2 + rest
+    assert target_value(w1, total) == pytest.approx(w1 / total)
+    lo, hi = sorted((w1, w2))
+    assert target_value(lo, total) <= target_value(hi, total)
+    assert target_value(1.0, 0.0) == 0.0  # no members: nothing to gain
 
 
 def test_chokepoints_sum_frontier_shares_where_china_is_short():

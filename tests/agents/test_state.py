@@ -29,6 +29,7 @@ from agents.state import (
     defection_threshold,
     domestic_noise,
     leaves,
+    member_weights,
     next_grievance,
     peers_who_left,
     resistance,
@@ -139,6 +140,34 @@ def test_peers_who_left_is_the_tie_weighted_share_of_peers():
     assert got[1] == pytest.approx(1.0 / 2.0)
     assert got[2] == pytest.approx(0.0)
     assert got[3] == pytest.approx(0.0)  # its only tie is to state 0, who stayed
+
+
+def test_peers_who_left_counts_each_peer_by_its_weight():
+    """A heavy peer's exit pulls harder than a light one's at the same tie."""
+    ties = np.ones((3, 3)) - np.eye(3)
+    peer = np.ones(3, dtype=bool)
+    weight = np.array([1.0, 0.9, 0.1])
+    heavy_left = peers_who_left(ties, peer, np.array([False, True, False]), weight)
+    light_left = peers_who_left(ties, peer, np.array([False, False, True]), weight)
+    assert heavy_left[0] == pytest.approx(0.9 / (0.9 + 0.1))
+    assert light_left[0] == pytest.approx(0.1 / (0.9 + 0.1))
+    # Equal weights are Granovetter's head count.
+    same = peers_who_left(ties, peer, np.array([False, True, False]), np.ones(3))
+    assert same.tolist() == peers_who_left(ties, peer, np.array([False, True, False])).tolist()
+
+
+def test_member_weights_mix_capacity_and_economy_on_the_founders_scale():
+    carried = np.array([3.0, 1.0, 0.0, 6.0])  # capacity shares summed over phases
+    gdp = np.array([100.0, 300.0, 600.0, 50.0])
+    basis = np.array([True, True, True, False])  # the fourth is no founder
+    w = member_weights(carried, gdp, basis, 0.5)
+    assert w[basis].sum() == pytest.approx(1.0)
+    assert w[0] == pytest.approx(0.5 * 3 / 4 + 0.5 * 100 / 1000)
+    assert w[3] == pytest.approx(0.5 * 6 / 4 + 0.5 * 50 / 1000)  # on the same scale
+    assert member_weights(carried, gdp, basis, 1.0)[2] == 0.0  # carries no phase
+    assert member_weights(carried, gdp, basis, 0.0)[2] == pytest.approx(0.6)
+    # weighting 0: a head count, every state 1 / (number of founders)
+    assert member_weights(carried, gdp, basis, 0.5, weighting=0.0).tolist() == [1 / 3] * 4
 
 
 def test_peers_who_left_is_zero_with_no_peers():

@@ -36,6 +36,7 @@ def granovetter(thresholds: list[float]) -> int:
     m.states = [StateAgent(m, actor, Status.MEMBER, Role.SIGNATORY, 0.0, t, 0) for t in thresholds]
     n = len(m.states)
     m.tie_matrix = np.ones((n, n)) - np.eye(n)  # everyone watches everyone, weight 1
+    m.state_weights = np.full(n, 1.0 / n)  # every member alike (member_weighting = 0)
     for _ in range(1, n + 2):
         m.commitment()
     return sum(s.status == Status.DEFECTED for s in m.states)

@@ -316,21 +316,28 @@ def test_the_headline_claims_of_the_lessons_hold_over_ten_seeds():
         scen = find_lesson(lesson).scenario()
         return [run_model(scen, seed=s) for s in range(10)]
 
-    assert all(r.outcome["survived"] for r in outcomes("expansion"))
+    def defections(r):
+        return [e for e in r.model.events if e.kind == "defection"]
+
+    expansion = outcomes("expansion")
+    assert all(r.outcome["survived"] for r in expansion)
+    assert sum(bool(defections(r)) for r in expansion) <= 1  # 2 of 40 seeds (0-39)
     assert all(
-        not r.outcome["survived"] and r.outcome["collapse_quarter"] <= 10
+        not r.outcome["survived"] and r.outcome["collapse_quarter"] <= 8
         for r in outcomes("defection_cascade")
     )
-    assert all(
-        not r.outcome["survived"] and r.outcome["collapse_quarter"] <= 14
-        for r in outcomes("counter_pressure")
-    )
+    # Counter-pressure takes Singapore first in every run, but rarely the alliance.
+    counter = outcomes("counter_pressure")
+    assert all(defections(r)[0].actor == "SGP" and defections(r)[0].quarter <= 7 for r in counter)
+    assert sum(r.outcome["survived"] for r in counter) >= 8
+    # Two reversals stall capital (below the no-reversal range) but break no run.
     cred = outcomes("credibility_capital")
-    assert sum(not r.outcome["survived"] for r in cred) >= 8
+    assert all(r.outcome["survived"] for r in cred)
     assert all(r.series["capital_committed"][4] < 50 for r in cred)
+    assert all(r.series["capital_committed"][8] < 55 for r in cred)
     for r in outcomes("refinery_bottleneck"):
         first = next(e for e in r.model.events if e.kind == "escalation")
         assert first.quarter == 13 and r.series["bottleneck"][0] == 2
     gulf = outcomes("gulf_capital")
     assert all(r.series["china_share_8"].iloc[-1] > 0.5 for r in gulf)
-    assert sum(r.outcome["survived"] for r in gulf) >= 6
+    assert all(r.outcome["survived"] for r in gulf)

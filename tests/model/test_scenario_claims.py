@@ -8,41 +8,62 @@ parameters are not tuned per test.
 from __future__ import annotations
 
 import numpy as np
-import pytest
 
-from tests.replications import N_REPS, mean_gap_lower, outcomes, proportion_gap_lower
+from tests.replications import (
+    N_REPS,
+    STRESS,
+    mean_gap_lower,
+    outcomes,
+    proportion_gap_lower,
+)
 
 
-def collapsed(s):
-    return outcomes(s)["event_observed"]
+def collapsed(s, overrides=()):
+    return outcomes(s, N_REPS, overrides)["event_observed"]
 
 
-def test_expansion_survives_more_often_than_baseline():
-    survived_exp = 1 - collapsed("expansion")
-    survived_base = 1 - collapsed("baseline")
+STRESS_REPS = 80  # the gaps under stress are smaller than the presets': twice the runs
+
+
+def stressed(s):
+    return outcomes(s, STRESS_REPS, STRESS)
+
+
+def test_expansion_survives_sustained_pressure_more_often_than_baseline():
+    """C3: with Taiwan, the Netherlands and Canada signed, the alliance survives twice the
+    2025 pressure (no truce) more often, every other input the same."""
+    survived_exp = 1 - stressed("expansion")["event_observed"]
+    survived_base = 1 - stressed("baseline")["event_observed"]
     assert proportion_gap_lower(survived_exp, survived_base) > 0
 
 
-def test_expansion_covers_more_phases_than_baseline():
+def test_expansion_covers_more_phases_than_baseline_under_sustained_pressure():
     assert (
         mean_gap_lower(
-            outcomes("expansion")["final_covered_phases"],
-            outcomes("baseline")["final_covered_phases"],
+            stressed("expansion")["final_covered_phases"],
+            stressed("baseline")["final_covered_phases"],
         )
         > 0
     )
 
 
-@pytest.mark.parametrize("scenario", ["escalation", "counter_alliance"])
-def test_more_pressure_collapses_more_often_and_earlier(scenario):
-    assert proportion_gap_lower(collapsed(scenario), collapsed("baseline")) > 0
+def test_escalation_collapses_more_often_and_earlier():
+    """C6: October-2025-style controls at once, twice the pressure and no truce."""
+    assert proportion_gap_lower(collapsed("escalation"), collapsed("baseline")) > 0
     # Earlier: time to collapse, censored at the horizon (restricted mean survival time).
     assert (
         mean_gap_lower(
-            outcomes("baseline")["time_to_collapse"], outcomes(scenario)["time_to_collapse"]
+            outcomes("baseline")["time_to_collapse"], outcomes("escalation")["time_to_collapse"]
         )
         > 0
     )
+
+
+def test_a_counter_alliance_collapses_more_often_and_earlier_under_sustained_pressure():
+    """C6: the same pressure, coordinated (China, Russia and Brazil on shared targets)."""
+    coordinated, alone = stressed("counter_alliance"), stressed("baseline")
+    assert proportion_gap_lower(coordinated["event_observed"], alone["event_observed"]) > 0
+    assert mean_gap_lower(alone["time_to_collapse"], coordinated["time_to_collapse"]) > 0
 
 
 def test_credibility_crisis_ends_with_less_capital_committed():

@@ -37,45 +37,44 @@ def test_floor_streak_counts_and_resets():
     assert floor_streak(0, False) == 0
 
 
-def test_collapse_when_too_few_founding_members_remain():
+def test_collapse_when_the_founders_left_carry_too_little_weight():
     sp = sparams(collapse_member_fraction=0.5)
-    reason = collapse_reason(4, 9, 0, sp)  # 4 < 4.5
-    assert reason and "4" in reason and "9" in reason
-    assert collapse_reason(5, 9, 0, sp) == ""
-    assert collapse_reason(5, 10, 0, sp) == ""  # exactly half is not too few
+    reason = collapse_reason(0.45, 0, sp, 9, 11)
+    assert reason and "9 of 11" in reason and "45%" in reason
+    assert collapse_reason(0.55, 0, sp, 3, 11) == ""  # few heads, but the heavy ones
+    assert collapse_reason(0.5, 0, sp, 6, 11) == ""  # exactly half is not too little
 
 
 def test_collapse_when_below_the_floors_for_floor_quarters():
     sp = sparams(floor_quarters=4)
-    assert collapse_reason(9, 9, 3, sp) == ""
-    reason = collapse_reason(9, 9, 4, sp)
+    assert collapse_reason(1.0, 3, sp, 9, 9) == ""
+    reason = collapse_reason(1.0, 4, sp, 9, 9)
     assert reason and "floors" in reason
-    assert collapse_reason(9, 9, 7, sp) != ""
+    assert collapse_reason(1.0, 7, sp, 9, 9) != ""
 
 
 def test_the_members_route_is_named_first_when_both_apply():
     sp = sparams(collapse_member_fraction=0.5, floor_quarters=2)
-    assert "founding members" in collapse_reason(1, 9, 5, sp)
+    assert "founding members" in collapse_reason(0.1, 5, sp, 1, 9)
 
 
 @SETTINGS
 @given(
-    founding=st.integers(0, 12),
-    n=st.integers(1, 12),
+    share=st.floats(0.0, 1.0),
     streak=st.integers(0, 10),
     frac=st.floats(0.0, 1.0),
     quarters=st.integers(1, 10),
 )
-def test_collapse_reason_is_given_exactly_when_a_route_applies(founding, n, streak, frac, quarters):
+def test_collapse_reason_is_given_exactly_when_a_route_applies(share, streak, frac, quarters):
     sp = sparams(collapse_member_fraction=frac, floor_quarters=quarters)
-    collapsed = founding < frac * n or streak >= quarters
-    assert (collapse_reason(founding, n, streak, sp) != "") == collapsed
+    collapsed = share < frac - 1e-12 or streak >= quarters
+    assert (collapse_reason(share, streak, sp, 5, 9) != "") == collapsed
 
 
 def test_a_streak_below_the_floors_ends_in_collapse_after_floor_quarters():
     sp = sparams(floor_quarters=3, credibility_floor=0.3, capital_floor=0.1)
     streak, quarters = 0, 0
-    while not collapse_reason(9, 9, streak, sp):
+    while not collapse_reason(1.0, streak, sp, 9, 9):
         streak = floor_streak(streak, below_floors(0.1, 0.0, sp))
         quarters += 1
     assert quarters == 3

@@ -22,8 +22,9 @@ N = 12
 @pytest.fixture(scope="module")
 def settings():
     """Settings as the app's controls would hold them: a preset, a moved slider and a
-    switched-on expansion member (a mix of runs that collapse and runs that survive)."""
-    s = controls.settings_for("baseline").with_value("pressure_intensity", 1.2)
+    switched-on expansion member (a mix of runs that collapse and runs that survive: a
+    credibility crisis under doubled pressure; the baseline itself rarely collapses)."""
+    s = controls.settings_for("credibility_crisis").with_value("pressure_intensity", 2.0)
     return s.with_member("TWN", True)
 
 
