@@ -41,6 +41,19 @@ def outcomes(scenario: str, n: int = N_REPS, overrides: tuple = ()) -> dict[str,
     }
 
 
+def lean_outcomes(scenario, seeds, **overrides) -> list[dict]:
+    """The outcome of one lean run (no data collector, 200 investors) per seed, with the
+    parameter ``overrides``: the loop of the dose-response tests, which vary one cause
+    and hold the rest. ``scenario``: a preset name, a path or a ``Scenario``."""
+    scen = load_scenario(scenario) if isinstance(scenario, str) else scenario
+    out = []
+    for seed in seeds:
+        m = PaxSilicaModel(scen, rng=seed, collect=False, n_investors=200, **overrides)
+        m.run()
+        out.append(m.outcome())
+    return out
+
+
 def proportion_gap_lower(a: np.ndarray, b: np.ndarray) -> float:
     """One-sided 95% lower confidence bound of mean(a) - mean(b) for 0/1 samples
     (Wald interval with a continuity-free Agresti-Caffo adjustment)."""

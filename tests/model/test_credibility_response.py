@@ -12,27 +12,16 @@ from functools import cache
 
 import numpy as np
 
-from model.model import PaxSilicaModel
-from model.scenario import load_scenario
-from tests.replications import mean_gap_lower, proportion_gap_lower
+from tests.replications import lean_outcomes, mean_gap_lower, proportion_gap_lower
 
 SEEDS = range(1000, 1060)
 
 
 @cache
 def outcomes(credibility: float) -> dict[str, np.ndarray]:
-    scen = load_scenario("baseline")
-    rows = []
-    for seed in SEEDS:
-        m = PaxSilicaModel(
-            scen, rng=seed, collect=False, n_investors=200, initial_credibility=credibility
-        )
-        m.run()
-        rows.append(m.outcome())
-    return {
-        k: np.array([r[k] for r in rows], dtype=float)
-        for k in ("event_observed", "final_members", "final_capital_committed")
-    }
+    runs = lean_outcomes("baseline", SEEDS, initial_credibility=credibility)
+    keys = ("event_observed", "final_members", "final_capital_committed")
+    return {k: np.array([o[k] for o in runs], dtype=float) for k in keys}
 
 
 def test_low_credibility_collapses_more_often():

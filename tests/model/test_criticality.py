@@ -16,7 +16,7 @@ import numpy as np
 
 from model.model import PaxSilicaModel
 from model.scenario import Event, load_scenario
-from tests.replications import proportion_gap_lower
+from tests.replications import lean_outcomes, proportion_gap_lower
 
 SEEDS = range(1000, 1060)
 CARRIERS = ("KOR", "JPN")  # memory, advanced fabs, materials, equipment: 0.29 and 0.35
@@ -27,12 +27,7 @@ BYSTANDERS = ("GRC", "SWE")  # no capacity in any phase: 0.007 and 0.017
 def collapsed_without(member: str) -> np.ndarray:
     base = load_scenario("baseline")
     scen = replace(base, events=list(base.events) + [Event(1, "force_out", actor=member)])
-    out = []
-    for seed in SEEDS:
-        m = PaxSilicaModel(scen, rng=seed, collect=False, n_investors=200)
-        m.run()
-        out.append(m.outcome()["event_observed"])
-    return np.array(out, dtype=float)
+    return np.array([o["event_observed"] for o in lean_outcomes(scen, SEEDS)], dtype=float)
 
 
 def test_losing_a_member_that_carries_phases_unravels_the_alliance_far_more_often():
@@ -55,9 +50,5 @@ def test_with_members_counted_alike_any_exit_unravels_it_as_before():
     Korea, and the knife-edge the issue measured comes back."""
     base = load_scenario("baseline")
     scen = replace(base, events=list(base.events) + [Event(1, "force_out", actor="GRC")])
-    out = []
-    for seed in SEEDS[:20]:
-        m = PaxSilicaModel(scen, rng=seed, collect=False, n_investors=200, member_weighting=0.0)
-        m.run()
-        out.append(m.outcome()["event_observed"])
-    assert np.mean(out) > collapsed_without("GRC").mean() + 0.3
+    alike = lean_outcomes(scen, SEEDS[:20], member_weighting=0.0)
+    assert np.mean([o["event_observed"] for o in alike]) > collapsed_without("GRC").mean() + 0.3

@@ -14,9 +14,7 @@ from functools import cache
 
 import numpy as np
 
-from model.model import PaxSilicaModel
-from model.scenario import load_scenario
-from tests.replications import proportion_gap_lower
+from tests.replications import lean_outcomes, proportion_gap_lower
 
 DOSES = (0.0, 0.5, 1.0, 2.0, 4.0)
 SEEDS = range(1000, 1060)
@@ -24,15 +22,8 @@ SEEDS = range(1000, 1060)
 
 @cache
 def collapsed(intensity: float) -> np.ndarray:
-    scen = load_scenario("baseline")
-    out = []
-    for seed in SEEDS:
-        m = PaxSilicaModel(
-            scen, rng=seed, collect=False, n_investors=200, pressure_intensity=intensity
-        )
-        m.run()
-        out.append(m.outcome()["event_observed"])
-    return np.array(out, dtype=float)
+    runs = lean_outcomes("baseline", SEEDS, pressure_intensity=intensity)
+    return np.array([o["event_observed"] for o in runs], dtype=float)
 
 
 def test_no_pressure_no_collapse_and_the_most_pressure_the_most():
