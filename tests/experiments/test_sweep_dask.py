@@ -360,8 +360,8 @@ def test_local_workers_are_forked_on_linux_unless_dask_is_told_otherwise(monkeyp
     assert local_start_method() == "spawn"
 
 
-def test_ctrl_c_stops_cleanly_and_resume_hint(tmp_path):
-    out = tmp_path / "sweep"
+def _interrupted_sweep(out: Path) -> tuple[subprocess.Popen, str]:
+    """Start a sweep, and once it has written 5 parts, Ctrl-C its whole process group."""
     p = subprocess.Popen(
         [*PAX, "sweep", *DESIGN, "--workers", "1", "--chunk-size", "1", "--out", str(out)],
         cwd=ROOT,
@@ -379,6 +379,21 @@ def test_ctrl_c_stops_cleanly_and_resume_hint(tmp_path):
         _, err = p.communicate(timeout=60)
     finally:
         _kill(p)
+    return p, err
+
+
+def test_ctrl_c_stops_cleanly_and_resume_hint(tmp_path):
+    # On a machine loaded beyond its cores the interrupt can, once in a while, land only
+    # after the sweep has finished (one full run, beside another CPU-bound job on two
+    # cores, saw exit 0 and no message). A sweep that wrote every run was not
+    # interrupted, so that is no test of Ctrl-C: try again in a fresh folder, at most
+    # three times. An interrupt that lands must pass every check below.
+    for attempt in range(3):
+        out = tmp_path / f"sweep{attempt}"
+        p, err = _interrupted_sweep(out)
+        finished = p.returncode == 0 and _parts(out) == N_RUNS
+        if not finished:
+            break
     assert p.returncode == 130, err
     assert "Traceback" not in err
     assert f"pax-silica sweep --resume {out}" in err.strip().splitlines()[-1]
