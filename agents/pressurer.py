@@ -117,6 +117,13 @@ class Pressurer:
         return out
 
 
+def presses(active: bool, is_member: bool) -> bool:
+    """Whether a pressurer presses this quarter: it is active (China, Russia and Brazil
+    always; the EU once it has turned) and not itself a member. A state that signs stops
+    pressuring its fellow members; it takes up pressure again if it leaves."""
+    return active and not is_member
+
+
 def exposure_of(actor, pressurer_id: str) -> float:
     """A state's exports to the pressurer's market, % of its GDP (``actor``: its data)."""
     return getattr(actor, EXPOSURE_FIELD[pressurer_id])

@@ -61,6 +61,7 @@ from agents.pressurer import (
     eu_turns,
     exposure_of,
     pain_landed,
+    presses,
     pressure_streaks,
     rule_allocation,
     target_value,
@@ -607,7 +608,7 @@ class PaxSilicaModel(mesa.Model):
                 Target(c, name, v, self.exposure[c][pid], r, g, ch) for c, name, v, r, g, ch in seen
             ]
             for pid, pr in self.pressurers.items()
-            if pr.active
+            if presses(pr.active, pid in self.by_id and self.by_id[pid].status == MEMBER)
         }
 
     def _other_pressure(
@@ -648,7 +649,7 @@ class PaxSilicaModel(mesa.Model):
         for pid in PRESSURERS:
             pr = self.pressurers[pid]
             self.pressure_by[pid] = 0.0
-            if not pr.active:
+            if not pr.active or pid not in choices:  # inactive, or a member this quarter
                 pr.spent.append(0.0)
                 continue
             spent = 0.0

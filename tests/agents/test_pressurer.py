@@ -24,6 +24,7 @@ from agents.pressurer import (
     eu_turns,
     exposure_of,
     pain_landed,
+    presses,
     pressure_pain,
     pressure_streaks,
     rule_allocation,
@@ -206,6 +207,12 @@ def test_allocate_fills_targets_in_order_and_gives_the_rest_to_the_last():
 
 
 # --- data helpers ----------------------------------------------------------------------------
+def test_a_pressurer_presses_only_while_active_and_not_a_member():
+    assert presses(True, False)
+    assert not presses(True, True)  # it signed: it stops pressuring its fellow members
+    assert not presses(False, False)  # the EU before it turns
+
+
 def test_exposure_of_reads_the_pressurers_market():
     a = Actor("X", "X", "X", "X", "state", "r", 100.0, 1.0, 2.0, 3.0, 4.0, 0.0, 0.0)
     assert [exposure_of(a, pid) for pid in ("CHN", "EUR", "RUS", "BRA")] == [1.0, 2.0, 3.0, 4.0]

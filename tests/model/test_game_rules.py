@@ -132,3 +132,22 @@ def test_agent_creation_order_does_not_change_outcome_distributions(monkeypatch)
         a, b = normal[:, col], flipped[:, col]
         se = np.sqrt(a.var(ddof=1) / a.size + b.var(ddof=1) / b.size) + 1e-9
         assert abs(a.mean() - b.mean()) < 3.0 * se + 1e-9, col
+
+
+def test_a_pressurer_that_signs_stops_pressuring():
+    """The EU, left out, pressures from the start; once it signs it presses no member."""
+    from model.lessons import find_lesson
+
+    scen = find_lesson("counter_pressure").scenario()
+    for seed in range(6):
+        m = PaxSilicaModel(scen, rng=seed, n_investors=100)
+        pressed_as_member = pressed_outside = 0
+        for _ in range(40):
+            member = m.by_id["EUR"].status == Status.MEMBER  # when pressure is chosen
+            m.step()  # (coercion comes before commitment: it may sign after pressing)
+            if member:
+                pressed_as_member += m.pressure_by["EUR"] > 0
+            else:
+                pressed_outside += m.pressure_by["EUR"] > 0
+        assert pressed_as_member == 0, seed
+        assert pressed_outside > 0, seed
