@@ -6,9 +6,9 @@ responds when one parameter moves and everything else is held.
 
 Every parameter whose justification in ``model/data/parameters.toml`` says it is
 behavioural (no direct data) is set to 0.8, 0.9, 0.95, 1.05, 1.1 and 1.2 times its default,
-one at a time, in two conditions: the baseline as it is (2025 pressure) and under
-sustained pressure (twice the 2025 level from the first quarter, no truce: the condition
-the claims about surviving counter-pressure are tested in). Each point is the share of
+one at a time, in two conditions: the baseline as it is (2025 pressure) and the
+``sustained_pressure`` preset (twice the 2025 level from the first quarter, no truce: the
+condition the claims about surviving counter-pressure are tested in). Each point is the share of
 ``--replications`` seeded runs (seeds ``--seed`` onwards, the same for every point) that
 collapse by 2035. The page written to ``--out`` gives every parameter's +/-5% response
 (the knife-edge check: at most 0.15), ranks them by how far collapse moves over +/-20%
@@ -31,10 +31,7 @@ from model.replicate import replicate
 from model.scenario import load_scenario
 
 FACTORS = (0.8, 0.9, 0.95, 1.0, 1.05, 1.1, 1.2)
-CONDITIONS = {
-    "2025 pressure": {},
-    "sustained pressure": {"pressure_intensity": 2.0, "initial_truce": 0, "truce_cost_share": 0.0},
-}
+CONDITIONS = {"2025 pressure": "baseline", "sustained pressure": "sustained_pressure"}
 N_INVESTORS = 200
 TOP = 5
 
@@ -61,8 +58,8 @@ def curves(replications: int, seed: int, workers: int) -> dict:
     seeds = list(range(seed, seed + replications))
     params = behavioural()
     tasks, keys = [], []
-    for cond, held in CONDITIONS.items():
-        tasks.append(("baseline", dict(held), seeds))  # the default: one point per condition
+    for cond, scenario in CONDITIONS.items():
+        tasks.append((scenario, {}, seeds))  # the default: one point per condition
         keys.append((cond, None, 1.0))
         for name, default in params.items():
             for f in FACTORS:
@@ -71,7 +68,7 @@ def curves(replications: int, seed: int, workers: int) -> dict:
                 value = default * f
                 if registry()[name].type == "int":
                     value = round(value)
-                tasks.append(("baseline", {**held, name: value}, seeds))
+                tasks.append((scenario, {name: value}, seeds))
                 keys.append((cond, name, f))
     out: dict = {c: {n: [0.0] * len(FACTORS) for n in params} for c in CONDITIONS}
     t0 = time.perf_counter()

@@ -304,8 +304,8 @@ class PaxSilicaModel(mesa.Model):
         )
         for s, weight in zip(self.states, weights.tolist(), strict=True):
             s.weight = weight
-        self.state_weights = weights
-        self.founder_weight = float(weights[founders].sum())
+        self.state_weights = weights  # the same, as an array in state order (peers' pull)
+        self.founder_weight = float(weights[founders].sum())  # 1 up to rounding
         self.n_founders = int(founders.sum())
 
     # ------------------------------------------------------------------- reporters ----
@@ -649,7 +649,7 @@ class PaxSilicaModel(mesa.Model):
         for pid in PRESSURERS:
             pr = self.pressurers[pid]
             self.pressure_by[pid] = 0.0
-            if not pr.active or pid not in choices:  # inactive, or a member this quarter
+            if pid not in choices:  # it does not press this quarter (``_targets``)
                 pr.spent.append(0.0)
                 continue
             spent = 0.0

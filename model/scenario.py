@@ -142,6 +142,12 @@ def apply_capacity_override(w: World, ov: dict, source: str) -> None:
         m[r, p] = max(rest, 0.0)
 
 
+def changed_parameters(scenario: Scenario, base: Scenario) -> dict[str, Any]:
+    """The parameters ``scenario`` sets differently from ``base``: to apply one preset's
+    condition (e.g. ``sustained_pressure``) to another scenario, all else held."""
+    return {k: v for k, v in scenario.params.items() if base.params.get(k) != v}
+
+
 def preset_names() -> list[str]:
     return sorted(p.stem for p in SCENARIO_DIR.glob("*.toml"))
 

@@ -1,7 +1,8 @@
 """No knife-edges (issue 12, point 4): +/-5% on any of the five most influential
 behavioural parameters moves collapse by at most 0.15.
 
-Under sustained pressure (``STRESS``: twice the 2025 level, no truce), where collapse is
+Under sustained pressure (the ``sustained_pressure`` preset: twice the 2025 level, no
+truce), where collapse is
 neither rare nor certain, 60 seeded replications a point (seeds 1000-1059, the same for
 every point). The five are those `experiments/response_curves.py` ranks first
 (docs/response_curves.md, on seeds 5000-5059). Before issue 12, `supply_benefit` -5% /
@@ -16,7 +17,7 @@ import numpy as np
 import pytest
 
 from model.params import defaults
-from tests.replications import STRESS, lean_outcomes
+from tests.replications import lean_outcomes
 
 SEEDS = range(1000, 1060)
 MOST_INFLUENTIAL = (
@@ -30,12 +31,9 @@ MOST_INFLUENTIAL = (
 
 @cache
 def collapse(name: str | None = None, factor: float = 1.0) -> float:
-    overrides = dict(STRESS)
-    if name is not None:
-        overrides[name] = defaults()[name] * factor
-    return float(
-        np.mean([o["event_observed"] for o in lean_outcomes("baseline", SEEDS, **overrides)])
-    )
+    overrides = {} if name is None else {name: defaults()[name] * factor}
+    runs = lean_outcomes("sustained_pressure", SEEDS, **overrides)
+    return float(np.mean([o["event_observed"] for o in runs]))
 
 
 def test_collapse_under_stress_is_neither_rare_nor_certain():
