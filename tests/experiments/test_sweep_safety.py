@@ -87,15 +87,20 @@ def _files(folder: Path) -> dict[str, bytes]:
     return {str(p.relative_to(folder)): p.read_bytes() for p in folder.rglob("*") if p.is_file()}
 
 
-def test_two_resumes_at_once_one_is_refused(reference, tmp_path, capsys):
-    out = interrupted(reference, tmp_path)
-    first = subprocess.Popen(
+def _resume(out: Path, stderr) -> subprocess.Popen:
+    """``sweep --resume OUT`` in a process of its own (one local worker)."""
+    return subprocess.Popen(
         [*PAX, "sweep", "--resume", str(out), "--workers", "1", "--no-progress"],
         cwd=ROOT,
         stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
+        stderr=stderr,
         start_new_session=True,
     )
+
+
+def test_two_resumes_at_once_one_is_refused(reference, tmp_path, capsys):
+    out = interrupted(reference, tmp_path)
+    first = _resume(out, stderr=subprocess.PIPE)
     try:
         _wait_for_lock(out, first)
         os.kill(first.pid, signal.SIGSTOP)  # the first resume, caught mid-way, holds on
@@ -118,13 +123,7 @@ def test_a_killed_writer_does_not_block(reference, tmp_path, capsys):
     """Only the sweep's own process is killed: the local cluster's workers, forked from it,
     may outlive it a moment, and must not keep the folder locked."""
     out = interrupted(reference, tmp_path)
-    p = subprocess.Popen(
-        [*PAX, "sweep", "--resume", str(out), "--workers", "1", "--no-progress"],
-        cwd=ROOT,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        start_new_session=True,
-    )
+    p = _resume(out, stderr=subprocess.DEVNULL)
     try:
         _wait_for_lock(out, p)
         time.sleep(0.5)  # into the start of its local cluster
