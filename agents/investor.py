@@ -78,6 +78,7 @@ class MarketView:
     self_sufficiency: np.ndarray  # per phase, of the current members
     price_index: float
     volatility: float
+    refining_gap: float  # share of the members' refined-input demand they cannot refine
     member_rows: np.ndarray  # actor row indices of current members
     member_weights: np.ndarray  # (members x phases) where new projects can go
     quarter: int
@@ -152,11 +153,16 @@ class InvestorPopulation:
     # --- the rules --------------------------------------------------------------------
     def phase_returns(self, view: MarketView) -> np.ndarray:
         """Annual return of a project in each phase if the alliance lasts: a base return,
-        a premium where the alliance is short, and for mining and refining a premium
-        when input prices are high."""
+        a premium where the alliance is short, and, when input prices are high, a premium
+        for mining and refining that is a cost to the phases downstream of them on the
+        refined inputs the alliance cannot refine itself (``refining_gap``): a fab that
+        buys its gallium from China pays China's controls, one supplied from an allied
+        refinery does not. The refining bottleneck binds investors' returns."""
         ip = self.params
         r = ip.base_return * (1.0 + ip.scarcity_premium * (1.0 - view.self_sufficiency))
-        r[self.upstream] += ip.base_return * ip.price_premium * max(0.0, view.price_index - 1.0)
+        dear = ip.base_return * ip.price_premium * max(0.0, view.price_index - 1.0)
+        r[self.upstream] += dear
+        r[self.upstream.stop :] -= dear * view.refining_gap
         return r
 
     def expected_return(self, belief: np.ndarray, returns: np.ndarray, vol: float) -> np.ndarray:

@@ -98,7 +98,7 @@ class Snapshot:
     """What every state sees at the start of the commitment phase."""
 
     credibility: float
-    secure_supply: float  # share of phases the members control
+    secure_supply: float  # what the members' supply is worth (``secure_supply``)
     price_index: float
     defected_tie_share: dict[int, float]
     expected_pressure: float  # China's pressure units on a newcomer
@@ -112,6 +112,17 @@ def resistance(security_tie: float, base: float, per_tie: float, cap: float) -> 
     """Resistance to pressure: a base plus the shelter of a US security tie, capped below 1
     (no state is wholly immune)."""
     return min(cap, base + per_tie * security_tie)
+
+
+def secure_supply(controlled_share: float, refining_gap: float, bottleneck_weight: float) -> float:
+    """What the alliance's supply is worth to a member: the share of phases the members
+    control, discounted by the refined inputs they cannot supply themselves. A fab or a
+    design house in friendly hands secures nothing if its rare-earth magnets, gallium and
+    germanium still come from China: ``bottleneck_weight`` is the share of a controlled
+    phase's value that rests on refined inputs (0: refining does not matter; 1: a chain
+    with no refining of its own secures nothing), ``refining_gap`` the share of the
+    members' refined-input demand the alliance cannot refine (1 - self-sufficiency)."""
+    return controlled_share * (1.0 - bottleneck_weight * refining_gap)
 
 
 def defection_threshold(base: float, resistance: float, draw: float) -> float:

@@ -79,6 +79,7 @@ from agents.state import (
     member_weights,
     peers_who_left,
     resistance,
+    secure_supply,
 )
 from model import metrics, survival, views
 from model.collector import make_collector
@@ -171,7 +172,7 @@ class PaxSilicaModel(mesa.Model):
         self.lags = np.array([ph.build_lag_quarters for ph in w.phases])
         self.capex = np.array([ph.capex_usd_bn_per_unit for ph in w.phases])
         self.china_growth_q = (1.0 + np.array([ph.china_growth_pa for ph in w.phases])) ** 0.25
-        self.has_segment = ~np.all(w.volume == w.frontier, axis=0)
+        self.has_segment = w.segmented
         self.china_row = w.idx(CHINA)
         self.real_mask = w.mask(w.state_ids)
 
@@ -423,11 +424,14 @@ class PaxSilicaModel(mesa.Model):
         self.covered = metrics.covered(vol, mm, p["coverage_threshold"])
         self.covered_phases = int(self.covered.sum())
         self.controlled_phases = int(
-            metrics.controlled(fro, mm, self.real_mask & ~mm, p["control_margin"]).sum()
+            metrics.controlled(fro, mm, ~mm, p["control_margin"]).sum()
         )
         self.supply_security = float(self.self_sufficiency.min())
         self.bottleneck = metrics.bottleneck(vol, mm, d) + 1
         self.refining_share = float(self.member_share[self.refining])
+        # What the members cannot refine for themselves: the bottleneck's gap, read by
+        # the members' worth of the alliance, their price pain and investors' returns.
+        self.refining_gap = 1.0 - float(self.self_sufficiency[self.refining])
         # Members and participants together; their supply security is only reported, so
         # it is computed when first read (from these shares and this bloc).
         self._aligned: tuple[np.ndarray, float | None] = (
@@ -715,6 +719,7 @@ class PaxSilicaModel(mesa.Model):
             self_sufficiency=self.self_sufficiency,
             price_index=self.price_index,
             volatility=self.price_volatility,
+            refining_gap=self.refining_gap,
             member_rows=rows,
             member_weights=project_weights(w.volume[rows], p["project_floor"]),
             quarter=t,
@@ -723,11 +728,18 @@ class PaxSilicaModel(mesa.Model):
         for row, amount in zip(flows["rows"], flows["amounts"], strict=True):
             self.by_row[row].inflow += float(amount)
         rows_m, phases_m, amounts_m = self.investors.mature(t)
-        np.add.at(w.volume, (rows_m, phases_m), amounts_m / self.capex[phases_m])
         due = [x for x in self.public_pipeline if x[0] <= t]
         self.public_pipeline = [x for x in self.public_pipeline if x[0] > t]
         for _, row, phase, amount in due:
-            w.volume[row, phase] += amount / self.capex[phase]
+            rows_m = np.append(rows_m, row)
+            phases_m = np.append(phases_m, phase)
+            amounts_m = np.append(amounts_m, amount)
+        # A new plant adds the same units to the phase's frontier as to its volume: the
+        # frontier share follows the volume built (both count 2025's world as 100).
+        units = amounts_m / self.capex[phases_m]
+        np.add.at(w.volume, (rows_m, phases_m), units)
+        seg = self.has_segment[phases_m]
+        np.add.at(w.frontier, (rows_m[seg], phases_m[seg]), units[seg])
         china.grow_capacity(
             w.volume, w.frontier, self.china_row, self.china_growth_q, self.has_segment
         )
@@ -747,11 +759,14 @@ class PaxSilicaModel(mesa.Model):
             self.state_weights,
         )
         budget = self.pressurers[CHINA].budget(pp, self.escalation)
+        gap = self.refining_gap
         snap = Snapshot(
             credibility=self.credibility,
-            secure_supply=self.controlled_phases / self.n_phases,
+            secure_supply=secure_supply(
+                self.controlled_phases / self.n_phases, gap, p["bottleneck_weight"]
+            ),
             price_index=self.price_index,
-            refining_gap=1.0 - float(self.self_sufficiency[self.refining]),
+            refining_gap=gap,
             defected_tie_share=dict(
                 zip([s.unique_id for s in self.states], left.tolist(), strict=True)
             ),

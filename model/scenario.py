@@ -140,6 +140,8 @@ def apply_capacity_override(w: World, ov: dict, source: str) -> None:
     m[a, p] = new
     if a != r:
         m[r, p] = max(rest, 0.0)
+    if not w.segmented[p]:  # a phase without a segment of its own: frontier is volume
+        w.frontier[:, p] = w.volume[:, p]
 
 
 def changed_parameters(scenario: Scenario, base: Scenario) -> dict[str, Any]:
@@ -552,8 +554,16 @@ def _capacity(v: Any, source: str, w: World) -> list[dict]:
             raise ScenarioError(
                 source, f"{fld}.basis", f'expected "volume" or "frontier", got {basis!r}'
             )
+        phase = _int_in(row["phase"], 1, w.n_phases, source, f"{fld}.phase")
+        if basis == "frontier" and not w.segmented[phase - 1]:
+            raise ScenarioError(
+                source,
+                f"{fld}.basis",
+                f"phase {phase} has no frontier segment of its own (its frontier is its "
+                'volume); expected basis = "volume"',
+            )
         ov = {
-            "phase": _int_in(row["phase"], 1, w.n_phases, source, f"{fld}.phase"),
+            "phase": phase,
             "actor": _actors([row["actor"]], source, f"{fld}.actor", w)[0],
             "share": _fraction(row["share"], source, f"{fld}.share"),
             "basis": basis,

@@ -48,13 +48,21 @@ class World:
     phases: list[Phase]
     volume: np.ndarray
     frontier: np.ndarray
+    # Phases whose frontier is a segment of their own (rows of basis "frontier" in
+    # capacity.csv); elsewhere the frontier is the volume, and stays so when edited.
+    segmented: np.ndarray
     index: dict[str, int] = field(init=False)
 
     def __post_init__(self) -> None:
         self.index = {a.id: i for i, a in enumerate(self.actors)}
 
     def copy(self) -> World:
-        return replace(self, volume=self.volume.copy(), frontier=self.frontier.copy())
+        return replace(
+            self,
+            volume=self.volume.copy(),
+            frontier=self.frontier.copy(),
+            segmented=self.segmented.copy(),
+        )
 
     def idx(self, actor_id: str) -> int:
         return self.index[actor_id]
@@ -176,7 +184,9 @@ def _load_default() -> World:
         totals = m.sum(axis=0)
         if not np.allclose(totals, 100.0, atol=0.05):
             raise RuntimeError(f"capacity.csv: {name} shares must sum to 100 per phase: {totals}")
-    return World(actors=actors, phases=phases, volume=volume, frontier=frontier)
+    return World(
+        actors=actors, phases=phases, volume=volume, frontier=frontier, segmented=~no_segment
+    )
 
 
 @cache

@@ -38,13 +38,16 @@ def population(n=10, seed=0, **changes) -> InvestorPopulation:
     return pop
 
 
-def view(price=1.0, sufficiency=None, vol=0.0, credibility=0.6, quarter=1) -> MarketView:
+def view(
+    price=1.0, sufficiency=None, vol=0.0, credibility=0.6, quarter=1, gap=1.0
+) -> MarketView:
     rows = np.array([0, 3, 5])
     return MarketView(
         credibility=credibility,
         self_sufficiency=np.full(N_PHASES, 0.5) if sufficiency is None else sufficiency,
         price_index=price,
         volatility=vol,
+        refining_gap=gap,
         member_rows=rows,
         member_weights=project_weights(np.ones((rows.size, N_PHASES)), 0.1),
         quarter=quarter,

@@ -121,6 +121,7 @@ def test_agent_creation_order_does_not_change_outcome_distributions(monkeypatch)
             phases=w.phases,
             volume=w.volume[order],
             frontier=w.frontier[order],
+            segmented=w.segmented,
         )
 
     monkeypatch.setattr(world_module, "load_world", reversed_world)
