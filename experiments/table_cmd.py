@@ -8,7 +8,7 @@ import json
 
 from experiments.args import load_from_args
 from model.scenario import load_scenario, preset_names
-from model.table import Table, paper_table
+from model.table import Table, match_paper, paper_table
 from model.world import member_sets
 
 
@@ -47,6 +47,7 @@ def _pct(x: float) -> str:
 def render(table: Table, fmt: str) -> str:
     """The table as text, markdown, csv or json."""
     rows = table.rows
+    paper = match_paper(table)
     if fmt == "json":
         return (
             json.dumps(
@@ -56,6 +57,11 @@ def render(table: Table, fmt: str) -> str:
                     "bottleneck_phase": table.bottleneck,
                     "supply_security": table.supply_security,
                     "phases": [r.as_dict() for r in rows],
+                    "paper_contributors": {
+                        "entries": paper.entries,
+                        "named": [list(e) for e in paper.named],
+                        "missing": [list(e) for e in paper.missing],
+                    },
                 },
                 indent=2,
             )
@@ -65,7 +71,7 @@ def render(table: Table, fmt: str) -> str:
         "phase",
         "name",
         "advantage",
-        "top signatory contributors",
+        "signatory contributors",
         "signatories",
         "aligned",
         "China",
@@ -95,6 +101,11 @@ def render(table: Table, fmt: str) -> str:
         f"({rows[table.bottleneck - 1].name}); supply security "
         f"{table.supply_security:.3f} (Leontief minimum of self-sufficiency)."
     )
+    missing = ", ".join(f"{a} (phase {p})" for p, a in paper.missing) or "none"
+    paper_line = (
+        f"The paper's contributors column: {len(paper.named)} of its {paper.entries} entries "
+        f"named (not named: {missing})."
+    )
     if fmt == "csv":
         buf = io.StringIO()
         w = csv.writer(buf)
@@ -104,7 +115,7 @@ def render(table: Table, fmt: str) -> str:
     if fmt == "markdown":
         lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
         lines += ["| " + " | ".join(b) + " |" for b in body]
-        return "\n".join(lines) + "\n\n" + foot + "\n"
+        return "\n".join(lines) + "\n\n" + foot + "\n\n" + paper_line + "\n"
     widths = [max(len(h), *(len(b[i]) for b in body)) for i, h in enumerate(header)]
     out = ["  ".join(h.ljust(widths[i]) for i, h in enumerate(header))]
     out.append("  ".join("-" * wd for wd in widths))
@@ -113,6 +124,7 @@ def render(table: Table, fmt: str) -> str:
     out.append(f"Members: {', '.join(table.members)}")
     out.append(f"Participants: {', '.join(table.participants) or '-'}")
     out.append(foot)
+    out.append(paper_line)
     return "\n".join(out) + "\n"
 
 

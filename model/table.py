@@ -3,7 +3,9 @@
 
 from __future__ import annotations
 
+import tomllib
 from dataclasses import asdict, dataclass
+from functools import cache
 
 import numpy as np
 
@@ -18,7 +20,10 @@ from model.metrics import (
     shares,
     supply_security,
 )
+from model.params import DATA_DIR
 from model.world import CHINA, World
+
+PAPER_TABLE = DATA_DIR / "paper_table.toml"
 
 
 @dataclass(frozen=True)
@@ -28,7 +33,7 @@ class PhaseRow:
     phase: int
     name: str
     advantage: str  # "China" or "Pax Silica"
-    top_contributors: list[str]  # signatories, largest first
+    top_contributors: list[str]  # contributing signatories, largest first (all, or top_n)
     signatory_share: float
     aligned_share: float
     china_share: float
@@ -54,10 +59,15 @@ class Table:
 
 
 def paper_table(
-    world: World, members: list[str], participants: list[str], params: dict, top_n: int = 3
+    world: World,
+    members: list[str],
+    participants: list[str],
+    params: dict,
+    top_n: int | None = None,
 ) -> Table:
-    """For each phase: who has the advantage, which signatories contribute most, the
-    alliance's and China's shares, coverage, control and whether a participant leads."""
+    """For each phase: who has the advantage, which signatories contribute (every one at or
+    above ``contribution_threshold``, largest first; only the first ``top_n`` if given),
+    the alliance's and China's shares, coverage, control and whether a participant leads."""
     vol = shares(world.volume)
     fro = shares(world.frontier)
     mem = world.mask(members)
@@ -104,3 +114,34 @@ def paper_table(
         members=list(members),
         participants=list(participants),
     )
+
+
+@cache
+def paper_contributors() -> dict[int, list[str]]:
+    """The paper's own contributors column (``data/paper_table.toml``): phase id -> actor
+    ids, in the paper's order."""
+    data = tomllib.loads(PAPER_TABLE.read_text(encoding="utf-8"))
+    return {int(p["id"]): list(p["contributors"]) for p in data["phase"]}
+
+
+@dataclass(frozen=True)
+class PaperMatch:
+    """How many of the paper's contributor entries (phase, actor) the table names."""
+
+    named: list[tuple[int, str]]
+    missing: list[tuple[int, str]]
+
+    @property
+    def entries(self) -> int:
+        return len(self.named) + len(self.missing)
+
+
+def match_paper(table: Table) -> PaperMatch:
+    """The paper's contributor entries that the table's contributors column names, and
+    those it does not."""
+    listed = {r.phase: set(r.top_contributors) for r in table.rows}
+    named, missing = [], []
+    for phase, actors in sorted(paper_contributors().items()):
+        for a in actors:
+            (named if a in listed.get(phase, set()) else missing).append((phase, a))
+    return PaperMatch(named=named, missing=missing)

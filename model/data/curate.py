@@ -6,8 +6,9 @@ Run from the repository root with the shared folder beside it::
 
 This script is provenance, not part of the model: the model reads the committed
 ``capacity.csv``. Every curation step (which calibration group feeds which phase and
-basis, how calibration countries map to model actors, the one split of a residual)
-is written here so that anyone can redo it and see each choice.
+basis, how calibration countries map to model actors, the project's additions carved
+out of a group's "Rest of world" residual) is written here or in
+``capacity_additions.csv`` so that anyone can redo it and see each choice.
 """
 
 from __future__ import annotations
@@ -55,7 +56,7 @@ ACTOR_OF = {
 # concentrated segment on which control of the phase rests (DESIGN.md section 3).
 GROUPS = {
     (1, "volume"): "1",
-    (2, "volume"): "2",
+    (2, "volume"): "2.REE-2024",  # the 2019 vintage ("2") is the refining_2019 preset
     (3, "volume"): "3",
     (4, "volume"): "4",
     (5, "volume"): "5",
@@ -72,18 +73,10 @@ GROUPS = {
     (9, "frontier"): "9.HBM",
 }
 
-# The only figures not read from the calibration file: phase 2's 1% "Rest of world"
-# residual (IEA 2019: "Estonia, Japan, US, others") split by the plants it names.
-PHASE2_RESIDUAL_SPLIT = {
-    "USA": (
-        0.4,
-        "ESTIMATE: split of IEA's 1% residual; MP Materials (Mountain Pass) separating "
-        "NdPr oxide since 2023, the largest non-Asian separation line",
-    ),
-    "EUR": (0.3, "ESTIMATE: split of IEA's 1% residual; NPM Silmet (Sillamae, Estonia)"),
-    "JPN": (0.2, "ESTIMATE: split of IEA's 1% residual; separation and recycling lines in Japan"),
-    "ROW": (0.1, "ESTIMATE: remainder of IEA's 1% residual"),
-}
+# The project's rows not read from the calibration file: each is carved out of the
+# "Rest of world" residual of its group (the ``carved_from`` column), never out of a read
+# figure. A carve larger than the residual is refused, so no group is ever rescaled.
+ADDITIONS = Path(__file__).with_name("capacity_additions.csv")
 
 
 def tag_of(note: str) -> str:
@@ -93,19 +86,34 @@ def tag_of(note: str) -> str:
     return "RESIDUAL"
 
 
-def main(calibration: Path, out: Path) -> None:
+def read_additions(path: Path) -> dict[tuple[int, str], list[dict]]:
+    """The additions file by (phase, basis)."""
+    out: dict[tuple[int, str], list[dict]] = defaultdict(list)
+    for r in csv.DictReader(open(path, encoding="utf-8")):
+        if r["carved_from"] != "ROW":
+            raise ValueError(
+                f"{path.name}: {r['actor']} in phase {r['phase_id']}: only the ROW "
+                f"residual can be carved from, got {r['carved_from']!r}"
+            )
+        out[(int(r["phase_id"]), r["basis"])].append(r)
+    return out
+
+
+def main(calibration: Path, out: Path, additions: Path = ADDITIONS) -> None:
     rows = list(csv.DictReader(open(calibration / "phase_shares.csv", encoding="utf-8")))
     by_group: dict[str, list[dict]] = defaultdict(list)
     for r in rows:
         by_group[r["phase_id"]].append(r)
+    added = read_additions(additions)
+    unused = set(added) - set(GROUPS)
+    if unused:
+        raise ValueError(f"{additions.name}: no calibration group for {sorted(unused)}")
     out_rows = []
     for (phase, basis), gid in sorted(GROUPS.items()):
         agg: dict[str, list] = {}
         for r in by_group[gid]:
             actor = ACTOR_OF.get(r["country"], "ROW")
             share = float(r["share"])
-            if phase == 2 and basis == "volume" and actor == "ROW":
-                continue  # replaced by the documented split below
             note = (
                 r["note"]
                 if actor == ACTOR_OF.get(r["country"])
@@ -116,10 +124,28 @@ def main(calibration: Path, out: Path) -> None:
                 agg[actor][3] += f" | {r['country']}: {r['note']}"
             else:
                 agg[actor] = [share, r["year"], r["source_key"], f"{r['country']}: {note}"]
-        if phase == 2 and basis == "volume":
-            for actor, (share, note) in PHASE2_RESIDUAL_SPLIT.items():
-                agg[actor] = [share, "2019", "IEA_2021_CRITMIN;EST_PHASE2_RESIDUAL", note]
-        for actor, (share, year, src, note) in agg.items():
+        carved = []
+        for a in added.get((phase, basis), []):
+            if a["group"] != gid:
+                raise ValueError(
+                    f"{additions.name}: phase {phase} {basis} uses group {gid}, not {a['group']}"
+                )
+            if a["actor"] in agg:
+                raise ValueError(f"{additions.name}: {a['actor']} already has a row in {gid}")
+            share = float(a["share_pct"])
+            if share > agg["ROW"][0] + 1e-9:
+                raise ValueError(
+                    f"{additions.name}: {a['actor']} {share}% is more than the "
+                    f"{agg['ROW'][0]:.3g}% residual of group {gid}"
+                )
+            agg["ROW"][0] -= share
+            agg[a["actor"]] = [share, a["year"], a["source_key"], a["note"], a["tag"]]
+            carved.append(f"{a['actor']} {a['share_pct']}")
+        if carved:
+            agg["ROW"][3] += f" | less the project's additions ({ADDITIONS.name}): " + ", ".join(
+                carved
+            )
+        for actor, (share, year, src, note, *tag) in agg.items():
             out_rows.append(
                 {
                     "phase_id": phase,
@@ -129,7 +155,7 @@ def main(calibration: Path, out: Path) -> None:
                     "share_pct": round(share, 3) + 0.0,  # + 0.0: a rounded -0.0 residual is 0.0
                     "year": year,
                     "source_key": src,
-                    "tag": tag_of(note.split(": ", 1)[-1]),
+                    "tag": tag[0] if tag else tag_of(note.split(": ", 1)[-1]),
                     "note": note,
                 }
             )

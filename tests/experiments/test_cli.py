@@ -230,5 +230,14 @@ def test_at_threshold_zero_only_signatories_holding_capacity_contribute(capsys):
     for p in json.loads(out)["phases"]:
         holding = [a for a in members if share[w.idx(a), p["phase"] - 1] > 0]
         holding.sort(key=lambda a: -share[w.idx(a), p["phase"] - 1])
-        assert p["top_contributors"] == holding[:3], p["phase"]
-    assert any(len(p["top_contributors"]) < 3 for p in json.loads(out)["phases"])
+        assert p["top_contributors"] == holding, p["phase"]  # all of them, no top-3 cut
+    assert any(len(p["top_contributors"]) > 3 for p in json.loads(out)["phases"])
+
+
+def test_the_table_says_how_many_of_the_papers_contributors_it_names(capsys):
+    _, text, _ = run(capsys, "table")
+    _, out, _ = run(capsys, "table", "--format", "json")
+    paper = json.loads(out)["paper_contributors"]
+    assert paper["entries"] == 23 == len(paper["named"]) + len(paper["missing"])
+    line = f"The paper's contributors column: {len(paper['named'])} of its 23 entries named"
+    assert line in text

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import csv
 import re
+import tomllib
 from pathlib import Path
 
 import numpy as np
@@ -17,7 +18,7 @@ from hypothesis.extra import numpy as hnp
 from model import metrics
 from model.params import DATA_DIR
 from model.scenario import ScenarioError, load_scenario
-from model.table import Table, paper_table
+from model.table import Table, match_paper, paper_table
 from model.world import CHINA, load_world, member_sets
 
 CHINA_PHASES = {1, 2, 8, 11, 12}  # C1, the paper's table
@@ -152,7 +153,9 @@ def test_c3_holds_for_any_alliance_demand_share(tmp_path, demand):
     path = scenario_file(tmp_path, f"[parameters]\nalliance_demand_share = {demand}\n")
     t = table_of(load_scenario(path))
     assert t.bottleneck == 2
-    assert t.supply_security == pytest.approx(row(t, 2).signatory_share / demand)
+    # Where demand is below the signatories' refining share, it is met and the bottleneck no
+    # longer binds: supply security is capped at 1.
+    assert t.supply_security == pytest.approx(min(1.0, row(t, 2).signatory_share / demand))
 
 
 def test_self_sufficiency_is_signatory_share_over_demand(base_table, baseline):
@@ -176,7 +179,74 @@ def test_table_figures_are_the_capacity_data(base_table, baseline):
         assert r.china_share == pytest.approx(vol[w.idx(CHINA), p])
         contributing = [a for a in baseline.members if vol[w.idx(a), p] >= thr]
         contributing.sort(key=lambda a: -vol[w.idx(a), p])
-        assert r.top_contributors == contributing[:3]
+        assert r.top_contributors == contributing  # every one, not a top 3
+
+
+def test_top_n_cuts_the_contributors_column(base_table, baseline):
+    t = paper_table(baseline.world(), baseline.members, baseline.participants, baseline.params, 3)
+    assert any(len(r.top_contributors) > 3 for r in base_table.rows)
+    for cut, full in zip(t.rows, base_table.rows, strict=True):
+        assert cut.top_contributors == full.top_contributors[:3]
+
+
+# --- the paper's contributors column ------------------------------------------------------
+
+
+def test_the_table_names_at_least_19_of_the_papers_23_contributor_entries(base_table):
+    """The paper's column (data/paper_table.toml) against the model's, which lists every
+    signatory at or above contribution_threshold: 19 of 23 or more, from sourced rows."""
+    paper = tomllib.loads((DATA_DIR / "paper_table.toml").read_text(encoding="utf-8"))
+    entries = [(p["id"], a) for p in paper["phase"] for a in p["contributors"]]
+    assert len(entries) == 23 and [p["id"] for p in paper["phase"]] == list(range(1, 13))
+    assert {p["id"] for p in paper["phase"] if p["advantage"] == "China"} == CHINA_PHASES
+    named = [(p, a) for p, a in entries if a in row(base_table, p).top_contributors]
+    assert len(named) >= 19, sorted(set(entries) - set(named))
+    match = match_paper(base_table)
+    assert (match.entries, match.named) == (23, named)
+
+
+def test_every_named_contributor_has_a_sourced_capacity_row(base_table):
+    cited = set(re.findall(r"\*\*([A-Z0-9_]+)\*\*", (DATA_DIR / "SOURCES.md").read_text()))
+    with open(DATA_DIR / "capacity.csv", encoding="utf-8", newline="") as f:
+        rows = {
+            (int(r["phase_id"]), r["actor"]): r for r in csv.DictReader(f) if r["basis"] == "volume"
+        }
+    for r in base_table.rows:
+        for a in r.top_contributors:
+            rec = rows[(r.phase, a)]
+            assert float(rec["share_pct"]) > 0 and rec["tag"] and rec["note"], (r.phase, a)
+            keys = [k for k in rec["source_key"].split(";") if k]
+            assert keys and set(keys) <= cited, (r.phase, a, keys)
+
+
+def test_every_addition_is_in_the_capacity_data_as_written():
+    """capacity_additions.csv is folded into capacity.csv by curate.py, row for row."""
+    with open(DATA_DIR / "capacity.csv", encoding="utf-8", newline="") as f:
+        cap = {(r["phase_id"], r["basis"], r["actor"]): r for r in csv.DictReader(f)}
+    with open(DATA_DIR / "capacity_additions.csv", encoding="utf-8", newline="") as f:
+        additions = list(csv.DictReader(f))
+    assert additions
+    for a in additions:
+        rec = cap[(a["phase_id"], a["basis"], a["actor"])]
+        assert a["carved_from"] == "ROW" and a["tag"] == "ESTIMATE"
+        for col in ("group", "year", "source_key", "tag", "note"):
+            assert rec[col] == a[col], (a["phase_id"], a["actor"], col)
+        assert float(rec["share_pct"]) == pytest.approx(float(a["share_pct"]))
+        assert (a["phase_id"], a["basis"], "ROW") in cap  # the residual it came from
+
+
+def test_refining_2019_preset_restores_the_2019_shares():
+    w = load_scenario("refining_2019").world()
+    share = metrics.shares(w.volume)[:, 1]
+    refining = {a: round(100 * x, 6) for a, x in zip(w.actor_ids, share, strict=True)}
+    assert {a: x for a, x in refining.items() if x} == {
+        "CHN": 87.0,
+        "MYS": 12.0,
+        "USA": 0.4,
+        "EUR": 0.3,
+        "JPN": 0.2,
+        "ROW": 0.1,
+    }
 
 
 def test_capacity_csv_is_what_the_world_holds():
