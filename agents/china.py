@@ -66,10 +66,15 @@ def max_controls(escalation: float, ep: EscalationParams, truce: bool) -> float:
     return 0.0 if truce else control_stringency(escalation, ep)
 
 
-def pressure_on_newcomer(truce: bool, budget: float, max_per_target: float) -> float:
+def pressure_on_newcomer(
+    truce_left: int, budget: float, max_per_target: float, memory: float
+) -> float:
     """The pressure a state expects China to turn on it if it signs: a full target's worth
-    at today's budget, or none during a truce."""
-    return 0.0 if truce else min(max_per_target, budget)
+    at today's budget; during a truce, the same pressure from the truce's end, discounted
+    by ``memory`` (how much of a quarter's pain a state still feels a quarter later) for
+    each quarter the truce has left. A truce lowers the price of signing without making
+    it free: India, Qatar and the UAE signed in the first months of the Busan truce."""
+    return min(max_per_target, budget) * memory**truce_left
 
 
 def truce_threshold(share: float, calm_budget: float) -> float:
@@ -81,6 +86,15 @@ def truce_threshold(share: float, calm_budget: float) -> float:
     return share * 4.0 * calm_budget
 
 
+def seeks_truce(cost: float, threshold: float, peeled: int) -> bool:
+    """Whether China seeks a truce: a year of coercion has cost it ``threshold`` units
+    for each member it peeled off in that year, plus one (``peeled``: members that left
+    in the last four quarters). Pressure that pays -- members leaving -- is worth its
+    cost and goes on; costly pressure that gains nothing is what a truce ends. A
+    threshold of 0 means no truce is sought."""
+    return threshold > 0 and cost >= threshold * (1 + peeled)
+
+
 def quarter_cost(pressure_units: float, controls: float, control_cost: float) -> float:
     """What a quarter of coercion costs China: its units of pressure plus the cost of its
     export controls (``control_cost`` per unit of stringency)."""
@@ -90,7 +104,7 @@ def quarter_cost(pressure_units: float, controls: float, control_cost: float) ->
 class RuleBasedChina:
     """The model's own China: targets by expected damage per unit of cost, controls as
     strict as its escalation allows, a truce when the last year's pressure (three past
-    quarters and this one) has cost ``truce_cost`` units (:func:`truce_threshold`)."""
+    quarters and this one) has cost more than it gained (:func:`seeks_truce`)."""
 
     def decide(self, view: ChinaView) -> ChinaChoice:
         if view.truce_active:
@@ -100,7 +114,7 @@ class RuleBasedChina:
         alloc = pr.allocate(ranked, view.budget, view.max_per_target)
         pressure = {tg.id: u for tg, u in alloc}
         spent = quarter_cost(sum(pressure.values()), view.max_controls, view.control_cost)
-        truce = view.spent_last_three + spent >= view.truce_cost > 0
+        truce = seeks_truce(view.spent_last_three + spent, view.truce_cost, view.members_peeled)
         return ChinaChoice(
             pressure=pressure,
             inducement_share=view.inducement_share,

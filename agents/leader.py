@@ -83,9 +83,26 @@ def may_invite(
     return invitations and credibility >= bar and quarter - last >= interval
 
 
+def invite_ready(refusals: int, last_refusal: int, quarter: int, interval: int) -> bool:
+    """Whether the US asks a state again: after each refusal it waits twice as long as
+    after the one before (``interval`` quarters after the first, then 2x, 4x ...): a
+    government that has said no is asked again only once something may have changed."""
+    return refusals == 0 or quarter - last_refusal >= interval * 2 ** (refusals - 1)
+
+
+def invitation_value(gain: float, refusals: int) -> float:
+    """What an invitation is worth to the US: what the state's signature would add,
+    times the chance it accepts as the US reads it from the record, ``1 / (1 + refusals)``
+    (Laplace's rule on one acceptance in prospect): a state that has declined twice is
+    worth asking only if it would add three times as much."""
+    return gain / (1.0 + refusals)
+
+
 class RuleBasedLeader:
     """The model's own US: side payments to the most strained members in proportion to
-    strain, an invitation to whoever would add most, CHIPS-like money into the
+    strain, an invitation to the ready candidate worth most (:func:`invitation_value`,
+    :func:`invite_ready`) among those its diplomats find willing (``Candidate.sounding``),
+    CHIPS-like money into the
     bottleneck and the refinery push into refining; never a truce."""
 
     def decide(self, view: LeaderView) -> LeaderChoice:
@@ -98,7 +115,10 @@ class RuleBasedLeader:
             pays = {m.id: view.side_payment_budget * m.strain / total for m in strained}
         invite = None
         if view.may_invite:
-            best = sorted((c for c in view.candidates if c.gain > 0), key=lambda c: (-c.gain, c.id))
+            best = sorted(
+                (c for c in view.candidates if c.ready and c.gain > 0 and c.sounding >= 0),
+                key=lambda c: (-invitation_value(c.gain, c.refusals), c.id),
+            )
             invite = best[0].id if best else None
         investments = []
         if view.leader_investment > 0:

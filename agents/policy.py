@@ -95,6 +95,12 @@ class Candidate:
     id: str
     name: str
     gain: float
+    refusals: int = 0  # invitations it has declined (public: each was announced)
+    # The US's reading of the state's balance of signing if invited, from public data
+    # (``agents.state.StateAgent.join_balance`` less the bar an invited state must clear):
+    # diplomats sound a government out before an invitation is made public.
+    sounding: float = 0.0
+    ready: bool = True  # whether the US's own rule would ask it again yet (``invite_ready``)
 
 
 @dataclass(frozen=True)
@@ -209,6 +215,7 @@ class ChinaView:
     truce_active: bool
     spent_last_three: float
     truce_cost: float  # units: truce_cost_share x a year's budget at calm
+    members_peeled: int  # members that left the alliance in the last four quarters
     control_cost: float
     deterrence: float
     cost_unit: float  # lost imports (% of GDP x US$bn) that count as one unit of cost

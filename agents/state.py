@@ -232,6 +232,8 @@ class StateAgent(mesa.Agent):
         self.reversal_shock = 0.0
         self.cooldown = 0
         self.invited = False
+        self.refusals = 0  # US invitations it has declined
+        self.last_refusal = -(10**6)  # the quarter of the last
         self.dependence = dependence  # downstream industry relative to the average member
         self.weight = weight  # its weight in the alliance (``member_weights``)
 

@@ -219,6 +219,7 @@ class PaxSilicaModel(mesa.Model):
         self.collapse_quarter: int | None = None
         self.collapse_reason = ""
         self.last_invite = -(10**6)
+        self.left_at: list[int] = []  # the quarter of each defection
         self.events: list[LogEvent] = []
         self.pressure_by = dict.fromkeys(PRESSURERS, 0.0)
         self.joins_now = 0
@@ -423,9 +424,7 @@ class PaxSilicaModel(mesa.Model):
         self.china_share = vol[self.china_row]
         self.covered = metrics.covered(vol, mm, p["coverage_threshold"])
         self.covered_phases = int(self.covered.sum())
-        self.controlled_phases = int(
-            metrics.controlled(fro, mm, ~mm, p["control_margin"]).sum()
-        )
+        self.controlled_phases = int(metrics.controlled(fro, mm, ~mm, p["control_margin"]).sum())
         self.supply_security = float(self.self_sufficiency.min())
         self.bottleneck = metrics.bottleneck(vol, mm, d) + 1
         self.refining_share = float(self.member_share[self.refining])
@@ -747,10 +746,11 @@ class PaxSilicaModel(mesa.Model):
         w.frontier[:, ~self.has_segment] = w.volume[:, ~self.has_segment]
 
     # Phase 4 -------------------------------------------------------------------------
-    def commitment(self) -> None:
-        """Members weigh staying; non-members weigh joining; then all moves apply."""
-        p = self.p
-        cp, pp = self.commitment_params, self.pressure_params
+    def snapshot(self) -> Snapshot:
+        """What every state sees now (``agents.state.Snapshot``): built at the start of
+        the commitment phase for the states' decisions, and at the start of a quarter for
+        the US's reading of whom to invite."""
+        p, pp = self.p, self.pressure_params
         status = [s.status for s in self.states]
         left = peers_who_left(
             self.tie_matrix,
@@ -771,9 +771,16 @@ class PaxSilicaModel(mesa.Model):
                 zip([s.unique_id for s in self.states], left.tolist(), strict=True)
             ),
             expected_pressure=china.pressure_on_newcomer(
-                self.truce_left > 0, budget, p["max_pressure_per_target"]
+                self.truce_left, budget, p["max_pressure_per_target"], p["grievance_memory"]
             ),
         )
+        return snap
+
+    def commitment(self) -> None:
+        """Members weigh staying; non-members weigh joining; then all moves apply."""
+        p = self.p
+        cp, pp = self.commitment_params, self.pressure_params
+        snap = self.snapshot()
         shocks = domestic_noise(self.rng, p["political_noise"], len(self.states))
         for s, shock in zip(self.states, shocks, strict=True):
             if s.status == MEMBER:
@@ -801,7 +808,14 @@ class PaxSilicaModel(mesa.Model):
                     s.cooldown -= 1
                 if s.invited and s.status != MEMBER:
                     s.invited = False
-                    self._log(EventKind.REFUSAL, s.code, f"{s.name} declines the US invitation")
+                    s.refusals += 1
+                    s.last_refusal = self.steps
+                    self._credibility_event(-p["refusal_credibility_cost"])
+                    self._log(
+                        EventKind.REFUSAL,
+                        s.code,
+                        f"{s.name} declines the US invitation; credibility {self.credibility:.2f}",
+                    )
 
     def _why(self, s: StateAgent) -> str:
         """Why a member leaves, in words (``model.events.why_member_leaves``)."""
@@ -812,6 +826,7 @@ class PaxSilicaModel(mesa.Model):
 
     def _defect(self, s: StateAgent, why: str) -> None:
         s.status = DEFECTED
+        self.left_at.append(self.steps)
         s.cooldown = self.p["rejoin_cooldown"]
         s.grievance = 0.0
         self._credibility_event(

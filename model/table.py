@@ -75,7 +75,7 @@ def paper_table(
     aligned = mem | part
     china = world.idx(CHINA)
     real = world.mask(world.state_ids)  # every actor but the rest-of-world residual
-    outsiders = real & ~mem
+    outsiders = ~mem  # every non-signatory row, the rest of the world's too
     adv = china_advantage(vol, china, aligned, params["advantage_ratio"])
     cov = covered(vol, mem, params["coverage_threshold"])
     ctl = controlled(fro, mem, outsiders, params["control_margin"])

@@ -14,7 +14,7 @@ import numpy as np
 from mesa import Model
 
 from agents.china import max_controls, truce_threshold
-from agents.leader import may_invite
+from agents.leader import invite_ready, may_invite
 from agents.policy import (
     Candidate,
     ChinaView,
@@ -29,7 +29,12 @@ from agents.pressurer import CHINA
 from agents.state import Role, Snapshot, StateAgent, Status
 from model import metrics
 
-MEMBER, PARTICIPANT, OUTSIDE = Status.MEMBER, Status.PARTICIPANT, Status.OUTSIDE
+MEMBER, PARTICIPANT, OUTSIDE, DEFECTED = (
+    Status.MEMBER,
+    Status.PARTICIPANT,
+    Status.OUTSIDE,
+    Status.DEFECTED,
+)
 
 
 def gains_if_joined(m: Model, rows: list[int]) -> np.ndarray:
@@ -65,12 +70,24 @@ def leader_view(m: Model) -> LeaderView:
     candidates = []
     if invite_now:
         open_to = [
-            s for s in m.states if s.status in (PARTICIPANT, OUTSIDE) and s.role != Role.RIVAL
+            s
+            for s in m.states
+            if s.role != Role.RIVAL
+            and (s.status in (PARTICIPANT, OUTSIDE) or (s.status == DEFECTED and s.may_decide()))
         ]
         if open_to:
             gains = gains_if_joined(m, [s.row for s in open_to])
+            snap, cp, pp = m.snapshot(), m.commitment_params, m.pressure_params
             candidates = [
-                Candidate(s.code, s.name, float(g)) for s, g in zip(open_to, gains, strict=True)
+                Candidate(
+                    s.code,
+                    s.name,
+                    float(g),
+                    refusals=s.refusals,
+                    sounding=s.join_balance(snap, cp, pp) - cp.join_threshold,
+                    ready=invite_ready(s.refusals, s.last_refusal, t, p["invite_interval"]),
+                )
+                for s, g in zip(open_to, gains, strict=True)
             ]
     members = [
         MemberInfo(s.code, s.name, s.actor.gdp_usd_bn, s.grievance / max(s.threshold, 1e-9))
@@ -113,6 +130,7 @@ def china_view(m: Model, targets: list[Target], truce: bool) -> ChinaView:
         inducement_share=p["inducement_share"],
         truce_active=truce,
         spent_last_three=sum(m.china_spent[-3:]),
+        members_peeled=sum(q > m.steps - 4 for q in m.left_at),
         truce_cost=truce_threshold(
             p["truce_cost_share"], m.pressurers[CHINA].budget(m.pressure_params, 1.0)
         ),

@@ -38,9 +38,7 @@ def population(n=10, seed=0, **changes) -> InvestorPopulation:
     return pop
 
 
-def view(
-    price=1.0, sufficiency=None, vol=0.0, credibility=0.6, quarter=1, gap=1.0
-) -> MarketView:
+def view(price=1.0, sufficiency=None, vol=0.0, credibility=0.6, quarter=1, gap=1.0) -> MarketView:
     rows = np.array([0, 3, 5])
     return MarketView(
         credibility=credibility,
