@@ -76,7 +76,8 @@ def controlled(
     share: np.ndarray, members: np.ndarray, outsiders: np.ndarray, margin: float
 ) -> np.ndarray:
     """Signatories control a phase when their joint share exceeds ``margin`` times the
-    share of every single non-signatory (participants and rivals alike)."""
+    share of every single non-signatory (participants and rivals alike; the model and
+    the table pass every non-signatory row, the rest-of-world residual counted as one)."""
     return bloc_share(share, members) > margin * leading_share(share, outsiders)
 
 

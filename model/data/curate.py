@@ -56,7 +56,7 @@ ACTOR_OF = {
 # concentrated segment on which control of the phase rests (DESIGN.md section 3).
 GROUPS = {
     (1, "volume"): "1",
-    (2, "volume"): "2.REE-2024",  # the 2019 vintage ("2") is the refining_2019 preset
+    (2, "volume"): "2.REE-2024",  # the 2019 vintage ("2") is alternatives/refining_2019.toml
     (3, "volume"): "3",
     (4, "volume"): "4",
     (5, "volume"): "5",

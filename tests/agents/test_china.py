@@ -18,6 +18,7 @@ from agents.china import (
     max_controls,
     pressure_on_newcomer,
     quarter_cost,
+    seeks_truce,
     truce_threshold,
 )
 from agents.policy import ChinaChoice
@@ -105,10 +106,33 @@ def test_max_controls_none_in_a_truce():
     assert max_controls(EP.max_escalation, EP, truce=False) == pytest.approx(EP.control_stringency)
 
 
-def test_pressure_on_newcomer_is_a_full_targets_worth_or_none_in_a_truce():
-    assert pressure_on_newcomer(False, 3.2, 1.25) == 1.25
-    assert pressure_on_newcomer(False, 0.5, 1.25) == 0.5
-    assert pressure_on_newcomer(True, 3.2, 1.25) == 0.0
+def test_pressure_on_newcomer_is_a_full_targets_worth_discounted_over_a_truce():
+    assert pressure_on_newcomer(0, 3.2, 1.25, 0.85) == 1.25
+    assert pressure_on_newcomer(0, 0.5, 1.25, 0.85) == 0.5
+    assert pressure_on_newcomer(4, 3.2, 1.25, 0.85) == pytest.approx(1.25 * 0.85**4)
+    assert pressure_on_newcomer(4, 3.2, 1.25, 0.0) == 0.0  # no memory: a truce is free
+
+
+@SETTINGS
+@given(st.integers(0, 8), st.floats(0.0, 10.0), st.floats(0.0, 0.99))
+def test_a_longer_truce_never_raises_a_newcomers_expected_pressure(left, budget, memory):
+    now = pressure_on_newcomer(left, budget, 1.25, memory)
+    assert pressure_on_newcomer(left + 1, budget, 1.25, memory) <= now <= min(1.25, budget)
+
+
+def test_china_seeks_a_truce_only_when_costly_pressure_gains_nothing():
+    assert seeks_truce(12.0, 12.0, 0)
+    assert not seeks_truce(11.9, 12.0, 0)
+    # Each member peeled off in the year makes another threshold's cost worth bearing.
+    assert not seeks_truce(12.0, 12.0, 1)
+    assert seeks_truce(24.0, 12.0, 1)
+    assert not seeks_truce(1e9, 0.0, 0)  # a threshold of 0: no truce
+
+
+@SETTINGS
+@given(st.floats(0.0, 100.0), st.floats(0.01, 50.0), st.integers(0, 5))
+def test_more_members_peeled_never_makes_a_truce_likelier(cost, threshold, peeled):
+    assert seeks_truce(cost, threshold, peeled + 1) <= seeks_truce(cost, threshold, peeled)
 
 
 def test_quarter_cost_is_units_plus_the_cost_of_controls():
@@ -156,6 +180,8 @@ def test_rule_based_china_seeks_a_truce_exactly_when_a_years_cost_reaches_truce_
     assert RuleBasedChina().decide(china_view(truce_cost=year - 1.0)).truce
     assert not RuleBasedChina().decide(china_view(truce_cost=year + 1e-6)).truce
     assert not RuleBasedChina().decide(china_view(truce_cost=0.0, spent_last_three=100.0)).truce
+    # Pressure that peeled a member off this year is worth its cost: no truce yet.
+    assert not RuleBasedChina().decide(china_view(truce_cost=year, members_peeled=1)).truce
 
 
 def test_truce_threshold_is_a_share_of_a_years_budget_at_calm():

@@ -14,6 +14,8 @@ from agents.leader import (
     RuleBasedLeader,
     credibility_after,
     defection_hit,
+    invitation_value,
+    invite_ready,
     may_invite,
     reversal,
     update_credibility,
@@ -199,6 +201,31 @@ def test_leader_invites_the_best_positive_gain_candidate():
     none = [Candidate("IND", "India", 0.0), Candidate("SAU", "Saudi Arabia", -0.2)]
     assert RuleBasedLeader().decide(leader_view(candidates=none)).invite is None
     assert RuleBasedLeader().decide(leader_view(may_invite=False)).invite is None
+
+
+def test_leader_invites_only_whom_its_diplomats_find_willing_and_ready():
+    willing = Candidate("IND", "India", 0.1, sounding=0.2)
+    unwilling = Candidate("TWN", "Taiwan", 0.5, sounding=-0.9)
+    view = leader_view(candidates=[willing, unwilling])
+    assert RuleBasedLeader().decide(view).invite == "IND"
+    waiting = dataclasses.replace(willing, refusals=1, ready=False)
+    assert RuleBasedLeader().decide(leader_view(candidates=[waiting, unwilling])).invite is None
+
+
+def test_leader_weighs_a_candidates_gain_by_its_record_of_refusals():
+    twice_no = Candidate("CAN", "Canada", 0.25, refusals=2)
+    fresh = Candidate("NLD", "Netherlands", 0.1)
+    assert invitation_value(0.25, 2) < invitation_value(0.1, 0)
+    assert RuleBasedLeader().decide(leader_view(candidates=[twice_no, fresh])).invite == "NLD"
+    thrice = dataclasses.replace(twice_no, gain=0.31)  # three times fresh's gain, and more
+    assert RuleBasedLeader().decide(leader_view(candidates=[thrice, fresh])).invite == "CAN"
+
+
+def test_invite_ready_waits_twice_as_long_after_each_refusal():
+    assert invite_ready(0, -(10**6), 5, 4)
+    assert not invite_ready(1, 10, 13, 4) and invite_ready(1, 10, 14, 4)
+    assert not invite_ready(2, 10, 17, 4) and invite_ready(2, 10, 18, 4)
+    assert not invite_ready(3, 10, 25, 4) and invite_ready(3, 10, 26, 4)
 
 
 def test_leader_invests_in_the_bottleneck_and_the_refining_phase():

@@ -33,6 +33,7 @@ from agents.state import (
     next_grievance,
     peers_who_left,
     resistance,
+    secure_supply,
 )
 from model.params import defaults
 
@@ -483,3 +484,19 @@ def test_commitment_params_of_the_defaults():
     cp = CommitmentParams.of(P)
     for f in dataclasses.fields(CommitmentParams):
         assert getattr(cp, f.name) == P[f.name]
+
+
+# --- secure_supply ---------------------------------------------------------------------------
+def test_secure_supply_is_control_discounted_by_the_refining_gap():
+    assert secure_supply(0.5, 0.0, 0.5) == 0.5  # refines all it needs: control is worth all
+    assert secure_supply(0.5, 1.0, 0.5) == 0.25  # refines nothing: half of it rests on China
+    assert secure_supply(0.5, 1.0, 0.0) == 0.5  # weight 0: refining does not matter
+    assert secure_supply(0.5, 1.0, 1.0) == 0.0
+
+
+@SETTINGS
+@given(share, share, share, share)
+def test_closing_the_refining_gap_never_lowers_what_membership_is_worth(c, g1, g2, w):
+    lo, hi = sorted((g1, g2))
+    assert secure_supply(c, lo, w) >= secure_supply(c, hi, w)
+    assert 0.0 <= secure_supply(c, hi, w) <= c

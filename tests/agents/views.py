@@ -61,6 +61,7 @@ def china_view(**changes) -> ChinaView:
         truce_active=False,
         spent_last_three=0.0,
         truce_cost=30.0,
+        members_peeled=0,
         control_cost=5.0,
         deterrence=1.0,
         cost_unit=10_000.0,

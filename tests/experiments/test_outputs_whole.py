@@ -151,9 +151,10 @@ def test_killed_writers_leave_the_old_or_the_new_output_never_a_mix(tmp_path, ex
 @pytest.mark.parametrize("ext", [".parquet", ".csv"])
 def test_a_series_beside_another_runs_events_is_refused(tmp_path, ext):
     a, b = tmp_path / f"a{ext}", tmp_path / f"b{ext}"
-    _cli(["run", "--steps", "6", "--seed", "1", "--out", str(a)])
-    _cli(["run", "--steps", "6", "--seed", "1", "--out", str(b)])  # same data, another run
-    assert read_run(a)[2] != read_run(b)[2]
+    # Eight quarters: a log with a row (an empty CSV log has no row to carry the stamp).
+    _cli(["run", "--steps", "8", "--seed", "1", "--out", str(a)])
+    _cli(["run", "--steps", "8", "--seed", "1", "--out", str(b)])  # same data, another run
+    assert read_run(a)[2] != read_run(b)[2] and len(read_run(b)[1]) > 0
     shutil.copy(events_path(b), events_path(a))
     with pytest.raises(MixedRunError, match="not written by the same run"):
         read_run(a)

@@ -154,7 +154,7 @@ CASES = {
         "expected at most 100%",
     ),
     "two rows above 100%": (
-        '[[capacity]]\nphase = 11\nactor = "KOR"\nshare = 0.16\n'
+        '[[capacity]]\nphase = 11\nactor = "KOR"\nshare = 0.13\n'
         '[[capacity]]\nphase = 11\nactor = "JPN"\nshare = 0.10\n',
         "capacity (phase 11, JPN)",
         "expected at most 100%",
@@ -348,7 +348,7 @@ def test_extends_resolves_a_sibling_file_next_to_the_extending_file(tmp_path):
 
 
 def test_capacity_overrides_are_checked_together_with_the_parents(tmp_path):
-    write(tmp_path, '[[capacity]]\nphase = 11\nactor = "KOR"\nshare = 0.16\n', name="p.toml")
+    write(tmp_path, '[[capacity]]\nphase = 11\nactor = "KOR"\nshare = 0.13\n', name="p.toml")
     child = write(
         tmp_path, 'extends = "./p.toml"\n[[capacity]]\nphase = 11\nactor = "JPN"\nshare = 0.10\n'
     )
@@ -356,14 +356,14 @@ def test_capacity_overrides_are_checked_together_with_the_parents(tmp_path):
 
 
 def test_a_childs_capacity_rows_that_fit_with_the_parents_apply_on_top_of_them(tmp_path):
-    write(tmp_path, '[[capacity]]\nphase = 11\nactor = "KOR"\nshare = 0.16\n', name="p.toml")
+    write(tmp_path, '[[capacity]]\nphase = 11\nactor = "KOR"\nshare = 0.13\n', name="p.toml")
     child = write(
-        tmp_path, 'extends = "./p.toml"\n[[capacity]]\nphase = 11\nactor = "JPN"\nshare = 0.02\n'
+        tmp_path, 'extends = "./p.toml"\n[[capacity]]\nphase = 11\nactor = "JPN"\nshare = 0.065\n'
     )
     w = load_scenario(child).world()
     atp = w.volume[:, 10] / w.volume[:, 10].sum()
-    assert atp[w.idx("KOR")] == pytest.approx(0.16)
-    assert atp[w.idx("JPN")] == pytest.approx(0.02)
+    assert atp[w.idx("KOR")] == pytest.approx(0.13)
+    assert atp[w.idx("JPN")] == pytest.approx(0.065)
 
 
 def test_an_event_type_that_is_a_list(tmp_path):

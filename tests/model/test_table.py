@@ -235,8 +235,8 @@ def test_every_addition_is_in_the_capacity_data_as_written():
         assert (a["phase_id"], a["basis"], "ROW") in cap  # the residual it came from
 
 
-def test_refining_2019_preset_restores_the_2019_shares():
-    w = load_scenario("refining_2019").world()
+def test_the_refining_2019_alternative_restores_the_2019_shares():
+    w = load_scenario(str(DATA_DIR / "alternatives" / "refining_2019.toml")).world()
     share = metrics.shares(w.volume)[:, 1]
     refining = {a: round(100 * x, 6) for a, x in zip(w.actor_ids, share, strict=True)}
     assert {a: x for a, x in refining.items() if x} == {
