@@ -335,9 +335,12 @@ def test_the_headline_claims_of_the_lessons_hold_over_ten_seeds():
     assert all(r.outcome["survived"] for r in cred)
     assert all(r.series["capital_committed"][4] < 50 for r in cred)
     assert all(r.series["capital_committed"][8] < 55 for r in cred)
+    # China escalates when the refineries come on line (quarter 13), or, if it is in a
+    # truce then, in the quarter the truce ends.
     for r in outcomes("refinery_bottleneck"):
         first = next(e for e in r.model.events if e.kind == "escalation")
-        assert first.quarter == 13 and r.series["bottleneck"][0] == 2
+        free = next(q for q in range(13, len(r.series)) if not r.series["truce"][q])
+        assert first.quarter == free and r.series["bottleneck"][0] == 2
     gulf = outcomes("gulf_capital")
     assert all(r.series["china_share_8"].iloc[-1] > 0.5 for r in gulf)
     assert all(r.outcome["survived"] for r in gulf)
