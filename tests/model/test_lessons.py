@@ -330,11 +330,13 @@ def test_the_headline_claims_of_the_lessons_hold_over_ten_seeds():
     counter = outcomes("counter_pressure")
     assert all(defections(r)[0].actor == "SGP" and defections(r)[0].quarter <= 7 for r in counter)
     assert sum(r.outcome["survived"] for r in counter) >= 8
-    # Two reversals stall capital (below the no-reversal range) but break no run.
+    # Two reversals stall capital (below the no-reversal range, US$49-55bn after a year)
+    # but break no run; Singapore leaves in most runs (36 of 40 seeds, 0-39).
     cred = outcomes("credibility_capital")
     assert all(r.outcome["survived"] for r in cred)
-    assert all(r.series["capital_committed"][4] < 50 for r in cred)
-    assert all(r.series["capital_committed"][8] < 55 for r in cred)
+    assert all(r.series["capital_committed"][4] < 48 for r in cred)
+    assert all(r.series["capital_committed"][8] < 60 for r in cred)
+    assert sum(any(e.actor == "SGP" for e in defections(r)) for r in cred) >= 8
     # China escalates when the refineries come on line (quarter 13), or, if it is in a
     # truce then, in the quarter the truce ends.
     for r in outcomes("refinery_bottleneck"):
