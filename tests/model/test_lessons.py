@@ -326,10 +326,11 @@ def test_the_headline_claims_of_the_lessons_hold_over_ten_seeds():
         not r.outcome["survived"] and r.outcome["collapse_quarter"] <= 9  # 5-9 in 0-39
         for r in outcomes("defection_cascade")
     )
-    # Counter-pressure takes Singapore first in every run, but rarely the alliance.
+    # Counter-pressure takes Singapore first in every run (in quarter 5 or 6), but rarely
+    # the alliance (1 of 40 seeds, 0-39, collapses).
     counter = outcomes("counter_pressure")
-    assert all(defections(r)[0].actor == "SGP" and defections(r)[0].quarter <= 7 for r in counter)
-    assert sum(r.outcome["survived"] for r in counter) >= 8
+    assert all(defections(r)[0].actor == "SGP" and defections(r)[0].quarter <= 6 for r in counter)
+    assert sum(r.outcome["survived"] for r in counter) >= 9
     # Two reversals stall capital (below the no-reversal range, US$49-55bn after a year)
     # but break no run; Singapore leaves in most runs (36 of 40 seeds, 0-39).
     cred = outcomes("credibility_capital")
