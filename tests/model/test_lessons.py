@@ -221,7 +221,7 @@ def test_a_moment_that_does_not_happen_is_reported_not_faked(tmp_path):
     )
     r = LessonRun(load_lesson(p), seed=0)  # the baseline survives with seed 0
     fired = r.run()
-    assert [f.index for f in fired] == [1] and fired[0].text == "members 16"
+    assert [f.index for f in fired] == [1] and fired[0].text == "members 15"
     assert [i for i, _ in r.missed()] == [0]
 
 
@@ -321,23 +321,29 @@ def test_the_headline_claims_of_the_lessons_hold_over_ten_seeds():
 
     expansion = outcomes("expansion")
     assert all(r.outcome["survived"] for r in expansion)
-    assert sum(bool(defections(r)) for r in expansion) <= 1  # 2 of 40 seeds (0-39)
+    assert sum(bool(defections(r)) for r in expansion) <= 1  # 1 of 40 seeds (0-39)
     assert all(
-        not r.outcome["survived"] and r.outcome["collapse_quarter"] <= 8
+        not r.outcome["survived"] and r.outcome["collapse_quarter"] <= 9  # 5-9 in 0-39
         for r in outcomes("defection_cascade")
     )
-    # Counter-pressure takes Singapore first in every run, but rarely the alliance.
+    # Counter-pressure takes Singapore first in every run (in quarter 5 or 6), but rarely
+    # the alliance (1 of 40 seeds, 0-39, collapses).
     counter = outcomes("counter_pressure")
-    assert all(defections(r)[0].actor == "SGP" and defections(r)[0].quarter <= 7 for r in counter)
-    assert sum(r.outcome["survived"] for r in counter) >= 8
-    # Two reversals stall capital (below the no-reversal range) but break no run.
+    assert all(defections(r)[0].actor == "SGP" and defections(r)[0].quarter <= 6 for r in counter)
+    assert sum(r.outcome["survived"] for r in counter) >= 9
+    # Two reversals stall capital (below the no-reversal range, US$49-55bn after a year)
+    # but break no run; Singapore leaves in most runs (36 of 40 seeds, 0-39).
     cred = outcomes("credibility_capital")
     assert all(r.outcome["survived"] for r in cred)
-    assert all(r.series["capital_committed"][4] < 50 for r in cred)
-    assert all(r.series["capital_committed"][8] < 55 for r in cred)
+    assert all(r.series["capital_committed"][4] < 48 for r in cred)
+    assert all(r.series["capital_committed"][8] < 60 for r in cred)
+    assert sum(any(e.actor == "SGP" for e in defections(r)) for r in cred) >= 8
+    # China escalates when the refineries come on line (quarter 13), or, if it is in a
+    # truce then, in the quarter the truce ends.
     for r in outcomes("refinery_bottleneck"):
         first = next(e for e in r.model.events if e.kind == "escalation")
-        assert first.quarter == 13 and r.series["bottleneck"][0] == 2
+        free = next(q for q in range(13, len(r.series)) if not r.series["truce"][q])
+        assert first.quarter == free and r.series["bottleneck"][0] == 2
     gulf = outcomes("gulf_capital")
     assert all(r.series["china_share_8"].iloc[-1] > 0.5 for r in gulf)
     assert all(r.outcome["survived"] for r in gulf)
