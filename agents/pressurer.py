@@ -12,6 +12,12 @@ holder of chokepoints) -- and spends its budget down the ranking, at most
 coordinate in a counter-alliance and softer on a holder of chokepoints. In a
 counter-alliance, the other pressurers follow China's ranking (:func:`rule_allocation`).
 
+Each pressurer coerces through instruments of its own, read from data
+(:data:`INSTRUMENTS`, :func:`exposure_of`): China, its market (and its refining controls,
+``agents/china.py``); Russia, its market and the energy and fertiliser it sells; Brazil,
+its market and the minerals it sells; the EU, its market and its rules, against which a
+US security tie is no shelter (:func:`resistance_to`).
+
 China's own rules -- escalation, export controls, truces, its budget -- are in
 ``agents/china.py``; the EU's turn from partner to pressurer is :func:`eu_turns`.
 """
@@ -29,12 +35,17 @@ from agents.policy import PressurerChoice, PressurerView, Target
 CHINA = "CHN"
 PRESSURERS = ("CHN", "RUS", "BRA", "EUR")
 RIVALS = ("CHN", "RUS", "BRA")  # pressurers that never sign
-EXPOSURE_FIELD = {
-    "CHN": "exports_to_china_pct_gdp",
-    "RUS": "exports_to_russia_pct_gdp",
-    "BRA": "exports_to_brazil_pct_gdp",
-    "EUR": "exports_to_eu_pct_gdp",
+# What each pressurer can withhold from a state, as the columns of model/data/actors.csv
+# that measure the state's stake in it (% of its GDP): its exports to the pressurer's
+# market, and what it buys from the pressurer that is hard to replace.
+INSTRUMENTS = {
+    "CHN": ("exports_to_china_pct_gdp",),  # its market (its refining controls: china.py)
+    "RUS": ("exports_to_russia_pct_gdp", "energy_from_russia_pct_gdp"),  # + energy, fertiliser
+    "BRA": ("exports_to_brazil_pct_gdp", "minerals_from_brazil_pct_gdp"),  # + minerals
+    "EUR": ("exports_to_eu_pct_gdp",),  # its market, under its rules (``resistance_to``)
 }
+# Pressurers whose instruments a US security tie does not shelter a member from.
+UNSHELTERED = ("EUR",)
 BUDGET_PARAM = {
     "CHN": "china_budget",
     "RUS": "russia_budget",
@@ -125,8 +136,19 @@ def presses(active: bool, is_member: bool) -> bool:
 
 
 def exposure_of(actor, pressurer_id: str) -> float:
-    """A state's exports to the pressurer's market, % of its GDP (``actor``: its data)."""
-    return getattr(actor, EXPOSURE_FIELD[pressurer_id])
+    """A state's stake in what the pressurer can withhold, % of its GDP: the sum of its
+    instruments' columns (:data:`INSTRUMENTS`; ``actor``: the state's data). Russia can
+    cut India's oil as well as close its market; Brazil its iron ore and niobium."""
+    return sum(getattr(actor, field) for field in INSTRUMENTS[pressurer_id])
+
+
+def resistance_to(pressurer_id: str, resistance: float, base: float) -> float:
+    """A member's resistance to one pressurer: its resistance (a base plus the shelter of
+    a US security tie, ``agents.state.resistance``), except against the EU, whose
+    instruments are its market and its rules (standards, screening, its anti-coercion
+    instrument): a US security guarantee deters a rival's coercion, not an ally's
+    regulation, so against the EU only the ``base`` counts."""
+    return base if pressurer_id in UNSHELTERED else resistance
 
 
 def target_value(weight: float, members_weight: float) -> float:
@@ -200,12 +222,13 @@ def pressure_pain(
 def pain_landed(
     units_by: dict[str, float],
     exposure_by: dict[str, float],
-    resistance: float,
+    resistance_by: dict[str, float],
     chokepoints: float,
     china_inducement: float,
     pp: PressureParams,
 ) -> dict[str, float]:
-    """How this quarter's pressure lands on one member, by pressurer.
+    """How this quarter's pressure lands on one member, by pressurer (its exposure and
+    resistance to each: :func:`exposure_of`, :func:`resistance_to`).
 
     In a counter-alliance, pressure from more than one pressurer bites harder (times
     ``1 + coordination_bonus``); a member holding chokepoints is shielded (divided by
@@ -218,7 +241,7 @@ def pain_landed(
         pid: pressure_pain(
             units,
             exposure_by[pid],
-            resistance,
+            resistance_by[pid],
             pp,
             coordination,
             china_inducement if pid == CHINA else None,

@@ -207,6 +207,7 @@ class StateAgent(mesa.Agent):
         row: int = -1,
         dependence: float = 1.0,
         weight: float = 0.0,
+        valuation: float = 1.0,
     ):
         super().__init__(model)
         self.actor = actor
@@ -236,6 +237,9 @@ class StateAgent(mesa.Agent):
         self.last_refusal = -(10**6)  # the quarter of the last
         self.dependence = dependence  # downstream industry relative to the average member
         self.weight = weight  # its weight in the alliance (``member_weights``)
+        # How much this state values a secure supply, relative to the average state: its
+        # own draw (``valuation_spread``), as thresholds are (Granovetter's heterogeneity).
+        self.valuation = valuation
 
     # --- reporters --------------------------------------------------------------------
     @property
@@ -259,7 +263,7 @@ class StateAgent(mesa.Agent):
         inflow_pct = 400.0 * self.inflow / gdp  # annualised, % of GDP
         side_pct = 400.0 * self.side_payment / gdp
         return snap.credibility * (
-            cp.supply_benefit * snap.secure_supply
+            cp.supply_benefit * self.valuation * snap.secure_supply
             + cp.inflow_benefit * inflow_pct
             + cp.side_payment_benefit * side_pct
         )
@@ -309,7 +313,9 @@ class StateAgent(mesa.Agent):
         escalation)."""
         floor = cp.join_alignment_floor
         alignment = floor + (1.0 - floor) * self.actor.us_security_tie
-        benefit = snap.credibility * cp.supply_benefit * snap.secure_supply * alignment
+        benefit = (
+            snap.credibility * cp.supply_benefit * self.valuation * snap.secure_supply * alignment
+        )
         expected = pressure_pain(
             snap.expected_pressure, self.actor.exports_to_china_pct_gdp, self.resistance, pp
         )

@@ -60,6 +60,7 @@ from agents.pressurer import (
     eu_initial_stance,
     eu_turns,
     exposure_of,
+    resistance_to,
     pain_landed,
     presses,
     pressure_streaks,
@@ -197,6 +198,11 @@ class PaxSilicaModel(mesa.Model):
         self.exposure = {
             s.code: {a: exposure_of(s.actor, a) for a in PRESSURERS} for s in self.states
         }
+        # ... and its resistance to each (the EU's rules are not sheltered by US ties).
+        self.resistance_to = {
+            s.code: {a: resistance_to(a, s.resistance, p["resistance_base"]) for a in PRESSURERS}
+            for s in self.states
+        }
         self.investors = InvestorPopulation(
             self, p["n_investors"], p, self.n_phases, self.rng, investor_types(), w.upstream
         )
@@ -253,6 +259,8 @@ class PaxSilicaModel(mesa.Model):
         ids = sorted(w.state_ids)
         spread = p["threshold_spread"]
         draws = dict(zip(ids, self.rng.uniform(1 - spread, 1 + spread, len(ids)), strict=True))
+        vs = p["valuation_spread"]
+        values = dict(zip(ids, self.rng.uniform(1 - vs, 1 + vs, len(ids)), strict=True))
         downstream = metrics.shares(w.volume)[:, w.downstream].sum(axis=1)
         base = downstream[w.mask(members)].mean()
         for a in w.actors:
@@ -279,7 +287,11 @@ class PaxSilicaModel(mesa.Model):
             threshold = defection_threshold(p["defection_threshold"], r, draws[a.id])
             row = w.idx(a.id)
             dependence = float(downstream[row] / base) if base > 0 else 1.0
-            self.states.append(StateAgent(self, a, status, role, r, threshold, row, dependence))
+            self.states.append(
+                StateAgent(
+                    self, a, status, role, r, threshold, row, dependence, valuation=values[a.id]
+                )
+            )
         self.by_id = {s.code: s for s in self.states}
         self.by_row = {s.row: s for s in self.states}
         self.leader = self.by_id[LEADER]
@@ -600,7 +612,6 @@ class PaxSilicaModel(mesa.Model):
                 s.code,
                 s.name,
                 target_value(s.weight, total),
-                s.resistance,
                 s.actor.gdp_usd_bn,
                 self._chokepoints[s.row],
             )
@@ -608,7 +619,8 @@ class PaxSilicaModel(mesa.Model):
         ]
         return {
             pid: [
-                Target(c, name, v, self.exposure[c][pid], r, g, ch) for c, name, v, r, g, ch in seen
+                Target(c, name, v, self.exposure[c][pid], self.resistance_to[c][pid], g, ch)
+                for c, name, v, g, ch in seen
             ]
             for pid, pr in self.pressurers.items()
             if presses(pr.active, pid in self.by_id and self.by_id[pid].status == MEMBER)
@@ -673,7 +685,7 @@ class PaxSilicaModel(mesa.Model):
             s.pain_by = pain_landed(
                 by,
                 self.exposure[code],
-                s.resistance,
+                self.resistance_to[code],
                 self._chokepoints[s.row],
                 china_inducement,
                 self.pressure_params,

@@ -13,7 +13,7 @@ from agents.policy import PressurerChoice, PressurerView, Target
 from agents.pressurer import (
     BUDGET_PARAM,
     CHINA,
-    EXPOSURE_FIELD,
+    INSTRUMENTS,
     PRESSURERS,
     PressureParams,
     Pressurer,
@@ -25,6 +25,7 @@ from agents.pressurer import (
     exposure_of,
     pain_landed,
     presses,
+    resistance_to,
     pressure_pain,
     pressure_streaks,
     rule_allocation,
@@ -32,6 +33,12 @@ from agents.pressurer import (
 )
 from agents.state import Actor
 from model.params import defaults
+from model.world import load_world
+
+
+def actor_with(**figures) -> Actor:
+    """A state like the first of the world's, with the given figures."""
+    return dataclasses.replace(load_world().actors[0], **figures)
 
 SETTINGS = settings(deadline=None, derandomize=True, database=None, max_examples=60)
 share = st.floats(0.0, 1.0)
@@ -97,13 +104,14 @@ def test_coordination_bonus_only_with_more_than_one_pressurer_in_a_counter_allia
     r, china_iota = 0.3, alliance.inducement_share
     base_rus = pressure_pain(0.5, 1.0, r, alliance)
     base_chn = pressure_pain(1.0, 5.0, r, alliance, inducement_share=china_iota)
-    got = pain_landed(both, exposure_by, r, 0.0, china_iota, alliance)
+    rs = {"CHN": r, "RUS": r}
+    got = pain_landed(both, exposure_by, rs, 0.0, china_iota, alliance)
     assert got["RUS"] == pytest.approx((1 + bonus) * base_rus)
     assert got["CHN"] == pytest.approx((1 + bonus) * base_chn)
-    assert pain_landed(alone, exposure_by, r, 0.0, china_iota, alliance)["RUS"] == pytest.approx(
+    assert pain_landed(alone, exposure_by, rs, 0.0, china_iota, alliance)["RUS"] == pytest.approx(
         base_rus
     )
-    apart_both = pain_landed(both, exposure_by, r, 0.0, china_iota, apart)
+    apart_both = pain_landed(both, exposure_by, rs, 0.0, china_iota, apart)
     assert apart_both == pytest.approx({"RUS": base_rus, "CHN": base_chn})
 
 
@@ -111,7 +119,7 @@ def test_coordination_bonus_only_with_more_than_one_pressurer_in_a_counter_allia
 @given(c1=st.floats(0.0, 3.0), c2=st.floats(0.0, 3.0), shield=st.floats(0.0, 10.0))
 def test_chokepoint_shield_divides_pain(c1, c2, shield):
     pp = pparams(chokepoint_shield=shield)
-    args = ({"CHN": 1.0, "EUR": 0.5}, {"CHN": 4.0, "EUR": 3.0}, 0.2)
+    args = ({"CHN": 1.0, "EUR": 0.5}, {"CHN": 4.0, "EUR": 3.0}, {"CHN": 0.2, "EUR": 0.2})
     open_ = pain_landed(*args, 0.0, 0.3, pp)
     held = pain_landed(*args, c1, 0.3, pp)
     for pid in open_:
@@ -123,7 +131,9 @@ def test_chokepoint_shield_divides_pain(c1, c2, shield):
 
 def test_pain_landed_uses_chinas_own_inducement_share_for_china_only():
     pp = pparams(inducement_share=0.3)
-    got = pain_landed({"CHN": 1.0, "BRA": 1.0}, {"CHN": 4.0, "BRA": 4.0}, 0.5, 0.0, 0.9, pp)
+    got = pain_landed(
+        {"CHN": 1.0, "BRA": 1.0}, {"CHN": 4.0, "BRA": 4.0}, {"CHN": 0.5, "BRA": 0.5}, 0.0, 0.9, pp
+    )
     assert got["CHN"] == pytest.approx(pressure_pain(1.0, 4.0, 0.5, pp, inducement_share=0.9))
     assert got["BRA"] == pytest.approx(pressure_pain(1.0, 4.0, 0.5, pp))
     assert got["CHN"] != pytest.approx(got["BRA"])
@@ -213,10 +223,36 @@ def test_a_pressurer_presses_only_while_active_and_not_a_member():
     assert not presses(False, False)  # the EU before it turns
 
 
-def test_exposure_of_reads_the_pressurers_market():
-    a = Actor("X", "X", "X", "X", "state", "r", 100.0, 1.0, 2.0, 3.0, 4.0, 0.0, 0.0)
-    assert [exposure_of(a, pid) for pid in ("CHN", "EUR", "RUS", "BRA")] == [1.0, 2.0, 3.0, 4.0]
-    assert set(EXPOSURE_FIELD) == set(PRESSURERS)
+def test_exposure_of_sums_each_pressurers_instruments():
+    a = actor_with(
+        exports_to_china_pct_gdp=1.0,
+        exports_to_eu_pct_gdp=2.0,
+        exports_to_russia_pct_gdp=3.0,
+        exports_to_brazil_pct_gdp=4.0,
+        energy_from_russia_pct_gdp=0.5,
+        minerals_from_brazil_pct_gdp=0.25,
+    )
+    # Russia: its market and its energy; Brazil: its market and its minerals.
+    assert [exposure_of(a, pid) for pid in ("CHN", "EUR", "RUS", "BRA")] == [1.0, 2.0, 3.5, 4.25]
+    assert set(INSTRUMENTS) == set(PRESSURERS)
+    fields = {f.name for f in dataclasses.fields(Actor)}
+    assert all(col in fields for cols in INSTRUMENTS.values() for col in cols)
+
+
+def test_a_us_security_tie_shelters_from_rivals_but_not_from_the_eus_rules():
+    assert resistance_to("CHN", 0.7, 0.2) == 0.7
+    assert resistance_to("RUS", 0.7, 0.2) == 0.7
+    assert resistance_to("EUR", 0.7, 0.2) == 0.2
+    pp = pparams()
+    landed = pain_landed(
+        {"CHN": 1.0, "EUR": 1.0},
+        {"CHN": 2.0, "EUR": 2.0},
+        {pid: resistance_to(pid, 0.7, 0.2) for pid in ("CHN", "EUR")},
+        0.0,
+        pp.inducement_share,
+        pp,
+    )
+    assert landed["EUR"] > landed["CHN"]  # same units, same stake: the ally's rules bite
 
 
 @SETTINGS

@@ -21,11 +21,11 @@ from tests.replications import lean_outcomes
 
 SEEDS = range(1000, 1060)
 MOST_INFLUENTIAL = (
+    "supply_benefit",
     "defection_threshold",
     "max_pressure_per_target",
     "market_denial_effect",
-    "supply_benefit",
-    "political_noise",
+    "bottleneck_weight",
 )
 
 
