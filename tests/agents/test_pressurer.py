@@ -214,7 +214,7 @@ def test_a_pressurer_presses_only_while_active_and_not_a_member():
 
 
 def test_exposure_of_reads_the_pressurers_market():
-    a = Actor("X", "X", "X", "X", "state", "r", 100.0, 1.0, 2.0, 3.0, 4.0, 0.0, 0.0)
+    a = Actor("X", "X", "X", "X", "state", "r", 100.0, 1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 0.0, 0.0)
     assert [exposure_of(a, pid) for pid in ("CHN", "EUR", "RUS", "BRA")] == [1.0, 2.0, 3.0, 4.0]
     assert set(EXPOSURE_FIELD) == set(PRESSURERS)
 
