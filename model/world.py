@@ -135,6 +135,8 @@ def _load_default() -> World:
             exports_to_eu_pct_gdp=float(r["exports_to_eu_pct_gdp"]),
             exports_to_russia_pct_gdp=float(r["exports_to_russia_pct_gdp"]),
             exports_to_brazil_pct_gdp=float(r["exports_to_brazil_pct_gdp"]),
+            energy_from_russia_pct_gdp=float(r["energy_from_russia_pct_gdp"]),
+            minerals_from_brazil_pct_gdp=float(r["minerals_from_brazil_pct_gdp"]),
             us_security_tie=float(r["us_security_tie"]),
             sovereign_fund_usd_bn=float(r["sovereign_fund_usd_bn"]),
         )

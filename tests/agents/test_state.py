@@ -59,6 +59,8 @@ def actor(**changes) -> Actor:
         exports_to_eu_pct_gdp=2.0,
         exports_to_russia_pct_gdp=0.2,
         exports_to_brazil_pct_gdp=0.1,
+        energy_from_russia_pct_gdp=0.1,
+        minerals_from_brazil_pct_gdp=0.07,
         us_security_tie=1.0,
         sovereign_fund_usd_bn=0.0,
     )

@@ -24,9 +24,7 @@ def scenario_with(*capacity: dict):
 def test_moving_taiwans_leading_edge_to_the_rest_of_the_world_gives_no_control():
     # Before issue 12, the rest-of-world row was ignored: cutting Taiwan to 5% of <10nm
     # logic made the signatories "control" phase 7 (and collapse fell from 0.65 to 0).
-    cut = scenario_with(
-        {"phase": LEADING_EDGE, "actor": "TWN", "share": 0.05, "basis": "frontier"}
-    )
+    cut = scenario_with({"phase": LEADING_EDGE, "actor": "TWN", "share": 0.05, "basis": "frontier"})
     m = PaxSilicaModel(cut, rng=0, n_investors=10)
     fro = metrics.shares(m.world.frontier)[:, LEADING_EDGE - 1]
     members = m.member_mask

@@ -32,7 +32,7 @@ def granovetter(thresholds: list[float]) -> int:
     m = PaxSilicaModel("baseline", rng=0, n_investors=10, **OFF)
     for s in m.states:
         s.remove()
-    actor = Actor("X", "X", "X", "X", "state", "R", 1.0, 0, 0, 0, 0, 0, 0)
+    actor = Actor("X", "X", "X", "X", "state", "R", 1.0, 0, 0, 0, 0, 0, 0, 0, 0)
     m.states = [StateAgent(m, actor, Status.MEMBER, Role.SIGNATORY, 0.0, t, 0) for t in thresholds]
     n = len(m.states)
     m.tie_matrix = np.ones((n, n)) - np.eye(n)  # everyone watches everyone, weight 1

@@ -276,6 +276,26 @@ def test_every_source_key_in_the_data_is_cited_in_sources_md():
     assert used <= cited, f"not cited in model/data/SOURCES.md: {sorted(used - cited)}"
 
 
+def test_the_pressurers_instruments_are_loaded_for_every_actor():
+    """Energy and fertiliser from Russia, minerals from Brazil: a figure for every row, none
+    for a pressurer's own instrument, each state row citing the estimate it rests on."""
+    w = load_world()
+    with open(DATA_DIR / "actors.csv", encoding="utf-8", newline="") as f:
+        keys = {r["actor_id"]: r["source_key"].split(";") for r in csv.DictReader(f)}
+    by_id = {a.id: a for a in w.actors}
+    for a in w.actors:
+        assert a.energy_from_russia_pct_gdp >= 0 and a.minerals_from_brazil_pct_gdp >= 0
+        if a.kind == "state":
+            assert "EST_RECALL_INSTRUMENTS_2024" in keys[a.id], a.id
+    assert by_id["RUS"].energy_from_russia_pct_gdp == 0
+    assert by_id["BRA"].minerals_from_brazil_pct_gdp == 0
+    # China, a pressurer, is the largest buyer of both in US$
+    usd = {a.id: a.gdp_usd_bn * a.energy_from_russia_pct_gdp for a in w.actors}
+    assert max(usd, key=usd.get) == "CHN"
+    usd = {a.id: a.gdp_usd_bn * a.minerals_from_brazil_pct_gdp for a in w.actors}
+    assert max(usd, key=usd.get) == "CHN"
+
+
 # --- the rules follow the data ------------------------------------------------------------
 
 
