@@ -60,10 +60,10 @@ from agents.pressurer import (
     eu_initial_stance,
     eu_turns,
     exposure_of,
-    resistance_to,
     pain_landed,
     presses,
     pressure_streaks,
+    resistance_to,
     rule_allocation,
     target_value,
 )

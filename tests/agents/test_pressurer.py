@@ -25,9 +25,9 @@ from agents.pressurer import (
     exposure_of,
     pain_landed,
     presses,
-    resistance_to,
     pressure_pain,
     pressure_streaks,
+    resistance_to,
     rule_allocation,
     target_value,
 )
@@ -39,6 +39,7 @@ from model.world import load_world
 def actor_with(**figures) -> Actor:
     """A state like the first of the world's, with the given figures."""
     return dataclasses.replace(load_world().actors[0], **figures)
+
 
 SETTINGS = settings(deadline=None, derandomize=True, database=None, max_examples=60)
 share = st.floats(0.0, 1.0)
