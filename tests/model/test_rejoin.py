@@ -44,8 +44,9 @@ def returns(who: str, pressure: float) -> tuple[np.ndarray, list[int]]:
 def test_a_forced_out_member_returns_when_the_alliance_is_worth_it():
     back, quarters = returns("GRC", 0.0)
     assert back.mean() >= 0.5, back.mean()
-    # never before its cool-down is over
-    assert min(quarters) > 1 + defaults()["rejoin_cooldown"], quarters
+    # never before its cool-down is over: out in quarter 1, back at the earliest
+    # rejoin_cooldown quarters later
+    assert min(quarters) >= 1 + defaults()["rejoin_cooldown"], quarters
     m = PaxSilicaModel(
         replace(
             load_scenario("baseline"),
