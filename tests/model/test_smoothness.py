@@ -21,10 +21,10 @@ from tests.replications import lean_outcomes
 
 SEEDS = range(1000, 1060)
 MOST_INFLUENTIAL = (
-    "supply_benefit",
     "defection_threshold",
-    "max_pressure_per_target",
     "market_denial_effect",
+    "supply_benefit",
+    "max_pressure_per_target",
     "bottleneck_weight",
 )
 
