@@ -221,7 +221,7 @@ def test_a_moment_that_does_not_happen_is_reported_not_faked(tmp_path):
     )
     r = LessonRun(load_lesson(p), seed=0)  # the baseline survives with seed 0
     fired = r.run()
-    assert [f.index for f in fired] == [1] and fired[0].text == "members 15"
+    assert [f.index for f in fired] == [1] and fired[0].text == "members 12"
     assert [i for i, _ in r.missed()] == [0]
 
 
@@ -321,20 +321,26 @@ def test_the_headline_claims_of_the_lessons_hold_over_ten_seeds():
 
     expansion = outcomes("expansion")
     assert all(r.outcome["survived"] for r in expansion)
-    assert sum(bool(defections(r)) for r in expansion) <= 1  # 1 of 40 seeds (0-39)
+    assert sum(bool(defections(r)) for r in expansion) <= 1  # 2 of 40 seeds (0-39)
     assert all(
-        not r.outcome["survived"] and r.outcome["collapse_quarter"] <= 9  # 5-9 in 0-39
+        not r.outcome["survived"] and r.outcome["collapse_quarter"] <= 8  # 5-8 in 0-39
         for r in outcomes("defection_cascade")
     )
-    # Counter-pressure takes Singapore first in every run (in quarter 5 or 6), but rarely
-    # the alliance (1 of 40 seeds, 0-39, collapses).
+    # Counter-pressure takes Singapore first in every run (in quarter 5, 6 or 7); the
+    # alliance survives most runs (32 of 40 seeds, 0-39), and every run that collapses has
+    # lost the UK, worn down by the EU's pressure, before it collapses.
     counter = outcomes("counter_pressure")
-    assert all(defections(r)[0].actor == "SGP" and defections(r)[0].quarter <= 6 for r in counter)
-    assert sum(r.outcome["survived"] for r in counter) >= 9
+    assert all(defections(r)[0].actor == "SGP" and defections(r)[0].quarter <= 7 for r in counter)
+    assert sum(r.outcome["survived"] for r in counter) >= 6
+    for r in counter:
+        if not r.outcome["survived"]:
+            uk = [e for e in defections(r) if e.actor == "GBR"]
+            assert uk and uk[0].quarter < r.outcome["collapse_quarter"] and "EU" in uk[0].text
     # Two reversals stall capital (below the no-reversal range, US$49-55bn after a year)
-    # but break no run; Singapore leaves in most runs (36 of 40 seeds, 0-39).
+    # and almost never break the alliance (39 of 40 seeds, 0-39, survive); Singapore
+    # leaves in most runs (38 of 40).
     cred = outcomes("credibility_capital")
-    assert all(r.outcome["survived"] for r in cred)
+    assert sum(r.outcome["survived"] for r in cred) >= 9
     assert all(r.series["capital_committed"][4] < 48 for r in cred)
     assert all(r.series["capital_committed"][8] < 60 for r in cred)
     assert sum(any(e.actor == "SGP" for e in defections(r)) for r in cred) >= 8
@@ -344,6 +350,23 @@ def test_the_headline_claims_of_the_lessons_hold_over_ten_seeds():
         first = next(e for e in r.model.events if e.kind == "escalation")
         free = next(q for q in range(13, len(r.series)) if not r.series["truce"][q])
         assert first.quarter == free and r.series["bottleneck"][0] == 2
+    # Doubled Gulf money commits more capital in every run and draws more participants in,
+    # but does not keep Singapore in (it leaves in 22 of 40 seeds, 0-39, against 25 in the
+    # baseline), nor touch China's mature-node volume.
     gulf = outcomes("gulf_capital")
+    base = [run_model("baseline", seed=s) for s in range(10)]
     assert all(r.series["china_share_8"].iloc[-1] > 0.5 for r in gulf)
     assert all(r.outcome["survived"] for r in gulf)
+    assert all(
+        g.series["capital_committed"].iloc[-1] > b.series["capital_committed"].iloc[-1]
+        for g, b in zip(gulf, base, strict=True)
+    )
+
+    def signed(rs):
+        return sum(e.kind == "accession" for r in rs for e in r.model.events)
+
+    def singapore_leaves(rs):
+        return sum(any(e.actor == "SGP" for e in defections(r)) for r in rs)
+
+    assert signed(gulf) > signed(base)
+    assert singapore_leaves(gulf) >= singapore_leaves(base) - 2
