@@ -75,7 +75,7 @@ class Actor:
     exports_to_eu_pct_gdp: float
     exports_to_russia_pct_gdp: float
     exports_to_brazil_pct_gdp: float
-    # the pressurers' own instruments (not yet used by the rules): imports of energy and
+    # the pressurers' own instruments (agents/pressurer.py: INSTRUMENTS): imports of energy and
     # fertiliser from Russia, and of minerals from Brazil, % of GDP (2024)
     energy_from_russia_pct_gdp: float
     minerals_from_brazil_pct_gdp: float
