@@ -6,8 +6,9 @@ truce), where collapse is neither rare nor certain, 200 seeded replications a po
 (seeds 1000-1199, the same for every point). Why 200: every comparison shares one default
 point, and with 60 runs its sampling error (a standard error of about 0.06 near 0.4) is
 of the order of the bound itself: on one held-out set of 60 the default sat high and the
-worst move read 0.22, where 200 runs of the same set give 0.13. The five are those `experiments/response_curves.py` ranks first
-(docs/response_curves.md, on seeds 5000-5059). Before issue 12, `supply_benefit` -5% /
+worst move read 0.22, where 200 runs of the same set give 0.13. The five are those
+`experiments/response_curves.py` ranks first (docs/response_curves.md, on seeds
+5000-5059). Before issue 12, `supply_benefit` -5% /
 default / +5% gave baseline collapse 0.68 / 0.57 / 0.03.
 """
 
