@@ -73,12 +73,14 @@ def leader(share: np.ndarray, countable: np.ndarray) -> np.ndarray:
 
 
 def controlled(
-    share: np.ndarray, members: np.ndarray, outsiders: np.ndarray, margin: float
+    share: np.ndarray, members: np.ndarray, margin: float, outsiders: np.ndarray | None = None
 ) -> np.ndarray:
     """Signatories control a phase when their joint share exceeds ``margin`` times the
-    share of every single non-signatory (participants and rivals alike; the model and
-    the table pass every non-signatory row, the rest-of-world residual counted as one)."""
-    return bloc_share(share, members) > margin * leading_share(share, outsiders)
+    share of every single ``outsiders`` row: by default every row that is not a
+    signatory, participants and rivals alike and the rest-of-world residual counted as
+    one supplier (leaving it out let capacity moved out of sight hand over control)."""
+    others = ~members if outsiders is None else outsiders
+    return bloc_share(share, members) > margin * leading_share(share, others)
 
 
 def self_sufficiency(share: np.ndarray, bloc: np.ndarray, demand_share: float) -> np.ndarray:

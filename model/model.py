@@ -175,7 +175,6 @@ class PaxSilicaModel(mesa.Model):
         self.china_growth_q = (1.0 + np.array([ph.china_growth_pa for ph in w.phases])) ** 0.25
         self.has_segment = w.segmented
         self.china_row = w.idx(CHINA)
-        self.real_mask = w.mask(w.state_ids)
 
         self._make_states(setup)
         self.ties, self.tie_matrix = tie_network(
@@ -436,7 +435,7 @@ class PaxSilicaModel(mesa.Model):
         self.china_share = vol[self.china_row]
         self.covered = metrics.covered(vol, mm, p["coverage_threshold"])
         self.covered_phases = int(self.covered.sum())
-        self.controlled_phases = int(metrics.controlled(fro, mm, ~mm, p["control_margin"]).sum())
+        self.controlled_phases = int(metrics.controlled(fro, mm, p["control_margin"]).sum())
         self.supply_security = float(self.self_sufficiency.min())
         self.bottleneck = metrics.bottleneck(vol, mm, d) + 1
         self.refining_share = float(self.member_share[self.refining])
@@ -739,18 +738,12 @@ class PaxSilicaModel(mesa.Model):
         for row, amount in zip(flows["rows"], flows["amounts"], strict=True):
             self.by_row[row].inflow += float(amount)
         rows_m, phases_m, amounts_m = self.investors.mature(t)
+        w.build(rows_m, phases_m, amounts_m / self.capex[phases_m])
         due = [x for x in self.public_pipeline if x[0] <= t]
-        self.public_pipeline = [x for x in self.public_pipeline if x[0] > t]
-        for _, row, phase, amount in due:
-            rows_m = np.append(rows_m, row)
-            phases_m = np.append(phases_m, phase)
-            amounts_m = np.append(amounts_m, amount)
-        # A new plant adds the same units to the phase's frontier as to its volume: the
-        # frontier share follows the volume built (both count 2025's world as 100).
-        units = amounts_m / self.capex[phases_m]
-        np.add.at(w.volume, (rows_m, phases_m), units)
-        seg = self.has_segment[phases_m]
-        np.add.at(w.frontier, (rows_m[seg], phases_m[seg]), units[seg])
+        if due:
+            self.public_pipeline = [x for x in self.public_pipeline if x[0] > t]
+            _, rows_p, phases_p, amounts_p = (np.array(c) for c in zip(*due, strict=True))
+            w.build(rows_p, phases_p, amounts_p / self.capex[phases_p])
         china.grow_capacity(
             w.volume, w.frontier, self.china_row, self.china_growth_q, self.has_segment
         )

@@ -75,10 +75,9 @@ def paper_table(
     aligned = mem | part
     china = world.idx(CHINA)
     real = world.mask(world.state_ids)  # every actor but the rest-of-world residual
-    outsiders = ~mem  # every non-signatory row, the rest of the world's too
     adv = china_advantage(vol, china, aligned, params["advantage_ratio"])
     cov = covered(vol, mem, params["coverage_threshold"])
-    ctl = controlled(fro, mem, outsiders, params["control_margin"])
+    ctl = controlled(fro, mem, params["control_margin"])
     contrib = contributors(vol, mem, params["contribution_threshold"])
     lead_f = leader(fro, real)
     lead_v = leader(vol, real)

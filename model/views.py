@@ -29,12 +29,7 @@ from agents.pressurer import CHINA
 from agents.state import Role, Snapshot, StateAgent, Status
 from model import metrics
 
-MEMBER, PARTICIPANT, OUTSIDE, DEFECTED = (
-    Status.MEMBER,
-    Status.PARTICIPANT,
-    Status.OUTSIDE,
-    Status.DEFECTED,
-)
+MEMBER, PARTICIPANT, DEFECTED, OUTSIDE = Status
 
 
 def gains_if_joined(m: Model, rows: list[int]) -> np.ndarray:
@@ -48,7 +43,7 @@ def gains_if_joined(m: Model, rows: list[int]) -> np.ndarray:
     vol, fro = m.volume_share, m.frontier_share
     suff = metrics.self_sufficiency(vol, blocs, p["alliance_demand_share"])
     covered = metrics.covered(vol, blocs, p["coverage_threshold"])
-    controlled = metrics.controlled(fro, blocs, ~blocs, p["control_margin"])
+    controlled = metrics.controlled(fro, blocs, p["control_margin"])
     return (
         (covered.sum(axis=1) - m.covered_phases) / n
         + (controlled.sum(axis=1) - m.controlled_phases) / n

@@ -64,6 +64,15 @@ class World:
             segmented=self.segmented.copy(),
         )
 
+    def build(self, rows: np.ndarray, phases: np.ndarray, units: np.ndarray) -> None:
+        """New plants: ``units`` of capacity in (row, phase) pairs, in place. A plant adds
+        the same units to a segmented phase's frontier as to its volume (both count 2025's
+        world as 100, so a new plant is as much frontier as the world's average one); the
+        frontier of a phase without a segment is its volume (kept so by the caller)."""
+        np.add.at(self.volume, (rows, phases), units)
+        seg = self.segmented[phases]
+        np.add.at(self.frontier, (rows[seg], phases[seg]), units[seg])
+
     def idx(self, actor_id: str) -> int:
         return self.index[actor_id]
 

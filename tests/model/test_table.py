@@ -451,9 +451,9 @@ def test_china_advantage_is_inclusive_at_the_ratio():
 def test_controlled_is_strict_at_the_margin():
     s = metrics.shares(CAP)
     outsiders = np.array([0, 0, 1], dtype=bool)
-    assert not metrics.controlled(s, AB, outsiders, 1.0)[0]  # 0.5 is not above 0.5
-    assert metrics.controlled(s, AB, outsiders, np.nextafter(1.0, 0.0))[0]
-    assert metrics.controlled(s, AB, outsiders, 10.0)[2]  # 1.0 > 10 x 0
+    assert not metrics.controlled(s, AB, 1.0, outsiders)[0]  # 0.5 is not above 0.5
+    assert metrics.controlled(s, AB, np.nextafter(1.0, 0.0), outsiders)[0]
+    assert metrics.controlled(s, AB, 10.0, outsiders)[2]  # 1.0 > 10 x 0
 
 
 def test_leader_breaks_ties_by_data_order_and_skips_uncountable_rows():
@@ -520,7 +520,7 @@ def test_stacked_blocs_give_each_blocs_own_result_exactly(data):
         "bloc_share": metrics.bloc_share(s, blocs),
         "leading_share": metrics.leading_share(s, blocs),
         "covered": metrics.covered(s, blocs, 0.3),
-        "controlled": metrics.controlled(s, blocs, outsiders, 1.5),
+        "controlled": metrics.controlled(s, blocs, 1.5, outsiders),
         "self_sufficiency": metrics.self_sufficiency(s, blocs, 0.4),
     }
     for i, b in enumerate(blocs):
@@ -528,7 +528,7 @@ def test_stacked_blocs_give_each_blocs_own_result_exactly(data):
             "bloc_share": metrics.bloc_share(s, b),
             "leading_share": metrics.leading_share(s, b),
             "covered": metrics.covered(s, b, 0.3),
-            "controlled": metrics.controlled(s, b, outsiders[i], 1.5),
+            "controlled": metrics.controlled(s, b, 1.5, outsiders[i]),
             "self_sufficiency": metrics.self_sufficiency(s, b, 0.4),
         }
         for name, value in alone.items():
