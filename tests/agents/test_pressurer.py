@@ -33,13 +33,7 @@ from agents.pressurer import (
 )
 from agents.state import Actor
 from model.params import defaults
-from model.world import load_world
-
-
-def actor_with(**figures) -> Actor:
-    """A state like the first of the world's, with the given figures."""
-    return dataclasses.replace(load_world().actors[0], **figures)
-
+from tests.agents.views import actor
 
 SETTINGS = settings(deadline=None, derandomize=True, database=None, max_examples=60)
 share = st.floats(0.0, 1.0)
@@ -225,7 +219,7 @@ def test_a_pressurer_presses_only_while_active_and_not_a_member():
 
 
 def test_exposure_of_sums_each_pressurers_instruments():
-    a = actor_with(
+    a = actor(
         exports_to_china_pct_gdp=1.0,
         exports_to_eu_pct_gdp=2.0,
         exports_to_russia_pct_gdp=3.0,

@@ -19,7 +19,6 @@ from agents.policy import Decision
 from agents.pressurer import PressureParams, pressure_pain
 from agents.state import (
     REASONS,
-    Actor,
     CommitmentParams,
     Role,
     Snapshot,
@@ -36,6 +35,7 @@ from agents.state import (
     secure_supply,
 )
 from model.params import defaults
+from tests.agents.views import actor
 
 SETTINGS = settings(deadline=None, derandomize=True, database=None, max_examples=60)
 share = st.floats(0.0, 1.0)
@@ -44,27 +44,6 @@ positive = st.floats(0.0, 100.0)
 P = defaults()
 CP = CommitmentParams.of(P)
 PP = PressureParams.of(P)
-
-
-def actor(**changes) -> Actor:
-    base = Actor(
-        id="JPN",
-        name="Japan",
-        short_name="Japan",
-        adjective="Japanese",
-        kind="state",
-        region="Asia",
-        gdp_usd_bn=4000.0,
-        exports_to_china_pct_gdp=4.0,
-        exports_to_eu_pct_gdp=2.0,
-        exports_to_russia_pct_gdp=0.2,
-        exports_to_brazil_pct_gdp=0.1,
-        energy_from_russia_pct_gdp=0.1,
-        minerals_from_brazil_pct_gdp=0.07,
-        us_security_tie=1.0,
-        sovereign_fund_usd_bn=0.0,
-    )
-    return dataclasses.replace(base, **changes)
 
 
 def state(

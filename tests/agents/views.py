@@ -3,6 +3,8 @@ each test overrides where its case needs (``leader_view(credibility=0.2)``)."""
 
 from __future__ import annotations
 
+import dataclasses
+
 from agents.policy import (
     Candidate,
     ChinaView,
@@ -13,6 +15,7 @@ from agents.policy import (
     PressurerView,
     Target,
 )
+from agents.state import Actor
 
 
 def target(id, value=0.2, exposure=5.0, resistance=0.3, gdp=1000.0, chokepoints=0.0) -> Target:
@@ -117,3 +120,25 @@ def member_view(**changes) -> MemberView:
     )
     values.update(changes)
     return MemberView(**values)
+
+
+def actor(**changes) -> Actor:
+    """A state like Japan, with the given figures changed."""
+    base = Actor(
+        id="JPN",
+        name="Japan",
+        short_name="Japan",
+        adjective="Japanese",
+        kind="state",
+        region="Asia",
+        gdp_usd_bn=4000.0,
+        exports_to_china_pct_gdp=4.0,
+        exports_to_eu_pct_gdp=2.0,
+        exports_to_russia_pct_gdp=0.2,
+        exports_to_brazil_pct_gdp=0.1,
+        energy_from_russia_pct_gdp=0.1,
+        minerals_from_brazil_pct_gdp=0.07,
+        us_security_tie=1.0,
+        sovereign_fund_usd_bn=0.0,
+    )
+    return dataclasses.replace(base, **changes)
