@@ -2,14 +2,15 @@
 
 China presses members like the other pressurers (``agents/pressurer.py``), with a budget
 that grows with its *escalation*. It escalates when the alliance gains ground -- states
-joining, the members' share of refining rising (:func:`escalate`) -- and de-escalates
-otherwise. Above ``control_escalation`` it adds export controls on refined inputs, up to
-``control_stringency`` at the ceiling (:func:`control_stringency`), which raise the price
-index for everyone (``agents/market.py``). It seeks a truce when a year's pressure has
-cost ``truce_cost_share`` of a year's budget (:func:`truce_threshold`,
-:class:`RuleBasedChina`); a truce suspends pressure and controls,
-resets escalation to 1 and clears its spending record. Its capacity grows on its own trend
-(:func:`grow_capacity`).
+joining, the members' share of refining rising (:func:`escalate`) -- as far as a year of
+coercion has left it room for, weighed against what its pressure has gained
+(:func:`coercion_headroom`) -- and de-escalates otherwise. Above ``control_escalation``
+it adds export controls on refined inputs, up to ``control_stringency`` at the ceiling
+(:func:`control_stringency`), which raise the price index for everyone
+(``agents/market.py``). It seeks a truce when a year's pressure has cost
+``truce_cost_share`` of a year's budget (:func:`truce_threshold`, :class:`RuleBasedChina`);
+a truce suspends pressure and controls, resets escalation to 1 and clears its spending
+record. Its capacity grows on its own trend (:func:`grow_capacity`).
 """
 
 from __future__ import annotations
@@ -36,19 +37,39 @@ class EscalationParams(Parameters):
 
 
 def escalate(
-    escalation: float, joins: int, refining_gain: float, gain_before: float, ep: EscalationParams
+    escalation: float,
+    joins: int,
+    refining_gain: float,
+    gain_before: float,
+    headroom: float,
+    ep: EscalationParams,
 ) -> float:
     """Next quarter's escalation (outside a truce): last quarter's excess over 1 decays by
     ``deescalation``; each state that joined and each point of new refining share the
     members gained since last quarter (weighted by ``escalation_refining_weight``) push
-    it up by ``escalation_rate``; it stays within [1, ``max_escalation``]."""
+    it up by ``escalation_rate``, in proportion to China's ``headroom``
+    (:func:`coercion_headroom`): a coercer whose year of pressure has already cost nearly
+    what it will bear for what it gained answers a new threat less; it stays within
+    [1, ``max_escalation``]."""
+    threat = joins + ep.escalation_refining_weight * max(0.0, refining_gain - gain_before)
     pushed = (
         1.0
         + (escalation - 1.0) * (1.0 - ep.deescalation)
-        + ep.escalation_rate
-        * (joins + ep.escalation_refining_weight * max(0.0, refining_gain - gain_before))
+        + ep.escalation_rate * (threat * headroom)
     )
     return float(min(max(pushed, 1.0), ep.max_escalation))
+
+
+def coercion_headroom(cost: float, threshold: float, peeled: int) -> float:
+    """How much of what China will bear for its gains a year of coercion has left unspent,
+    in [0, 1]: one minus the year's ``cost`` over the truce threshold earned by its gains
+    (``threshold`` units for each member ``peeled`` off in the year, plus one: as in
+    :func:`seeks_truce`). Both sides are counted against China's own means, so scaling
+    its budget leaves the headroom as it was; pressure that pays leaves more of it. With
+    no truce threshold (no truce is sought) nothing holds escalation back: 1."""
+    if threshold <= 0:
+        return 1.0
+    return float(min(1.0, max(0.0, 1.0 - cost / (threshold * (1 + peeled)))))
 
 
 def control_stringency(escalation: float, ep: EscalationParams) -> float:

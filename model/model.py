@@ -395,6 +395,18 @@ class PaxSilicaModel(mesa.Model):
         return self.escalation
 
     @property
+    def members_peeled(self) -> int:
+        """Members that left the alliance in the last four quarters (China's gains)."""
+        return sum(q > self.steps - 4 for q in self.left_at)
+
+    @property
+    def truce_cost(self) -> float:
+        """What a year of coercion may cost China before it seeks a truce, in units
+        (``agents.china.truce_threshold`` at its budget at calm)."""
+        calm = self.pressurers[CHINA].budget(self.pressure_params, 1.0)
+        return china.truce_threshold(self.p["truce_cost_share"], calm)
+
+    @property
     def truce(self) -> bool:
         return self.truce_left > 0
 
@@ -882,8 +894,16 @@ class PaxSilicaModel(mesa.Model):
         gain = max(0.0, self.refining_share - self.initial_refining_share)
         before = self.escalation
         if self.truce_left == 0:
+            headroom = china.coercion_headroom(
+                sum(self.china_spent[-4:]), self.truce_cost, self.members_peeled
+            )
             self.escalation = china.escalate(
-                self.escalation, self.joins_now, gain, self.last_gain, self.escalation_params
+                self.escalation,
+                self.joins_now,
+                gain,
+                self.last_gain,
+                headroom,
+                self.escalation_params,
             )
         self.last_gain = gain
         if self.escalation >= p["control_escalation"] > before:

@@ -13,7 +13,7 @@ from __future__ import annotations
 import numpy as np
 from mesa import Model
 
-from agents.china import max_controls, truce_threshold
+from agents.china import max_controls
 from agents.leader import invite_ready, may_invite
 from agents.policy import (
     Candidate,
@@ -125,10 +125,8 @@ def china_view(m: Model, targets: list[Target], truce: bool) -> ChinaView:
         inducement_share=p["inducement_share"],
         truce_active=truce,
         spent_last_three=sum(m.china_spent[-3:]),
-        members_peeled=sum(q > m.steps - 4 for q in m.left_at),
-        truce_cost=truce_threshold(
-            p["truce_cost_share"], m.pressurers[CHINA].budget(m.pressure_params, 1.0)
-        ),
+        members_peeled=m.members_peeled,
+        truce_cost=m.truce_cost,
         control_cost=p["control_cost"],
         deterrence=p["chokepoint_deterrence"],
         cost_unit=p["denial_cost_unit"],

@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 from agents.china import (
     EscalationParams,
     RuleBasedChina,
+    coercion_headroom,
     control_stringency,
     escalate,
     grow_capacity,
@@ -43,24 +44,24 @@ escalation = st.floats(1.0, EP.max_escalation)
 @SETTINGS
 @given(e=escalation, gain=st.floats(0.0, 1.0))
 def test_escalation_decays_towards_one_without_gains(e, gain):
-    nxt = escalate(e, 0, gain, gain, EP)
+    nxt = escalate(e, 0, gain, gain, 1.0, EP)
     assert nxt - 1.0 == pytest.approx((e - 1.0) * (1.0 - EP.deescalation))
     assert 1.0 <= nxt <= e
     # Quarter after quarter it approaches 1.
     for _ in range(400):
-        nxt = escalate(nxt, 0, gain, gain, EP)
+        nxt = escalate(nxt, 0, gain, gain, 1.0, EP)
     assert nxt == pytest.approx(1.0, abs=1e-6)
 
 
 def test_escalation_rises_with_joiners_and_refining_gains():
     ep = eparams(deescalation=0.1, escalation_rate=0.2, escalation_refining_weight=10.0)
-    calm = escalate(1.5, 0, 0.3, 0.3, ep)
+    calm = escalate(1.5, 0, 0.3, 0.3, 1.0, ep)
     assert calm == pytest.approx(1.0 + 0.5 * 0.9)
-    assert escalate(1.5, 1, 0.3, 0.3, ep) == pytest.approx(calm + 0.2)
-    assert escalate(1.5, 2, 0.3, 0.3, ep) == pytest.approx(calm + 0.4)
-    assert escalate(1.5, 0, 0.35, 0.3, ep) == pytest.approx(calm + 0.2 * 10.0 * 0.05)
+    assert escalate(1.5, 1, 0.3, 0.3, 1.0, ep) == pytest.approx(calm + 0.2)
+    assert escalate(1.5, 2, 0.3, 0.3, 1.0, ep) == pytest.approx(calm + 0.4)
+    assert escalate(1.5, 0, 0.35, 0.3, 1.0, ep) == pytest.approx(calm + 0.2 * 10.0 * 0.05)
     # A lost share does not de-escalate faster than the decay.
-    assert escalate(1.5, 0, 0.2, 0.3, ep) == pytest.approx(calm)
+    assert escalate(1.5, 0, 0.2, 0.3, 1.0, ep) == pytest.approx(calm)
 
 
 @SETTINGS
@@ -72,9 +73,49 @@ def test_escalation_rises_with_joiners_and_refining_gains():
     more=st.integers(1, 3),
 )
 def test_escalation_stays_in_one_to_max_and_rises_with_joiners(e, joins, gain, before, more):
-    nxt = escalate(e, joins, gain, before, EP)
+    nxt = escalate(e, joins, gain, before, 1.0, EP)
     assert 1.0 <= nxt <= EP.max_escalation
-    assert escalate(e, joins + more, gain, before, EP) >= nxt
+    assert escalate(e, joins + more, gain, before, 1.0, EP) >= nxt
+
+
+@SETTINGS
+@given(e=escalation, joins=st.integers(1, 5), h1=st.floats(0.0, 1.0), h2=st.floats(0.0, 1.0))
+def test_a_threat_pushes_escalation_in_proportion_to_headroom(e, joins, h1, h2):
+    """With no headroom a threat adds nothing to the decay; the push grows with it."""
+    ep = eparams(max_escalation=100.0)
+    decay = escalate(e, 0, 0.0, 0.0, 1.0, ep)
+    assert escalate(e, joins, 0.0, 0.0, 0.0, ep) == pytest.approx(decay)
+    lo, hi = sorted((h1, h2))
+    assert escalate(e, joins, 0.0, 0.0, lo, ep) <= escalate(e, joins, 0.0, 0.0, hi, ep)
+    full = escalate(e, joins, 0.0, 0.0, 1.0, ep) - decay
+    assert escalate(e, joins, 0.0, 0.0, hi, ep) - decay == pytest.approx(hi * full)
+
+
+def test_headroom_is_what_the_year_left_of_what_china_bears_for_its_gains():
+    assert coercion_headroom(0.0, 12.0, 0) == 1.0
+    assert coercion_headroom(6.0, 12.0, 0) == pytest.approx(0.5)
+    assert coercion_headroom(12.0, 12.0, 0) == 0.0
+    assert coercion_headroom(30.0, 12.0, 0) == 0.0  # never below 0
+    # A member peeled off in the year doubles what China will bear.
+    assert coercion_headroom(12.0, 12.0, 1) == pytest.approx(0.5)
+    # No truce threshold: nothing holds escalation back.
+    assert coercion_headroom(50.0, 0.0, 0) == 1.0
+
+
+@SETTINGS
+@given(
+    cost=st.floats(0.0, 100.0),
+    threshold=st.floats(0.1, 50.0),
+    peeled=st.integers(0, 4),
+    scale=st.floats(0.1, 10.0),
+)
+def test_headroom_is_measured_against_chinas_own_means(cost, threshold, peeled, scale):
+    """Scaling China's budget scales its year's cost and its threshold alike: the headroom
+    stays; a member more peeled off never leaves less."""
+    h = coercion_headroom(cost, threshold, peeled)
+    assert 0.0 <= h <= 1.0
+    assert coercion_headroom(cost * scale, threshold * scale, peeled) == pytest.approx(h)
+    assert coercion_headroom(cost, threshold, peeled + 1) >= h
 
 
 # --- export controls -------------------------------------------------------------------------
