@@ -21,7 +21,8 @@ it. Capital is conserved: idle + pipeline + built + stranded = initial capital.
 The rules are applied to the whole population at once (numpy arrays): every investor
 decides on the same start-of-quarter state, so the order of agents cannot matter, and
 the cost is linear in their number. ``InvestorAgent`` objects are Mesa agents that read
-their own row of these arrays, for agent reporters and inspection.
+their own row of these arrays, for agent reporters and inspection, made only when first
+asked for (:attr:`InvestorPopulation.agents`).
 """
 
 from __future__ import annotations
@@ -139,7 +140,16 @@ class InvestorPopulation:
         self.invested_now = np.zeros(n, dtype=bool)
         self._each = np.arange(n)  # row index of every investor (for per-investor picks)
         self.withdrew_now = np.zeros(n, dtype=bool)
-        self.agents = [InvestorAgent(model, self, i) for i in range(n)]
+        self._agents: list[InvestorAgent] | None = None
+
+    @property
+    def agents(self) -> list[InvestorAgent]:
+        """One Mesa agent per investor, reading its row of the arrays: made the first time
+        someone looks (agent reporters, inspection), since a run that only steps the
+        arrays has no use for a thousand façades (a tenth of a lean run's time)."""
+        if self._agents is None:
+            self._agents = [InvestorAgent(self.model, self, i) for i in range(self.n)]
+        return self._agents
 
     # --- aggregates -------------------------------------------------------------------
     @property

@@ -234,6 +234,8 @@ class PaxSilicaModel(mesa.Model):
             self.scripted.setdefault(e.quarter, []).append(e)
         self._update_metrics()
         self.initial_refining_share = self.refining_share
+        if collect_investors:
+            self.investors.agents  # noqa: B018  (the agent reporters need the façades)
         self.datacollector = make_collector(self.n_phases, collect_investors, collect)
         self.datacollector.collect(self)
 

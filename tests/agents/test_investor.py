@@ -198,6 +198,16 @@ def test_investor_agent_reads_its_row():
     assert agent.project_phase == 3  # 1-based phase id
 
 
+def test_investor_facades_are_made_only_when_looked_at():
+    """A run that only steps the arrays makes no Mesa agents for its investors; the first
+    look makes one per investor, once."""
+    pop = population(n=10)
+    assert len(pop.model.agents) == 0
+    agents = pop.agents
+    assert len(pop.model.agents) == 10 and pop.agents is agents
+    assert [a.index for a in agents] == list(range(10))
+
+
 def test_population_type_counts_and_params():
     pop = population(n=11)
     assert len(pop.agents) == 11

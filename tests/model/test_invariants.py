@@ -67,3 +67,17 @@ def test_invariants_hold_every_quarter(p, seed):
     o = m.outcome()
     assert o["time_to_collapse"] <= p["steps"]
     assert o["survived"] == (o["collapse_quarter"] is None)
+
+
+def test_investor_rows_are_recorded_only_when_asked_for():
+    """With ``collect_investors`` each quarter records one row per investor (the façades
+    are made for it); without it no investor agent exists at all."""
+    from agents.investor import InvestorAgent
+
+    m = PaxSilicaModel(rng=3, n_investors=25, steps=2, collect_investors=True)
+    m.run()
+    rows = m.datacollector.get_agenttype_vars_dataframe(InvestorAgent)
+    assert len(rows) == 25 * 3  # the start and two quarters
+    lean = PaxSilicaModel(rng=3, n_investors=25, steps=2, collect=False)
+    lean.run()
+    assert not any(isinstance(a, InvestorAgent) for a in lean.agents)
