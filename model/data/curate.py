@@ -7,8 +7,9 @@ Run from the repository root with the shared folder beside it::
 This script is provenance, not part of the model: the model reads the committed
 ``capacity.csv``. Every curation step (which calibration group feeds which phase and
 basis, how calibration countries map to model actors, the project's additions carved
-out of a group's "Rest of world" residual) is written here or in
-``capacity_additions.csv`` so that anyone can redo it and see each choice.
+out of a group's "Rest of world" residual) is written here, in
+``capacity_groups.csv`` or in ``capacity_additions.csv`` so that anyone can redo it and see
+each choice.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ ACTOR_OF = {
     "Australia": "AUS",
     "Greece": "GRC",
     "India": "IND",
+    "Ireland": "EUR",
     "Israel": "ISR",
     "Japan": "JPN",
     "Qatar": "QAT",
@@ -61,7 +63,8 @@ GROUPS = {
     (4, "volume"): "4",
     (5, "volume"): "5",
     (6, "volume"): "6",
-    (7, "volume"): "7.le16nm-2023",
+    (7, "volume"): "7.lt20nm-2025",  # capacity_groups.csv; 2023's "7.le16nm-2023" is
+    # alternatives/leading_edge_2022.toml, with the 2022 frontier "7"
     (8, "volume"): "8",
     (9, "volume"): "9",
     (10, "volume"): "10",
@@ -69,7 +72,7 @@ GROUPS = {
     (12, "volume"): "12",
     (3, "frontier"): "3.photoresist",
     (6, "frontier"): "6.EUV",
-    (7, "frontier"): "7",
+    (7, "frontier"): "7.lt10nm-2024",  # capacity_groups.csv
     (9, "frontier"): "9.HBM",
 }
 
@@ -77,6 +80,11 @@ GROUPS = {
 # "Rest of world" residual of its group (the ``carved_from`` column), never out of a read
 # figure. A carve larger than the residual is refused, so no group is ever rescaled.
 ADDITIONS = Path(__file__).with_name("capacity_additions.csv")
+
+# The project's own groups, read from sources the calibration set does not hold, in the
+# calibration file's format (its ``phase_id`` column is the group). A group id the
+# calibration set also has is refused: no group is ever taken from two files.
+PROJECT_GROUPS = Path(__file__).with_name("capacity_groups.csv")
 
 
 def tag_of(note: str) -> str:
@@ -99,10 +107,18 @@ def read_additions(path: Path) -> dict[tuple[int, str], list[dict]]:
     return out
 
 
-def main(calibration: Path, out: Path, additions: Path = ADDITIONS) -> None:
+def main(
+    calibration: Path, out: Path, additions: Path = ADDITIONS, groups: Path = PROJECT_GROUPS
+) -> None:
     rows = list(csv.DictReader(open(calibration / "phase_shares.csv", encoding="utf-8")))
     by_group: dict[str, list[dict]] = defaultdict(list)
     for r in rows:
+        by_group[r["phase_id"]].append(r)
+    own = list(csv.DictReader(open(groups, encoding="utf-8")))
+    clash = {r["phase_id"] for r in own} & set(by_group)
+    if clash:
+        raise ValueError(f"{groups.name}: groups also in the calibration set: {sorted(clash)}")
+    for r in own:
         by_group[r["phase_id"]].append(r)
     added = read_additions(additions)
     unused = set(added) - set(GROUPS)

@@ -4,9 +4,10 @@ the preset is about and in the direction its story says.
 Each preset and the baseline run on the same 80 seeds (1000-1079); the test is a paired,
 one-sided Wilcoxon signed-rank test at the 5% level on the one outcome named below for
 that preset (stated before looking, so there is no choosing among outcomes). A preset
-that changes nothing the model responds to fails here. The world-data alternative
-``model/data/alternatives/refining_2019.toml`` is not a preset: it is a sensitivity check
-of the data vintage, whose outcome is meant to stay close to the baseline's.
+that changes nothing the model responds to fails here. The world-data alternatives
+(``model/data/alternatives/refining_2019.toml``, ``leading_edge_2022.toml``) are not
+presets: they are sensitivity checks of the data vintage, whose outcomes are meant to stay
+close to the baseline's.
 """
 
 from __future__ import annotations

@@ -249,6 +249,63 @@ def test_the_refining_2019_alternative_restores_the_2019_shares():
     }
 
 
+def test_the_leading_edge_2022_alternative_restores_the_2022_and_2023_shares():
+    base = load_world()
+    w = load_scenario(str(DATA_DIR / "alternatives" / "leading_edge_2022.toml")).world()
+    ids = w.actor_ids
+
+    def phase_7(m):
+        return {a: round(100 * x, 6) for a, x in zip(ids, metrics.shares(m)[:, 6], strict=True)}
+
+    # SIA/BCG's 2022 sub-10nm split and TrendForce's 2023 <=16/14nm foundry capacity
+    assert {a: x for a, x in phase_7(w.frontier).items() if x} == {"TWN": 69.0, "KOR": 31.0}
+    assert {a: x for a, x in phase_7(w.volume).items() if x} == {
+        "TWN": 68.0,
+        "USA": 12.0,
+        "KOR": 11.0,
+        "CHN": 8.0,
+        "ROW": 1.0,
+    }
+    others = [p for p in range(w.n_phases) if p != 6]  # every other phase as in the baseline
+    np.testing.assert_array_equal(w.volume[:, others], base.volume[:, others])
+    np.testing.assert_array_equal(w.frontier[:, others], base.frontier[:, others])
+
+
+def test_every_project_group_is_in_the_capacity_data_as_written():
+    """capacity_groups.csv (groups the calibration set lacks) is folded into capacity.csv by
+    curate.py like a calibration group: each row under its actor, year and source, and each
+    group whole."""
+    with open(DATA_DIR / "capacity.csv", encoding="utf-8", newline="") as f:
+        cap = list(csv.DictReader(f))
+    with open(DATA_DIR / "capacity_groups.csv", encoding="utf-8", newline="") as f:
+        own = list(csv.DictReader(f))
+    assert own
+    for gid in {r["phase_id"] for r in own}:
+        rows = [r for r in own if r["phase_id"] == gid]
+        used = [c for c in cap if c["group"] == gid]
+        assert used, f"group {gid} feeds no phase"
+        assert sum(float(c["share_pct"]) for c in used) == pytest.approx(
+            sum(float(r["share"]) for r in rows)
+        )
+        for r in rows:
+            (rec,) = [c for c in used if f"{r['country']}: {r['note']}" in c["note"]]
+            assert (rec["year"], rec["source_key"]) == (r["year"], r["source_key"]), gid
+
+
+CALIBRATION = DATA_DIR.parents[1].parent / "shared" / "calibration"
+
+
+@pytest.mark.skipif(not CALIBRATION.is_dir(), reason="the shared calibration set is not here")
+def test_curate_py_rebuilds_capacity_csv_exactly(tmp_path):
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("curate", DATA_DIR / "curate.py")
+    curate = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(curate)
+    curate.main(CALIBRATION, tmp_path / "capacity.csv")
+    assert (tmp_path / "capacity.csv").read_bytes() == (DATA_DIR / "capacity.csv").read_bytes()
+
+
 def test_capacity_csv_is_what_the_world_holds():
     w = load_world()
     vol = np.zeros_like(w.volume)
