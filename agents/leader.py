@@ -116,7 +116,7 @@ class RuleBasedLeader:
         invite = None
         if view.may_invite:
             best = sorted(
-                (c for c in view.candidates if c.ready and c.gain > 0 and c.sounding >= 0),
+                (c for c in view.candidates if c.ready and c.sounding >= 0 and c.gain > 0),
                 key=lambda c: (-invitation_value(c.gain, c.refusals), c.id),
             )
             invite = best[0].id if best else None

@@ -29,6 +29,7 @@ outside them raises ``PolicyError`` with one clear message, and nothing is appli
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any, Protocol
@@ -88,19 +89,56 @@ class MemberInfo:
     strain: float
 
 
-@dataclass(frozen=True)
 class Candidate:
-    """A non-member the US could invite, and what its signature would add."""
+    """A non-member the US could invite, and what its signature would add.
 
-    id: str
-    name: str
-    gain: float
-    refusals: int = 0  # invitations it has declined (public: each was announced)
-    # The US's reading of the state's balance of signing if invited, from public data
-    # (``agents.state.StateAgent.join_balance`` less the bar an invited state must clear):
-    # diplomats sound a government out before an invitation is made public.
-    sounding: float = 0.0
-    ready: bool = True  # whether the US's own rule would ask it again yet (``invite_ready``)
+    ``gain`` and ``sounding`` may be given as numbers or as functions of nothing, read the
+    first time they are asked for: pricing every candidate's signature costs a run more
+    than any other part of the US's view, and the model's own US asks only about the
+    candidates it is ready to invite (``agents.leader.RuleBasedLeader``)."""
+
+    __slots__ = ("id", "name", "refusals", "ready", "_gain", "_sounding")
+
+    def __init__(
+        self,
+        id: str,
+        name: str,
+        gain: float | Callable[[], float],
+        refusals: int = 0,
+        sounding: float | Callable[[], float] = 0.0,
+        ready: bool = True,
+    ):
+        self.id = id
+        self.name = name
+        self.refusals = refusals  # invitations it has declined (public: each was announced)
+        # whether the US's own rule would ask it again yet (``invite_ready``)
+        self.ready = ready
+        self._gain = gain
+        # The US's reading of the state's balance of signing if invited, from public data
+        # (``agents.state.StateAgent.join_balance`` less the bar an invited state must
+        # clear): diplomats sound a government out before an invitation is made public.
+        self._sounding = sounding
+
+    def _read(self, slot: str) -> float:
+        value = getattr(self, slot)
+        if callable(value):
+            value = float(value())
+            setattr(self, slot, value)
+        return value
+
+    @property
+    def gain(self) -> float:
+        return self._read("_gain")
+
+    @property
+    def sounding(self) -> float:
+        return self._read("_sounding")
+
+    def __repr__(self) -> str:
+        return (
+            f"Candidate({self.id!r}, {self.name!r}, gain={self.gain!r}, "
+            f"refusals={self.refusals}, sounding={self.sounding!r}, ready={self.ready})"
+        )
 
 
 @dataclass(frozen=True)

@@ -524,7 +524,8 @@ class PaxSilicaModel(mesa.Model):
             self._scripted(e)
         if leader.reversal(self.rng, self.p["leader_volatility"]):
             self._reversal("a US policy reversal (tariffs on allies, a deal over their heads)")
-        choice = self._ask([Turn(LEADER, Kind.LEADER, views.leader_view(self))])[LEADER]
+        lazy = self.deciders.trusts(LEADER)  # the model's own US decides at once
+        choice = self._ask([Turn(LEADER, Kind.LEADER, views.leader_view(self, lazy))])[LEADER]
         self._apply_leader(choice)
 
     def leader_view(self):

@@ -10,6 +10,8 @@ view (``agents.policy``).
 
 from __future__ import annotations
 
+from functools import cache, partial
+
 import numpy as np
 from mesa import Model
 
@@ -51,8 +53,12 @@ def gains_if_joined(m: Model, rows: list[int]) -> np.ndarray:
     )
 
 
-def leader_view(m: Model) -> LeaderView:
-    """What the US sees at the start of the quarter (for its policy, or a player)."""
+def leader_view(m: Model, lazy: bool = False) -> LeaderView:
+    """What the US sees at the start of the quarter (for its policy, or a player).
+
+    ``lazy``: price the candidates' signatures and sound them out only when a decider
+    reads them (``agents.policy.Candidate``) -- for the model's own rule, which decides
+    before anything moves; a view handed to a player or kept for display is priced now."""
     p, t = m.p, m.steps
     invite_now = may_invite(
         p["invitations"],
@@ -71,19 +77,29 @@ def leader_view(m: Model) -> LeaderView:
             and (s.status in (PARTICIPANT, OUTSIDE) or (s.status == DEFECTED and s.may_decide()))
         ]
         if open_to:
-            gains = gains_if_joined(m, [s.row for s in open_to])
-            snap, cp, pp = m.snapshot(), m.commitment_params, m.pressure_params
+            gains = cache(lambda: gains_if_joined(m, [s.row for s in open_to]))
+            snap, cp, pp = cache(m.snapshot), m.commitment_params, m.pressure_params
+
+            def gain(i: int) -> float:
+                return float(gains()[i])
+
+            def sounding(s: StateAgent) -> float:
+                return s.join_balance(snap(), cp, pp) - cp.join_threshold
+
             candidates = [
                 Candidate(
                     s.code,
                     s.name,
-                    float(g),
+                    partial(gain, i),
                     refusals=s.refusals,
-                    sounding=s.join_balance(snap, cp, pp) - cp.join_threshold,
+                    sounding=partial(sounding, s),
                     ready=invite_ready(s.refusals, s.last_refusal, t, p["invite_interval"]),
                 )
-                for s, g in zip(open_to, gains, strict=True)
+                for i, s in enumerate(open_to)
             ]
+            if not lazy:
+                for c in candidates:
+                    c.gain, c.sounding  # noqa: B018  (priced now: the state may move on)
     members = [
         MemberInfo(s.code, s.name, s.actor.gdp_usd_bn, s.grievance / max(s.threshold, 1e-9))
         for s in m.allies

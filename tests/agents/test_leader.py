@@ -208,8 +208,26 @@ def test_leader_invites_only_whom_its_diplomats_find_willing_and_ready():
     unwilling = Candidate("TWN", "Taiwan", 0.5, sounding=-0.9)
     view = leader_view(candidates=[willing, unwilling])
     assert RuleBasedLeader().decide(view).invite == "IND"
-    waiting = dataclasses.replace(willing, refusals=1, ready=False)
+    waiting = Candidate("IND", "India", 0.1, refusals=1, sounding=0.2, ready=False)
     assert RuleBasedLeader().decide(leader_view(candidates=[waiting, unwilling])).invite is None
+
+
+def test_the_leader_prices_only_the_candidates_it_would_ask():
+    """A candidate's gain and sounding may be left to be worked out when read: the rule
+    reads the gain only of a ready candidate its diplomats find willing, and reads each
+    value once."""
+    asked = []
+
+    def later(name, value):
+        return lambda: asked.append(name) or value
+
+    waiting = Candidate("CAN", "Canada", later("CAN gain", 0.5), sounding=0.1, ready=False)
+    unwilling = Candidate("TWN", "Taiwan", later("TWN gain", 0.5), sounding=later("TWN", -0.9))
+    willing = Candidate("IND", "India", later("IND gain", 0.1), sounding=later("IND", 0.2))
+    view = leader_view(candidates=[waiting, unwilling, willing])
+    assert RuleBasedLeader().decide(view).invite == "IND"
+    assert asked == ["TWN", "IND", "IND gain"]
+    assert (willing.gain, willing.sounding) == (0.1, 0.2) and len(asked) == 3
 
 
 def test_leader_weighs_a_candidates_gain_by_its_record_of_refusals():
@@ -217,7 +235,7 @@ def test_leader_weighs_a_candidates_gain_by_its_record_of_refusals():
     fresh = Candidate("NLD", "Netherlands", 0.1)
     assert invitation_value(0.25, 2) < invitation_value(0.1, 0)
     assert RuleBasedLeader().decide(leader_view(candidates=[twice_no, fresh])).invite == "NLD"
-    thrice = dataclasses.replace(twice_no, gain=0.31)  # three times fresh's gain, and more
+    thrice = Candidate("CAN", "Canada", 0.31, refusals=2)  # three times fresh's gain, and more
     assert RuleBasedLeader().decide(leader_view(candidates=[thrice, fresh])).invite == "CAN"
 
 
