@@ -81,3 +81,30 @@ def test_investor_rows_are_recorded_only_when_asked_for():
     lean = PaxSilicaModel(rng=3, n_investors=25, steps=2, collect=False)
     lean.run()
     assert not any(isinstance(a, InvestorAgent) for a in lean.agents)
+
+
+def test_the_quick_collector_records_what_mesas_own_records():
+    """The model's collector (model/collector.py: Collector) gives the same frames as
+    Mesa's DataCollector given the same reporters, quarter by quarter, for the model's
+    series and for the states' and investors' rows."""
+    import mesa
+
+    from agents.investor import InvestorAgent
+    from agents.state import StateAgent
+    from model.collector import reporters
+
+    m = PaxSilicaModel("counter_alliance", rng=11, n_investors=30, collect_investors=True)
+    model_reporters, agenttype_reporters = reporters(m.n_phases, collect_investors=True)
+    plain = mesa.DataCollector(
+        model_reporters=model_reporters, agenttype_reporters=agenttype_reporters
+    )
+    dc = m.datacollector
+    plain.collect(m)
+    while m.running and m.steps < 12:
+        m.step()
+        plain.collect(m)
+    assert dc.get_model_vars_dataframe().equals(plain.get_model_vars_dataframe())
+    for kind in (StateAgent, InvestorAgent):
+        ours = dc.get_agenttype_vars_dataframe(kind)
+        assert len(ours) > 0
+        assert ours.equals(plain.get_agenttype_vars_dataframe(kind))
