@@ -336,11 +336,11 @@ def test_the_headline_claims_of_the_lessons_hold_over_ten_seeds():
         if not r.outcome["survived"]:
             uk = [e for e in defections(r) if e.actor == "GBR"]
             assert uk and uk[0].quarter < r.outcome["collapse_quarter"] and "EU" in uk[0].text
-    # Two reversals stall capital (below the no-reversal range, US$49-55bn after a year)
-    # and almost never break the alliance (39 of 40 seeds, 0-39, survive); Singapore
-    # leaves in most runs (38 of 40).
+    # Two reversals stall capital (below the no-reversal range, US$48-55bn after a year)
+    # and do not break the alliance (all 40 seeds, 0-39, survive); Singapore leaves in
+    # most runs (35 of 40).
     cred = outcomes("credibility_capital")
-    assert sum(r.outcome["survived"] for r in cred) >= 9
+    assert all(r.outcome["survived"] for r in cred)
     assert all(r.series["capital_committed"][4] < 48 for r in cred)
     assert all(r.series["capital_committed"][8] < 60 for r in cred)
     assert sum(any(e.actor == "SGP" for e in defections(r)) for r in cred) >= 8
