@@ -221,7 +221,7 @@ def test_a_moment_that_does_not_happen_is_reported_not_faked(tmp_path):
     )
     r = LessonRun(load_lesson(p), seed=0)  # the baseline survives with seed 0
     fired = r.run()
-    assert [f.index for f in fired] == [1] and fired[0].text == "members 12"
+    assert [f.index for f in fired] == [1] and fired[0].text == "members 15"
     assert [i for i, _ in r.missed()] == [0]
 
 
@@ -336,11 +336,11 @@ def test_the_headline_claims_of_the_lessons_hold_over_ten_seeds():
         if not r.outcome["survived"]:
             uk = [e for e in defections(r) if e.actor == "GBR"]
             assert uk and uk[0].quarter < r.outcome["collapse_quarter"] and "EU" in uk[0].text
-    # Two reversals stall capital (below the no-reversal range, US$49-55bn after a year)
-    # and almost never break the alliance (39 of 40 seeds, 0-39, survive); Singapore
-    # leaves in most runs (38 of 40).
+    # Two reversals stall capital (below the no-reversal range, US$48-55bn after a year)
+    # and do not break the alliance (all 40 seeds, 0-39, survive); Singapore leaves in
+    # most runs (35 of 40).
     cred = outcomes("credibility_capital")
-    assert sum(r.outcome["survived"] for r in cred) >= 9
+    assert all(r.outcome["survived"] for r in cred)
     assert all(r.series["capital_committed"][4] < 48 for r in cred)
     assert all(r.series["capital_committed"][8] < 60 for r in cred)
     assert sum(any(e.actor == "SGP" for e in defections(r)) for r in cred) >= 8
@@ -350,9 +350,10 @@ def test_the_headline_claims_of_the_lessons_hold_over_ten_seeds():
         first = next(e for e in r.model.events if e.kind == "escalation")
         free = next(q for q in range(13, len(r.series)) if not r.series["truce"][q])
         assert first.quarter == free and r.series["bottleneck"][0] == 2
-    # Doubled Gulf money commits more capital in every run and draws more participants in,
-    # but does not keep Singapore in (it leaves in 22 of 40 seeds, 0-39, against 25 in the
-    # baseline), nor touch China's mature-node volume.
+    # Doubled Gulf money commits more capital in every run and draws more participants in;
+    # it keeps Singapore in some runs, not most (Singapore leaves in 18 of 40 seeds, 0-39,
+    # against 25 in the baseline: in 14 it leaves in both, in 11 the money keeps it in), and
+    # it does not touch China's mature-node volume.
     gulf = outcomes("gulf_capital")
     base = [run_model("baseline", seed=s) for s in range(10)]
     assert all(r.series["china_share_8"].iloc[-1] > 0.5 for r in gulf)
@@ -365,8 +366,12 @@ def test_the_headline_claims_of_the_lessons_hold_over_ten_seeds():
     def signed(rs):
         return sum(e.kind == "accession" for r in rs for e in r.model.events)
 
-    def singapore_leaves(rs):
-        return sum(any(e.actor == "SGP" for e in defections(r)) for r in rs)
+    def singapore_leaves(r):
+        return any(e.actor == "SGP" for e in defections(r))
 
     assert signed(gulf) > signed(base)
-    assert singapore_leaves(gulf) >= singapore_leaves(base) - 2
+    both = sum(singapore_leaves(g) and singapore_leaves(b) for g, b in zip(gulf, base, strict=True))
+    kept = sum(
+        singapore_leaves(b) and not singapore_leaves(g) for g, b in zip(gulf, base, strict=True)
+    )
+    assert 0 < kept <= both
