@@ -88,9 +88,10 @@ def test_in_process_runs_every_task_in_order():
 
 
 # A small sweep run as `pax-silica sweep` runs it, in a fresh interpreter: its summary, and
-# which modules it imported.
+# which modules it imported. Two cores, as in `two_cores` (on one, the reason differs).
 CHILD = """\
-import json, sys
+import json, os, sys
+os.cpu_count = lambda: 2
 from experiments.cli import main
 status = main(sys.argv[1:])
 print(json.dumps({"status": status, "modules": sorted(sys.modules)}))
