@@ -8,22 +8,12 @@ field and what was expected, and exit status 2, with no traceback.
 from __future__ import annotations
 
 import argparse
+import importlib
 import signal
 import sys
 import threading
 from typing import NoReturn
 
-from experiments import (
-    analyze,
-    app_cmd,
-    bench,
-    lesson_cmd,
-    play_cmd,
-    report_cmd,
-    run_cmd,
-    sweep,
-    table_cmd,
-)
 from experiments.args import EXIT_USAGE, CliError, add_scenario_args
 from model.scenario import ScenarioError
 
@@ -36,28 +26,44 @@ class ArgumentParser(argparse.ArgumentParser):
         self.exit(EXIT_USAGE, f"error: {message}\n")
 
 
-def build_parser() -> argparse.ArgumentParser:
+# Each command's module, in the order of `pax-silica --help`. A module is imported only when
+# its command is the one run (or for --help): `run` and `table` must not pay for the
+# imports of `sweep`, `analyze`, `report` and the rest.
+COMMANDS = {
+    "table": "experiments.table_cmd",
+    "scenarios": "experiments.table_cmd",
+    "run": "experiments.run_cmd",
+    "bench": "experiments.bench",
+    "app": "experiments.app_cmd",
+    "assets": "experiments.app_cmd",
+    "sweep": "experiments.sweep",
+    "analyze": "experiments.analyze",
+    "lesson": "experiments.lesson_cmd",
+    "play": "experiments.play_cmd",
+    "report": "experiments.report_cmd",
+}
+
+
+def command_of(argv: list[str]) -> str | None:
+    """The command named in ``argv`` (its first word that is not an option), if it is one
+    of ours; None for ``--help``, no command or a word we do not know."""
+    word = next((a for a in argv if not a.startswith("-")), None)
+    return word if word in COMMANDS else None
+
+
+def build_parser(command: str | None = None) -> argparse.ArgumentParser:
+    """The parser of ``command`` alone (only its module is imported), or with no command the
+    parser of them all: for ``--help``, and so that an unknown command's error lists every
+    choice."""
     parser = ArgumentParser(
         prog="pax-silica",
         description="Pax Silica: an agent-based model of the US-led AI supply-chain alliance.",
     )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=ArgumentParser)
     sub.required = True
-
-    # in the order of `pax-silica --help`
-    commands = (
-        table_cmd,
-        run_cmd,
-        bench,
-        app_cmd,
-        sweep,
-        analyze,
-        lesson_cmd,
-        play_cmd,
-        report_cmd,
-    )
-    for command in commands:
-        command.register(sub, add_scenario_args)
+    names = [COMMANDS[command]] if command else COMMANDS.values()
+    for name in dict.fromkeys(names):  # a module that registers two commands, once
+        importlib.import_module(name).register(sub, add_scenario_args)
     return parser
 
 
@@ -71,8 +77,8 @@ def _terminate(signum, frame) -> NoReturn:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = build_parser()
-    args = parser.parse_args(argv)
+    argv = sys.argv[1:] if argv is None else argv
+    args = build_parser(command_of(argv)).parse_args(argv)
     in_main_thread = threading.current_thread() is threading.main_thread()
     previous = signal.signal(signal.SIGTERM, _terminate) if in_main_thread else None
     try:

@@ -129,9 +129,10 @@ def cluster(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def reference(tmp_path_factory):
-    """The sweep on the local default (a LocalCluster, one worker per core), with series."""
+    """The sweep on a LocalCluster of one worker per core, with series (``--local-cluster``:
+    the machinery under test, whatever a sweep of this size would choose by itself)."""
     out = tmp_path_factory.mktemp("ref") / "sweep"
-    assert main(["sweep", *DESIGN, "--series", "--out", str(out)]) == 0
+    assert main(["sweep", *DESIGN, "--series", "--local-cluster", "--out", str(out)]) == 0
     return out
 
 
@@ -181,6 +182,18 @@ def test_local_default(reference):
     assert (last["members"].to_numpy() == df["final_members"].to_numpy()).all()
 
 
+def test_in_process_gives_the_same_results(reference, tmp_path, capsys):
+    """The same sweep with no workers at all: the same rows and series, bit for bit."""
+    out = tmp_path / "sweep"
+    assert main(["sweep", *DESIGN, "--series", "--in-process", "--out", str(out)]) == 0
+    assert f"{N_RUNS} runs in process (as asked: --in-process)" in capsys.readouterr().out
+    _assert_same(out, reference)
+    pd.testing.assert_frame_equal(load_series(out), load_series(reference))
+    assert json.loads((out / "manifest.json").read_text())["sessions"][0]["scheduler"] == (
+        "in-process"
+    )
+
+
 def test_external_scheduler_gives_the_same_results(cluster, reference, tmp_path):
     out = tmp_path / "sweep"
     assert (
@@ -204,7 +217,8 @@ def test_external_scheduler_gives_the_same_results(cluster, reference, tmp_path)
 def test_sweep_killed_then_resumed(cluster, reference, tmp_path):
     out = tmp_path / "sweep"
     p = subprocess.Popen(
-        [*PAX, "sweep", *DESIGN, "--workers", "1", "--chunk-size", "1", "--out", str(out)],
+        [*PAX, "sweep", *DESIGN, "--workers", "1", "--local-cluster", "--chunk-size", "1"]
+        + ["--out", str(out)],
         cwd=ROOT,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
@@ -368,10 +382,11 @@ def _as_from_a_terminal() -> None:
     signal.signal(signal.SIGINT, signal.SIG_DFL)
 
 
-def test_ctrl_c_stops_cleanly_and_resume_hint(tmp_path):
+@pytest.mark.parametrize("where", [["--workers", "1", "--local-cluster"], ["--in-process"]])
+def test_ctrl_c_stops_cleanly_and_resume_hint(tmp_path, where):
     out = tmp_path / "sweep"
     p = subprocess.Popen(
-        [*PAX, "sweep", *DESIGN, "--workers", "1", "--chunk-size", "1", "--out", str(out)],
+        [*PAX, "sweep", *DESIGN, *where, "--chunk-size", "1", "--out", str(out)],
         cwd=ROOT,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,

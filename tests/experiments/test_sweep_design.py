@@ -81,6 +81,10 @@ def test_bad_vary_is_one_error_and_nothing_written(capsys, tmp_path, vary, names
         (["--vary", "pressure_intensity=2,3"], ["pressure_intensity", "varied twice"]),
         (["--scheduler", "not an address"], ["--scheduler", "tcp://HOST:PORT"]),
         (["--scheduler", "tcp://127.0.0.1:8786", "--workers", "2"], ["--workers"]),
+        (["--in-process", "--workers", "2"], ["--workers", "--in-process"]),
+        (["--in-process", "--scheduler", "tcp://127.0.0.1:8786"], ["--scheduler", "--in-process"]),
+        (["--local-cluster", "--scheduler", "tcp://127.0.0.1:8786"], ["--local-cluster"]),
+        (["--local-cluster", "--in-process"], ["--in-process", "--local-cluster"]),
     ],
 )
 def test_bad_design_flags(capsys, tmp_path, extra, names):

@@ -1,7 +1,8 @@
 """A sweep folder stays whole whatever else happens: one writer at a time (a second one is
 refused at once, a dead one never blocks), no run twice, a damaged part named, a resume
 whose flags differ from the sweep's told which flag. Small sweeps (2 points x 2
-replications of 4 quarters on one local worker): the point is the folder, not the model."""
+replications of 4 quarters, in this process unless the local cluster's workers are what is
+tested): the point is the folder, not the model."""
 
 from __future__ import annotations
 
@@ -87,10 +88,11 @@ def _files(folder: Path) -> dict[str, bytes]:
     return {str(p.relative_to(folder)): p.read_bytes() for p in folder.rglob("*") if p.is_file()}
 
 
-def _resume(out: Path, stderr) -> subprocess.Popen:
-    """``sweep --resume OUT`` in a process of its own (one local worker)."""
+def _resume(out: Path, stderr, *flags: str) -> subprocess.Popen:
+    """``sweep --resume OUT`` in a process of its own (one local worker: in this process,
+    unless ``flags`` ask for the local cluster)."""
     return subprocess.Popen(
-        [*PAX, "sweep", "--resume", str(out), "--workers", "1", "--no-progress"],
+        [*PAX, "sweep", "--resume", str(out), "--workers", "1", "--no-progress", *flags],
         cwd=ROOT,
         stdout=subprocess.DEVNULL,
         stderr=stderr,
@@ -123,7 +125,7 @@ def test_a_killed_writer_does_not_block(reference, tmp_path, capsys):
     """Only the sweep's own process is killed: the local cluster's workers, forked from it,
     may outlive it a moment, and must not keep the folder locked."""
     out = interrupted(reference, tmp_path)
-    p = _resume(out, stderr=subprocess.DEVNULL)
+    p = _resume(out, subprocess.DEVNULL, "--local-cluster")
     try:
         _wait_for_lock(out, p)
         time.sleep(0.5)  # into the start of its local cluster
