@@ -33,20 +33,9 @@ import mesa
 import numpy as np
 
 from agents.parameters import Parameters
+from agents.records import InvestorType
 
 IDLE, PIPELINE, BUILT = 0, 1, 2
-
-
-@dataclass(frozen=True)
-class InvestorType:
-    name: str
-    count_share: float
-    capital_pool: str  # "gulf" or "private"
-    hurdle_rate: float
-    risk_aversion: float
-    signal_noise: float
-    herding: float
-    patience: float
 
 
 @dataclass(frozen=True, slots=True)

@@ -24,6 +24,7 @@ import numpy as np
 from agents.parameters import Parameters
 from agents.policy import Decision, MemberChoice, MemberView
 from agents.pressurer import PressureParams, pressure_pain
+from agents.records import Actor
 
 
 class Status(StrEnum):
@@ -57,30 +58,6 @@ REASONS = {
     "social": "peers leaving",
     "reversal": "US policy reversals",
 }
-
-
-@dataclass(frozen=True)
-class Actor:
-    """A modelled state (or the rest-of-world residual) with the figures the rules use
-    (one row of ``model/data/actors.csv``)."""
-
-    id: str
-    name: str
-    short_name: str  # in running text: "the US", "the EU", "Japan"
-    adjective: str  # "Chinese", "EU": as in "Chinese pressure"
-    kind: str  # "state" or "rest"
-    region: str
-    gdp_usd_bn: float
-    exports_to_china_pct_gdp: float
-    exports_to_eu_pct_gdp: float
-    exports_to_russia_pct_gdp: float
-    exports_to_brazil_pct_gdp: float
-    # the pressurers' own instruments (agents/pressurer.py: INSTRUMENTS): imports of energy and
-    # fertiliser from Russia, and of minerals from Brazil, % of GDP (2024)
-    energy_from_russia_pct_gdp: float
-    minerals_from_brazil_pct_gdp: float
-    us_security_tie: float
-    sovereign_fund_usd_bn: float
 
 
 @dataclass(frozen=True, slots=True)

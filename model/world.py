@@ -17,8 +17,7 @@ from functools import cache
 import networkx as nx
 import numpy as np
 
-from agents.investor import InvestorType
-from agents.state import Actor
+from agents.records import Actor, InvestorType
 from model.params import DATA_DIR
 
 CHINA = "CHN"

@@ -31,7 +31,7 @@ from agents.pressurer import (
     rule_allocation,
     target_value,
 )
-from agents.state import Actor
+from agents.records import Actor
 from model.params import defaults
 from tests.agents.views import actor
 

@@ -15,7 +15,7 @@ from agents.policy import (
     PressurerView,
     Target,
 )
-from agents.state import Actor
+from agents.records import Actor
 
 
 def target(id, value=0.2, exposure=5.0, resistance=0.3, gdp=1000.0, chokepoints=0.0) -> Target:

@@ -3,8 +3,9 @@ without the modules of the other commands (sweep, analyze, report, ...) or the l
 only those need (Dask, Solara, Matplotlib, lifelines, SALib), so small work starts fast.
 
 Each command is run in a fresh interpreter, where ``sys.modules`` is what that command
-imported and nothing a test imported before. (pandas, SciPy and networkx are not on the
-list: Mesa's own ``import mesa`` loads them, and the model needs Mesa.)"""
+imported and nothing a test imported before. (pandas and SciPy are not on the list for
+``run``: Mesa's own ``import mesa`` loads them, and the model needs Mesa. ``table`` reads
+only the world's data, so it loads neither Mesa nor pandas.)"""
 
 from __future__ import annotations
 
@@ -75,6 +76,14 @@ def test_run_and_table_import_only_what_they_use(argv):
     modules = modules_after(*argv)
     assert COMMANDS[argv[0]] in modules  # the command did run here
     assert sorted(m for m in NOT_USED if m in modules) == []
+
+
+@pytest.mark.parametrize("argv", [["table"], ["table", "--format", "csv"]])
+def test_the_table_reads_the_data_without_mesa_or_pandas(argv):
+    """The world's data and the paper's table are plain records (agents/records.py):
+    Mesa, and the pandas and SciPy it loads, are left to the commands that run a model."""
+    modules = modules_after(*argv)
+    assert sorted(m for m in ("mesa", "pandas", "scipy") if m in modules) == []
 
 
 def test_every_command_is_listed_where_its_module_is_named():

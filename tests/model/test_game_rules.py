@@ -7,7 +7,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from agents.state import Actor, Role, StateAgent, Status
+from agents.records import Actor
+from agents.state import Role, StateAgent, Status
 from model.model import PaxSilicaModel
 
 OFF = dict(
