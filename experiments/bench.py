@@ -30,6 +30,7 @@ import json
 import subprocess
 import sys
 import time
+from dataclasses import replace
 
 from experiments.args import positive_int
 from experiments.bench_stats import ok, own_peak_mb, per_round, show, spread
@@ -250,7 +251,7 @@ def run_sweeps(args) -> int:
     sizes = (200, 2000) if quick else (1000, 10_000)
 
     def config_of(n_runs: int) -> Config:
-        return Config(replications=n_runs // config.n_points)
+        return replace(config, replications=n_runs // config.n_points)
 
     f = sweep_figures(config, sizes, rounds_of(args), ema_available(), config_of)
     if args.json:

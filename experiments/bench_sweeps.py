@@ -220,10 +220,11 @@ def growth_figures(config_of, sizes, repeats: int, run=fresh) -> dict:
     return out
 
 
-def sweep_figures(config, sizes, repeats: int, with_ema: bool, config_of) -> dict:
-    """Every figure of the sweep benchmark, and the raw rounds."""
+def sweep_figures(config, sizes, repeats: int, with_ema: bool, config_of, run=fresh) -> dict:
+    """Every figure of the sweep benchmark, and the raw rounds. ``run(side, config,
+    workers)``: one side's result (a fresh process; a test gives its own)."""
     load_before = os.getloadavg()
-    rs = rounds(cases(with_ema), config, repeats)
+    rs = rounds(cases(with_ema), config, repeats, run)
     digest = check_same_work([x for r in rs for x in r.values()], config.n_runs)
     keys = ["loop", "batch_run", "sweep"] + (["ema"] if with_ema else [])
     f = {
@@ -252,7 +253,7 @@ def sweep_figures(config, sizes, repeats: int, with_ema: bool, config_of) -> dic
             "running": throughput_ratio(rs, "sweep", "ema", running),
             "end_to_end": throughput_ratio(rs, "sweep", "ema", end_to_end),
         }
-    f["growth"] = growth_figures(config_of, sizes, repeats)
+    f["growth"] = growth_figures(config_of, sizes, repeats, run)
     f["load_average"] = {"before": load_before, "after": os.getloadavg()}
     return f
 
