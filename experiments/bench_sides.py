@@ -292,7 +292,8 @@ def sweep(config: Config, workers: int) -> dict:
             f = execute(d, folder, ex, progress=False, manifest=manifest)
             out["running"] = time.perf_counter() - t
             out["chunk_size"] = f["chunk_size"]
+            # The local cluster's nannies (and its scheduler) run in this process, not in
+            # processes of their own: the main process's peak covers them.
             out["peaks"]["workers"] = sorted(ex.client.run(own_peak_mb).values())
-            out["peaks"]["nannies"] = sorted(ex.client.run(own_peak_mb, nanny=True).values())
         out["rows"] = load_results(folder).to_dict("records")
     return out

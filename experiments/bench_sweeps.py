@@ -170,8 +170,6 @@ def side_figures(rs: list[dict], key: str, n_runs: int) -> dict:
     }
     if p[0].get("workers"):
         out["worker_mb"] = spread([max(x["workers"]) for x in p])
-    if p[0].get("nannies"):
-        out["nanny_mb"] = spread([max(x["nannies"]) for x in p])
     if key in ("sweep", "sweep_1"):
         out["start_s"] = spread([r[key]["start"] for r in rs])
     return out
@@ -323,14 +321,15 @@ def print_sweeps(f: dict) -> None:
         f"{show(e, '{:.0%}')} (target >= {TARGET_EFFICIENCY:.0%}, median)  "
         f"[{ok(e['median'] >= TARGET_EFFICIENCY)}]"
     )
-    print("  peak memory, each process its own (VmHWM; a forked worker counts pages it shares):")
+    print(
+        "  peak memory, each process its own (VmHWM; a forked worker counts the pages it "
+        "shares with its parent; the sweep's scheduler and nannies live in its main process):"
+    )
     for k in keys:
         s = sides[k]
         parts = [f"main {show(s['main_mb'], '{:.0f}', ' MB')}"]
         if "worker_mb" in s:
             parts.append(f"largest worker {show(s['worker_mb'], '{:.0f}', ' MB')}")
-        if "nanny_mb" in s:
-            parts.append(f"largest nanny {show(s['nanny_mb'], '{:.0f}', ' MB')}")
         print(f"    {names[k]:<24} " + ", ".join(parts))
     _print_growth(f["growth"])
     la = f["load_average"]

@@ -80,7 +80,7 @@ def test_the_sweep_returns_the_same_rows(loop_rows):
     assert len(res["rows"]) == TINY.n_runs
     assert _seeds(res["rows"]) == _seeds(loop_rows)
     assert sides.rows_digest(res["rows"], TINY) == sides.rows_digest(loop_rows, TINY)
-    assert len(res["peaks"]["workers"]) == 1 and len(res["peaks"]["nannies"]) == 1
+    assert len(res["peaks"]["workers"]) == 1
 
 
 def test_the_ema_workbench_returns_the_same_rows(loop_rows):
@@ -190,7 +190,7 @@ def _fake_run(side, config, workers):
     on 2 workers, 8 s for the sweep on 1; peaks by size."""
     running = {"loop": 9.0, "batch_run": None, "batch_run_warm": 10.0, "ema": 6.0}
     t = 8.0 if side == "sweep" and workers == 1 else running.get(side, 5.0)
-    peaks = {"workers": [100.0 + config.replications, 101.0], "nannies": [90.0]}
+    peaks = {"workers": [100.0 + config.replications, 101.0]}
     return {
         **_result(side, rows=config.n_runs),
         "workers": workers,
