@@ -27,6 +27,7 @@ With ``--sweeps`` it also compares sweep execution (``experiments.bench_sweeps``
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 import time
@@ -190,8 +191,10 @@ def model_figures(rs: list[dict]) -> dict:
 
 
 def run_models(args) -> int:
+    load_before = os.getloadavg()
     rs = [model_round() for _ in range(rounds_of(args))]
     f = model_figures(rs)
+    f["load_average"] = {"before": load_before, "after": os.getloadavg()}
     if args.json:
         print(json.dumps({**f, "raw_rounds": rs}, indent=2))
         return 0
@@ -206,8 +209,8 @@ def print_models(f: dict, n_rounds: int) -> None:
         f"{n_rounds} interleaved rounds, ratios taken within each round"
     )
     print(
-        f"  one quarter (1,000 investors, {f['states']} states; {f['agents']} agents, of which "
-        f"{f['agents'] - f['states']} investors as numpy rows): "
+        f"  one quarter (1,000 investors, {f['states']} states; {f['agents']:,} agents, of "
+        f"which {f['agents'] - f['states']:,} investors as numpy rows): "
         f"{show(f['quarter_ms'], '{:.2f}', ' ms')} = "
         f"{show(f['quarter_in_boltzmann_steps'], '{:.1f}')} steps of Mesa's BoltzmannWealth "
         f"({f['boltzmann_agents']} agents, {show(f['boltzmann_step_us'], '{:.0f}', ' us')} a "
@@ -215,7 +218,7 @@ def print_models(f: dict, n_rounds: int) -> None:
     )
     print(
         f"  per state agent: {show(f['per_state_agent_us'], '{:.1f}', ' us')} a quarter = "
-        f"{show(f['per_state_agent_ratio'], '{:.1f}')}x a Boltzmann agent's step "
+        f"{show(f['per_state_agent_ratio'], '{:.1f}', 'x')} a Boltzmann agent's step "
         f"({show(f['per_boltzmann_agent_us'], '{:.1f}', ' us')}; investors' cost included)"
     )
     print(
@@ -237,6 +240,11 @@ def print_models(f: dict, n_rounds: int) -> None:
             f"    {n:>6,} investors: {show(r['seconds'], '{:.3f}', ' s')}, peak "
             f"{show(r['peak_mb'], '{:.0f}', ' MB')}{target}"
         )
+    la = f["load_average"]
+    print(
+        f"  load average (1 min) on {os.cpu_count()} cores: {la['before'][0]:.2f} before, "
+        f"{la['after'][0]:.2f} after (above about 2, other work shared the machine)"
+    )
 
 
 # --------------------------------------------------------------------- sweeps -------
