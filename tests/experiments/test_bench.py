@@ -230,3 +230,13 @@ def test_the_flags_still_parse(argv, repeats):
     args = build_parser().parse_args(argv)
     assert args.repeats == repeats
     assert args.func.__module__ == "experiments.bench"
+
+
+def test_without_the_ema_workbench_its_side_is_skipped_and_said_so(capsys):
+    f = sw.sweep_figures(
+        TINY, (12, 24), 1, False, lambda n: replace(TINY, replications=n // 6), _fake_run
+    )
+    assert "ema" not in f["sides"] and "sweep_over_ema" not in f
+    sw.print_sweeps(f)
+    out = capsys.readouterr().out
+    assert "EMA Workbench: not installed, side skipped (uv sync --group bench" in out
