@@ -23,7 +23,7 @@ import numpy as np
 
 from agents.parameters import Parameters
 from agents.policy import Decision, MemberChoice, MemberView
-from agents.pressurer import PressureParams, pressure_pain
+from agents.pressurer import CHINA, PressureParams, exposure_of, pressure_pain
 from agents.records import Actor
 
 
@@ -297,9 +297,8 @@ class StateAgent(mesa.Agent):
         benefit = (
             snap.credibility * cp.supply_benefit * self.valuation * snap.secure_supply * alignment
         )
-        expected = pressure_pain(
-            snap.expected_pressure, self.actor.exports_to_china_pct_gdp, self.resistance, pp
-        )
+        exposure = exposure_of(self.actor, CHINA)  # what China can withhold from it
+        expected = pressure_pain(snap.expected_pressure, exposure, self.resistance, pp)
         return benefit - expected
 
     def decide(self, snap: Snapshot, cp: CommitmentParams, pp: PressureParams) -> Decision:

@@ -198,7 +198,7 @@ class PaxSilicaModel(mesa.Model):
             s.code: {a: exposure_of(s.actor, a) for a in PRESSURERS} for s in self.states
         }
         # ... and its resistance to each (the EU's rules are not sheltered by US ties).
-        self.resistance_to = {
+        self.resistance_by = {
             s.code: {a: resistance_to(a, s.resistance, p["resistance_base"]) for a in PRESSURERS}
             for s in self.states
         }
@@ -633,7 +633,7 @@ class PaxSilicaModel(mesa.Model):
         ]
         return {
             pid: [
-                Target(c, name, v, self.exposure[c][pid], self.resistance_to[c][pid], g, ch)
+                Target(c, name, v, self.exposure[c][pid], self.resistance_by[c][pid], g, ch)
                 for c, name, v, g, ch in seen
             ]
             for pid, pr in self.pressurers.items()
@@ -699,7 +699,7 @@ class PaxSilicaModel(mesa.Model):
             s.pain_by = pain_landed(
                 by,
                 self.exposure[code],
-                self.resistance_to[code],
+                self.resistance_by[code],
                 self._chokepoints[s.row],
                 china_inducement,
                 self.pressure_params,
