@@ -2,13 +2,18 @@
 
 Defaults live in ``data/parameters.toml`` (with unit and justification), not in code, so the
 model, the scenario loader, the command line, the app and ``docs/ODD.md`` cannot drift apart.
+
+Every parameter carries a ``tag`` (issue 13): ``data`` (its value comes from a source, or it
+is a definition or a run setting; ``source`` says which), ``lever`` (what a government
+chooses) or ``uncertain`` (behavioural, no direct data; ``prior``, ``prior_scale`` and
+``prior_reason`` give the range calibration may search and why).
 """
 
 from __future__ import annotations
 
 import math
 import tomllib
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -16,6 +21,8 @@ from typing import Any
 DATA_DIR = Path(__file__).parent / "data"
 
 TYPES = ("float", "int", "bool", "actors")
+TAGS = ("data", "lever", "uncertain")
+PRIOR_SCALES = ("linear", "log")
 
 
 @dataclass(frozen=True)
@@ -30,6 +37,11 @@ class ParamSpec:
     max: float | None
     unit: str
     doc: str
+    tag: str
+    source: str = ""
+    prior: tuple[float, float] | None = None
+    prior_scale: str | None = None
+    prior_reason: str = ""
 
     def expected(self) -> str:
         """Plain words for what a valid value looks like, used in every error message."""
@@ -59,22 +71,115 @@ class ParameterError(ValueError):
 @cache
 def registry() -> dict[str, ParamSpec]:
     """All parameters, read once from ``data/parameters.toml``."""
-    raw = tomllib.loads((DATA_DIR / "parameters.toml").read_text(encoding="utf-8"))
-    specs = {}
-    for name, entry in raw.items():
-        if entry["type"] not in TYPES:
-            raise RuntimeError(f"parameters.toml: {name}.type must be one of {TYPES}")
-        specs[name] = ParamSpec(
-            name=name,
-            group=entry["group"],
-            type=entry["type"],
-            default=entry["default"],
-            min=entry.get("min"),
-            max=entry.get("max"),
-            unit=entry.get("unit", ""),
-            doc=entry["doc"],
+    return parse_registry((DATA_DIR / "parameters.toml").read_text(encoding="utf-8"))
+
+
+def parse_registry(text: str | Path, origin: str = "parameters.toml") -> dict[str, ParamSpec]:
+    """The parameters of a ``parameters.toml``-style text (or file), in file order.
+
+    Raises ``RuntimeError`` naming ``origin`` (a file's name), the parameter and the field,
+    and what was expected, for the first entry it cannot accept."""
+    if isinstance(text, Path):
+        text, origin = text.read_text(encoding="utf-8"), text.name
+    try:
+        raw = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as err:
+        raise RuntimeError(f"{origin}: not valid TOML ({err})") from None
+    return {name: _spec(name, entry, origin) for name, entry in raw.items()}
+
+
+def _spec(name: str, entry: Any, origin: str) -> ParamSpec:
+    def bad(field: str, expected: str, got: Any = None) -> RuntimeError:
+        tail = "missing" if got is None else f"got {got!r}"
+        return RuntimeError(f"{origin}: {name}.{field}: expected {expected}; {tail}")
+
+    if not isinstance(entry, dict):
+        raise RuntimeError(f"{origin}: {name}: expected a table of fields; got {entry!r}")
+    for field in ("group", "type", "default", "doc"):
+        if field not in entry:
+            raise bad(field, "a value")
+    if entry["type"] not in TYPES:
+        raise bad("type", f"one of {', '.join(TYPES)}", entry["type"])
+    spec = ParamSpec(
+        name=name,
+        group=entry["group"],
+        type=entry["type"],
+        default=entry["default"],
+        min=entry.get("min"),
+        max=entry.get("max"),
+        unit=entry.get("unit", ""),
+        doc=entry["doc"],
+        tag=entry.get("tag", ""),
+        source=entry.get("source", ""),
+        prior=None,
+        prior_scale=entry.get("prior_scale"),
+        prior_reason=entry.get("prior_reason", ""),
+    )
+    tag = entry.get("tag")
+    if tag not in TAGS:
+        raise bad("tag", f"one of {', '.join(TAGS)}", tag)
+    for field in ("source", "prior_reason"):
+        if field in entry and not isinstance(entry[field], str):
+            raise bad(field, "a string", entry[field])
+    if tag == "data" and not spec.source.strip():
+        raise bad("source", "where a data parameter's value comes from (a non-empty string)")
+    if tag != "uncertain":
+        for field in ("prior", "prior_scale", "prior_reason"):
+            if field in entry:
+                raise bad(
+                    field,
+                    f"no {field} on a {tag} parameter (only uncertain ones have one)",
+                    entry[field],
+                )
+        return spec
+    if spec.type not in ("float", "int"):
+        raise bad("type", "float or int for an uncertain parameter", spec.type)
+    return replace(spec, prior=_prior(spec, entry, bad))
+
+
+def _prior(spec: ParamSpec, entry: dict, bad) -> tuple[float, float]:
+    """An uncertain parameter's prior, checked against its range, default and scale."""
+    prior = entry.get("prior")
+
+    def number(x: Any) -> bool:
+        return isinstance(x, int | float) and not isinstance(x, bool) and math.isfinite(x)
+
+    if not number(spec.default):
+        raise bad("default", "a number for an uncertain parameter", spec.default)
+    if not (isinstance(prior, list) and len(prior) == 2 and all(number(x) for x in prior)):
+        raise bad("prior", "[lo, hi], two numbers", prior)
+    lo, hi = float(prior[0]), float(prior[1])
+    if spec.type == "int" and not (lo.is_integer() and hi.is_integer()):
+        raise bad("prior", "[lo, hi], two whole numbers for an int parameter", prior)
+    if lo >= hi:
+        raise bad("prior", "lo < hi", prior)
+    if spec.min is None or spec.max is None:
+        raise bad("min", "min and max for an uncertain parameter, to hold its prior")
+    if lo < spec.min or hi > spec.max:
+        raise bad(
+            "prior", f"a range within [min, max] = [{_fmt(spec.min)}, {_fmt(spec.max)}]", prior
         )
-    return specs
+    if not lo <= spec.default <= hi:
+        raise bad("prior", f"a range containing the default {spec.default!r}", prior)
+    if spec.prior_scale not in PRIOR_SCALES:
+        raise bad("prior_scale", f"one of {', '.join(PRIOR_SCALES)}", spec.prior_scale)
+    if spec.prior_scale == "log" and lo <= 0:
+        raise bad("prior", "lo > 0 on a log scale", prior)
+    if not spec.prior_reason.strip():
+        raise bad("prior_reason", "one sentence on why the prior is this range")
+    return (lo, hi)
+
+
+def tagged(tag: str) -> list[ParamSpec]:
+    """The parameters with ``tag`` (one of ``TAGS``), in file order."""
+    if tag not in TAGS:
+        raise ValueError(f"tag: expected one of {', '.join(TAGS)}; got {tag!r}")
+    return [s for s in registry().values() if s.tag == tag]
+
+
+def uncertain() -> list[ParamSpec]:
+    """The behavioural parameters with no direct data, each with its prior, in file order."""
+    return tagged("uncertain")
 
 
 def defaults() -> dict[str, Any]:
@@ -150,14 +255,35 @@ ODD_BEGIN = "<!-- parameter table: generated by `uv run python -m model.params`;
 ODD_END = "<!-- end of parameter table -->"
 
 
+def tag_summary() -> str:
+    """The count of parameters per tag, as the sentence the ODD table opens with."""
+    n = {t: len(tagged(t)) for t in TAGS}
+    return (
+        f"{len(registry())} parameters: {n['data']} data, {n['lever']} levers, "
+        f"{n['uncertain']} uncertain."
+    )
+
+
+def prior_cell(s: ParamSpec) -> str:
+    """An uncertain parameter's prior as the table shows it (``[lo, hi]``, ``log`` when on a
+    log scale); empty for the others."""
+    if s.prior is None:
+        return ""
+    lo, hi = s.prior
+    return f"[{_fmt(lo)}, {_fmt(hi)}]" + (" log" if s.prior_scale == "log" else "")
+
+
 def markdown_table() -> str:
-    """Every parameter as a Markdown table (name, default, range, unit, justification),
-    grouped as in ``parameters.toml``; ``docs/ODD.md`` carries exactly this table."""
+    """Every parameter as a Markdown table (name, tag, default, range, prior, unit,
+    justification), grouped as in ``parameters.toml``, under a count per tag;
+    ``docs/ODD.md`` carries exactly this table."""
     lines = [
         ODD_BEGIN,
         "",
-        "| group | parameter | default | range | unit | justification |",
-        "|---|---|---|---|---|---|",
+        tag_summary(),
+        "",
+        "| group | parameter | tag | default | range | prior | unit | justification |",
+        "|---|---|---|---|---|---|---|---|",
     ]
     for s in registry().values():
         if s.type == "bool":
@@ -172,7 +298,10 @@ def markdown_table() -> str:
             else (str(s.default).lower() if s.type == "bool" else f"{s.default:g}")
         )
         doc = s.doc.replace("|", "\\|")
-        lines.append(f"| {s.group} | `{s.name}` | {default} | {rng} | {s.unit} | {doc} |")
+        lines.append(
+            f"| {s.group} | `{s.name}` | {s.tag} | {default} | {rng} | {prior_cell(s)} "
+            f"| {s.unit} | {doc} |"
+        )
     lines += ["", ODD_END]
     return "\n".join(lines)
 
