@@ -198,15 +198,17 @@ class InvestorPopulation:
         herd = running & (er_proj < self.hurdle) & (rng.random(n) < self.herding)
         host_gone = in_pipe & gone[self.proj_row]  # a project's row is set iff in_pipe
         withdraw = in_pipe & ((er_proj < self.hurdle - ip.withdraw_margin) | herd | host_gone)
+        n_out = int(withdraw.sum())
         lost = ip.strand_fraction * self.pipeline[withdraw]
-        self.stranded[withdraw] += lost
-        self.idle[withdraw] += self.pipeline[withdraw] - lost
-        self.pipeline[withdraw] = 0.0
-        self.proj_phase[withdraw] = -1
-        self.proj_row[withdraw] = -1
+        if n_out:  # most quarters nobody withdraws: nothing to move
+            self.stranded[withdraw] += lost
+            self.idle[withdraw] += self.pipeline[withdraw] - lost
+            self.pipeline[withdraw] = 0.0
+            self.proj_phase[withdraw] = -1
+            self.proj_row[withdraw] = -1
         self.withdrew_now = withdraw
         n_pipe = max(1, int(in_pipe.sum()))
-        self.withdrawn_share = float(withdraw.sum()) / n_pipe
+        self.withdrawn_share = n_out / n_pipe
 
         # New commitments: one project at a time per investor.
         best = own.argmax(axis=1)

@@ -26,6 +26,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from enum import StrEnum
+from functools import cache
+from types import MappingProxyType
 
 import numpy as np
 
@@ -140,6 +142,14 @@ def exposure_of(actor, pressurer_id: str) -> float:
     instruments' columns (:data:`INSTRUMENTS`; ``actor``: the state's data). Russia can
     cut India's oil as well as close its market; Brazil its iron ore and niobium."""
     return sum(getattr(actor, field) for field in INSTRUMENTS[pressurer_id])
+
+
+@cache
+def exposures(actor) -> MappingProxyType:
+    """A state's :func:`exposure_of` to every pressurer, read-only: the figures are fixed
+    (an ``Actor`` record is immutable), so each record's are summed once per process,
+    not each time a model is built or a state weighs signing."""
+    return MappingProxyType({pid: exposure_of(actor, pid) for pid in PRESSURERS})
 
 
 def resistance_to(pressurer_id: str, resistance: float, base: float) -> float:

@@ -23,7 +23,7 @@ import numpy as np
 
 from agents.parameters import Parameters
 from agents.policy import Decision, MemberChoice, MemberView
-from agents.pressurer import CHINA, PressureParams, exposure_of, pressure_pain
+from agents.pressurer import CHINA, PressureParams, exposures, pressure_pain
 from agents.records import Actor
 
 
@@ -194,6 +194,8 @@ class StateAgent(mesa.Agent):
         self.actor = actor
         self.code = actor.id  # e.g. "JPN" (read on every rule, so a plain attribute)
         self.name = actor.name
+        # its stake in what each pressurer can withhold, % of GDP (``exposure_of``)
+        self.exposure = exposures(actor)
         self.row = row  # its row in the world's capacity matrices
         self.status = status
         self.role = role
@@ -297,7 +299,7 @@ class StateAgent(mesa.Agent):
         benefit = (
             snap.credibility * cp.supply_benefit * self.valuation * snap.secure_supply * alignment
         )
-        exposure = exposure_of(self.actor, CHINA)  # what China can withhold from it
+        exposure = self.exposure[CHINA]  # what China can withhold from it
         expected = pressure_pain(snap.expected_pressure, exposure, self.resistance, pp)
         return benefit - expected
 

@@ -59,7 +59,6 @@ from agents.pressurer import (
     chokepoints,
     eu_initial_stance,
     eu_turns,
-    exposure_of,
     pain_landed,
     presses,
     pressure_streaks,
@@ -194,9 +193,7 @@ class PaxSilicaModel(mesa.Model):
         }
         # Each state's exposure to each pressurer's market (% of GDP), fixed over a run:
         # state -> pressurer -> exposure.
-        self.exposure = {
-            s.code: {a: exposure_of(s.actor, a) for a in PRESSURERS} for s in self.states
-        }
+        self.exposure = {s.code: s.exposure for s in self.states}
         # ... and its resistance to each (the EU's rules are not sheltered by US ties).
         self.resistance_by = {
             s.code: {a: resistance_to(a, s.resistance, p["resistance_base"]) for a in PRESSURERS}
