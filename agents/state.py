@@ -51,6 +51,8 @@ class Role(StrEnum):
 MEMBER, PARTICIPANT, DEFECTED, OUTSIDE = Status
 STAY, LEAVE, JOIN, STAY_OUT = Decision
 
+# The pains of staying, by source (``StateAgent.pain``).
+PAINS = ("pressure", "price", "reversal")
 # Labels for what drove a member's grievance, used in the event log.
 REASONS = {
     "pressure": "pressure",
@@ -256,12 +258,12 @@ class StateAgent(mesa.Agent):
         resistance when it landed), input prices (by downstream dependence, on the share
         of refined inputs the alliance cannot supply itself: the refining bottleneck),
         reversals."""
+        return dict(zip(PAINS, self._pains(snap, cp), strict=True))
+
+    def _pains(self, snap: Snapshot, cp: CommitmentParams) -> tuple[float, float, float]:
+        """:meth:`pain`'s values in the order of ``PAINS`` (the rule's hot path)."""
         price = cp.price_pain * max(0.0, snap.price_index - 1.0) * self.dependence
-        return {
-            "pressure": self.pressure_pain,
-            "price": price * snap.refining_gap,
-            "reversal": self.reversal_shock,
-        }
+        return self.pressure_pain, price * snap.refining_gap, self.reversal_shock
 
     def social_pull(self, snap: Snapshot, cp: CommitmentParams) -> float:
         """Strain from the example of ties who left (tie-weighted share)."""
@@ -272,14 +274,16 @@ class StateAgent(mesa.Agent):
 
         ``G <- max(0, memory * G + pain + social + shock - benefit)``, where ``shock`` is
         this quarter's domestic political noise (:func:`domestic_noise`)."""
-        pains = self.pain(snap, cp)
+        pressure, price, reversal = self._pains(snap, cp)
         social = self.social_pull(snap, cp)
-        self.strain = sum(pains.values()) + social + shock - self.benefit(snap, cp)
+        # the pains added by ``sum`` (compensated since Python 3.12), then the rest
+        self.strain = sum((pressure, price, reversal)) + social + shock - self.benefit(snap, cp)
         m = cp.grievance_memory
         self.grievance = next_grievance(self.grievance, self.strain, m)
         c = self.components  # every driver decays, then adds this quarter's
-        for k, v in pains.items():
-            c[k] = c[k] * m + v
+        c["pressure"] = c["pressure"] * m + pressure
+        c["price"] = c["price"] * m + price
+        c["reversal"] = c["reversal"] * m + reversal
         c["social"] = c["social"] * m + social
         memory = self.pain_memory
         for k in memory:

@@ -38,12 +38,19 @@ class Collector(mesa.DataCollector):
     (``get_model_vars_dataframe``, ``get_agenttype_vars_dataframe``), and
     tests/model/test_invariants.py checks they equal Mesa's own collection."""
 
-    def __init__(self, model_reporters: dict, agenttype_reporters: dict):
+    def __init__(
+        self, model_reporters: dict, agenttype_reporters: dict, groups: dict | None = None
+    ):
         super().__init__(model_reporters=model_reporters, agenttype_reporters=agenttype_reporters)
+        grouped = {name for names in groups or {} for name in names}
         self._model_getters = [
             (name, attrgetter(r) if isinstance(r, str) else r)
             for name, r in model_reporters.items()
+            if name not in grouped
         ]
+        # Columns read together after the first row: (names, a getter of all their values
+        # in that order), e.g. the 12 phases' shares as one array's ``tolist()``.
+        self._groups = list((groups or {}).items())
         self._type_getters = [
             (kind, [attrgetter(r) for r in columns.values()])
             for kind, columns in agenttype_reporters.items()
@@ -56,6 +63,9 @@ class Collector(mesa.DataCollector):
         self._collection_steps.append(model.time)
         for name, get in self._model_getters:
             self.model_vars[name].append(get(model))
+        for names, get in self._groups:
+            for name, value in zip(names, get(model), strict=True):
+                self.model_vars[name].append(value)
         t, kinds = model.time, model.agent_types
         self._agenttype_records[t] = {
             kind: [
@@ -74,7 +84,17 @@ def make_collector(
     is off."""
     if not collect:
         return NoCollector()
-    return Collector(*reporters(n_phases, collect_investors))
+    return Collector(*reporters(n_phases, collect_investors), groups=phase_columns(n_phases))
+
+
+def phase_columns(n_phases: int) -> dict[tuple[str, ...], object]:
+    """The per-phase reporters of :func:`reporters`, read as one array each (the same
+    values: a float of each entry)."""
+    names = lambda prefix: tuple(f"{prefix}_{k + 1}" for k in range(n_phases))  # noqa: E731
+    return {
+        names("signatory_share"): lambda m: m.member_share.tolist(),
+        names("china_share"): lambda m: m.china_share.tolist(),
+    }
 
 
 def reporters(n_phases: int, collect_investors: bool = False) -> tuple[dict, dict]:
