@@ -103,3 +103,29 @@ def check_output(flag: str, path: Path, folder: bool = False, make_parents: bool
         raise CliError(f"{flag}: cannot write in the folder {above} ({e.strerror})") from None
     os.close(fd)
     os.unlink(probe)
+
+
+def add_posterior_arg(p: argparse.ArgumentParser) -> None:
+    """``--posterior``: draw each run's uncertain parameters from a calibrated posterior."""
+    p.add_argument(
+        "--posterior",
+        metavar="NAME|FILE",
+        help="draw each run's uncertain parameters (by its seed) from a calibrated posterior: "
+        "'default' (model/data/posterior/default.csv) or a posterior.csv written by "
+        "`pax-silica calibrate`; parameters the scenario or --set changes keep their value",
+    )
+
+
+def posterior_from_args(args: argparse.Namespace):
+    """The posterior named by ``--posterior`` (None without it); a bad file is one error."""
+    name = getattr(args, "posterior", None)
+    if not name:
+        return None
+    from model.posterior import PosteriorError, load_posterior
+
+    try:
+        return load_posterior(name)
+    except PosteriorError as e:
+        raise CliError(f"--posterior: {e}") from None
+    except OSError as e:
+        raise CliError(f"--posterior: cannot read {name} ({e.strerror or e})") from None

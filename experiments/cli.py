@@ -41,6 +41,7 @@ COMMANDS = {
     "lesson": "experiments.lesson_cmd",
     "play": "experiments.play_cmd",
     "report": "experiments.report_cmd",
+    "calibrate": "experiments.calibrate",
 }
 
 

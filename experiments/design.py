@@ -46,6 +46,7 @@ from typing import Any
 import numpy as np
 
 from model.params import ParameterError, ParamSpec, coerce, registry
+from model.posterior import Posterior, PosteriorError, load_posterior
 from model.scenario import Scenario, ScenarioError, is_path, load_scenario, resolve_path
 
 DESIGNS = ("grid", "lhs", "sobol", "morris")
@@ -62,6 +63,7 @@ DESIGN_FILE_KEYS = {
     "steps",
     "set",
     "second_order",
+    "posterior",
 }
 SEED_RULE = (
     "seed(p, r) = SeedSequence(entropy=SEED, spawn_key=(p, r))"
@@ -298,6 +300,7 @@ class DesignSpec:
     seed: int = 0
     design_seed: int | None = None
     second_order: bool = False
+    posterior: str | None = None  # each run's uncertain parameters drawn from it
 
     def to_dict(self) -> dict:
         d = asdict(self)
@@ -322,6 +325,8 @@ class Design:
     hash: str
     scenario_file: str | None
     scenario_file_sha256: str | None
+    posterior: Posterior | None = None
+    posterior_sha256: str | None = None
 
     @property
     def names(self) -> list[str]:
@@ -521,7 +526,9 @@ def resolve(spec: DesignSpec, source: str | None = None) -> Design:
         points = [dict(zip(names, row, strict=True)) for row in zip(*cols, strict=True)]
     path = resolve_path(spec.scenario)
     file_hash = _sha256_file(path) if path.is_file() else None
+    post, post_hash = _posterior(spec, source)
     body = {
+        "posterior": post_hash,
         "spec": spec.to_dict(),
         "scenario": scenario_digest(scen),
         "points": [[p[n] for n in names] for p in points],
@@ -538,7 +545,21 @@ def resolve(spec: DesignSpec, source: str | None = None) -> Design:
         hash=f"sha256:{digest}",
         scenario_file=str(path.resolve()) if path.is_file() else None,
         scenario_file_sha256=file_hash,
+        posterior=post,
+        posterior_sha256=post_hash,
     )
+
+
+def _posterior(spec: DesignSpec, source: str | None) -> tuple[Posterior | None, str | None]:
+    """The design's posterior and the hash of its particles (a new calibration written to
+    the same file makes different runs, so resuming it is refused)."""
+    if not spec.posterior:
+        return None, None
+    try:
+        post = load_posterior(spec.posterior)
+    except PosteriorError as e:
+        raise DesignError("--posterior" if not source else "posterior", str(e), source) from None
+    return post, _sha256_file(post.path)
 
 
 # -------------------------------------------------------------------- design file ----

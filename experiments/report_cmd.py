@@ -20,11 +20,20 @@ import numpy as np
 import pandas as pd
 
 from agents.state import Status
-from experiments.args import CliError, check_output, load_from_args, natural_int, positive_int
+from experiments.args import (
+    CliError,
+    add_posterior_arg,
+    check_output,
+    load_from_args,
+    natural_int,
+    positive_int,
+    posterior_from_args,
+)
 from model import metrics
 from model.estimates import Survival, kaplan_meier
 from model.files import atomic_write
 from model.model import PaxSilicaModel
+from model.posterior import Posterior, posterior_overrides
 from model.replicate import replicate
 from model.run import events_of, series_of
 from model.wording import fate, fate_of
@@ -59,6 +68,7 @@ def register(sub, add_scenario_args) -> None:
         "report", help="write charts and a Markdown summary of a scenario to a folder (for slides)"
     )
     add_scenario_args(p)
+    add_posterior_arg(p)
     p.add_argument(
         "--seed",
         type=natural_int,
@@ -92,8 +102,11 @@ def run(args) -> int:
     if args.steps:
         args.overrides = [*args.overrides, f"steps={args.steps}"]
     scen = load_from_args(args)
+    post = posterior_from_args(args)
     cmd = _command_line(args)
-    write_report(scen, out, seed=args.seed, replications=args.replications, command=cmd)
+    write_report(
+        scen, out, seed=args.seed, replications=args.replications, command=cmd, posterior=post
+    )
     print(f"Report written to {out}/: " + ", ".join(FILES))
     return 0
 
@@ -102,23 +115,34 @@ def _command_line(args) -> str:
     parts = ["pax-silica report", f"--scenario {args.scenario}"]
     parts += [f"--set {o}" for o in args.overrides]
     parts += [f"--seed {args.seed}", f"--replications {args.replications}"]
+    if getattr(args, "posterior", None):
+        parts.append(f"--posterior {args.posterior}")
     return " ".join(parts)
 
 
 # --- the report ---------------------------------------------------------------------------
-def write_report(scen, out: Path, seed: int = 0, replications: int = 20, command: str = "") -> None:
-    """Run the scenario and write every file of the report to ``out`` atomically."""
+def write_report(
+    scen,
+    out: Path,
+    seed: int = 0,
+    replications: int = 20,
+    command: str = "",
+    posterior: Posterior | None = None,
+) -> None:
+    """Run the scenario and write every file of the report to ``out`` atomically;
+    ``posterior``: every run (the one shown and each replication) draws its uncertain
+    parameters from it by its seed."""
     out = Path(out)
     out.absolute().parent.mkdir(parents=True, exist_ok=True)
 
     def write(tmp: Path) -> None:
-        m = PaxSilicaModel(scen, rng=seed)
+        m = PaxSilicaModel(scen, rng=seed, **posterior_overrides(posterior, scen, seed))
         start = bloc_shares(m)
         start_bottleneck = m.bottleneck
         m.run()
         end = bloc_shares(m)
         series, events = series_of(m), events_of(m)
-        reps = replications_table(scen, seed, replications)
+        reps = replications_table(scen, seed, replications, posterior)
         series.to_csv(tmp / "series.csv", index=False)
         events.to_csv(tmp / "events.csv", index=False)
         reps.to_csv(tmp / "replications.csv", index=False)
@@ -154,10 +178,10 @@ def bloc_shares(m: PaxSilicaModel) -> np.ndarray:
     return np.array([metrics.bloc_share(share, rows[b]) for b in BLOCS])
 
 
-def replications_table(scen, seed: int, n: int) -> pd.DataFrame:
+def replications_table(scen, seed: int, n: int, posterior: Posterior | None = None) -> pd.DataFrame:
     """One row per replication (seeds ``seed`` .. ``seed + n - 1``): its outcome."""
     rows = []
-    for rm in replicate(scen, range(seed, seed + n)):
+    for rm in replicate(scen, range(seed, seed + n), posterior=posterior):
         o = rm.outcome()
         rows.append(
             {

@@ -4,7 +4,15 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from experiments.args import CliError, check_output, load_from_args, natural_int, positive_int
+from experiments.args import (
+    CliError,
+    add_posterior_arg,
+    check_output,
+    load_from_args,
+    natural_int,
+    positive_int,
+    posterior_from_args,
+)
 from model.files import atomic_write
 from model.run import RunResult, events_path, run_model, write_run
 from model.wording import fate
@@ -18,6 +26,7 @@ CONTEXT_EVENTS = ("reversal", "escalation", "truce", "refusal")
 def register(sub, add_scenario_args) -> None:
     p = sub.add_parser("run", help="run one scenario and tell its story")
     add_scenario_args(p)
+    add_posterior_arg(p)
     p.add_argument("--steps", type=positive_int, help="quarters to run (default 40)")
     p.add_argument("--seed", type=natural_int, default=0, help="random seed (default 0)")
     p.add_argument(
@@ -50,7 +59,14 @@ def run(args) -> int:
         overrides.append(f"steps={args.steps}")
     args.overrides = overrides
     scen = load_from_args(args)
-    result = run_model(scen, seed=args.seed)
+    post = posterior_from_args(args)
+    result = run_model(scen, seed=args.seed, posterior=post)
+    if post is not None:
+        drawn = post.index(args.seed)
+        print(
+            f"Posterior {post.path}: seed {args.seed} draws accepted set {drawn + 1} "
+            f"of {len(post)}."
+        )
     print(story(result, args.events))
     if args.out:
         run_id = write_run(result, args.out)

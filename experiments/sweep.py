@@ -64,7 +64,7 @@ from typing import Any
 
 import pandas as pd
 
-from experiments.args import CliError, natural_int, positive_int
+from experiments.args import CliError, add_posterior_arg, natural_int, positive_int
 from experiments.design import (
     DESIGN_FILE_KEYS,
     DESIGNS,
@@ -78,6 +78,7 @@ from experiments.design import (
     resolve,
 )
 from model.files import atomic_write, write_bytes
+from model.posterior import Posterior
 from model.replicate import replicate
 from model.scenario import Scenario, is_path
 
@@ -90,6 +91,7 @@ MAX_CHUNK = 100
 EXIT_INTERRUPTED = 130
 # Outcome columns by type; any other outcome column is a float (or text if not a number).
 INT_COLUMNS = {
+    "posterior_draw",
     "time_to_collapse",
     "quarters_run",
     "final_members",
@@ -155,10 +157,16 @@ def _tidy_heap() -> None:
 
 
 def run_chunk(
-    scenarios: dict[str, Scenario], runs: list[tuple], names: list[str], series: bool = False
+    scenarios: dict[str, Scenario],
+    runs: list[tuple],
+    names: list[str],
+    series: bool = False,
+    posterior: Posterior | None = None,
 ) -> tuple[pd.DataFrame, pd.DataFrame | None]:
     """Run a chunk on a worker. ``runs``: (point, replication, seed, params, variant);
-    ``scenarios[variant]`` is the scenario to run, ``params`` the values to override."""
+    ``scenarios[variant]`` is the scenario to run, ``params`` the values to override;
+    ``posterior``: each run draws its uncertain parameters from it by its seed (column
+    ``posterior_draw``: which accepted set, 0-based)."""
     rows, frames = [], []
     # a point's replications run one after another: one replicate() per point
     for _, group in itertools.groupby(runs, key=lambda r: (r[0], r[4])):
@@ -169,10 +177,14 @@ def run_chunk(
         # each quarter costs about a fifth of a run).
         seeds = [seed for _, _, seed, _, _ in group]
         for (_, rep, seed, _, _), m in zip(
-            group, replicate(scen, seeds, collect=series, **params), strict=True
+            group,
+            replicate(scen, seeds, collect=series, posterior=posterior, **params),
+            strict=True,
         ):
             row = {"point": point, "replication": rep, "seed": seed}
             row.update({n: params[n] for n in names})
+            if posterior is not None:
+                row["posterior_draw"] = posterior.index(seed)
             row["scenario"] = scen.name
             row.update(m.outcome())
             rows.append(row)
@@ -653,6 +665,14 @@ def new_manifest(design: Design, chunk_size: int | None, series: bool) -> dict:
             + ([f"steps={spec.steps}"] if spec.steps is not None else []),
             "steps": design.scenario.params["steps"],
         },
+        "posterior": None
+        if design.posterior is None
+        else {
+            "ref": spec.posterior,
+            "file": str(design.posterior.path),
+            "file_sha256": design.posterior_sha256,
+            "provenance": design.posterior.provenance,
+        },
         "design": design.to_manifest(),
         "design_hash": design.hash,
         "parameter_ranges": {v.name: v.to_dict() for v in spec.vary},
@@ -794,7 +814,9 @@ def execute(
         session["runs_written"] += len(runs_df)
         bar.update(len(runs_df))
 
-    tasks = ((scenarios, chunk, names, series) for chunk in _chunks(design, todo, size))
+    tasks = (
+        (scenarios, chunk, names, series, design.posterior) for chunk in _chunks(design, todo, size)
+    )
     status = "interrupted"
     try:
         executor.map_chunks(run_chunk, tasks, on_result)
@@ -903,6 +925,7 @@ def register(sub, add_scenario_args) -> None:
         "runs in this process), writing a Parquet dataset folder.",
     )
     add_scenario_args(p)
+    add_posterior_arg(p)
     p.set_defaults(scenario=None)
     p.add_argument(
         "--vary",
@@ -1013,7 +1036,16 @@ def spec_from_args(args) -> tuple[DesignSpec, str | None]:
             dup = next(v.name for v in cli if [w.name for w in cli].count(v.name) > 1)
             raise DesignError("--vary", f"{dup} is varied twice; expected each parameter once")
         spec.vary = [v for v in spec.vary if v.name not in names] + cli
-    for k in ("design", "samples", "levels", "replications", "seed", "design_seed", "steps"):
+    for k in (
+        "design",
+        "samples",
+        "levels",
+        "replications",
+        "seed",
+        "design_seed",
+        "steps",
+        "posterior",
+    ):
         if getattr(args, k) is not None:
             setattr(spec, k, getattr(args, k))
     if args.second_order:

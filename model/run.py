@@ -12,6 +12,7 @@ import pandas as pd
 
 from model.files import atomic_write_all
 from model.model import PaxSilicaModel
+from model.posterior import Posterior, posterior_overrides
 from model.scenario import Scenario, load_scenario
 
 
@@ -29,10 +30,13 @@ def run_model(
     scenario: str | Scenario = "baseline",
     seed: int | None = 0,
     overrides: dict[str, Any] | None = None,
+    posterior: Posterior | None = None,
 ) -> RunResult:
-    """Build and run a model to its horizon; return its series, events and outcome."""
+    """Build and run a model to its horizon; return its series, events and outcome.
+    ``posterior``: the run's uncertain parameters are drawn from it by ``seed``."""
     scen = scenario if isinstance(scenario, Scenario) else load_scenario(scenario)
-    m = PaxSilicaModel(scen, rng=seed, **(overrides or {}))
+    drawn = posterior_overrides(posterior, scen, 0 if seed is None else seed)
+    m = PaxSilicaModel(scen, rng=seed, **{**drawn, **(overrides or {})})
     m.run()
     return RunResult(series=series_of(m), events=events_of(m), outcome=m.outcome(), model=m)
 

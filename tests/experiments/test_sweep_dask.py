@@ -9,7 +9,6 @@ from __future__ import annotations
 import json
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -20,6 +19,8 @@ import pytest
 
 from experiments.cli import main
 from experiments.sweep import load_results, load_series, run_chunk
+from tests.dask_cluster import kill as _kill
+from tests.dask_cluster import running_cluster
 
 ROOT = Path(__file__).resolve().parents[2]
 PAX = [sys.executable, "-m", "experiments.cli"]
@@ -44,87 +45,11 @@ DESIGN = [
 N_RUNS = 200
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def _start(cmd: list[str], log: Path) -> subprocess.Popen:
-    return subprocess.Popen(
-        cmd, cwd=ROOT, stdout=log.open("w"), stderr=subprocess.STDOUT, start_new_session=True
-    )
-
-
-def _kill(p: subprocess.Popen, sig=signal.SIGKILL) -> None:
-    if p.poll() is None:
-        try:
-            os.killpg(p.pid, sig)
-        except ProcessLookupError:
-            pass
-        p.wait(timeout=30)
-
-
 @pytest.fixture(scope="module")
 def cluster(tmp_path_factory):
     """A Dask scheduler and two named workers, each its own process (group)."""
-    from distributed import Client
-
-    logs = tmp_path_factory.mktemp("dask")
-    port = _free_port()
-    addr = f"tcp://127.0.0.1:{port}"
-    sched = _start(
-        [
-            sys.executable,
-            "-m",
-            "distributed.cli.dask_scheduler",
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(port),
-            "--no-dashboard",
-        ],
-        logs / "scheduler.log",
-    )
-    workers = {
-        name: _start(
-            [
-                sys.executable,
-                "-m",
-                "distributed.cli.dask_worker",
-                addr,
-                "--nworkers",
-                "1",
-                "--nthreads",
-                "1",
-                "--host",
-                "127.0.0.1",
-                "--no-dashboard",
-                "--name",
-                name,
-            ],
-            logs / f"{name}.log",
-        )
-        for name in ("w1", "w2")
-    }
-    client = None
-    try:
-        deadline = time.time() + 90
-        while client is None:
-            try:
-                client = Client(addr, timeout="5s")
-            except OSError:
-                if time.time() > deadline:
-                    raise
-                time.sleep(0.5)
-        client.wait_for_workers(2, timeout=90)
-        yield {"address": addr, "client": client, "workers": workers}
-    finally:
-        if client is not None:
-            client.close()
-        for p in [*workers.values(), sched]:
-            _kill(p, signal.SIGTERM)
-            _kill(p)
+    with running_cluster(tmp_path_factory.mktemp("dask"), ("w1", "w2")) as c:
+        yield c
 
 
 @pytest.fixture(scope="module")
