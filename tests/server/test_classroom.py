@@ -17,9 +17,10 @@ from agents.policy import (
 from agents.rules import rule_choice
 from model.model import PaxSilicaModel
 from model.run import series_of
-from server.classroom import Game, SeatError, check_timer, close_game, open_game, open_games
+from server.classroom import Game, SeatError, check_timer
 
 SHORT = {"steps": 6}
+KEY = "the-teachers-key"
 
 
 class Student(threading.Thread):
@@ -49,7 +50,7 @@ class Student(threading.Thread):
 
 
 def finish(game: Game, students: list[Student], timeout: float = 60.0) -> None:
-    game.start()
+    game.start(KEY)
     assert game.wait_until(lambda g: g.status == "finished", timeout), game.notes[-5:]
     for s in students:
         s.join(5)
@@ -68,7 +69,7 @@ def rules_run(scenario: str, seed: int) -> PaxSilicaModel:
 
 
 def test_every_seat_taking_the_advice_is_the_models_own_run():
-    game = Game("invitation", seed=3, params=SHORT)
+    game = Game("invitation", seed=3, params=SHORT, key=KEY)
     seats = ["USA", "CHN", "RUS", "BRA", "JPN", "KOR", "TWN", "NLD"]
     students = [Student(game, a) for a in seats]
     for s in students:
@@ -84,7 +85,7 @@ def test_every_seat_taking_the_advice_is_the_models_own_run():
 
 
 def test_a_students_choice_changes_the_run():
-    game = Game("baseline", seed=0, params=SHORT)
+    game = Game("baseline", seed=0, params=SHORT, key=KEY)
     leaver = Student(game, "KOR", choose=lambda t: MemberChoice("leave"))
     leaver.start()
     finish(game, [leaver])
@@ -100,7 +101,7 @@ def test_a_students_choice_changes_the_run():
 
 
 def test_a_seat_that_leaves_falls_back_to_its_rules():
-    game = Game("baseline", seed=5, params=SHORT)
+    game = Game("baseline", seed=5, params=SHORT, key=KEY)
     quitter = Student(game, "USA", quit_after=2)
     quitter.start()
     finish(game, [quitter])
@@ -112,9 +113,9 @@ def test_a_seat_that_leaves_falls_back_to_its_rules():
 
 
 def test_a_student_who_goes_silent_mid_round_is_replaced_by_rules():
-    game = Game("baseline", seed=1, params=SHORT)
+    game = Game("baseline", seed=1, params=SHORT, key=KEY)
     game.take("CHN", "tab-1", "Mei")
-    game.step()
+    game.step(KEY)
     assert game.wait_until(lambda g: g.turn_for("CHN") is not None)
     game.leave("tab-1")  # the tab closes while China's turn is open
     assert game.wait_until(lambda g: g.status == "paused" and g.model.steps == 1)
@@ -122,11 +123,11 @@ def test_a_student_who_goes_silent_mid_round_is_replaced_by_rules():
 
 
 def test_the_teachers_timer_ends_a_round_with_the_rules():
-    game = Game("baseline", seed=2, round_seconds=0.3, params=SHORT)
+    game = Game("baseline", seed=2, round_seconds=0.3, params=SHORT, key=KEY)
     game.take("USA", "tab-us", "Ada")  # Ada never chooses
     finish(game, [], timeout=30)
     assert (
-        sum("time is up: United States follow their rules" in n for n in game.notes)
+        sum("time is up: United States follows its rules" in n for n in game.notes)
         == SHORT["steps"]
     )
     ref = rules_run("baseline", 2)
@@ -134,22 +135,22 @@ def test_the_teachers_timer_ends_a_round_with_the_rules():
 
 
 def test_the_teacher_can_end_a_round_and_step_one_quarter_at_a_time():
-    game = Game("baseline", seed=4, params=SHORT)
+    game = Game("baseline", seed=4, params=SHORT, key=KEY)
     game.take("USA", "tab-us", "Ada")
-    game.step()
+    game.step(KEY)
     assert game.wait_until(lambda g: g.turn_for("USA") is not None)
     assert game.waiting_for() == ["USA"] and game.time_left() is None
-    game.end_round()
+    game.end_round(KEY)
     assert game.wait_until(lambda g: g.model.steps == 1 and g.status == "paused")
     assert game.model.steps == 1  # paused after one quarter
-    game.close()
+    game.close(KEY)
 
 
 def test_a_choice_outside_the_rules_is_refused_and_the_student_may_choose_again():
-    game = Game("baseline", seed=0, params=SHORT)
+    game = Game("baseline", seed=0, params=SHORT, key=KEY)
     game.take("USA", "tab-us")
     game.take("CHN", "tab-cn")
-    game.step()
+    game.step(KEY)
     assert game.wait_until(lambda g: g.turn_for("USA") is not None)
     view = game.turn_for("USA").view
     with pytest.raises(PolicyError, match="over the budget"):
@@ -168,11 +169,11 @@ def test_a_choice_outside_the_rules_is_refused_and_the_student_may_choose_again(
         game.submit("tab-cn", ChinaChoice(pressure={target: china.max_per_target + 1}))
     game.submit("tab-cn", rule_choice(game.turn_for("CHN")))
     assert game.wait_until(lambda g: g.model.steps == 1)
-    game.close()
+    game.close(KEY)
 
 
 def test_seats_are_one_per_student_and_one_student_per_seat():
-    game = Game("baseline", seed=0, params=SHORT, seats=["USA", "CHN", "JPN"])
+    game = Game("baseline", seed=0, params=SHORT, seats=["USA", "CHN", "JPN"], key=KEY)
     game.take("USA", "a", "Ada")
     with pytest.raises(SeatError, match="United States is taken by Ada"):
         game.take("USA", "b", "Bo")
@@ -192,7 +193,7 @@ def test_seats_are_one_per_student_and_one_student_per_seat():
 
 def test_a_page_that_stops_sending_heartbeats_loses_its_seat():
     now = [0.0]
-    game = Game("baseline", seed=0, params=SHORT, seat_timeout=10.0, clock=lambda: now[0])
+    game = Game("baseline", seed=0, params=SHORT, seat_timeout=10.0, clock=lambda: now[0], key=KEY)
     game.take("USA", "tab", "Ada")
     now[0] = 8.0
     game.heartbeat("tab")
@@ -211,8 +212,3 @@ def test_a_bad_timer_is_one_clear_message(bad):
         check_timer(bad)
 
 
-def test_the_server_lists_the_games_it_has_open():
-    code, game = open_game(scenario="baseline", seed=0, params=SHORT)
-    assert open_games()[code] is game
-    close_game(code)
-    assert code not in open_games() and game.status == "closed"
