@@ -210,5 +210,3 @@ def test_a_page_that_stops_sending_heartbeats_loses_its_seat():
 def test_a_bad_timer_is_one_clear_message(bad):
     with pytest.raises(SeatError, match="timer: expected"):
         check_timer(bad)
-
-
