@@ -89,7 +89,10 @@ class Session:
     def game(self) -> Game | None:
         """The game this tab shows, if it is in this server's memory."""
         code = self.code.value
-        return classroom().games.get(code) if code else None
+        try:
+            return classroom().games.get(code) if code else None
+        except StoreError:  # the page says so (Lobby, ClassroomPage)
+            return None
 
     def signature(self) -> object:
         """What the page shows: the game's version (and, while a round's timer runs, the

@@ -21,6 +21,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from model.model import PaxSilicaModel
+from model.wording import plural
 from tests.browser import ARTIFACTS, Watch, free_port, start_server, stop_server, wait_serving
 from tests.conftest import app_env
 
@@ -142,6 +143,16 @@ def test_students_take_seats_choose_and_see_the_same_quarters(
             timeout=30_000,
         )
         assert played(teacher) == 0 and "2026 Q1 under way" in teacher.inner_text(".pax-round")
+        # the teacher sets a timer while Japan's round waits: the countdown ticks
+        teacher.locator(".pax-class-timer-set input").fill("120")
+        teacher.locator(".pax-class-set-timer").click()
+        teacher.wait_for_selector(".pax-time-left", timeout=30_000)
+        first = int(teacher.inner_text(".pax-time-left"))
+        teacher.wait_for_function(
+            f"() => Number(document.querySelector('.pax-time-left').innerText) <= {first - 2}",
+            timeout=10_000,
+        )
+        assert first <= 120
         choose_advice(japan)
         for page in pages:  # every page sees the quarter advance
             wait_played(page, 1)
@@ -166,7 +177,7 @@ def test_students_take_seats_choose_and_see_the_same_quarters(
         ref.run()
         status = teacher.inner_text(".pax-status")
         assert (
-            f"{ref.members} members" in status and f"credibility {ref.credibility:.2f}" in status
+            f"{plural(ref.members, 'member')}," in status and f"credibility {ref.credibility:.2f}" in status
         ), status
         assert us.inner_text(".pax-status") == status
         assert "survived to" in status
