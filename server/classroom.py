@@ -574,8 +574,12 @@ def debrief(game: Game, key: str) -> tuple[pd.DataFrame, pd.DataFrame]:
     rules. Columns ``<x>_game`` and ``<x>_rules`` for members, participants, defectors,
     credibility and capital committed; quarters the game has not played are blank."""
     game._teacher(key)
+    if game.model.rng_seed is None:
+        raise SeatError("debrief: this game has no whole-number seed to run again")
     with game.reading() as m:
         played = series_of(m)
+        with game._cond:  # a round may be recorded while the model waits for students
+            record = list(game.record)
         names = {a: s.name for a, s in game.seats.items()}
         rows = [
             {
@@ -586,7 +590,7 @@ def debrief(game: Game, key: str) -> tuple[pd.DataFrame, pd.DataFrame]:
                 "chosen_by": who or "rules",
                 "choice": choice_summary(c),
             }
-            for q, a, who, c in game.record
+            for q, a, who, c in record
         ]
     if game._counterfactual is None:
         rules = next(replicate(game.scenario, [game.model.rng_seed], collect=True, **game.params))
