@@ -442,3 +442,14 @@ def test_the_debrief_sets_the_game_beside_the_rules_run_of_its_seed(tmp_path):
     csv = side.to_csv(index=False)
     assert csv.splitlines()[0].startswith("quarter,when,members_game,members_rules")
     game.close(key)
+
+
+def test_the_membership_chart_counts_states_in_whole_numbers():
+    from server import charts
+
+    m = PaxSilicaModel("baseline", rng=0, steps=2)
+    m.run()
+    ax = charts.membership_figure(m).axes[0]
+    ax.set_ylim(0, 18)  # what 16 members give (members + 2): 0-17.5 in steps of 2.5 before
+    ticks = ax.get_yticks()
+    assert len(ticks) > 2 and all(float(t).is_integer() for t in ticks), ticks
