@@ -40,6 +40,7 @@ The accepted particles are written as a posterior (``model.posterior``).
 from __future__ import annotations
 
 import argparse
+import contextlib
 import hashlib
 import logging
 import math
@@ -178,12 +179,16 @@ def screen(
 class Progress(logging.Handler):
     """One line per generation from pyabc's own log: tolerance, acceptance, ESS, budget."""
 
-    def __init__(self, budget: int, history_of, stream=sys.stderr):
+    def __init__(self, budget: int, history_of, stream=None):
         super().__init__(logging.INFO)
-        self.budget, self.history_of, self.stream = budget, history_of, stream
+        self.budget, self.history_of, self._stream = budget, history_of, stream
         self.t0 = time.perf_counter()
         self.eps = float("nan")
         self.generation = -1
+
+    @property
+    def stream(self):
+        return self._stream or sys.stderr  # at the time of writing (tests capture it)
 
     def emit(self, record: logging.LogRecord) -> None:
         msg = record.getMessage()
@@ -205,6 +210,31 @@ class Progress(logging.Handler):
                 file=self.stream,
                 flush=True,
             )
+
+
+@contextlib.contextmanager
+def _progress_instead_of_pyabc_log(handler: logging.Handler | None):
+    """pyabc's own log lines (its handlers on "ABC" and below) give way to ``handler``'s
+    one line per generation (or to nothing); they are put back afterwards."""
+    saved = {
+        name: (list(lg.handlers), lg.propagate, lg.level)
+        for name, lg in logging.root.manager.loggerDict.items()
+        if isinstance(lg, logging.Logger) and (name == "ABC" or name.startswith("ABC."))
+    }
+    for name in saved:
+        logging.getLogger(name).handlers = []
+    top = logging.getLogger("ABC")
+    top.propagate = False
+    if handler is not None:
+        top.addHandler(handler)
+        top.setLevel(logging.INFO)
+    try:
+        yield
+    finally:
+        for name, (handlers, propagate, level) in saved.items():
+            lg = logging.getLogger(name)
+            lg.handlers, lg.propagate = handlers, propagate
+            lg.setLevel(level)
 
 
 # --- the command -------------------------------------------------------------------------
@@ -294,10 +324,11 @@ def calibrate(args, observed: dict[str, float] | None = None) -> Path:
                 {n: pyabc.MultivariateNormalTransition() for n in names}
             ),
         )
-        if args.resume:
-            abc.load(f"sqlite:///{db}")
-        else:
-            abc.new(f"sqlite:///{db}", observed)
+        with _progress_instead_of_pyabc_log(None):
+            if args.resume:
+                abc.load(f"sqlite:///{db}")
+            else:
+                abc.new(f"sqlite:///{db}", observed)
         done = abc.history.total_nr_simulations if args.resume else 0
         budget = args.simulations
         if done >= budget:
@@ -305,11 +336,6 @@ def calibrate(args, observed: dict[str, float] | None = None) -> Path:
                 f"--simulations: the history already holds {done} simulations; "
                 "expected a budget above that to go on"
             )
-        log = logging.getLogger("ABC")
-        handler = Progress(budget, lambda: abc.history)
-        log.addHandler(handler)
-        log.setLevel(logging.INFO)
-        log.propagate = False
         print(
             f"calibrate: {len(names)} of {len(free)} uncertain parameters calibrated (the "
             f"rest move no target by {args.screen_threshold} band units and keep their "
@@ -320,15 +346,13 @@ def calibrate(args, observed: dict[str, float] | None = None) -> Path:
             flush=True,
         )
         t = time.perf_counter()
-        try:
+        with _progress_instead_of_pyabc_log(Progress(budget, lambda: abc.history)):
             history = abc.run(
                 minimum_epsilon=args.tolerance,
                 max_nr_populations=args.generations,
                 max_total_nr_simulations=budget,
                 min_eps_diff=args.min_fall,
             )
-        finally:
-            log.removeHandler(handler)
         seconds = time.perf_counter() - t
     post = posterior_of(history, names, [n for n in free if n not in names], fixed, args, seconds)
     path = out / "posterior.csv"
@@ -356,10 +380,17 @@ def _read_screen(path: Path) -> dict[str, float]:
 
 
 def posterior_of(history, names, from_prior, fixed, args, seconds: float) -> Posterior:
-    """The last generation's particles, back in the parameters' own units, with their
-    provenance. Parameters the screen left out are drawn from their prior for each particle
-    (their posterior, as far as the record can tell); fixed ones keep their value."""
-    df, w = history.get_distribution(m=0, t=history.max_t)
+    """The particles of the first generation that reached the final tolerance, back in the
+    parameters' own units, with their provenance. Parameters the screen left out are
+    drawn from their prior for each particle (their posterior, as far as the record can
+    tell); fixed ones keep their value."""
+    pops = history.get_all_populations()
+    pops = pops[pops["t"] >= 0]
+    tolerance = float(pops["epsilon"].min())
+    # The first generation to reach the final tolerance: a later one at the same tolerance
+    # aims at the same posterior with more variance in its weights.
+    t = int(pops[pops["epsilon"] <= tolerance]["t"].min())
+    df, w = history.get_distribution(m=0, t=t)
     specs = registry()
     rng = np.random.default_rng([args.seed, len(df)])
     columns = {n: [from_logit(specs[n], z) for z in df[n].to_numpy()] for n in names}
@@ -369,8 +400,6 @@ def posterior_of(history, names, from_prior, fixed, args, seconds: float) -> Pos
         columns[n] = [v] * len(df)
     order = [s.name for s in uncertain() if s.name in columns]
     values = np.array([columns[n] for n in order], dtype=float).T
-    pops = history.get_all_populations()
-    tolerance = float(pops[pops["t"] == history.max_t]["epsilon"].iloc[0])
     prov = {
         "version": _version(),
         "commit": _commit(),
@@ -378,6 +407,7 @@ def posterior_of(history, names, from_prior, fixed, args, seconds: float) -> Pos
         "targets": [t.name for t in fitted()],
         "population": int(len(df)),
         "generations": int(history.max_t + 1),
+        "generation": t,
         "tolerance": tolerance,
         "simulations": int(history.total_nr_simulations),
         "history": str(Path(args.out) / HISTORY),
