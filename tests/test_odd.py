@@ -54,6 +54,4 @@ def test_the_posterior_table_is_generated_from_the_committed_posterior():
     start = ODD.index(posterior.ODD_BEGIN)
     end = ODD.index(posterior.ODD_END) + len(posterior.ODD_END)
     post = posterior.load_posterior(posterior.DEFAULT)
-    assert ODD[start:end] == posterior.markdown_table(post), (
-        "run: uv run python -m model.posterior"
-    )
+    assert ODD[start:end] == posterior.markdown_table(post), "run: uv run python -m model.posterior"
