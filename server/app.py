@@ -165,6 +165,7 @@ class AppState:
     def play_loop(self) -> None:
         """Step while Play is on (runs in a background thread), one quarter at a time:
         each step waits until its charts are drawn, so Play never runs ahead of the page.
+        With a lesson loaded, Play stops at the quarter of each of its key moments.
         A render asked for from this thread can be lost when it races a render in another
         thread (seen with reacton 1.11: the run went on undrawn to its end); if a quarter
         is not drawn while no drawing is under way, the page is asked to redraw outright."""
@@ -174,6 +175,8 @@ class AppState:
         while self.playing.value and self._loop == me:
             t = time.perf_counter()
             more = self.step()
+            # a loaded lesson: stop at each of its key moments (server/lessons_view.py)
+            stop = bool(lessons_view.session(self).stops_here(self.model.value))
             version = self.version.value
             deadline = time.monotonic() + 20.0
             while not self.wait_shown(version, 1.0) and time.monotonic() < deadline:
@@ -183,7 +186,7 @@ class AppState:
                     # not drawn, and no drawing under way: the request was lost
                     log.info("quarter %s was not drawn: redrawing", self.model.value.steps)
                     rc.force_update()
-            if not more:
+            if not more or stop:
                 self.playing.value = False
                 break
             time.sleep(max(0.0, PLAY_DELAY - (time.perf_counter() - t) / 4))

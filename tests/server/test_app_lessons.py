@@ -8,13 +8,14 @@ and once in a real browser (Debian's Chromium, as in tests/server/test_app_brows
 from __future__ import annotations
 
 import re
+import time
 from html import unescape
 
 import ipyvuetify as v
 import pytest
 import solara
 
-from model.lessons import LessonRun, all_lessons
+from model.lessons import LessonRun, all_lessons, find_lesson
 from server import app, lessons_view
 from tests.browser import ARTIFACTS, ROOT, Watch
 from tests.server.test_app_browser import quarter
@@ -61,6 +62,16 @@ def lesson_text(rc) -> str:
     return "".join(panel_htmls(rc, "pax-lesson-text"))
 
 
+def after_text(rc) -> str:
+    """What to notice and the questions, as HTML (empty while they are hidden)."""
+    return "".join(panel_htmls(rc, "pax-lesson-after"))
+
+
+def current(rc) -> str:
+    """The moment(s) of this quarter at the top of the panel (empty when none)."""
+    return unescape("".join(panel_htmls(rc, "pax-moment-current-text")))
+
+
 def marked(rc) -> list[str]:
     """The moments marked as happened: '2026 Q1 (quarter 1): narration...'."""
     (moments,) = panel_htmls(rc, "pax-lesson-moments")
@@ -102,11 +113,16 @@ def test_load_a_lesson_then_step_to_its_next_moment(page, lesson):
     assert state.applied.value == state.settings.value
     assert alerts(rc) == [f"Loaded: lesson {lesson.order}, {lesson.title}."]
     assert by_class(rc, v.Select, "pax-scenario").v_model == state.settings.value.scenario
-    # the lesson's text beside the charts: what to do, what to notice, questions
+    # the lesson's text beside the charts: the argument, the scenario, the app's own
+    # steps; not the terminal's steps, nor the notes for authors
     text = lesson_text(rc)
-    for heading in ("What to do", "What to notice", "Questions for discussion"):
+    for heading in ("The paper", "The scenario", "In the app"):
         assert re.search(f"<h2[^>]*>{heading}", text), heading
-    assert "Key moments</h2>" not in text  # the section for lesson authors is left out
+    assert "What to do</h2>" not in text and "Key moments</h2>" not in text
+    # what to notice and the questions give the results away: not before the run is over
+    assert "What to notice" not in after_text(rc) + text
+    assert "Questions for discussion" not in after_text(rc) + text
+    assert panel_htmls(rc, "pax-lesson-after-hidden")
     # the same run, and so the same moments and narration, as `pax-silica lesson`
     ref = LessonRun(lesson)
     ref.run()
@@ -145,6 +161,82 @@ def test_unload_returns_to_a_free_run_and_a_changed_run_is_said(page):
     by_class(rc, v.Select, "pax-scenario").v_model = "baseline"  # back to a preset
     click(rc, "pax-reset")
     assert state.model.value.scenario.name == "baseline"
+
+
+def moment_quarters(lesson) -> list[int]:
+    """The quarters of the lesson's key moments after quarter 0, on its own run."""
+    ref = LessonRun(lesson)
+    ref.run()
+    return sorted({f.quarter for f in ref.fired.values() if f.quarter > 0})
+
+
+def test_play_stops_at_each_key_moment_and_shows_it_first(page):
+    rc, state = page
+    lesson = find_lesson("defection_cascade")
+    load(rc, lesson.name)
+    m = state.model.value
+    assert "Key moment 1 of" in current(rc)  # quarter 0's moment, at the top
+    q, nxt = moment_quarters(lesson)[:2]
+    assert q > 1  # Play runs quarters without a moment, then stops
+    click(rc, "pax-play")
+    deadline = time.monotonic() + 60
+    while state.playing.value and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not state.playing.value, "Play did not stop"
+    assert m.steps == q, f"Play stopped at quarter {m.steps}, not at the key moment ({q})"
+    shown = current(rc)
+    assert f"(quarter {q})" in shown and "Play stopped here" in shown
+    # Play again goes on to the next moment, and stops there
+    click(rc, "pax-play")
+    deadline = time.monotonic() + 60
+    while state.playing.value and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert m.steps == nxt and f"(quarter {nxt})" in current(rc)
+    assert after_text(rc) == ""  # the run is not over: what to notice is still hidden
+
+
+def test_what_to_notice_appears_when_the_run_is_over_or_when_asked(page):
+    rc, state = page
+    load(rc, "gulf_capital")
+    assert after_text(rc) == ""
+    click(rc, "pax-lesson-reveal")  # the teacher asks for it
+    assert "What to notice" in after_text(rc)
+    load(rc, "gulf_capital")  # a new load hides it again
+    assert after_text(rc) == ""
+    m = state.model.value
+    with state.lock:  # all but the last quarter at once
+        while m.steps < m.p["steps"] - 1:
+            m.step()
+    assert after_text(rc) == ""
+    click(rc, "pax-step")  # the last quarter: the run is over
+    text = after_text(rc)
+    assert "What to notice" in text and "Questions for discussion" in text
+
+
+COMMAND = re.compile(r"pax-silica|uv run|--[a-z]")
+
+
+@pytest.mark.parametrize("lesson", LESSONS, ids=[ls.name for ls in LESSONS])
+def test_no_web_lesson_text_is_a_terminal_command(lesson):
+    """The app's lesson text (the panel before and after the run, the narration) has no
+    terminal command; the terminal's steps stay in the same file for pax-silica lesson."""
+    for text in lessons_view.web_texts(lesson):
+        found = COMMAND.search(text)
+        assert not found, f"{lesson.name}: {text[max(0, found.start() - 80) : found.end() + 40]!r}"
+    assert "pax-silica" in lesson.section("What to do")  # the terminal's, kept
+    assert lesson.section("In the app")  # the web's own steps
+
+
+def test_the_lessons_tab_shows_no_terminal_command(page):
+    rc, _ = page
+    tabs(rc).v_model = TAB_LESSONS
+    texts = panel_htmls(rc, "pax-lessons-intro") + panel_htmls(rc, "pax-lesson-item")
+    assert len(texts) == 1 + len(LESSONS)
+    assert not [t for t in texts if COMMAND.search(t)]
+    load(rc, "counter_pressure")  # and the panel, before and after the run
+    click(rc, "pax-lesson-reveal")
+    shown = lesson_text(rc) + after_text(rc) + "".join(panel_htmls(rc, "pax-lesson-moments"))
+    assert "What to notice" in shown and not COMMAND.search(shown)
 
 
 GOOD = (ROOT / "docs" / "lessons" / "credibility_capital.md").read_text(encoding="utf-8")
