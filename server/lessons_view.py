@@ -316,7 +316,7 @@ def current_html(run: LessonRun, fired: list[Fired]) -> str:
     more = (
         "The run is over."
         if run.done
-        else "Play stopped here: press <b>Play</b> to go on, or <b>Step</b>."
+        else "Play stopped here: press <b>Play</b> (or <b>Play on</b>) to go on, or <b>Step</b>."
     )
     return "".join(items) + f"<div style='margin-top:4px;font-size:0.9em'><i>{more}</i></div>"
 
@@ -336,7 +336,13 @@ module.exports = {
   methods: {
     scroll() {
       const el = this.$el && this.$el.parentElement;
-      if (el) { setTimeout(() => el.scrollIntoView({block: "start"}), 30); }
+      if (!el) { return; }
+      setTimeout(() => {  // only when not in view already (nothing else moves)
+        const r = el.getBoundingClientRect();
+        if (r.top < 70 || r.top > window.innerHeight - 120) {
+          el.scrollIntoView({block: "start"});
+        }
+      }, 30);
     },
   },
 };
@@ -359,7 +365,7 @@ def LessonPanel(state):
     with solara.Card(
         f"Lesson {lesson.order}: {lesson.title}", margin=0, classes=["pax-card", "pax-lesson-panel"]
     ):
-        with solara.Row(style={"align-items": "center"}):
+        with solara.Row(style={"align-items": "center", "flex-wrap": "wrap"}):
             solara.Text(
                 f"Scenario {sess.settings.value.scenario if sess.settings.value else ''}"
                 f", seed {lesson.seed}",
@@ -395,6 +401,16 @@ def LessonPanel(state):
                         unsafe_innerHTML=current_html(run, fired),
                         classes=["pax-moment-current-text"],
                     )
+                    if not run.done:  # here too: on a phone the controls are folded away
+                        solara.Button(
+                            "Play on",
+                            icon_name="mdi-play",
+                            color="primary",
+                            small=True,
+                            disabled=state.playing.value,
+                            on_click=lambda: state.playing.set(True),
+                            classes=["pax-lesson-play"],
+                        )
             solara.HTML(
                 tag="div", unsafe_innerHTML=moments_html(run), classes=["pax-lesson-moments"]
             )

@@ -288,7 +288,7 @@ def test_load_a_lesson_in_the_browser(browser, app_url):
         page.get_by_role("tab", name="Lessons").click()
         page.click(".pax-lesson-load-gulf_capital")
         panel = page.locator(".pax-lesson-panel")
-        panel.get_by_role("heading", name="Questions for discussion").wait_for(timeout=30_000)
+        panel.get_by_role("heading", name="In the app").wait_for(timeout=30_000)
         text = panel.inner_text()
         assert "Lesson 6: Gulf capital against China's volume" in text
         assert "from US$40bn to US$80bn" in text  # not typeset as mathematics
@@ -309,6 +309,72 @@ def test_load_a_lesson_in_the_browser(browser, app_url):
         page.screenshot(path=str(ARTIFACTS / "app_lesson.png"))
         page.click(".pax-lesson-unload")
         panel.wait_for(state="detached", timeout=30_000)
+        watch.assert_clean()
+    finally:
+        context.close()
+
+
+def in_view(page, css: str) -> bool:
+    """Whether the element's top line is inside the window (not below the fold)."""
+    return page.evaluate(
+        """css => { const r = document.querySelector(css).getBoundingClientRect();
+                    return r.top >= 0 && r.top + 20 <= window.innerHeight; }""",
+        css,
+    )
+
+
+def play_to_a_stop(page, quarter_due: int, button: str = ".pax-play") -> None:
+    """Press Play (``button``) and wait until Play has stopped by itself."""
+    page.click(button)
+    page.wait_for_function(  # playing (the button in the controls says Pause) ...
+        "() => /Pause/.test(document.querySelector('.pax-play').textContent)", timeout=30_000
+    )
+    page.wait_for_function(  # ... then stopped, at the quarter of the moment or later
+        """q => /Play/.test(document.querySelector('.pax-play').textContent) &&
+                 document.querySelector('.pax-status').textContent.includes(
+                     'quarter ' + q + ' of')""",
+        arg=quarter_due,
+        timeout=120_000,
+    )
+    page.wait_for_timeout(1500)  # still there: Play stopped, it did not just pass by
+    assert quarter(page) == quarter_due, f"Play went on past quarter {quarter_due}"
+
+
+def test_play_stops_at_a_key_moment_in_view_in_the_browser(browser, app_url):
+    """Under Play the lesson stops at its first key moment, shows it at the top of the
+    lesson, in view (at 1440x900 and on a 390-pixel phone), and what to notice is not
+    shown before the run is over."""
+    lesson = find_lesson("defection_cascade")
+    q, nxt = moment_quarters(lesson)[:2]
+    context = browser.new_context(viewport={"width": 1440, "height": 900})
+    try:
+        watch = Watch(context)
+        page = context.new_page()
+        page.goto(app_url, wait_until="commit")
+        page.wait_for_selector("img.pax-chart-membership", timeout=90_000)
+        page.get_by_role("tab", name="Lessons").click()
+        page.click(".pax-lesson-load-defection_cascade")
+        panel = page.locator(".pax-lesson-panel")
+        panel.get_by_role("heading", name="In the app").wait_for(timeout=30_000)
+        notice = panel.get_by_role("heading", name="What to notice")
+        assert notice.count() == 0 and page.locator(".pax-lesson-after").count() == 0
+        assert "pax-silica" not in panel.inner_text()
+        play_to_a_stop(page, q)
+        now = page.locator(".pax-moment-current")
+        assert f"(quarter {q})" in now.inner_text() and "Play stopped here" in now.inner_text()
+        assert in_view(page, ".pax-moment-current")
+        assert notice.count() == 0
+        ARTIFACTS.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(ARTIFACTS / "app_lesson_moment.png"))
+        # a phone: the lesson under the charts; the next moment is brought into view
+        page.set_viewport_size({"width": 390, "height": 844})
+        page.wait_for_timeout(500)
+        page.evaluate("() => window.scrollTo(0, 0)")
+        play_to_a_stop(page, nxt, ".pax-lesson-play")  # the controls are folded away
+        page.locator(".pax-moment-current", has_text=f"(quarter {nxt})").wait_for()
+        page.wait_for_timeout(300)  # the scroll
+        assert in_view(page, ".pax-moment-current"), "the moment is below the fold"
+        page.screenshot(path=str(ARTIFACTS / "app_lesson_moment_phone.png"))
         watch.assert_clean()
     finally:
         context.close()
