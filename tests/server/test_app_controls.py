@@ -224,3 +224,77 @@ def test_the_glossary_tab_shows_every_code_and_phase_the_app_shows(page):
         assert e.text in defs[e.term]
     for code in controls.EXPANSION:  # the switches' codes
         assert code in defs
+
+
+# ------------------------------------------------------------------------ browser -----
+def label_text(page, name: str) -> str:
+    return page.inner_text(f".pax-label-{name}")
+
+
+def wait_label(page, name: str, text: str) -> None:
+    """Wait until the slider's label shows ``text`` (it is redrawn after each change)."""
+    page.wait_for_function(
+        """([css, text]) => { const el = document.querySelector(css);
+                             return el !== null && el.innerText.includes(text); }""",
+        arg=[f".pax-label-{name}", text],
+        timeout=30_000,
+    )
+
+
+def test_the_controls_explain_themselves_in_the_browser(browser, app_url):
+    """The help under each slider is on screen; a typed value out of range gets one
+    message and changes nothing; one key press moves the Gulf slider by a step of the log
+    scale (x1.12), not by a fixed amount; the glossary defines the codes; on a 390-pixel
+    phone the help is readable in the folded-out controls."""
+    from tests.browser import ARTIFACTS, Watch
+
+    context = browser.new_context(viewport={"width": 1440, "height": 900})
+    try:
+        watch = Watch(context)
+        page = context.new_page()
+        page.goto(app_url, wait_until="commit")
+        page.wait_for_selector("img.pax-chart-membership", timeout=90_000)
+        for name in controls.SLIDERS:
+            help_ = page.locator(f".pax-help-{name}")
+            assert help_.is_visible() and controls.slider_meta(name).doc[:40] in help_.inner_text()
+        assert "40 US$bn" in label_text(page, "gulf_capital")
+        box = page.locator(".pax-typed-gulf_capital input")
+        box.fill("30000000")
+        box.press("Enter")
+        err = page.locator(".pax-typed-error")
+        err.wait_for(timeout=30_000)
+        assert err.count() == 1
+        assert "0 to 100,000 US$bn" in err.inner_text() and "gulf_capital" in err.inner_text()
+        assert "40 US$bn" in label_text(page, "gulf_capital")
+        box.fill("30000")
+        box.press("Enter")
+        wait_label(page, "gulf_capital", "30,000 US$bn")
+        assert page.locator(".pax-typed-error").count() == 0
+        assert "1 setting changed, not applied" in page.inner_text(".pax-pending")
+        assert page.inner_text(".pax-pending-count") == "1"
+        # the slider: one key press is one step of the log scale
+        box.fill("40")
+        box.press("Enter")
+        wait_label(page, "gulf_capital", ": 40 US$bn")
+        page.locator(".param-gulf_capital [role=slider]").focus()
+        page.keyboard.press("ArrowRight")
+        wait_label(page, "gulf_capital", ": 45 US$bn")
+        page.get_by_role("tab", name="Glossary").click()
+        gloss = page.locator(".pax-glossary")
+        gloss.get_by_text("Electronic design automation: the software").wait_for()
+        for code in ("TWN", "EUR", "ROW", "OSAT", "HBM", "Units of pressure", "Credibility"):
+            assert gloss.locator("dt", has_text=code).count() >= 1, code
+        # a phone: the controls fold out from the menu, their help readable within the width
+        page.set_viewport_size({"width": 390, "height": 844})
+        page.wait_for_timeout(500)
+        page.locator(".v-app-bar__nav-icon").click()
+        help_ = page.locator(".pax-help-gulf_capital")
+        help_.wait_for(state="visible")
+        page.wait_for_timeout(1000)  # the drawer slides in
+        ARTIFACTS.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(ARTIFACTS / "app_controls_phone.png"))
+        box_ = help_.bounding_box()
+        assert box_["x"] >= 0 and box_["x"] + box_["width"] <= 390
+        watch.assert_clean()
+    finally:
+        context.close()
