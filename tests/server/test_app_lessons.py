@@ -324,8 +324,9 @@ def in_view(page, css: str) -> bool:
 
 
 def play_to_a_stop(page, quarter_due: int, button: str = ".pax-play") -> None:
-    """Press Play (``button``) and wait until Play has stopped by itself."""
-    page.click(button)
+    """Press Play (``button``, clicked where it is: the page is not scrolled to it) and
+    wait until Play has stopped by itself."""
+    page.evaluate("css => document.querySelector(css).click()", button)
     page.wait_for_function(  # playing (the button in the controls says Pause) ...
         "() => /Pause/.test(document.querySelector('.pax-play').textContent)", timeout=30_000
     )
@@ -359,6 +360,11 @@ def test_play_stops_at_a_key_moment_in_view_in_the_browser(browser, app_url):
         notice = panel.get_by_role("heading", name="What to notice")
         assert notice.count() == 0 and page.locator(".pax-lesson-after").count() == 0
         assert "pax-silica" not in panel.inner_text()
+        # looking at the bottom of the page (the event log), press Play in the controls
+        page.mouse.move(700, 600)  # over the charts
+        page.mouse.wheel(0, 5000)
+        page.wait_for_timeout(500)
+        assert not in_view(page, ".pax-lesson-moments")
         play_to_a_stop(page, q)
         now = page.locator(".pax-moment-current")
         assert f"(quarter {q})" in now.inner_text() and "Play stopped here" in now.inner_text()
@@ -369,7 +375,9 @@ def test_play_stops_at_a_key_moment_in_view_in_the_browser(browser, app_url):
         # a phone: the lesson under the charts; the next moment is brought into view
         page.set_viewport_size({"width": 390, "height": 844})
         page.wait_for_timeout(500)
-        page.evaluate("() => window.scrollTo(0, 0)")
+        page.evaluate("() => window.scrollTo(0, 0)")  # back at the charts
+        page.wait_for_timeout(300)
+        assert not in_view(page, ".pax-moment-current")
         play_to_a_stop(page, nxt, ".pax-lesson-play")  # the controls are folded away
         page.locator(".pax-moment-current", has_text=f"(quarter {nxt})").wait_for()
         page.wait_for_timeout(300)  # the scroll
