@@ -221,6 +221,8 @@ def ParamSlider(name: str, value, on_value, applied=None):
     meta = controls.slider_meta(name)
     kind = controls.slider_kind(name)
     typed_error = solara.use_reactive(None)
+    # a new value (from the slider, a preset, Reset): an old refusal no longer applies
+    solara.use_effect(lambda: typed_error.set(None), [value])
     changed = applied is not None and applied != value
     mark = (
         " <span class='pax-changed' title='changed, not applied: press Reset'>"
