@@ -386,3 +386,22 @@ def test_play_stops_at_a_key_moment_in_view_in_the_browser(browser, app_url):
         watch.assert_clean()
     finally:
         context.close()
+
+
+def test_a_lesson_without_its_own_web_steps_gets_the_default(tmp_path):
+    """A lesson written before the "In the app" section (or elsewhere) still gets steps
+    in the app's words, never its terminal commands."""
+    text = GOOD.replace("## In the app", "## Other notes")
+    cut = text.index("## Other notes")
+    text = text[:cut] + text[text.index("## What to notice") :]
+    (tmp_path / "credibility_capital.toml").write_text(
+        (ROOT / "docs" / "lessons" / "credibility_capital.toml").read_text(encoding="utf-8")
+    )
+    path = tmp_path / "old.md"
+    path.write_text(text, encoding="utf-8")
+    from model.lessons import load_lesson
+
+    lesson = load_lesson(path)
+    shown = lessons_view.panel_markdown(lesson)
+    assert lessons_view.DEFAULT_STEPS in shown and not COMMAND.search(shown)
+    assert shown.index("## The scenario") < shown.index(lessons_view.DEFAULT_STEPS)
