@@ -40,6 +40,7 @@ from model.posterior import load_posterior
 from model.scenario import ScenarioError, preset_names
 from server import assets, charts, controls, lessons_view, limits
 from server.classroom_view import ClassroomPage
+from server.glossary import GlossaryView
 from server.play_view import PlayView
 from server.replications import Replications, replicate
 from server.status import event_log_html, status_line
@@ -164,6 +165,7 @@ class AppState:
     def play_loop(self) -> None:
         """Step while Play is on (runs in a background thread), one quarter at a time:
         each step waits until its charts are drawn, so Play never runs ahead of the page.
+        With a lesson loaded, Play stops at the quarter of each of its key moments.
         A render asked for from this thread can be lost when it races a render in another
         thread (seen with reacton 1.11: the run went on undrawn to its end); if a quarter
         is not drawn while no drawing is under way, the page is asked to redraw outright."""
@@ -173,6 +175,8 @@ class AppState:
         while self.playing.value and self._loop == me:
             t = time.perf_counter()
             more = self.step()
+            # a loaded lesson: stop at each of its key moments (server/lessons_view.py)
+            stop = bool(lessons_view.session(self).stops_here(self.model.value))
             version = self.version.value
             deadline = time.monotonic() + 20.0
             while not self.wait_shown(version, 1.0) and time.monotonic() < deadline:
@@ -182,7 +186,7 @@ class AppState:
                     # not drawn, and no drawing under way: the request was lost
                     log.info("quarter %s was not drawn: redrawing", self.model.value.steps)
                     rc.force_update()
-            if not more:
+            if not more or stop:
                 self.playing.value = False
                 break
             time.sleep(max(0.0, PLAY_DELAY - (time.perf_counter() - t) / 4))
@@ -201,53 +205,100 @@ def Chart(make, model, key, css: str):
 
 
 # ---------------------------------------------------------------------- controls ------
+def _box_text(value) -> str:
+    """A value as the box beside a slider shows it (no thousands separators: typed back)."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return str(value)
+    return str(value) if isinstance(value, int) else f"{value:.10g}"
+
+
 @solara.component
-def ParamSlider(name: str, value, on_value):
-    label, unit = controls.SLIDERS[name]
-    spec = registry()[name]
+def ParamSlider(name: str, value, on_value, applied=None):
+    """One parameter: its label and value, a slider (on a log scale when the range spans
+    orders of magnitude), a box to type an exact value (checked against the parameter's
+    range, one message when refused), and the registry's description, unit and range
+    under it, so it reads on a phone as well (no hover needed)."""
+    meta = controls.slider_meta(name)
     kind = controls.slider_kind(name)
-    shown = f"{value:,}" if isinstance(value, int) else f"{value:g}"
-    with solara.Tooltip(f"{spec.doc} Range {spec.min:g} to {spec.max:g}."):
-        solara.HTML(
-            tag="div",
-            unsafe_innerHTML=f"<b>{label}</b>: {shown} {unit}",
-            style="margin: 10px 0 -6px 0; font-size: 0.92em",
-            classes=["pax-label"],
-        )
-    if kind == "grid":
-        grid = controls.slider_grid(name, (value,))
-        idx = min(range(len(grid)), key=lambda i: abs(grid[i] - value))
-        rv.Slider(
-            v_model=idx,
-            min=0,
-            max=len(grid) - 1,
-            step=1,
-            hide_details=True,
-            on_v_model=lambda i: on_value(controls.grid_value(grid, i)),
-            class_=f"param-{name}",
-        )
-    else:
-        step = controls.slider_step(name)
-        lo, hi = controls.slider_range(name)
+    typed_error = solara.use_reactive(None)
+    # a new value (from the slider, a preset, Reset): an old refusal no longer applies
+    solara.use_effect(lambda: typed_error.set(None), [value])
+    changed = applied is not None and applied != value
+    mark = (
+        " <span class='pax-changed' title='changed, not applied: press Reset'>"
+        "&#9679; changed</span>"
+        if changed
+        else ""
+    )
+    solara.HTML(
+        tag="div",
+        unsafe_innerHTML=(
+            f"<b>{html.escape(meta.label)}</b>: {html.escape(meta.fmt(value))} "
+            f"{html.escape(meta.unit)}{mark}"
+        ),
+        style="margin: 12px 0 -4px 0; font-size: 0.92em",
+        classes=["pax-label", f"pax-label-{name}"],
+    )
 
-        def set_value(v):
-            try:
-                v = round(float(v) / step) * step
-            except (TypeError, ValueError, OverflowError):
-                on_value(v)  # refused with the parameter's message
-                return
-            on_value(int(v) if kind == "int" else round(v, 10))
+    def typed(text):
+        try:
+            v = controls.typed_value(name, text)
+        except ScenarioError as e:
+            typed_error.value = str(e).removeprefix(f"{controls.SOURCE}: ")
+            return
+        typed_error.value = None
+        on_value(v)
 
-        rv.Slider(
-            v_model=value,
-            min=lo,
-            max=hi,
-            step=step,
+    with solara.Row(style={"align-items": "center", "flex-wrap": "nowrap"}, gap="6px"):
+        with solara.Div(style={"flex": "1 1 auto", "min-width": "0"}):
+            if kind == "log":
+                rv.Slider(
+                    v_model=controls.log_position(name, value),
+                    min=0,
+                    max=controls.log_positions(name),
+                    step=1,
+                    hide_details=True,
+                    on_v_model=lambda p: on_value(controls.log_value(name, p)),
+                    class_=f"param-{name}",
+                )
+            else:
+                step = controls.slider_step(name)
+                lo, hi = controls.slider_range(name)
+
+                def set_value(v):
+                    try:
+                        v = round(float(v) / step) * step
+                    except (TypeError, ValueError, OverflowError):
+                        on_value(v)  # refused with the parameter's message
+                        return
+                    on_value(int(v) if kind == "int" else round(v, 10))
+
+                rv.Slider(
+                    v_model=value,
+                    min=lo,
+                    max=hi,
+                    step=step,
+                    hide_details=True,
+                    thumb_label=True,
+                    on_v_model=set_value,
+                    class_=f"param-{name}",
+                )
+        solara.InputText(
+            "",
+            value=_box_text(value),
+            on_value=typed,
+            dense=True,
             hide_details=True,
-            thumb_label=True,
-            on_v_model=set_value,
-            class_=f"param-{name}",
+            classes=["pax-typed", f"pax-typed-{name}"],
+            style={"max-width": "92px", "min-width": "72px"},
         )
+    if typed_error.value:
+        solara.Error(typed_error.value, dense=True, classes=["pax-typed-error"])
+    solara.HTML(
+        tag="div",
+        unsafe_innerHTML=html.escape(meta.help),
+        classes=["pax-help", f"pax-help-{name}"],
+    )
 
 
 @solara.component
@@ -257,6 +308,8 @@ def Controls(state: AppState):
     playing = state.playing.value
     scen = solara.use_memo(lambda: controls.load(s.scenario), [s.scenario])
     presets = preset_names()  # a lesson's scenario file is listed while it is chosen
+    applied = state.applied.value
+    changed = controls.pending(s, applied)  # controls not yet applied by Reset
     solara.Select(
         "Scenario (preset)",
         value=s.scenario,
@@ -266,13 +319,21 @@ def Controls(state: AppState):
     )
     solara.Text(scen.description, style={"font-size": "0.85em", "color": "#555"})
     with solara.Row(justify="space-between", style={"margin": "10px 0 4px 0"}):
-        solara.Button(
-            "Reset",
-            color="primary",
-            on_click=state.reset,
-            icon_name="mdi-restart",
-            classes=["pax-reset"],
-        )
+        with solara.Div(style={"position": "relative"}):
+            solara.Button(
+                "Reset",
+                color="primary",
+                on_click=state.reset,
+                icon_name="mdi-restart",
+                classes=["pax-reset"],
+            )
+            if changed:
+                solara.HTML(
+                    tag="span",
+                    unsafe_innerHTML=str(len(changed)),
+                    classes=["pax-pending-count"],
+                    attributes={"title": f"{len(changed)} changed, not applied"},
+                )
         solara.Button(
             "Step",
             color="primary",
@@ -292,9 +353,15 @@ def Controls(state: AppState):
         )
     if state.error.value:
         solara.Error(state.error.value, classes=["pax-error"])
-    if s != state.applied.value:
+    if changed or s != applied:
+        n = len(changed)
+        what = (
+            f"{n} setting{'s' if n != 1 else ''} changed, not applied: {', '.join(changed)}"
+            if n
+            else "Settings changed, not applied"
+        )
         solara.Info(
-            "Settings changed: press Reset to start a run with them.",
+            f"{what}; press Reset to start a run with {'it' if n == 1 else 'them'}.",
             dense=True,
             classes=["pax-pending"],
         )
@@ -310,6 +377,7 @@ def Controls(state: AppState):
             name,
             s.value(name),
             lambda v, name=name: state.set_param(name, v),
+            applied=dict(applied.values).get(name),
         )
     solara.HTML(
         tag="div",
@@ -317,19 +385,40 @@ def Controls(state: AppState):
         style="margin-top: 14px; font-size: 0.92em",
     )
     for code, country in controls.EXPANSION.items():
+        on_now = code in s.expansion
+        locked = controls.switch_locked(s.scenario, code)
         solara.Switch(
-            label=f"{country} ({code}) signs",
-            value=code in s.expansion,
+            label=f"{country} ({code}) signs"
+            + (" · changed" if on_now != (code in applied.expansion) else ""),
+            value=on_now,
             on_value=lambda on, code=code: state.update(
                 expansion=state.settings.value.with_member(code, on).expansion
             ),
+            disabled=bool(locked) and not on_now,
             classes=[f"pax-member-{code}"],
         )
+        if locked:
+            solara.HTML(
+                tag="div",
+                unsafe_innerHTML=html.escape(f"{country}: {locked}."),
+                classes=["pax-help", f"pax-locked-{code}"],
+            )
+    solara.HTML(
+        tag="div",
+        unsafe_innerHTML=html.escape(controls.SWITCH_HELP),
+        classes=["pax-help", "pax-help-expansion"],
+    )
     solara.Switch(
-        label="Counter-alliance: China, Russia and Brazil coordinate",
+        label="Counter-alliance: China, Russia and Brazil coordinate"
+        + (" · changed" if s.counter_alliance != applied.counter_alliance else ""),
         value=s.counter_alliance,
         on_value=lambda on: state.update(counter_alliance=on),
         classes=["pax-counter"],
+    )
+    solara.HTML(
+        tag="div",
+        unsafe_innerHTML=html.escape(registry()["counter_alliance"].doc),
+        classes=["pax-help", "pax-help-counter"],
     )
     solara.InputText(
         "More settings (key=value ..., as after --set)",
@@ -338,7 +427,6 @@ def Controls(state: AppState):
         continuous_update=True,
         classes=["pax-extra"],
     )
-    applied = state.applied.value
     try:
         line = controls.cli_command(applied, seed=m.rng_seed)
     except ScenarioError:
@@ -529,6 +617,12 @@ def InfoView():
 
 CSS = """
 .pax-card { padding: 4px !important; }
+.pax-help { font-size: 0.78em; color: #555; line-height: 1.3; margin: 2px 0 4px 0; }
+.pax-changed { color: #b35900; font-size: 0.85em; white-space: nowrap; }
+.pax-pending-count { position: absolute; top: -7px; right: -7px; background: #b35900;
+                     color: white; border-radius: 9px; min-width: 18px; height: 18px;
+                     font-size: 11px; line-height: 18px; text-align: center; padding: 0 4px; }
+.pax-typed input { text-align: right; }
 .pax-status p { margin-bottom: 4px; }
 .v-navigation-drawer { width: 340px !important; }
 """
@@ -569,6 +663,8 @@ def Page():
             lessons_view.LessonsView(state, on_loaded=lambda: tab.set(0))
         with solara.lab.Tab("Play the US or China", classes=["pax-tab-play"]):
             PlayView()  # play the US or China (server/play_view.py)
+        with solara.lab.Tab("Glossary", classes=["pax-tab-glossary"]):
+            GlossaryView()  # codes, abbreviations, units (server/glossary.py)
         with solara.lab.Tab("Info: what is this?", classes=["pax-tab-info"]):
             InfoView()
 

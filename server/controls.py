@@ -19,7 +19,7 @@ from typing import Any
 
 from model.lessons import LESSON_DIR, Lesson, LessonError, lesson_files, load_lesson
 from model.model import PaxSilicaModel
-from model.params import coerce, registry
+from model.params import ParameterError, coerce, registry
 from model.scenario import (
     Scenario,
     ScenarioError,
@@ -32,17 +32,25 @@ from server import limits
 
 SOURCE = "app settings"  # names the source in error messages, as a file name would
 
-# The sliders: parameter -> (label, unit shown with the value). Ranges come from the registry.
-SLIDERS: dict[str, tuple[str, str]] = {
-    "pressure_intensity": ("Pressure intensity", "x the 2025 level"),
-    "leader_volatility": ("US policy volatility", "reversals per quarter"),
-    "gulf_capital": ("Gulf capital", "US$bn"),
-    "n_investors": ("Investors", "agents"),
-    "risk_aversion_scale": ("Investor risk aversion", "x"),
-    "social_influence": ("Peer influence", "grievance"),
+# The sliders: parameter -> label. Description, unit and range come from the registry
+# (model/data/parameters.toml), never from here: see :func:`slider_meta`.
+SLIDERS: dict[str, str] = {
+    "pressure_intensity": "Pressure intensity",
+    "leader_volatility": "US policy volatility",
+    "gulf_capital": "Gulf capital",
+    "n_investors": "Investors",
+    "risk_aversion_scale": "Investor risk aversion",
+    "social_influence": "Peer influence",
 }
-# The expansion members the paper recommends, each a switch: signs or stays outside.
+# The expansion members the paper recommends, each a switch with one meaning in every
+# scenario: on, the state signs (a member from the start); off, it is a non-signatory
+# participant (as in the paper's introduction), never left outside altogether.
 EXPANSION: dict[str, str] = {"TWN": "Taiwan", "NLD": "Netherlands", "CAN": "Canada"}
+SWITCH_HELP = (
+    "Each switch, in every scenario: on, the state signs the declaration and is a member "
+    "from the start; off, it takes part without signing (a participant, as in the "
+    "paper's introduction), and may be invited to sign later."
+)
 DEFAULT_SCENARIO = "baseline"
 # Lesson scenarios the page may choose besides those of docs/lessons: the lessons loaded
 # from another folder (lesson reference -> file), filled by the server, never by the page.
@@ -162,16 +170,37 @@ def _fmt(v: Any) -> str:
     return str(v)
 
 
+def switch_locked(scenario: str, code: str) -> str | None:
+    """Why an expansion switch cannot be turned on in this scenario (None: it can): a
+    scenario whose events invite the state during the run needs it outside at the start
+    (the model refuses an invitation to a member)."""
+    scen = load(scenario)
+    if code in scen.members:
+        return None
+    quarters = [e.quarter for e in scen.events if e.type == "invite" and e.actor == code]
+    if quarters:
+        return (
+            f"this scenario invites {EXPANSION.get(code, code)} to sign during the run "
+            f"(from quarter {min(quarters)}), so it cannot sign at the start"
+        )
+    return None
+
+
 def overrides(s: Settings) -> list[str]:
     """The ``--set`` list that turns the preset into these settings (only what differs)."""
     base = load(s.scenario)
     out = [f"{k}={_fmt(v)}" for k, v in s.values if v != base.params.get(k)]
     add = [c for c in EXPANSION if c in s.expansion and c not in base.members]
     remove = [c for c in EXPANSION if c not in s.expansion and c in base.members]
+    # a switch that is off means a participant in every scenario (EXPANSION): one that
+    # the scenario has as neither a member nor a participant is made one
+    outside = [c for c in EXPANSION if c not in s.expansion and c not in base.participants]
     if add:
         out.append("add_members=" + ",".join(add))
     if remove:
         out.append("remove_members=" + ",".join(remove))
+    if outside:
+        out.append("participants=" + ",".join([*base.participants, *outside]))
     if s.counter_alliance != base.params["counter_alliance"]:
         out.append(f"counter_alliance={_fmt(s.counter_alliance)}")
     out += s.extra.split()
@@ -224,16 +253,73 @@ def cli_command(s: Settings, seed: int | str | None = None) -> str:
     return shlex.join(parts)
 
 
-# --------------------------------------------------------------------- slider grids ----
-def slider_kind(name: str) -> str:
-    """ "float", "int" for an evenly stepped slider, or "grid" for a slider over a
-    1-2-5-style series (parameters whose range spans orders of magnitude)."""
+# ------------------------------------------------------------------------ sliders ----
+LOG_STEPS_PER_DECADE = 20  # a log slider's positions: each one about x1.12 the last
+
+
+@dataclass(frozen=True)
+class SliderMeta:
+    """What a slider shows about its parameter, all from the registry
+    (``model/data/parameters.toml``) but the label."""
+
+    name: str
+    label: str
+    doc: str
+    unit: str
+    min: float
+    max: float
+    default: Any
+    is_int: bool
+    log: bool  # the range spans orders of magnitude: the slider moves on a log scale
+
+    def fmt(self, v: Any) -> str:
+        """A value as the page shows it: ``40``, ``1,000``, ``0.05``."""
+        if isinstance(v, bool) or not isinstance(v, int | float):
+            return str(v)
+        if self.is_int or float(v).is_integer():
+            return f"{int(v):,}"
+        return f"{v:,.6g}"
+
+    @property
+    def range_text(self) -> str:
+        """``0 to 100,000 US$bn``."""
+        return f"{self.fmt(self.min)} to {self.fmt(self.max)} {self.unit}"
+
+    @property
+    def help(self) -> str:
+        """The help text under the slider: the registry's description, unit and range."""
+        scale = (
+            " The slider moves on a log scale; type an exact value in the box." if self.log else ""
+        )
+        default = self.fmt(self.default)
+        return f"{self.doc} Unit: {self.unit}. Range {self.range_text} (default {default}).{scale}"
+
+
+@functools.cache
+def slider_meta(name: str) -> SliderMeta:
     spec = registry()[name]
     lo, hi = float(spec.min), float(spec.max)
     scale = abs(float(spec.default)) or 1.0
-    if (hi - lo) / scale > 50:
-        return "grid"
-    return "int" if spec.type == "int" else "float"
+    return SliderMeta(
+        name=name,
+        label=SLIDERS[name],
+        doc=spec.doc,
+        unit=spec.unit,
+        min=spec.min,
+        max=spec.max,
+        default=spec.default,
+        is_int=spec.type == "int",
+        log=(hi - lo) / scale > 50,
+    )
+
+
+def slider_kind(name: str) -> str:
+    """ "log" for a slider on a log scale (a parameter whose range spans orders of
+    magnitude), else "int" or "float" for an evenly stepped one."""
+    meta = slider_meta(name)
+    if meta.log:
+        return "log"
+    return "int" if meta.is_int else "float"
 
 
 def slider_step(name: str) -> float:
@@ -243,38 +329,130 @@ def slider_step(name: str) -> float:
     return max(1, int(step)) if spec.type == "int" else step
 
 
-def slider_grid(name: str, extra: tuple = ()) -> list:
-    """Values from the registry's min to its max, 1-1.5-2-3-4-5-6-8 per decade, with the
-    default and ``extra`` (e.g. the current value) included."""
-    spec = registry()[name]
-    lo, hi = float(spec.min), float(spec.max)
-    is_int = spec.type == "int"
-    vals = {lo, hi, float(spec.default)}
-    vals.update(float(x) for x in extra if x is not None)
-    start = max(lo, 1.0 if is_int else 0.1)
-    e = math.floor(math.log10(start))
-    while 10**e <= hi:
-        for m in (1, 1.5, 2, 3, 4, 5, 6, 8):
-            v = m * 10**e
-            if lo <= v <= hi and (not is_int or float(v).is_integer()):
-                vals.add(round(v, 10))
-        e += 1
-    out = sorted(v for v in vals if lo <= v <= hi)
-    return [int(v) for v in out] if is_int else [float(v) for v in out]
-
-
 def slider_range(name: str) -> tuple[float, float]:
     spec = registry()[name]
     return spec.min, spec.max
 
 
-def grid_value(grid: list, index: Any) -> Any:
-    """The value at a grid slider's position as the page sends it; a position off the grid
-    (or not a whole number) is passed on as given, for :func:`slider_value` to refuse."""
-    if isinstance(index, int | float) and not isinstance(index, bool):
-        if float(index).is_integer() and 0 <= index < len(grid):
-            return grid[int(index)]
-    return index
+def _log_floor(meta: SliderMeta) -> float:
+    """The smallest positive value of a log slider: its minimum, or for a minimum of 0 one
+    hundredth of the default's decade (an integer slider: 1)."""
+    if float(meta.min) > 0:
+        return float(meta.min)
+    if meta.is_int:
+        return 1.0
+    return 10 ** math.floor(math.log10(abs(float(meta.default)) or 1.0)) / 100
+
+
+def log_positions(name: str) -> int:
+    """The last position of a log slider (positions run 0..this)."""
+    meta = slider_meta(name)
+    f = _log_floor(meta)
+    zero = 1 if float(meta.min) <= 0 else 0  # position 0 is the minimum of 0
+    return zero + math.ceil(LOG_STEPS_PER_DECADE * math.log10(float(meta.max) / f) - 1e-9)
+
+
+def _round2(x: float) -> float:
+    """Two significant figures: the values of a 20-a-decade log scale read as 1.0, 1.1,
+    1.3, 1.4, 1.6, 1.8, 2.0, 2.2, 2.5, 2.8, 3.2, ..."""
+    if x <= 0:
+        return 0.0
+    e = math.floor(math.log10(x)) - 1
+    return round(round(x / 10**e) * 10**e, 10)
+
+
+def log_value(name: str, position: Any) -> Any:
+    """The value at a log slider's position: 0 at position 0 when the minimum is 0, then
+    ``floor x 10**(k/20)`` (two significant figures), the maximum at the last position. A
+    position off the slider (or not a number) is passed on as given, for
+    :func:`slider_value` to refuse with the parameter's message."""
+    if isinstance(position, bool) or not isinstance(position, int | float):
+        return position
+    last = log_positions(name)
+    if not (math.isfinite(position) and 0 <= position <= last):
+        return position
+    meta = slider_meta(name)
+    p = round(position)
+    zero = 1 if float(meta.min) <= 0 else 0
+    if zero and p == 0:
+        v = float(meta.min)
+    elif p == last:
+        v = float(meta.max)
+    else:
+        v = min(
+            float(meta.max), _round2(_log_floor(meta) * 10 ** ((p - zero) / LOG_STEPS_PER_DECADE))
+        )
+    return int(round(v)) if meta.is_int else float(v)
+
+
+def log_position(name: str, value: Any) -> int:
+    """The position of a log slider nearest to ``value`` (the inverse of :func:`log_value`)."""
+    meta = slider_meta(name)
+    last = log_positions(name)
+    zero = 1 if float(meta.min) <= 0 else 0
+    v = float(value)
+    f = _log_floor(meta)
+    if v <= 0:
+        return 0
+    if v < f:
+        return zero  # between 0 and the floor: the floor's position
+    p = zero + LOG_STEPS_PER_DECADE * math.log10(v / f)
+    return max(0, min(last, round(p)))
+
+
+def typed_value(name: str, text: Any) -> Any:
+    """A value typed in the box beside a slider ("30000", "30,000", "2.5"), checked as
+    the command line checks ``--set`` and within the app's limits; raises
+    ``ScenarioError`` whose message names the control, the parameter and its range."""
+    meta = slider_meta(name)
+    raw = str(text).strip().replace(",", "").replace("_", "")
+    where = f"{meta.label} ({name})"
+    try:
+        number = float(raw)
+    except ValueError:
+        number = None
+    if number is None or not math.isfinite(number):
+        raise ScenarioError(
+            SOURCE,
+            where,
+            f"expected a number from {meta.range_text}, got {str(text)[:40]!r}",
+        )
+    if not float(meta.min) <= number <= float(meta.max):
+        raise ScenarioError(
+            SOURCE,
+            where,
+            f"{meta.fmt(number)} is out of range: expected {meta.range_text}",
+        )
+    if meta.is_int and not number.is_integer():
+        raise ScenarioError(
+            SOURCE, where, f"expected a whole number from {meta.range_text}, got {raw}"
+        )
+    try:
+        return slider_value(name, int(number) if meta.is_int else number)
+    except ParameterError as e:
+        raise ScenarioError(SOURCE, where, e.detail) from None
+
+
+def pending(s: Settings, applied: Settings) -> list[str]:
+    """The controls whose value differs from the run on screen's (not yet applied by
+    Reset), by their labels, in the panel's order."""
+    out = []
+    if s.scenario != applied.scenario:
+        out.append("Scenario")
+    if s.seed.strip() != applied.seed.strip():
+        out.append("Seed")
+    a = dict(applied.values)
+    out += [SLIDERS[k] for k, v in s.values if a.get(k) != v]
+    out += [
+        f"{country} signs"
+        for code, country in EXPANSION.items()
+        if (code in s.expansion) != (code in applied.expansion)
+    ]
+    if s.counter_alliance != applied.counter_alliance:
+        out.append("Counter-alliance")
+    if s.extra.split() != applied.extra.split():
+        out.append("More settings")
+    return out
 
 
 def slider_value(name: str, raw: Any) -> Any:

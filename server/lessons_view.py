@@ -20,11 +20,14 @@ import logging
 from collections.abc import Callable
 from pathlib import Path
 
+import ipyvuetify as v
 import markdown
 import solara
+import traitlets
 
 from model.lessons import (
     LESSON_DIR,
+    Fired,
     Lesson,
     LessonError,
     LessonRun,
@@ -37,11 +40,28 @@ from server import controls
 
 log = logging.getLogger("pax_silica.app")
 LESSON_DIR = LESSON_DIR  # the folder listed (tests point it elsewhere)
-HIDDEN_SECTIONS = ("key moments",)  # about the front matter: not for the panel
+# The sections of a lesson file the panel leaves out: the terminal's steps ("What to do",
+# for `pax-silica lesson`; the panel shows "In the app" instead) and the notes for
+# lesson authors ("Key moments", about the front matter).
+HIDDEN_SECTIONS = ("what to do", "key moments")
+WEB_STEPS = "in the app"  # the web's own wording of the steps, in the same file
+# Shown only once the run is over (or the reader asks): they give the results away.
+AFTER_SECTIONS = ("what to notice", "questions for discussion")
+DEFAULT_STEPS = (
+    "## In the app\n\nPress **Play**: the run stops at each key moment. Read it, look at "
+    "the charts, and press **Play** again to go on."
+)
 
 CSS = """
-.pax-lesson-panel { position: sticky; top: 70px; max-height: calc(100vh - 90px);
-                    overflow-y: auto; }
+.pax-moment-current { background: #fff6cc; border-left: 4px solid #e0a800;
+                      border-radius: 4px; padding: 6px 8px; margin: 6px 0 10px 0;
+                      scroll-margin-top: 80px; }
+.pax-moment-current .pax-moment-head { font-weight: bold; margin-bottom: 2px; }
+.pax-lesson-after-hidden { color: #555; font-size: 0.88em; font-style: italic; }
+@media (max-width: 760px) {  /* a phone: the lesson under the charts, full width */
+  .pax-beside-run { flex-wrap: wrap !important; }
+  .pax-beside-run > .col { flex-basis: 100% !important; max-width: 100%; }
+}
 .pax-lesson-moments ol { padding-left: 0; list-style: none; }
 .pax-moment { margin: 0 0 8px 0; font-size: 0.88em; }
 .pax-moment-done { color: #111; }
@@ -71,24 +91,62 @@ def summary(lesson: Lesson) -> str:
     return text
 
 
-def panel_markdown(lesson: Lesson) -> str:
-    """The lesson's Markdown text without its title (the panel's heading shows it) and
-    the sections meant for authors."""
-    out, hide = [], False
+def _sections(lesson: Lesson) -> list[tuple[str, str]]:
+    """The lesson's Markdown as (heading in lower case, text with its heading), the text
+    before the first ``##`` heading under "" (the title line dropped: the panel's heading
+    shows it)."""
+    out: list[tuple[str, list[str]]] = [("", [])]
     for line in lesson.body.splitlines():
         if line.startswith("# "):
             continue
         if line.startswith("## "):
-            hide = line[3:].strip().lower().startswith(HIDDEN_SECTIONS)
-        if not hide:
-            out.append(line)
-    return "\n".join(out).strip()
+            out.append((line[3:].strip().lower(), []))
+        out[-1][1].append(line)
+    return [(h, "\n".join(lines).strip()) for h, lines in out]
+
+
+def panel_markdown(lesson: Lesson, after: bool = False) -> str:
+    """The lesson's text for the panel: without its title, the terminal's steps and the
+    notes for authors, with the steps for the app ("In the app"; a short default for a
+    lesson without them). ``after``: only the sections that give the results away (what
+    to notice, questions), shown once the run is over; else only the others."""
+    sections = _sections(lesson)
+    has_steps = any(h.startswith(WEB_STEPS) for h, _ in sections)
+    parts = []
+    for heading, text in sections:
+        if heading.startswith(HIDDEN_SECTIONS) or not text:
+            continue
+        if heading.startswith(AFTER_SECTIONS) == after:
+            parts.append(text)
+        if not after and not has_steps and heading.startswith("the scenario"):
+            parts.append(DEFAULT_STEPS)  # the steps after the scenario, as in the lessons
+            has_steps = True
+    if not after and not has_steps:
+        parts.append(DEFAULT_STEPS)
+    return "\n\n".join(parts).strip()
+
+
+def _html(text: str) -> str:
+    return markdown.markdown(text, extensions=["tables"])
 
 
 def panel_html(lesson: Lesson) -> str:
     """:func:`panel_markdown` as HTML. Rendered here rather than with ``solara.Markdown``,
     whose page script typesets ``$...$`` as mathematics ("US$40bn to US$80bn")."""
-    return markdown.markdown(panel_markdown(lesson), extensions=["tables"])
+    return _html(panel_markdown(lesson))
+
+
+def after_html(lesson: Lesson) -> str:
+    """What to notice and the questions, as HTML (shown once the run is over)."""
+    return _html(panel_markdown(lesson, after=True))
+
+
+def web_texts(lesson: Lesson) -> list[str]:
+    """Every text of the lesson the app can show (for the test that none is a terminal
+    command): the panel's text before and after the run, and the moments' narration."""
+    return [panel_markdown(lesson), panel_markdown(lesson, after=True)] + [
+        m.say for m in lesson.moments
+    ]
 
 
 def list_lessons(folder: Path | None = None) -> tuple[list[Lesson], list[str]]:
@@ -114,6 +172,7 @@ class LessonSession:
         self.lesson = solara.reactive(None)  # the Lesson loaded, or None: a free run
         self.settings = solara.reactive(None)  # the controls as the lesson set them
         self.message = solara.reactive(None)  # why the last Load failed
+        self.reveal = solara.reactive(False)  # what to notice shown before the run is over
         self.run: LessonRun | None = None  # watches the model on screen
 
     def load(self, path: Path) -> bool:
@@ -151,6 +210,7 @@ class LessonSession:
             self.message.value = f"Could not load the lesson {name!r}: {e}"
             return False
         self.run = run
+        self.reveal.value = False
         self.settings.value = settings
         self.lesson.value = lesson
         return True
@@ -160,6 +220,15 @@ class LessonSession:
         self.settings.value = None
         self.run = None
         self.message.value = None
+        self.reveal.value = False
+
+    def stops_here(self, model) -> list[Fired]:
+        """The lesson's key moments due at ``model``'s current quarter (Play stops there;
+        empty with no lesson loaded, or when its moments cannot be followed)."""
+        run, _ = self.follow(model)
+        if run is None:
+            return []
+        return now_moments(run)
 
     def follow(self, model) -> tuple[LessonRun | None, str | None]:
         """The lesson's moments on ``model`` (the model on screen) up to its current
@@ -176,6 +245,13 @@ class LessonSession:
             except LessonError as e:
                 return None, str(e)
         return self.run, None
+
+
+def now_moments(run: LessonRun) -> list[Fired]:
+    """The moments that happened at the run's current quarter, in the lesson's order."""
+    return sorted(
+        (f for f in run.fired.values() if f.quarter == run.quarter), key=lambda f: f.index
+    )
 
 
 def session(state) -> LessonSession:
@@ -213,15 +289,65 @@ def moments_html(run: LessonRun) -> str:
                 "run.</li>"
             )
         else:
+            # when: the quarter for a moment at a fixed quarter; an event or a condition
+            # is not named before it happens (it would give the result away)
+            when = mo.describe() if mo.at is not None else "still to come"
             rows.append(
                 f"<li class='pax-moment pax-moment-pending'>&#9675; Key moment "
-                f"{i + 1}: {html.escape(mo.describe())}</li>"
+                f"{i + 1}: {html.escape(when)}</li>"
             )
     head = (
-        f"<b>Key moments: {len(run.fired)} of {total} so far</b> (press Step or Play; "
-        "each is marked when it happens)"
+        f"<b>Key moments: {len(run.fired)} of {total} so far</b> (press Play: the run "
+        "stops at each one)"
     )
     return f"<div>{head}<ol>{''.join(rows)}</ol></div>"
+
+
+def current_html(run: LessonRun, fired: list[Fired]) -> str:
+    """The moments of this quarter, at the top of the panel (where Play stopped)."""
+    total = len(run.lesson.moments)
+    items = []
+    for f in fired:
+        items.append(
+            f"<div class='pax-moment-head'>Key moment {f.index + 1} of {total} &middot; "
+            f"{html.escape(f.when)} (quarter {f.quarter})</div>"
+            f"<div>{html.escape(' '.join(f.text.split()))}</div>"
+        )
+    more = (
+        "The run is over."
+        if run.done
+        else "Play stopped here: press <b>Play</b> (or <b>Play on</b>) to go on, or <b>Step</b>."
+    )
+    return "".join(items) + f"<div style='margin-top:4px;font-size:0.9em'><i>{more}</i></div>"
+
+
+class ScrollHere(v.VuetifyTemplate):
+    """An empty element that scrolls itself into view when it appears and whenever
+    ``token`` changes (the newest key moment is brought into view, not left below the
+    fold)."""
+
+    token = traitlets.Unicode("").tag(sync=True)
+    template = traitlets.Unicode(
+        """<template><div class="pax-scroll-here"></div></template>
+<script>
+module.exports = {
+  mounted() { this.scroll(); },
+  watch: { token() { this.scroll(); } },
+  methods: {
+    scroll() {
+      const el = this.$el && this.$el.parentElement;
+      if (!el) { return; }
+      setTimeout(() => {  // only when not in view already (nothing else moves)
+        const r = el.getBoundingClientRect();
+        if (r.top < 70 || r.top > window.innerHeight - 120) {
+          el.scrollIntoView({block: "start"});
+        }
+      }, 30);
+    },
+  },
+};
+</script>"""
+    ).tag(sync=True)
 
 
 @solara.component
@@ -232,13 +358,14 @@ def LessonPanel(state):
     m = state.model.value
     state.version.value  # noqa: B018 (redraw after each quarter)
     text = solara.use_memo(lambda: panel_html(lesson) if lesson else "", [lesson])
+    after = solara.use_memo(lambda: after_html(lesson) if lesson else "", [lesson])
     if lesson is None:  # unloaded: the parent removes the panel
         return
     run, why = sess.follow(m)
     with solara.Card(
         f"Lesson {lesson.order}: {lesson.title}", margin=0, classes=["pax-card", "pax-lesson-panel"]
     ):
-        with solara.Row(style={"align-items": "center"}):
+        with solara.Row(style={"align-items": "center", "flex-wrap": "wrap"}):
             solara.Text(
                 f"Scenario {sess.settings.value.scenario if sess.settings.value else ''}"
                 f", seed {lesson.seed}",
@@ -265,10 +392,49 @@ def LessonPanel(state):
                 classes=["pax-lesson-error"],
             )
         elif run is not None:
+            fired = now_moments(run)
+            if fired:  # the moment Play stopped at: first in the panel, and in view
+                with solara.Div(classes=["pax-moment-current"]):
+                    ScrollHere.element(token=f"{id(run)}-{run.quarter}")
+                    solara.HTML(
+                        tag="div",
+                        unsafe_innerHTML=current_html(run, fired),
+                        classes=["pax-moment-current-text"],
+                    )
+                    if not run.done:  # here too: on a phone the controls are folded away
+                        solara.Button(
+                            "Play on",
+                            icon_name="mdi-play",
+                            color="primary",
+                            small=True,
+                            disabled=state.playing.value,
+                            on_click=lambda: state.playing.set(True),
+                            classes=["pax-lesson-play"],
+                        )
             solara.HTML(
                 tag="div", unsafe_innerHTML=moments_html(run), classes=["pax-lesson-moments"]
             )
         solara.HTML(tag="div", unsafe_innerHTML=text, classes=["pax-lesson-text"])
+        over = run is not None and run.done
+        if over or sess.reveal.value:
+            solara.HTML(tag="div", unsafe_innerHTML=after, classes=["pax-lesson-after"])
+        elif after:
+            with solara.Row(style={"align-items": "center"}):
+                solara.HTML(
+                    tag="div",
+                    unsafe_innerHTML=(
+                        "<b>What to notice</b> and the questions for discussion appear "
+                        "when the run is over: they would give the results away."
+                    ),
+                    classes=["pax-lesson-after-hidden"],
+                )
+                solara.Button(
+                    "Show now",
+                    on_click=lambda: sess.reveal.set(True),
+                    text=True,
+                    small=True,
+                    classes=["pax-lesson-reveal"],
+                )
 
 
 @solara.component
@@ -277,7 +443,7 @@ def BesideRun(state, run_view: Callable):
     solara.Style(CSS)
     loaded = session(state).lesson.value is not None
     # the same tree with or without the panel, so the charts are not made again
-    with solara.Columns([3, 2] if loaded else [1]):
+    with solara.Columns([3, 2] if loaded else [1], classes=["pax-beside-run"]):
         with solara.Div():
             run_view(state)
         if loaded:
@@ -300,11 +466,12 @@ def LessonsView(state, on_loaded: Callable[[], None] | None = None):
         unsafe_innerHTML=(
             "Short lessons, each built on one argument of the paper. <b>Load</b> one to "
             "set the controls to its scenario and seed and start its run; its text appears "
-            "beside the charts, and its key moments are marked as they happen while you press "
-            "<b>Step</b> or <b>Play</b>. The same lessons run in the terminal with "
-            "<code>uv run pax-silica lesson</code>; a class plan is in "
-            "<code>docs/lessons/README.md</code>."
+            "beside the charts. Press <b>Play</b>: the run stops at each key moment and "
+            "shows it at the top of the lesson; press <b>Play</b> again to go on. What to "
+            "notice appears when the run is over. A class plan for teachers is in "
+            "<code>docs/lessons/README.md</code> (the same lessons also run in a terminal)."
         ),
+        classes=["pax-lessons-intro"],
     )
     if sess.message.value:
         solara.Error(sess.message.value, classes=["pax-lesson-error"])

@@ -34,6 +34,7 @@ SECTIONS = (
     "## The paper's argument",
     "## The scenario",
     "## What to do",
+    "## In the app",
     "## What to notice",
     "## Questions for discussion",
 )

@@ -97,11 +97,12 @@ def test_controls_exist(page):
     for name in controls.SLIDERS:  # ranges from the parameter registry
         spec = registry()[name]
         slider = by_class(rc, v.Slider, f"param-{name}")
-        if controls.slider_kind(name) == "grid":
-            grid = controls.slider_grid(name)
-            assert grid[0] == spec.min and grid[-1] == spec.max
-            assert (slider.min, slider.max) == (0, len(grid) - 1)
-            assert grid[slider.v_model] == spec.default
+        if controls.slider_kind(name) == "log":
+            last = controls.log_positions(name)
+            assert (slider.min, slider.max) == (0, last)
+            assert controls.log_value(name, 0) == spec.min
+            assert controls.log_value(name, last) == spec.max
+            assert controls.log_position(name, spec.default) == slider.v_model
         else:
             assert (slider.min, slider.max) == (spec.min, spec.max)
             assert slider.v_model == spec.default
@@ -147,8 +148,7 @@ def test_reset_rebuilds_the_model_with_the_controls(page):
     rc, state = page
     old = state.model.value
     by_class(rc, v.Slider, "param-pressure_intensity").v_model = 2.5
-    grid = controls.slider_grid("n_investors")
-    by_class(rc, v.Slider, "param-n_investors").v_model = grid.index(200)
+    by_class(rc, v.Slider, "param-n_investors").v_model = controls.log_position("n_investors", 200)
     by_class(rc, v.Switch, "pax-member-TWN").v_model = True
     by_class(rc, v.Switch, "pax-counter").v_model = True
     by_class(rc, v.TextField, "pax-seed").v_model = "7"

@@ -85,7 +85,7 @@ def test_presets_and_lesson_scenarios_are_chosen_by_name():
     [
         ("param-pressure_intensity", 99.0, "pressure_intensity: expected a number in"),
         ("param-pressure_intensity", "lots", "pressure_intensity: expected a number in"),
-        ("param-n_investors", 10**6, "n_investors: expected a whole number in"),  # off the grid
+        ("param-n_investors", 10**6, "n_investors: expected a whole number in"),  # off the slider
         ("param-n_investors", -3, "n_investors: expected a whole number in"),
     ],
 )
@@ -120,8 +120,7 @@ def test_investors_beyond_the_limit_are_refused(page, monkeypatch):
     assert len(shown) == 1 and "n_investors: expected at most 500" in shown[0]
     assert state.model.value is model
     # the slider too
-    grid = controls.slider_grid("n_investors", (1000,))
-    by_class(rc, v.Slider, "param-n_investors").v_model = grid.index(1000)
+    by_class(rc, v.Slider, "param-n_investors").v_model = controls.log_position("n_investors", 1000)
     assert any("expected at most 500 investors" in a for a in alerts(rc))
     # and the replications, which build the same scenario
     by_class(rc, v.TextField, "pax-reps-n").v_model = "2"
