@@ -72,6 +72,7 @@ CALIBRATION_REPS = 8  # as `pax-silica calibrate` simulates each particle
 BOOTSTRAP = 2000
 PERMUTATIONS = 9999
 WRONG_WAY_SHARE = 0.05  # PRIM looks for where a claim fails above this share of draws
+WRONG_WAY_MIN = 5  # ... and this many draws: a box around one or two draws is no region
 SEED_STRIDE = 10_000  # draw k of --seed s has the seed s * 10000 + k
 OUTCOME_WORDS = {
     "event_observed": "collapse share",
@@ -140,11 +141,14 @@ def effect_summary(
     }
 
 
-def where_fails(X, wrong: np.ndarray, min_share: float = WRONG_WAY_SHARE) -> dict[str, Any]:
+def where_fails(
+    X, wrong: np.ndarray, min_share: float = WRONG_WAY_SHARE, min_n: int = WRONG_WAY_MIN
+) -> dict[str, Any]:
     """PRIM's box (``experiments.analyze``) of the draws where the effect goes the wrong
     way, over the uncertain parameters ``X`` (a DataFrame, draws x parameters), if they
-    are at least ``min_share`` of the draws; the box's restricting limits, coverage,
-    density and support, and the base rate to judge the density by."""
+    are at least ``min_share`` of the draws and ``min_n`` in number; the box's
+    restricting limits, coverage, density and support, and the base rate to judge the
+    density by."""
     from experiments.analyze import choose_box, prim
 
     wrong = np.asarray(wrong, dtype=bool)
@@ -152,6 +156,9 @@ def where_fails(X, wrong: np.ndarray, min_share: float = WRONG_WAY_SHARE) -> dic
     out: dict[str, Any] = {"wrong_way_share": share, "box": None}
     if share < min_share:
         out["reason"] = f"wrong way in fewer than {min_share:.0%} of draws"
+        return out
+    if wrong.sum() < min_n:
+        out["reason"] = f"wrong way in fewer than {min_n} draws: too few to locate"
         return out
     if wrong.all():
         out["reason"] = "wrong way at every draw: no part of the posterior is spared"
