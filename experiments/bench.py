@@ -66,10 +66,22 @@ def register(sub, add_scenario_args) -> None:
         action="store_true",
         help="the sweep benchmark alone (skip the single-run figures)",
     )
+    p.add_argument(
+        "--only-calibration",
+        action="store_true",
+        help="time `pax-silica calibrate` at its defaults in a fresh process (at least "
+        "10,000 simulations; about 15 minutes on two cores), against the 30-minute target",
+    )
     p.set_defaults(func=run)
 
 
 def run(args) -> int:
+    if getattr(args, "only_calibration", False):
+        from experiments.bench_calibration import report, run_calibration
+
+        f = run_calibration(quick=args.quick)
+        print(json.dumps(f, indent=2) if args.json else report(f, args.quick))
+        return 0 if f["meets_target"] else 1
     if getattr(args, "only_sweeps", False):
         return run_sweeps(args)
     status = run_models(args)

@@ -37,11 +37,12 @@ TOP = 5
 
 
 def behavioural() -> dict[str, float]:
-    """The behavioural parameters and their defaults (their justification says so)."""
+    """The parameters with no direct data and their defaults (their justification says
+    so): the behavioural ones and the two budgets whose size was calibrated by hand."""
     return {
         name: spec.default
         for name, spec in registry().items()
-        if spec.type in ("float", "int") and "Behavioural" in spec.doc
+        if spec.type in ("float", "int") and "no direct data" in spec.doc
     }
 
 

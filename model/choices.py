@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import math
 
-from agents.policy import ChinaChoice, LeaderChoice
+from agents.policy import ChinaChoice, Decision, LeaderChoice, MemberChoice, PressurerChoice
 from model.world import load_world
 
 
@@ -97,3 +97,61 @@ def china_summary(c: ChinaChoice) -> str:
         f"pressure {units}; inducement share {c.inducement_share:.2f}; controls "
         f"{c.controls:.2f}; truce {'yes' if c.truce else 'no'}"
     )
+
+
+# --- a choice as plain data (JSON), and back: how a classroom stores its choices ----------
+KINDS = {c.__name__: c for c in (LeaderChoice, ChinaChoice, PressurerChoice, MemberChoice)}
+
+
+def choice_data(c) -> dict:
+    """A choice as a JSON-ready dict (``{"kind": "LeaderChoice", ...}``); dict order (the
+    priority order of pressure) and every float are kept, so :func:`choice_of` gives back
+    an equal choice and a replayed run is the same run."""
+    kind = type(c).__name__
+    if kind not in KINDS:
+        raise ValueError(f"choice: expected one of {', '.join(KINDS)}, got {kind}")
+    if isinstance(c, MemberChoice):
+        return {"kind": kind, "action": str(c.action)}
+    if isinstance(c, LeaderChoice):
+        return {
+            "kind": kind,
+            "side_payments": dict(c.side_payments),
+            "invite": c.invite,
+            "investments": [list(i) for i in c.investments],
+            "truce": bool(c.truce),
+        }
+    if isinstance(c, ChinaChoice):
+        return {
+            "kind": kind,
+            "pressure": dict(c.pressure),
+            "inducement_share": c.inducement_share,
+            "controls": c.controls,
+            "truce": bool(c.truce),
+            "ranking": None if c.ranking is None else list(c.ranking),
+        }
+    return {"kind": kind, "pressure": dict(c.pressure)}
+
+
+def choice_of(d: dict):
+    """The choice :func:`choice_data` wrote (a ValueError names what is wrong)."""
+    try:
+        kind = KINDS[d["kind"]]
+        fields = {k: v for k, v in d.items() if k != "kind"}
+        if kind is MemberChoice:
+            return MemberChoice(Decision(fields["action"]))
+        if kind is LeaderChoice:
+            fields["investments"] = [(w, int(p), a) for w, p, a in fields["investments"]]
+        return kind(**fields)
+    except (KeyError, TypeError, ValueError) as e:
+        raise ValueError(f"choice: cannot read {d!r} ({e})") from None
+
+
+def choice_summary(c) -> str:
+    """Any choice in one line (the debrief's words)."""
+    if isinstance(c, LeaderChoice):
+        return leader_summary(c)
+    if isinstance(c, ChinaChoice):
+        return china_summary(c)
+    if isinstance(c, PressurerChoice):
+        return "pressure " + (", ".join(f"{k} {u:.2f}" for k, u in c.pressure.items()) or "none")
+    return str(c.action)

@@ -30,6 +30,11 @@ def quarters_in_words(n: int) -> str:
     return f"{word} quarter{'s' if n != 1 else ''}"
 
 
+def plural(n: int, noun: str, many: str | None = None) -> str:
+    """ "1 member", "0 members", "3 defectors" (``many``: an irregular plural)."""
+    return f"{n} {noun if n == 1 else (many or noun + 's')}"
+
+
 def fate(m, loud: bool = False, quarter: bool = False) -> str:
     """How the run of model ``m`` ended, in the one wording every page and report uses:
     "survived to 2035 Q4" or "collapsed in 2029 Q2". ``quarter`` adds the quarter's

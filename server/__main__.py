@@ -87,6 +87,21 @@ def exposure_warning(host: str, port: int, addresses: list[str]) -> str | None:
     )
 
 
+PUBLIC_URL_ENV = "PAX_SILICA_URL"
+
+
+def public_url(host: str, port: int) -> str:
+    """The address students type to reach this server: the host as given, or for a
+    wildcard host (0.0.0.0, ::) this machine's own address as its name resolves locally."""
+    if host in ("0.0.0.0", "::", ""):
+        try:
+            host = socket.gethostbyname(socket.gethostname())
+        except OSError:
+            host = "127.0.0.1"
+    shown = f"[{host}]" if ":" in host else host
+    return f"http://{shown}:{port}"
+
+
 def solara_command(
     host: str, port: int, dev: bool = False, open_browser: bool = False
 ) -> list[str]:
@@ -121,6 +136,8 @@ def serve(host: str, port: int, dev: bool = False, open_browser: bool = False) -
     env = {**os.environ, **server_env(target)}
     shown = f"[{host}]" if ":" in host else host
     where = f"http://{shown}:{port}" if port else f"http://{shown}:<a free port>"
+    if port and not env.get(PUBLIC_URL_ENV):  # the classroom's links and QR code use it
+        env[PUBLIC_URL_ENV] = public_url(host, port)
     print(f"Pax Silica app on {where} (Ctrl+C to stop)", flush=True)
     cmd = solara_command(host, port, dev, open_browser)
     if os.name == "posix":

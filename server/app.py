@@ -36,6 +36,7 @@ import solara.lab
 from solara.alias import rv
 
 from model.params import ParameterError, registry
+from model.posterior import load_posterior
 from model.scenario import ScenarioError, preset_names
 from server import assets, charts, controls, lessons_view, limits
 from server.classroom_view import ClassroomPage
@@ -387,16 +388,21 @@ def ReplicationsView(state: AppState):
     n_text = solara.use_reactive("50")
     message = solara.use_reactive(None)
     result = solara.use_reactive(None)  # (Replications, settings, cli line)
+    with_posterior = solara.use_reactive(False)
 
-    def work(settings: controls.Settings, n: int):
+    def work(settings: controls.Settings, n: int, drawn: bool):
         scen = controls.scenario_of(settings)
+        post = load_posterior("default") if drawn else None
 
         def progress(done, total):
             task.progress = 100.0 * done / total
 
-        reps = replicate(scen, n, progress=progress, stop=lambda: not task.is_current())
+        reps = replicate(
+            scen, n, progress=progress, stop=lambda: not task.is_current(), posterior=post
+        )
         if task.is_current() and reps.n == n:
-            result.value = (reps, settings, controls.cli_command(settings, seed="k"))
+            line = controls.cli_command(settings, seed="k")
+            result.value = (reps, settings, line + (" --posterior default" if drawn else ""))
         return reps
 
     task = solara.lab.use_task(work, dependencies=None)
@@ -424,15 +430,23 @@ def ReplicationsView(state: AppState):
         except (ScenarioError, limits.Refused, limits.LimitError) as e:
             message.value = str(e)
             return
-        task(s, n)
+        task(s, n, with_posterior.value)
 
     solara.HTML(
         tag="p",
         unsafe_innerHTML=(
             "Run the current settings (the controls on the left) many times with different "
             "random seeds, and see how often and when the alliance collapses. Run <i>k</i> "
-            "uses seed <i>k</i> (0, 1, ..., N-1); the seed box does not enter."
+            "uses seed <i>k</i> (0, 1, ..., N-1); the seed box does not enter. With the "
+            "posterior switch on, each run also draws the behavioural parameters nobody "
+            "measures (those tagged <i>uncertain</i>) from the calibrated posterior, so the "
+            "spread carries the model's own uncertainty; those the settings change stay."
         ),
+    )
+    solara.Switch(
+        label="Draw uncertain parameters from the calibrated posterior",
+        value=with_posterior,
+        classes=["pax-reps-posterior"],
     )
     with solara.Row(style={"align-items": "center"}):
         solara.InputText(

@@ -15,6 +15,7 @@ import networkx as nx
 import numpy as np
 from matplotlib.figure import Figure
 from matplotlib.patches import Rectangle
+from matplotlib.ticker import MaxNLocator
 
 from agents.pressurer import PRESSURERS
 from agents.state import Status
@@ -131,6 +132,7 @@ def membership_figure(m: PaxSilicaModel) -> Figure:
         _now(ax, q, _series(m, key), STATUS_COLOR[st])
     ax.set_ylim(0, max(16, max(_series(m, "members")) + 2))
     ax.set_ylabel("number of states", fontsize=9)
+    ax.yaxis.set_major_locator(MaxNLocator(integer=True))  # counts of states: whole numbers
     _time_axis(ax, m)
     ax2 = ax.twinx()
     ax2.plot(

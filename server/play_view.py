@@ -38,6 +38,7 @@ class PlaySession:
 
     def __init__(self):
         self.holder = secrets.token_hex(8)
+        self.key = secrets.token_urlsafe(16)  # this page is the teacher of its own games
         self.game = solara.reactive(None)  # Game | None
         self.setup = None  # (scenario, side, seed) of the game on screen
         self.version = solara.reactive(0)  # the game's version last seen
@@ -58,7 +59,12 @@ class PlaySession:
                 scen = scen.with_overrides([f"steps={quarters.strip()}"])
             seed = seed_text.strip() or str(secrets.randbelow(2**31))
             game = Game(
-                scen, seed=seed, seats=[actor], seat_timeout=None, title=f"{scen.name}, seed {seed}"
+                scen,
+                seed=seed,
+                seats=[actor],
+                seat_timeout=None,
+                title=f"{scen.name}, seed {seed}",
+                key=self.key,
             )
         except (ScenarioError, SeatError) as e:
             self.error.value = str(e)
@@ -69,7 +75,7 @@ class PlaySession:
         self.result.value = None
         self.version.value = game.version
         self.game.value = game
-        game.start()
+        game.start(self.key)
 
     def quit(self) -> None:
         self.close()
@@ -80,7 +86,7 @@ class PlaySession:
         """Close the game on screen (its thread stops), leaving the page as it is."""
         game = self.game.value
         if game is not None and game.status != "closed":
-            game.close()
+            game.close(self.key)
 
     def score(self, game: Game) -> tuple[str, str]:
         """The finished game's score beside the rule-based actor's on the same seed."""
@@ -108,7 +114,7 @@ class PlaySession:
             gone = ctx is not None and ctx.closed_event.is_set()
             if gone or not is_current() or self.game.value is not game:
                 if game.status not in ("finished", "closed"):
-                    game.close()
+                    game.close(self.key)
                 return
             over = game.status in ("finished", "closed")
             if over:

@@ -2,7 +2,8 @@
 
 Seed rule: replication ``k`` (k = 0, 1, ..., n-1) is the run with seed ``k``, that is
 ``model.run.run_model(scenario, seed=k)``, the same run as
-``pax-silica run --scenario NAME --set ... --seed k``. The seed typed in the app's seed box
+``pax-silica run --scenario NAME --set ... --seed k`` (with ``--posterior default`` when
+the app's posterior switch is on). The seed typed in the app's seed box
 does not enter; it picks the single run on screen.
 
 The survival curve is the Kaplan-Meier estimate. Every run goes to the horizon, so the only
@@ -19,6 +20,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from model.estimates import Survival, kaplan_meier
+from model.posterior import Posterior
 from model.replicate import replicate as runs
 from model.scenario import Scenario
 
@@ -71,14 +73,16 @@ def replicate(
     n: int = 50,
     progress: Callable[[int, int], None] | None = None,
     stop: Callable[[], bool] | None = None,
+    posterior: Posterior | None = None,
 ) -> Replications:
     """Run seeds 0..n-1 of ``scenario``; ``progress(done, n)`` after each run. If
-    ``stop()`` turns true the runs so far are returned."""
+    ``stop()`` turns true the runs so far are returned. ``posterior``: each run draws its
+    uncertain parameters from it by its seed (``pax-silica run --posterior``)."""
     if n < 1:
         raise ValueError(f"expected at least one replication, got {n}")
     seeds, quarters = [], []
     wanted = itertools.takewhile(lambda _: stop is None or not stop(), range(n))
-    for k, m in enumerate(runs(scenario, wanted)):
+    for k, m in enumerate(runs(scenario, wanted, posterior=posterior)):
         o = m.outcome()
         seeds.append(k)
         quarters.append(o["collapse_quarter"] if o["event_observed"] else None)

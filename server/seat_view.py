@@ -73,7 +73,7 @@ from model.choices import (
     parse_investments,
     parse_pairs,
 )
-from model.wording import short_name
+from model.wording import plural, short_name
 from server import charts
 from server.classroom import Game
 
@@ -244,7 +244,7 @@ def member_html(v) -> str:
         f"<b>{pains:.2f}</b> ({_e(pain_text)}) · pressure received: {_e(pressed)} · "
         f"side payment US${v.side_payment:.2f}bn · new investment US${v.inflow:.2f}bn · "
         f"peers who left {v.peers_left:.0%}</p>{join}"
-        f"<p><small>The alliance: {v.members} members · US credibility "
+        f"<p><small>The alliance: {plural(v.members, 'member')} · US credibility "
         f"{v.credibility:.2f} · secure supply {v.secure_supply:.0%} · price index "
         f"{v.price_index:.2f}</small></p>"
     )

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import html
 
-from model.wording import fate
+from model.wording import fate, plural
 
 EVENT_COLOR = {
     "defection": "#d62728",
@@ -34,13 +34,13 @@ def status_line(m) -> str:
             f"<span style='color:#d62728'><b>The alliance {fate(m)}</b>: "
             f"{html.escape(m.collapse_reason)}.</span>"
         )
-    elif m.steps >= horizon:
+    elif m.steps >= horizon and not m.running:  # the last quarter is over, not under way
         ending = f"<b>The alliance {fate(m)}</b>."
     else:
         ending = "The alliance stands."
     return (
-        f"{head} · {m.members} members, {m.participants} participants, "
-        f"{m.defectors} defectors · credibility {m.credibility:.2f} · "
+        f"{head} · {plural(m.members, 'member')}, {plural(m.participants, 'participant')}, "
+        f"{plural(m.defectors, 'defector')} · credibility {m.credibility:.2f} · "
         f"capital committed US${m.capital_committed:,.0f}bn · price index "
         f"{m.price_index:.2f} · {ending}"
     )

@@ -39,7 +39,17 @@ def browser():
 
 
 @pytest.fixture(scope="session")
-def app_url(tmp_path_factory):
+def classroom_db(tmp_path_factory) -> Path:
+    """The SQLite file the test app servers keep their classroom games in."""
+    return tmp_path_factory.mktemp("classroom") / "classroom.sqlite"
+
+
+def app_env(classroom_db: Path) -> dict:
+    return {"PAX_SEAT_TIMEOUT": SEAT_TIMEOUT, "PAX_SILICA_CLASSROOM_DB": str(classroom_db)}
+
+
+@pytest.fixture(scope="session")
+def app_url(tmp_path_factory, classroom_db):
     """``pax-silica app`` on a free port of 127.0.0.1; its base URL (ends with "/")."""
     require_browser()
     from server.assets import ensure_assets
@@ -51,7 +61,7 @@ def app_url(tmp_path_factory):
         [str(Path(sys.executable).parent / "pax-silica"), "app", "--port", str(port)],
         port,
         log,
-        env={"PAX_SEAT_TIMEOUT": SEAT_TIMEOUT},
+        env=app_env(classroom_db),
     )
     try:
         url = f"http://127.0.0.1:{port}/"

@@ -240,3 +240,25 @@ def test_without_the_ema_workbench_its_side_is_skipped_and_said_so(capsys):
     sw.print_sweeps(f)
     out = capsys.readouterr().out
     assert "EMA Workbench: not installed, side skipped (uv sync --group bench" in out
+
+
+def test_the_calibration_benchmark_holds_the_issue_s_target():
+    from experiments.bench_calibration import meets_target, report
+
+    assert meets_target(29 * 60, 10_000)
+    assert not meets_target(31 * 60, 12_000)  # too slow
+    assert not meets_target(60, 9_999)  # too few simulations
+    assert meets_target(60, 600, quick=True)
+    f = {
+        "wall_seconds": 700.0,
+        "cpu_seconds": 1300.0,
+        "simulations": 11_000,
+        "simulations_per_second": 15.7,
+        "generations": 2,
+        "tolerance": 3.04,
+        "progress": ["calibrate: generation 0: ..."],
+        "meets_target": True,
+    }
+    text = report(f, quick=False)
+    assert "11,000 simulations in 700 s wall" in text and ": met" in text
+    assert "NOT met" in report({**f, "meets_target": False}, quick=False)

@@ -13,7 +13,8 @@ def test_it_varies_the_behavioural_parameters_and_only_those():
     names = rc.behavioural()
     assert {"supply_benefit", "social_influence", "defection_threshold"} <= set(names)
     for n, default in names.items():
-        assert "Behavioural" in registry()[n].doc and default == registry()[n].default
+        assert "no direct data" in registry()[n].doc and default == registry()[n].default
+    assert {"side_payment_budget", "china_budget"} <= set(names)  # levers sized by hand
     assert "pressure_intensity" not in names  # a lever, not a behavioural unknown
 
 

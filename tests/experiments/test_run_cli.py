@@ -70,3 +70,23 @@ def test_bad_flags_give_one_clear_error(capsys, tmp_path, argv, needle):
     assert len(lines) == 1 and lines[0].startswith("error:") and needle in lines[0], err
     assert "Traceback" not in err
     assert not list(tmp_path.iterdir())  # nothing half-written
+
+
+def test_run_with_a_posterior_names_its_draw_and_repeats(tmp_path, capsys):
+    from experiments.cli import main as cli
+    from model.posterior import load_posterior, write_posterior
+    from tests.model.test_posterior import small
+
+    path = tmp_path / "post.csv"
+    write_posterior(small(5), path)
+    argv = ["run", "--posterior", str(path), "--seed", "3", "--steps", "6"]
+    assert cli(argv) == 0
+    first = capsys.readouterr().out
+    assert cli(argv) == 0
+    assert capsys.readouterr().out == first
+    k = load_posterior(path).index(3)
+    assert f"seed 3 draws accepted set {k + 1} of 5" in first
+    path.with_suffix(".toml").unlink()
+    assert cli(argv) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error: --posterior:") and "provenance" in err

@@ -138,7 +138,12 @@ def test_the_panel_for_china_a_pressurer_and_a_state():
     """DecisionPanel alone (as classroom mode uses it): China's sliders and controls cap,
     Russia's pressure, Japan's Stay/Leave; the panel redraws when ``version`` changes."""
     game = Game(
-        "escalation", seed=0, seats=["CHN", "RUS", "JPN"], seat_timeout=None, params={"steps": 1}
+        "escalation",
+        seed=0,
+        seats=["CHN", "RUS", "JPN"],
+        seat_timeout=None,
+        params={"steps": 1},
+        key="k",
     )
     for actor in game.seats:
         game.take(actor, f"tab-{actor}")
@@ -170,7 +175,7 @@ def test_the_panel_for_china_a_pressurer_and_a_state():
             if "pax-seat-waiting" in x.attributes.get("class", "").split()
         ]
         assert waiting == ["The game has not started yet."] * 3
-        game.start()
+        game.start("k")
         follow("CHN")
         controls = by_class(rc, v.Slider, "pax-seat-controls")
         assert controls.max == pytest.approx(0.15) and controls.v_model == pytest.approx(0.15)
@@ -206,7 +211,7 @@ def test_the_panel_for_china_a_pressurer_and_a_state():
         assert over == ["The game is over."] * 3
     finally:
         rc.close()
-        game.close()
+        game.close("k")
 
 
 def test_a_bad_seed_is_one_message_and_no_game(page):

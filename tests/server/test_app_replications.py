@@ -94,3 +94,19 @@ def test_stop_returns_the_runs_so_far(settings):
     assert reps.seeds == (0, 1) and done == [1, 2]
     with pytest.raises(ValueError):
         replicate(controls.scenario_of(settings), 0)
+
+
+def test_posterior_replications_are_the_posterior_runs_of_the_command_line(settings):
+    """With the posterior switch on, run k is ``pax-silica run --seed k --posterior``: the
+    same draw of the uncertain parameters and the same outcome; and the draws move it."""
+    from tests.model.test_posterior import small
+
+    post = small(6)
+    scen = load_scenario(settings.scenario, [*controls.overrides(settings), "steps=12"])
+    reps = replicate(scen, 6, posterior=post)
+    direct = [run_model(scen, seed=k, posterior=post).outcome for k in range(6)]
+    assert list(reps.collapse_quarter) == [
+        o["collapse_quarter"] if o["event_observed"] else None for o in direct
+    ]
+    plain = [run_model(scen, seed=k).outcome for k in range(6)]
+    assert [o["final_credibility"] for o in direct] != [o["final_credibility"] for o in plain]
