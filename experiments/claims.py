@@ -35,6 +35,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import math
 import os
 import sys
 import time
@@ -343,6 +344,51 @@ def calibration_verdict(rows: list[dict]) -> str:
     return " ".join(parts)
 
 
+def posterior_summary(post: Posterior) -> list[dict[str, Any]]:
+    """Each uncertain parameter's prior range and weighted posterior quantiles (5%, 50%,
+    95%), and where the median sits in the prior (0 its low end, 1 its high end, on the
+    prior's own scale), most shifted from the prior's middle first."""
+    from model.params import registry
+
+    specs = registry()
+    rows = []
+    for n in post.names:
+        spec = specs[n]
+        lo, hi = spec.prior
+        q05, q50, q95 = post.quantiles(n)
+        if spec.prior_scale == "log":
+            place = (math.log(q50) - math.log(lo)) / (math.log(hi) - math.log(lo))
+        else:
+            place = (q50 - lo) / (hi - lo)
+        rows.append(
+            {
+                "name": n,
+                "prior": [lo, hi],
+                "scale": spec.prior_scale,
+                "q05": q05,
+                "median": q50,
+                "q95": q95,
+                "median_place": place,
+            }
+        )
+    rows.sort(key=lambda r: (-abs(r["median_place"] - 0.5), r["name"]))
+    return rows
+
+
+def posterior_table(rows: list[dict]) -> str:
+    head = (
+        "| parameter | prior | posterior 5% | median | 95% | median's place in the prior |\n"
+        "|---|---|---|---|---|---|\n"
+    )
+    lines = [
+        f"| `{r['name']}` | [{r['prior'][0]:g}, {r['prior'][1]:g}]"
+        + (" (log)" if r["scale"] == "log" else "")
+        + f" | {r['q05']:.3g} | {r['median']:.3g} | {r['q95']:.3g} | {r['median_place']:.2f} |"
+        for r in rows
+    ]
+    return head + "\n".join(lines) + "\n"
+
+
 # ------------------------------------------------------------------ provenance --------
 def _commit() -> dict[str, Any]:
     from experiments.sweep import _git_commit
@@ -542,8 +588,22 @@ def render(results: dict, images: str | None = "", title: str = "Claims over the
             out.append(f"Held out: {', '.join(f'`{h}`' for h in held)}.")
             out.append("")
         out += ["**Verdict.** " + cal["verdict"], ""]
+        out += [
+            "Why the misses happen, and what the calibration found, is in docs/ODD.md, "
+            "section 5.3.",
+            "",
+        ]
         if images is not None:
             out += [f"![calibration]({images}calibration.png)", ""]
+    if results.get("posterior"):
+        out += ["## The posterior against the prior", ""]
+        out.append(
+            "Weighted quantiles of each uncertain parameter over the posterior's particles, "
+            "most shifted first; the place of the median in the prior range is 0 at its low "
+            "end, 1 at its high end (on the log scale for a log prior), 0.5 in the middle, "
+            "where a uniform prior's median lies."
+        )
+        out += ["", posterior_table(results["posterior"])]
     return "\n".join(out).rstrip() + "\n"
 
 
@@ -754,6 +814,7 @@ def cmd_claims(args) -> int:
         "provenance": provenance(post, args.posterior, args, entries, calibration),
         "claims": analyse(entries, raw, post, args.seed),
         "calibration": calibration_fit(raw) if calibration else None,
+        "posterior": posterior_summary(post),
     }
     wall = time.perf_counter() - t0
     results["session"] = {
