@@ -73,6 +73,7 @@ CALIBRATION_REPS = 8  # as `pax-silica calibrate` simulates each particle
 BOOTSTRAP = 2000
 PERMUTATIONS = 9999
 WRONG_WAY_SHARE = 0.05  # PRIM looks for where a claim fails above this share of draws
+MAX_LIMITS = 3  # a PRIM box is reported with at most this many restricting limits
 WRONG_WAY_MIN = 5  # ... and this many draws: a box around one or two draws is no region
 SEED_STRIDE = 10_000  # draw k of --seed s has the seed s * 10000 + k
 OUTCOME_WORDS = {
@@ -150,6 +151,8 @@ def where_fails(
     are at least ``min_share`` of the draws and ``min_n`` in number; the box's
     restricting limits, coverage, density and support, and the base rate to judge the
     density by."""
+    from scipy.stats import binomtest
+
     from experiments.analyze import choose_box, prim
 
     wrong = np.asarray(wrong, dtype=bool)
@@ -169,14 +172,24 @@ def where_fails(
         out["reason"] = "the draws do not vary in any uncertain parameter"
         return out
     traj = prim(X[varying], wrong, alpha=0.05, min_support=0.05)
-    best = choose_box(traj, 0.5)
-    limits = best.restricted(traj[0].limits)
+    full = traj[0].limits
+    # A box a reader can read, and not one fitted to a handful of draws in 59 dimensions:
+    # the boxes of the peeling trajectory with at most MAX_LIMITS limits, chosen among as
+    # ``analyze discover`` chooses (coverage at least 0.5, density within one SE of best).
+    short = [b for b in traj if len(b.restricted(full)) <= MAX_LIMITS]
+    best = choose_box(short, 0.5)
+    limits = best.restricted(full)
+    hits = round(best.density * best.n)
     out["box"] = {
         "limits": {k: [float(v[0]), float(v[1])] for k, v in sorted(limits.items())},
         "coverage": float(best.coverage),
         "density": float(best.density),
         "support": float(best.support),
         "n": int(best.n),
+        "wrong_way_draws": int(wrong.sum()),
+        # the chance of so many wrong-way draws in a box of that size at the base rate
+        # (binomial, one-sided): optimistic, since PRIM chose the box on these draws
+        "p_binomial": float(binomtest(hits, best.n, share, alternative="greater").pvalue),
     }
     return out
 
@@ -468,12 +481,20 @@ def where_text(r: dict) -> str:
     w = res["where_fails"]
     share = w["wrong_way_share"]
     if w["box"] is None:
-        return f"wrong way at {share:.0%} of draws" + (f" ({w['reason']})" if share else "")
+        small = share < WRONG_WAY_SHARE
+        return f"wrong way at {share:.0%} of draws" + ("" if small else f" ({w['reason']})")
     b = w["box"]
+    if not b["limits"]:
+        return (
+            f"wrong way at {share:.0%} of draws ({b['wrong_way_draws']}); PRIM finds no "
+            "region of the posterior where they concentrate"
+        )
     lim = "; ".join(f"`{k}` in [{lo:.3g}, {hi:.3g}]" for k, (lo, hi) in b["limits"].items())
     return (
-        f"wrong way at {share:.0%} of draws; PRIM box {lim or '(no restriction)'}: "
-        f"coverage {b['coverage']:.0%}, density {b['density']:.0%} (base {share:.0%})"
+        f"wrong way at {share:.0%} of draws ({b['wrong_way_draws']}); PRIM box "
+        f"{lim or '(no restriction)'}: coverage {b['coverage']:.0%}, density "
+        f"{b['density']:.0%} against {share:.0%} overall (binomial p {_pval(b['p_binomial'])}, "
+        "optimistic: exploratory)"
     )
 
 
