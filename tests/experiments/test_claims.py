@@ -250,6 +250,12 @@ def test_bad_input_is_one_error_line_naming_the_flag(argv, flag, tmp_path, capsy
 
 
 # ------------------------------------------------------------ docs/VALIDATION.md -----
+needs_default = pytest.mark.skipif(
+    not DEFAULT.is_file(), reason="docs/VALIDATION.md is made over the calibrated posterior"
+)
+
+
+@needs_default
 def test_validation_doc_is_generated_from_the_committed_results():
     results = json.loads(DOCS_RESULTS.read_text(encoding="utf-8"))
     assert VALIDATION_MD.read_text(encoding="utf-8") == render_validation(results), (
@@ -257,6 +263,7 @@ def test_validation_doc_is_generated_from_the_committed_results():
     )
 
 
+@needs_default
 def test_the_committed_results_are_of_the_current_ledger_targets_and_posterior():
     results = json.loads(DOCS_RESULTS.read_text(encoding="utf-8"))
     p = results["provenance"]
