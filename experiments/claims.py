@@ -674,7 +674,7 @@ def plot_calibration(cal: dict, path: Path) -> None:
     import matplotlib.pyplot as plt
 
     rows = cal["targets"]
-    fig, ax = plt.subplots(figsize=(8, 0.45 * len(rows) + 1.2))
+    fig, ax = plt.subplots(figsize=(9, 0.45 * len(rows) + 1.2))
     for i, r in enumerate(rows):
         span = max(r["band"][1], r["interval90"][1], r["observed"]) or 1.0
         norm = lambda v, s=span: v / s  # noqa: E731  (each target on its own scale)
@@ -696,6 +696,7 @@ def plot_calibration(cal: dict, path: Path) -> None:
     ax.set_xlabel("value / largest of band, interval and observed (green: band; red: observed)")
     ax.invert_yaxis()
     fig.tight_layout()
+    fig.subplots_adjust(left=0.32)
     fig.savefig(path, dpi=90)
     plt.close(fig)
 
