@@ -275,3 +275,20 @@ def test_the_committed_results_are_of_the_current_ledger_targets_and_posterior()
     assert p["posterior"]["toml_sha256"] == file_hash(provenance_path(path))
     assert [r["id"] for r in results["claims"]] == [e.id for e in ledger()]
     assert results["calibration"] is not None
+
+
+def test_write_docs_writes_the_report_its_test_reads(post, tmp_path, monkeypatch):
+    import experiments.claims as claims
+
+    monkeypatch.setattr(claims, "DOCS_DIR", tmp_path / "docs" / "validation")
+    monkeypatch.setattr(claims, "VALIDATION_MD", tmp_path / "docs" / "VALIDATION.md")
+    (tmp_path / "docs").mkdir()
+    args = ["--posterior", str(post.path), "--draws", "2", "--reps", "1", "--in-process"]
+    assert run_cli(*args, "--no-progress", "--write-docs", "--out", str(tmp_path / "c")) == 0
+    results = json.loads((tmp_path / "docs" / "validation" / "results.json").read_text())
+    md = (tmp_path / "docs" / "VALIDATION.md").read_text()
+    assert md == render_validation(results)
+    assert [r["id"] for r in results["claims"]] == [e.id for e in ledger()]
+    assert "## Calibration targets: posterior predictive fit" in md
+    assert "## The posterior against the prior" in md
+    assert (tmp_path / "docs" / "validation" / "C6a.png").is_file()
