@@ -245,12 +245,15 @@ class FallingMedian(pyabc.QuantileEpsilon):
     """pyabc's median tolerance, made to fall past ties. Most targets are shares of a few
     runs (0, 1/8, ...), so many particles sit at exactly the same distance; when the median
     lands on such a tie the tolerance would stay put for ever. It then drops to the largest
-    distance strictly below the last tolerance, if any particle has one; if none has, the
-    tolerance stays and the run stops (``--min-fall``): the targets are met as far as the
-    model can meet them."""
+    distance strictly below the last tolerance, provided at least ``min_share`` of the
+    population lies below it (a generation's acceptance is about that share: one particle
+    in 3,000 below a tie would ask for millions of simulations, and pyabc's Dask sampler
+    does not stop a generation at the budget). Otherwise the tolerance stays and the run
+    stops (``--min-fall``): the targets are met as far as the model can meet them."""
 
-    def __init__(self):
+    def __init__(self, min_share: float = 0.05):
         super().__init__(alpha=0.5)
+        self.min_share = min_share
 
     def _update(self, t: int, weighted_distances) -> None:
         super()._update(t, weighted_distances)
@@ -259,7 +262,7 @@ class FallingMedian(pyabc.QuantileEpsilon):
             return
         d = weighted_distances.distance.to_numpy()
         below = d[d < before]
-        if below.size:
+        if below.size and below.size >= self.min_share * d.size:
             self._look_up[t] = float(below.max())
 
 

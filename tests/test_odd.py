@@ -46,3 +46,12 @@ def test_every_event_type_and_preset_is_documented():
         assert f"`{etype}`" in ODD, etype
     for name in preset_names():
         assert f"`{name}`" in readme, name
+
+
+def test_the_posterior_table_is_generated_from_the_committed_posterior():
+    from model import posterior
+
+    start = ODD.index(posterior.ODD_BEGIN)
+    end = ODD.index(posterior.ODD_END) + len(posterior.ODD_END)
+    post = posterior.load_posterior(posterior.DEFAULT)
+    assert ODD[start:end] == posterior.markdown_table(post), "run: uv run python -m model.posterior"

@@ -161,3 +161,21 @@ def test_a_second_calibration_into_the_same_folder_is_refused(tmp_path, capsys):
     calibrate(_args(tmp_path, simulations=60, population=40))
     assert _cli(["calibrate", "--out", str(tmp_path), "--in-process"]) == 2
     assert "already holds a calibration" in capsys.readouterr().err
+
+
+def test_the_tolerance_falls_past_a_tie_but_not_to_a_lone_particle():
+    import pandas as pd
+
+    from experiments.calibrate import FallingMedian
+
+    def population(d):
+        return pd.DataFrame({"distance": d, "w": np.ones(len(d))})
+
+    eps = FallingMedian(min_share=0.05)
+    eps._look_up = {0: 3.0}
+    eps._update(1, population([3.0] * 80 + [2.0] * 20))  # a tie at the median
+    assert eps(1) == 2.0  # falls to the largest distance below it (20% of particles)
+    eps._update(2, population([2.0] * 99 + [1.0]))  # one particle in 100 below
+    assert eps(2) == 2.0  # stays: the run stops rather than chase it
+    eps._update(3, population([2.0] * 10 + [1.0] * 90))
+    assert eps(3) == 1.0  # an ordinary median fall

@@ -180,7 +180,7 @@ def test_a_closed_page_stops_its_replications(monkeypatch):
     monkeypatch.setattr(app, "Chart", NoChart)
     started, stopped = threading.Event(), threading.Event()
 
-    def replicate(scenario, n, progress=None, stop=None):
+    def replicate(scenario, n, progress=None, stop=None, posterior=None):
         started.set()
         while not stop():
             time.sleep(0.05)
