@@ -560,7 +560,7 @@ def render(results: dict, images: str | None = "", title: str = "Claims over the
         f"-{p['draw_seeds'][1]}), {p['reps']} runs per arm and draw, the same seeds in every "
         f"arm; posterior `{post['name']}` ({post['particles']} particles, ESS {post['ess']}, "
         f"calibrated at commit {post['provenance'].get('commit', '?')}); model commit "
-        f"{(p['git'].get('commit') or '?')[:10]}. Method: docs/ODD.md, section 5.3."
+        f"{(p['git'].get('commit') or '?')[:10]}. Method: docs/ODD.md, section 5.4."
     )
     out.append("")
     dist = [r for r in rows if r["kind"] != "table"]
@@ -571,7 +571,7 @@ def render(results: dict, images: str | None = "", title: str = "Claims over the
         prim_ = [r for r in dist if r["role"] == "primary"]
         out.append(
             f"Of {len(dist)} distributional entries, {counts['holds']} hold, {counts['fails']} "
-            f"fail and {counts['not shown']} are not shown; of the {len(prim_)} primary ones "
+            f"fail and {counts['not shown']} not shown; of the {len(prim_)} primary ones "
             f"(the cause varied over its range), "
             f"{sum(r['result']['verdict'] == 'holds' for r in prim_)} hold."
         )
@@ -781,6 +781,11 @@ def register(sub, add_scenario_args) -> None:
         action="store_true",
         help="also write docs/validation/ and docs/VALIDATION.md (the whole ledger)",
     )
+    p.add_argument(
+        "--render-docs",
+        action="store_true",
+        help="only rewrite docs/VALIDATION.md from docs/validation/results.json (no runs)",
+    )
     p.add_argument("--workers", type=whole_number(1), help="local cluster workers")
     p.add_argument("--scheduler", metavar="tcp://HOST:PORT", help="a running Dask scheduler")
     where = p.add_mutually_exclusive_group()
@@ -809,6 +814,11 @@ def check_args(args) -> None:
 def cmd_claims(args) -> int:
     from experiments.sweep import Progress, executor_for
 
+    if args.render_docs:
+        results = json.loads(DOCS_RESULTS.read_text(encoding="utf-8"))
+        write_bytes(VALIDATION_MD, render_validation(results).encode("utf-8"))
+        print(f"{VALIDATION_MD.relative_to(ROOT)} rewritten from {DOCS_RESULTS.relative_to(ROOT)}")
+        return 0
     check_args(args)
     entries, calibration = select(args.only)
     try:
