@@ -42,6 +42,7 @@ COMMANDS = {
     "play": "experiments.play_cmd",
     "report": "experiments.report_cmd",
     "calibrate": "experiments.calibrate",
+    "claims": "experiments.claims",
 }
 
 
