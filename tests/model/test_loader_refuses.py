@@ -31,7 +31,9 @@ from tests.model.test_scenario_loader import toml_doc
 WORLD = load_world()
 STATES = WORLD.state_ids
 PRESETS = sorted(SCENARIO_DIR.glob("*.toml")) + sorted(
-    (SCENARIO_DIR.parent / "calibration").glob("*.toml")
+    p
+    for p in (SCENARIO_DIR.parent / "calibration").glob("*.toml")
+    if p.name != "targets.toml"  # the calibration's targets, not a scenario
 )
 DOCS = {p.stem: tomllib.loads(p.read_text(encoding="utf-8")) for p in PRESETS}
 MEMBER_FIELDS = ("members", "add_members", "remove_members", "participants")

@@ -170,6 +170,14 @@ def moment_quarters(lesson) -> list[int]:
     return sorted({f.quarter for f in ref.fired.values() if f.quarter > 0})
 
 
+def wait_played(state, m, start: int, timeout: float = 60) -> None:
+    """Until Play has run past quarter ``start`` and stopped (the play loop starts in its
+    own thread, so right after the click it may not be playing yet)."""
+    deadline = time.monotonic() + timeout
+    while (state.playing.value or m.steps == start) and time.monotonic() < deadline:
+        time.sleep(0.05)
+
+
 def test_play_stops_at_each_key_moment_and_shows_it_first(page):
     rc, state = page
     lesson = find_lesson("defection_cascade")
@@ -179,18 +187,14 @@ def test_play_stops_at_each_key_moment_and_shows_it_first(page):
     q, nxt = moment_quarters(lesson)[:2]
     assert q > 1  # Play runs quarters without a moment, then stops
     click(rc, "pax-play")
-    deadline = time.monotonic() + 60
-    while state.playing.value and time.monotonic() < deadline:
-        time.sleep(0.05)
+    wait_played(state, m, 0)
     assert not state.playing.value, "Play did not stop"
     assert m.steps == q, f"Play stopped at quarter {m.steps}, not at the key moment ({q})"
     shown = current(rc)
     assert f"(quarter {q})" in shown and "Play stopped here" in shown
     # Play again goes on to the next moment, and stops there
     click(rc, "pax-play")
-    deadline = time.monotonic() + 60
-    while state.playing.value and time.monotonic() < deadline:
-        time.sleep(0.05)
+    wait_played(state, m, q)
     assert m.steps == nxt and f"(quarter {nxt})" in current(rc)
     assert after_text(rc) == ""  # the run is not over: what to notice is still hidden
 
