@@ -306,11 +306,6 @@ def calibrate(args, observed: dict[str, float] | None = None) -> Path:
                 f"--screen-threshold: no parameter moves a target by {args.screen_threshold} "
                 "band units; expected a lower threshold"
             )
-        if args.population <= len(names):
-            raise CliError(
-                f"--population: expected more particles than the {len(names)} calibrated "
-                f"parameters (the kernel's covariance needs them); got {args.population}"
-            )
         prior = pyabc.Distribution(**{n: pyabc.RV("logistic", 0.0, 1.0) for n in names})
         model = Simulator(names, args.replications, args.seed, fixed)
         distance = pyabc.PNormDistance(
