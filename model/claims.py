@@ -13,7 +13,6 @@ reports are in ``experiments/claims.py``; nothing here re-implements a rule.
 from __future__ import annotations
 
 import hashlib
-import tomllib
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
@@ -27,6 +26,7 @@ from model.posterior import Posterior, posterior_overrides
 from model.replicate import replicate
 from model.scenario import Scenario, changed_parameters, load_scenario, preset_names
 from model.table import paper_table
+from model.tomltables import FieldCheck, tables
 from model.world import member_sets
 
 LEDGER_FILE = DATA_DIR / "claims.toml"
@@ -151,19 +151,13 @@ def preset_difference(control: str, treated: str) -> list[str]:
 def parse_ledger(text: str, origin: str = "claims.toml") -> list[Entry]:
     """The entries of a ``claims.toml``-style text, in file order; ``ClaimError`` naming
     the entry and field for the first it cannot accept."""
-    try:
-        raw = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as err:
-        raise ClaimError(f"{origin}: not valid TOML ({err})") from None
-    if not raw:
-        raise ClaimError(f"{origin}: expected at least one entry; found none")
+    raw = tables(text, origin, ClaimError, "entry")
     return [_entry(name, e, origin) for name, e in raw.items()]
 
 
 def _entry(name: str, e: Any, origin: str) -> Entry:
-    def bad(f: str, expected: str) -> ClaimError:
-        got = "missing" if f not in e else f"got {e[f]!r}"
-        return ClaimError(f"{origin}: {name}.{f}: expected {expected}; {got}")
+    check = FieldCheck(origin, name, e, ClaimError)
+    bad = check.bad
 
     def text(f: str, required: bool = True) -> str:
         v = e.get(f, "" if not required else None)
@@ -171,8 +165,7 @@ def _entry(name: str, e: Any, origin: str) -> Entry:
             raise bad(f, "a non-empty string")
         return v
 
-    if not isinstance(e, dict):
-        raise ClaimError(f"{origin}: {name}: expected a table of fields; got {e!r}")
+    check.require_table()
     claim = text("claim")
     if claim not in {f"C{i}" for i in range(1, 7)}:
         raise bad("claim", "one of C1 .. C6")

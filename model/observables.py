@@ -10,7 +10,6 @@ both see the same numbers.
 
 from __future__ import annotations
 
-import tomllib
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -20,6 +19,7 @@ import numpy as np
 
 from model.model import PaxSilicaModel
 from model.scenario import Scenario, load_scenario
+from model.tomltables import FieldCheck, tables
 
 CALIBRATION_DIR = Path(__file__).parent / "data" / "calibration"
 TARGETS_FILE = CALIBRATION_DIR / "targets.toml"
@@ -54,22 +54,14 @@ class Target:
 def parse_targets(text: str, origin: str = "targets.toml") -> list[Target]:
     """The targets of a ``targets.toml``-style text, in file order; ``TargetError`` naming
     the target and field for the first entry it cannot accept."""
-    try:
-        raw = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as err:
-        raise TargetError(f"{origin}: not valid TOML ({err})") from None
-    if not raw:
-        raise TargetError(f"{origin}: expected at least one target; found none")
+    raw = tables(text, origin, TargetError, "target")
     return [_target(name, entry, origin) for name, entry in raw.items()]
 
 
 def _target(name: str, e: Any, origin: str) -> Target:
-    def bad(field: str, expected: str) -> TargetError:
-        got = "missing" if field not in e else f"got {e[field]!r}"
-        return TargetError(f"{origin}: {name}.{field}: expected {expected}; {got}")
-
-    if not isinstance(e, dict):
-        raise TargetError(f"{origin}: {name}: expected a table of fields; got {e!r}")
+    check = FieldCheck(origin, name, e, TargetError)
+    bad = check.bad
+    check.require_table()
     scen = e.get("scenario")
     if not isinstance(scen, str) or not (
         scen == "baseline" or (CALIBRATION_DIR / f"{scen}.toml").is_file()
