@@ -29,20 +29,18 @@ import warnings
 from dataclasses import replace
 from pathlib import Path
 
-import numpy as np
 import reacton.core
 import solara
 import solara.lab
 from solara.alias import rv
 
 from model.params import ParameterError, registry
-from model.posterior import load_posterior
 from model.scenario import ScenarioError, preset_names
-from server import assets, charts, controls, lessons_view, limits
+from server import assets, charts, controls, lessons_view
 from server.classroom_view import ClassroomPage
 from server.glossary import GlossaryView
 from server.play_view import PlayView
-from server.replications import Replications, replicate
+from server.replications_view import ReplicationsView
 from server.status import event_log_html, status_line
 
 assets.configure_solara()
@@ -50,7 +48,8 @@ assets.configure_solara()
 log = logging.getLogger("pax_silica.app")
 ROOT = Path(__file__).resolve().parent.parent
 INFO_PATH = ROOT / "docs" / "app_info.md"
-PLAY_DELAY = 0.15  # seconds between quarters while playing, on top of drawing time
+# Play's speeds: the pause between quarters, on top of drawing time (the speed control)
+PLAY_SPEEDS = {"slow": 1.0, "normal": 0.3, "fast": 0.0}
 
 
 class AppState:
@@ -65,6 +64,12 @@ class AppState:
         self.version = solara.reactive(0)  # bumped after each step or reset
         self.error = solara.reactive(None)  # the message of the last refused action
         self.playing = solara.reactive(False)
+        # bumped by each press of Play: the play loop's task runs on each new value. (Not on
+        # `playing` itself: a stop and a new Play between two renders leave it True, the
+        # task sees no change and Play never starts; the key-moment race of issue 14.)
+        self.play_token = solara.reactive(0)
+        self.speed = solara.reactive("normal")  # a key of PLAY_SPEEDS
+        self._pause = threading.Event()  # set by Pause: the loop's wait ends at once
         self.lock = threading.RLock()  # one step or reset at a time
         # Play waits for each quarter to be drawn before the next (see play_loop)
         self._shown = 0
@@ -141,10 +146,34 @@ class AppState:
         s = self.settings.value
         self.update(values=tuple((k, v if k == name else x) for k, x in s.values))
 
+    def play(self) -> None:
+        """Start Play: a new play loop (an older one still winding down stops at its next
+        check, so two never step the same model)."""
+        if self.playing.value:
+            return
+        with self.lock:
+            self._loop += 1
+        self._pause.clear()
+        self.playing.value = True
+        self.play_token.value += 1
+
+    def pause(self) -> None:
+        """Stop Play at once: no quarter starts after this (one already being run ends)."""
+        self.playing.value = False
+        with self.lock:
+            self._loop += 1
+        self._pause.set()
+        with self._shown_cv:  # a loop waiting for a drawing stops waiting
+            self._shown_cv.notify_all()
+
+    def toggle_play(self) -> None:
+        self.pause() if self.playing.value else self.play()
+
     def close(self) -> None:
         """The page has gone: stop Play and let go of the model (called when Solara closes
         the session, so nothing it held stays in the server's memory)."""
         self.playing.value = False
+        self._pause.set()
         with self.lock:
             self._loop += 1  # a play loop still running stops at its next check
         with self._shown_cv:
@@ -169,17 +198,23 @@ class AppState:
         A render asked for from this thread can be lost when it races a render in another
         thread (seen with reacton 1.11: the run went on undrawn to its end); if a quarter
         is not drawn while no drawing is under way, the page is asked to redraw outright."""
-        with self.lock:
-            self._loop += 1
-            me = self._loop
-        while self.playing.value and self._loop == me:
-            t = time.perf_counter()
-            more = self.step()
+        me = self._loop  # set by play(); Pause or a newer Play changes it
+
+        def current() -> bool:
+            return self.playing.value and self._loop == me
+
+        while current():
+            with self.lock:
+                if not current():  # Pause pressed while this loop waited for the lock
+                    break
+                more = self.step()
             # a loaded lesson: stop at each of its key moments (server/lessons_view.py)
             stop = bool(lessons_view.session(self).stops_here(self.model.value))
             version = self.version.value
             deadline = time.monotonic() + 20.0
-            while not self.wait_shown(version, 1.0) and time.monotonic() < deadline:
+            while current() and not self.wait_shown(version, 0.5):
+                if time.monotonic() > deadline:
+                    break
                 rc = self.render_context
                 busy = getattr(rc, "thread_lock", None)
                 if rc is not None and not (busy is not None and busy.locked()):
@@ -187,9 +222,11 @@ class AppState:
                     log.info("quarter %s was not drawn: redrawing", self.model.value.steps)
                     rc.force_update()
             if not more or stop:
-                self.playing.value = False
+                if self._loop == me:
+                    self.playing.value = False
                 break
-            time.sleep(max(0.0, PLAY_DELAY - (time.perf_counter() - t) / 4))
+            if self._pause.wait(PLAY_SPEEDS.get(self.speed.value, PLAY_SPEEDS["normal"])):
+                break
 
 
 def use_app_state() -> AppState:
@@ -346,10 +383,19 @@ def Controls(state: AppState):
         solara.Button(
             "Pause" if playing else "Play",
             color="primary",
-            on_click=lambda: state.playing.set(not state.playing.value),
+            on_click=state.toggle_play,
             disabled=not m.running and not playing,
             icon_name="mdi-pause" if playing else "mdi-play",
             classes=["pax-play"],
+        )
+    with solara.Row(style={"align-items": "center", "margin": "0 0 6px 0"}):
+        solara.Text("Play speed", style={"font-size": "0.85em"})
+        solara.ToggleButtonsSingle(
+            value=state.speed.value,
+            values=list(PLAY_SPEEDS),
+            on_value=state.speed.set,
+            dense=True,
+            classes=["pax-speed"],
         )
     if state.error.value:
         solara.Error(state.error.value, classes=["pax-error"])
@@ -472,143 +518,6 @@ def RunView(state: AppState):
 
 
 @solara.component
-def ReplicationsView(state: AppState):
-    n_text = solara.use_reactive("50")
-    message = solara.use_reactive(None)
-    result = solara.use_reactive(None)  # (Replications, settings, cli line)
-    with_posterior = solara.use_reactive(False)
-
-    def work(settings: controls.Settings, n: int, drawn: bool):
-        scen = controls.scenario_of(settings)
-        post = load_posterior("default") if drawn else None
-
-        def progress(done, total):
-            task.progress = 100.0 * done / total
-
-        reps = replicate(
-            scen, n, progress=progress, stop=lambda: not task.is_current(), posterior=post
-        )
-        if task.is_current() and reps.n == n:
-            line = controls.cli_command(settings, seed="k")
-            result.value = (reps, settings, line + (" --posterior default" if drawn else ""))
-        return reps
-
-    task = solara.lab.use_task(work, dependencies=None)
-
-    def stop_on_close():
-        """The page closed: its runs stop too (nobody is left to see them)."""
-        if task.pending:
-            task.cancel()
-
-    solara.use_effect(lambda: stop_on_close, [])
-
-    def start():
-        """Start a job, checked first: the number of runs and the settings within the
-        app's limits (:mod:`server.limits`), and only one job at a time in this page."""
-        message.value = None
-        if task.pending:
-            message.value = (
-                "A replications job is already running in this page: wait for it or cancel it."
-            )
-            return
-        s = state.settings.value
-        try:
-            n = limits.check_replications(n_text.value)
-            controls.scenario_of(s)
-        except (ScenarioError, limits.Refused, limits.LimitError) as e:
-            message.value = str(e)
-            return
-        task(s, n, with_posterior.value)
-
-    solara.HTML(
-        tag="p",
-        unsafe_innerHTML=(
-            "Run the current settings (the controls on the left) many times with different "
-            "random seeds, and see how often and when the alliance collapses. Run <i>k</i> "
-            "uses seed <i>k</i> (0, 1, ..., N-1); the seed box does not enter. With the "
-            "posterior switch on, each run also draws the behavioural parameters nobody "
-            "measures (those tagged <i>uncertain</i>) from the calibrated posterior, so the "
-            "spread carries the model's own uncertainty; those the settings change stay."
-        ),
-    )
-    solara.Switch(
-        label="Draw uncertain parameters from the calibrated posterior",
-        value=with_posterior,
-        classes=["pax-reps-posterior"],
-    )
-    with solara.Row(style={"align-items": "center"}):
-        solara.InputText(
-            "Number of runs", value=n_text, continuous_update=True, classes=["pax-reps-n"]
-        )
-        solara.Button(
-            "Run replications",
-            color="primary",
-            on_click=start,
-            disabled=task.pending,
-            icon_name="mdi-chart-bell-curve",
-            classes=["pax-reps-run"],
-        )
-        if task.pending:
-            solara.Button("Cancel", on_click=task.cancel, outlined=True)
-    if message.value:
-        solara.Error(message.value, classes=["pax-reps-error"])
-    if task.pending:
-        p = task.progress or 0.0
-        n = int(n_text.value) if n_text.value.strip().isdigit() else 0
-        solara.ProgressLinear(value=p, color="primary")
-        solara.Text(
-            f"{round(p * n / 100)} of {n} runs done" if n else f"{p:.0f}% done",
-            classes=["pax-reps-progress"],
-        )
-    if task.error:
-        solara.Error(f"The replications failed: {task.exception}")
-    if result.value is not None:
-        reps, settings, line = result.value
-        ReplicationResult(reps, settings, line)
-
-
-@solara.component
-def ReplicationResult(reps: Replications, settings: controls.Settings, line: str):
-    start_year = controls.load(settings.scenario).params["start_year"]
-    surv = reps.survival()
-    median = reps.median_collapse()
-    changed = " ".join(controls.overrides(settings))
-    if len(changed) > 60:
-        changed = changed[:57] + "..."
-    what = f"{settings.scenario} with {changed}" if changed else settings.scenario
-    title = (
-        f"{what}: {reps.n_collapsed} of {reps.n} runs collapsed "
-        f"({reps.share_collapsed:.0%}) by the horizon"
-    )
-    png = solara.use_memo(
-        lambda: charts.png(
-            charts.survival_figure(np.arange(reps.horizon + 1), surv, start_year, title)
-        ),
-        [reps],
-    )
-    solara.Image(png, width="min(100%, 800px)", classes=["pax-chart", "pax-chart-survival"])
-    med = (
-        f"half the runs had collapsed by quarter {median}"
-        if median is not None
-        else "fewer than half the runs collapsed"
-    )
-    yearly = ", ".join(
-        f"{start_year + q // 4 - 1}: {surv[q]:.0%}" for q in range(4, reps.horizon + 1, 4)
-    )
-    solara.HTML(
-        tag="div",
-        classes=["pax-reps-summary"],
-        unsafe_innerHTML=(
-            f"<p><b>Share collapsed: {reps.share_collapsed:.0%}</b> ({reps.n_collapsed} of "
-            f"{reps.n} runs); {med}. Share still standing at the end of each year: {yearly}."
-            f"</p><p>Each run from the command line (k = 0 ... {reps.n - 1}):</p>"
-            f"<pre style='white-space:pre-wrap;background:#f3f3f3;padding:6px;"
-            f"border-radius:4px'>{html.escape(line)}</pre>"
-        ),
-    )
-
-
-@solara.component
 def InfoView():
     text = solara.use_memo(lambda: INFO_PATH.read_text(encoding="utf-8"), [])
     with solara.Div(classes=["pax-info"]):
@@ -635,7 +544,7 @@ def Page():
     solara.use_effect(lambda: state.close, [])  # the page closed: let go of its session
     solara.Title("Pax Silica")
     solara.Style(CSS)
-    solara.lab.use_task(state.play_loop, dependencies=[state.playing.value])
+    solara.lab.use_task(state.play_loop, dependencies=[state.play_token.value])
     with solara.AppBar():
         solara.AppBarTitle("Pax Silica: can a US-led AI supply-chain alliance hold?")
     with solara.Sidebar():

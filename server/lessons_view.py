@@ -408,7 +408,7 @@ def LessonPanel(state):
                             color="primary",
                             small=True,
                             disabled=state.playing.value,
-                            on_click=lambda: state.playing.set(True),
+                            on_click=state.play,
                             classes=["pax-lesson-play"],
                         )
             solara.HTML(

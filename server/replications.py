@@ -9,6 +9,10 @@ does not enter; it picks the single run on screen.
 The survival curve is the Kaplan-Meier estimate. Every run goes to the horizon, so the only
 censoring is at the horizon and the estimate is simply the share of runs still standing at
 the end of each quarter.
+
+Each run also keeps two of its quarterly series (members and credibility), for the fan
+charts that overlay several settings; a cancelled job keeps the runs it finished (marked
+partial). :func:`labels` names each kept result by what differs between them.
 """
 
 from __future__ import annotations
@@ -24,6 +28,9 @@ from model.posterior import Posterior
 from model.replicate import replicate as runs
 from model.scenario import Scenario
 
+FAN_SERIES = ("members", "credibility")  # the model's series kept for the fan charts
+FAN_QUANTILES = (0.05, 0.25, 0.5, 0.75, 0.95)
+
 
 @dataclass(frozen=True)
 class Replications:
@@ -34,6 +41,9 @@ class Replications:
     seeds: tuple[int, ...]
     horizon: int
     collapse_quarter: tuple[int | None, ...]
+    asked: int = 0  # the runs asked for (more than ``n`` when the job was cancelled)
+    # per run, per quarter 0..horizon: the series of the fan charts (FAN_SERIES)
+    series: tuple[tuple[tuple[float, ...], ...], ...] = ()
 
     @property
     def n(self) -> int:
@@ -50,6 +60,17 @@ class Replications:
     def survival(self) -> np.ndarray:
         """Share of runs still standing at the end of quarter q, for q = 0..horizon."""
         return survival_curve(self.collapse_quarter, self.horizon)
+
+    @property
+    def complete(self) -> bool:
+        return self.n >= self.asked
+
+    def fan(self, name: str, quantiles=FAN_QUANTILES) -> np.ndarray:
+        """Quantiles across runs of series ``name`` (one of FAN_SERIES), one row per
+        quantile, one column per quarter 0..horizon."""
+        k = FAN_SERIES.index(name)
+        values = np.array([run[k] for run in self.series], dtype=float)
+        return np.quantile(values, quantiles, axis=0)
 
     def median_collapse(self) -> int | None:
         """First quarter at which half the runs or more have collapsed (None if never)."""
@@ -80,12 +101,14 @@ def replicate(
     uncertain parameters from it by its seed (``pax-silica run --posterior``)."""
     if n < 1:
         raise ValueError(f"expected at least one replication, got {n}")
-    seeds, quarters = [], []
+    seeds, quarters, series = [], [], []
     wanted = itertools.takewhile(lambda _: stop is None or not stop(), range(n))
-    for k, m in enumerate(runs(scenario, wanted, posterior=posterior)):
+    for k, m in enumerate(runs(scenario, wanted, collect=True, posterior=posterior)):
         o = m.outcome()
         seeds.append(k)
         quarters.append(o["collapse_quarter"] if o["event_observed"] else None)
+        kept = m.datacollector.model_vars
+        series.append(tuple(tuple(float(x) for x in kept[name]) for name in FAN_SERIES))
         if progress is not None:
             progress(k + 1, n)
     return Replications(
@@ -93,4 +116,33 @@ def replicate(
         seeds=tuple(seeds),
         horizon=int(scenario.params["steps"]),
         collapse_quarter=tuple(quarters),
+        asked=n,
+        series=tuple(series),
     )
+
+
+def labels(settings: list[list[str]]) -> list[str]:
+    """A label for each of several results, from its settings as ``key=value`` words
+    (``scenario=...``, each ``--set`` override, ``posterior=on``): the words it does not
+    share with all the others, so overlaid curves are told apart by what differs. Results
+    whose settings are the same as another's are numbered; one whose words all the others
+    share is named by its first word (``scenario=baseline only``)."""
+    common = set.intersection(*map(set, settings)) if settings else set()
+    alike = all(set(w) == set(settings[0]) for w in settings)
+    out = []
+    for words in settings:
+        own = [w for w in words if w not in common]
+        if own:
+            out.append(", ".join(own))
+        else:  # the others add to these settings: named by the first word (the scenario)
+            out.append("same settings" if alike else f"{words[0] if words else 'defaults'} only")
+    return _numbered(out)
+
+
+def _numbered(out: list[str]) -> list[str]:
+    seen: dict[str, int] = {}
+    numbered = []
+    for label in out:
+        seen[label] = seen.get(label, 0) + 1
+        numbered.append(f"{label} (#{seen[label]})" if out.count(label) > 1 else label)
+    return numbered

@@ -9,6 +9,7 @@ import time
 
 import ipyvuetify as v
 import ipywidgets as w
+import plotly.graph_objects as go
 import pytest
 import solara
 
@@ -246,6 +247,20 @@ def test_two_pages_have_their_own_models(monkeypatch):
         rc2.close()
 
 
+def wait_kept(rc, n: int, timeout: float = 60) -> list:
+    """The Plotly figures of the replications tab once ``n`` results are kept (the survival
+    chart then has ``n`` curves): [survival, members fan, credibility fan]."""
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        figs = rc.find(go.FigureWidget).widgets
+        if figs and len(figs[0].data) == n and not rc.find(v.ProgressLinear).widgets:
+            return figs  # and the job is over (Run is enabled again)
+        time.sleep(0.2)
+    figs = rc.find(go.FigureWidget).widgets
+    got = len(figs[0].data) if figs else 0
+    pytest.fail(f"the replications did not finish with {n} results kept ({got}): {alerts(rc)}")
+
+
 def test_replications_panel_runs_in_the_background(page):
     rc, state = page
     by_class(rc, v.TextField, "pax-reps-n").v_model = "abc"
@@ -253,16 +268,81 @@ def test_replications_panel_runs_in_the_background(page):
     assert any("Number of runs: expected a whole number" in a for a in alerts(rc))
     by_class(rc, v.TextField, "pax-reps-n").v_model = "4"
     click(rc, "pax-reps-run")
-    deadline = time.time() + 60
-    while time.time() < deadline:
-        found = [x for x in rc.find(w.Image).widgets if "pax-chart-survival" in x._dom_classes]
-        if found:
-            break
-        time.sleep(0.2)
-    else:
-        pytest.fail("the replications did not finish")
-    assert found[0].value[:4] == b"\x89PNG"
+    survival, members, credibility = wait_kept(rc, 1)
     reps = replicate(controls.scenario_of(state.settings.value), 4)
+    assert list(survival.data[0].y) == list(reps.survival())
     summary = html(rc, "pax-reps-summary")
     assert f"Share collapsed: {reps.share_collapsed:.0%}" in summary
     assert f"({reps.n_collapsed} of 4 runs)" in summary
+    # the fans: the median line of each kept result is the median across its runs
+    assert list(credibility.data[-1].y) == list(reps.fan("credibility")[2])
+
+
+def test_replications_run_the_applied_settings_and_keep_each_result(page):
+    """A moved control that Reset has not applied does not enter (a warning says so);
+    each job is kept and the curves are labelled by what differs."""
+    rc, state = page
+    by_class(rc, v.TextField, "pax-reps-n").v_model = "3"
+    click(rc, "pax-reps-run")
+    wait_kept(rc, 1)
+    by_class(rc, v.Slider, "param-pressure_intensity").v_model = 2.0
+    assert state.settings.value != state.applied.value
+    deadline = time.time() + 10
+    while not any("settings applied by Reset" in a for a in alerts(rc)):
+        assert time.time() < deadline, alerts(rc)
+        time.sleep(0.1)
+    click(rc, "pax-reps-run")  # not applied: the same settings again
+    survival, *_ = wait_kept(rc, 2)
+    names = [t.name for t in survival.data]
+    assert names == ["same settings (#1) (3 runs)", "same settings (#2) (3 runs)"]
+    assert list(survival.data[0].y) == list(survival.data[1].y)
+    click(rc, "pax-reset")  # now applied: a third result, labelled by the change
+    click(rc, "pax-reps-run")
+    survival, *_ = wait_kept(rc, 3)
+    assert survival.data[2].name.startswith("pressure_intensity=2")
+    assert "pressure_intensity" not in survival.data[0].name
+    click(rc, "pax-reps-clear")
+    assert not rc.find(go.FigureWidget).widgets  # nothing kept: no chart
+
+
+def test_cancel_keeps_the_runs_so_far(page, monkeypatch):
+    rc, state = page
+    monkeypatch.setenv("PAX_MAX_REPLICATIONS", "100000")
+    by_class(rc, v.TextField, "pax-reps-n").v_model = "100000"
+    click(rc, "pax-reps-run")
+    deadline = time.time() + 60
+    while "runs done" not in str([t.children for t in rc.find(v.Html).widgets]):
+        assert time.time() < deadline
+        time.sleep(0.2)
+    time.sleep(0.5)  # a few runs finished
+    click(rc, "pax-reps-cancel")
+    (survival, *_) = wait_kept(rc, 1)
+    summary = html(rc, "pax-reps-summary")
+    assert "cancelled:" in summary and "of 100000 runs" in summary
+    n = int(summary.split("cancelled: ")[1].split(" of")[0])
+    assert 0 < n < 100000
+    assert survival.data[0].name.endswith(f"({n} runs)")
+
+
+def test_the_runs_csv_holds_every_kept_run():
+    import io
+
+    import pandas as pd
+
+    from server.replications_view import Kept, runs_csv
+
+    s = controls.settings_for("baseline")
+    scen = controls.scenario_of(s)
+    a = Kept(replicate(scen, 3), s, False, "a")
+    t = s.with_value("pressure_intensity", 2.0)
+    b = Kept(replicate(controls.scenario_of(t), 2), t, False, "b")
+    df = pd.read_csv(io.StringIO(runs_csv([a, b])))
+    assert len(df) == 5 and df["seed"].tolist() == [0, 1, 2, 0, 1]
+    assert df["command"].tolist() == ["a"] * 3 + ["b"] * 2
+    assert df["result"].iloc[3].startswith("pressure_intensity=2")
+    expected = [*a.reps.collapse_quarter, *b.reps.collapse_quarter]
+    got = [None if pd.isna(q) else int(q) for q in df["collapse_quarter"]]
+    assert got == expected
+    assert df["final_credibility"].tolist() == [
+        r.series[i][1][-1] for r in (a.reps, b.reps) for i in range(r.n)
+    ]

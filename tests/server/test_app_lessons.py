@@ -178,13 +178,6 @@ def wait_played(state, m, start: int, timeout: float = 60) -> None:
         time.sleep(0.05)
 
 
-@pytest.mark.xfail(
-    reason="known race (issue 14, open): Play on from one key moment to the next sometimes "
-    "stops a quarter early or late in a fresh clone (seen: at 4 and at 6 for 5); the play "
-    "loop's stops_here and the lesson session's record of shown moments are not yet in "
-    "step. The first stop (and the browser test of it) holds.",
-    strict=False,
-)
 def test_play_stops_at_each_key_moment_and_shows_it_first(page):
     rc, state = page
     lesson = find_lesson("defection_cascade")

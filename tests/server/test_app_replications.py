@@ -110,3 +110,25 @@ def test_posterior_replications_are_the_posterior_runs_of_the_command_line(setti
     ]
     plain = [run_model(scen, seed=k).outcome for k in range(6)]
     assert [o["final_credibility"] for o in direct] != [o["final_credibility"] for o in plain]
+
+
+def test_labels_name_what_differs():
+    from server.replications import labels
+
+    base, more = ["scenario=baseline"], ["scenario=baseline", "pressure_intensity=2"]
+    assert labels([base, more]) == ["scenario=baseline only", "pressure_intensity=2"]
+    assert labels([base, base]) == ["same settings (#1)", "same settings (#2)"]
+    other = ["scenario=expansion", "posterior=on"]
+    assert labels([base, other]) == ["scenario=baseline", "scenario=expansion, posterior=on"]
+    assert labels([more]) == ["same settings"]
+
+
+def test_fans_are_quantiles_across_runs(reps):
+    from server.replications import FAN_QUANTILES
+
+    fan = reps.fan("members")
+    assert fan.shape == (len(FAN_QUANTILES), reps.horizon + 1)
+    assert (np.diff(fan, axis=0) >= 0).all()  # the quantiles in order, at every quarter
+    runs = np.array([r[0] for r in reps.series])
+    np.testing.assert_array_equal(fan[2], np.median(runs, axis=0))
+    assert reps.complete and reps.asked == N

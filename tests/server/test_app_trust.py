@@ -22,7 +22,7 @@ from experiments.cli import main as cli_main
 from model.lessons import find_lesson
 from model.scenario import ScenarioError, load_scenario, preset_names
 from server import __main__ as server_main
-from server import app, controls, limits
+from server import app, controls, limits, replications_view
 from server.play_view import PlaySession
 from tests.browser import free_port, start_server, stop_server, wait_serving
 from tests.server.test_app_headless import alerts, by_class, click, render_page
@@ -159,7 +159,7 @@ def test_a_closed_page_lets_go_of_its_session(monkeypatch):
     """Closing the page (what Solara does when it culls a session) stops Play and drops
     the render context the session held."""
     monkeypatch.setattr(app, "Chart", NoChart)
-    monkeypatch.setattr(app, "PLAY_DELAY", 0.05)
+    monkeypatch.setitem(app.PLAY_SPEEDS, "normal", 0.05)
     rc, state = render_page(monkeypatch, app, "AppState")
     click(rc, "pax-play")
     deadline = time.time() + 30
@@ -186,7 +186,7 @@ def test_a_closed_page_stops_its_replications(monkeypatch):
         stopped.set()
         raise RuntimeError("stopped")  # what the page would do with it no longer matters
 
-    monkeypatch.setattr(app, "replicate", replicate)
+    monkeypatch.setattr(replications_view, "replicate", replicate)
     rc, _ = render_page(monkeypatch, app, "AppState")
     try:
         by_class(rc, v.TextField, "pax-reps-n").v_model = "5"
@@ -312,3 +312,34 @@ def test_serving_beyond_this_machine_warns_what_it_exposes(monkeypatch, tmp_path
     with pytest.raises(Served):
         server_main.main(["app", "--host", "127.0.0.1", "--port", str(port)])
     assert "warning" not in capsys.readouterr().err  # this machine only: no warning
+
+
+# ------------------------------------------------------------ Play and Pause ------------
+def _wait_steps(state, n: int, timeout: float = 30) -> None:
+    deadline = time.time() + timeout
+    while state.model.value.steps < n and time.time() < deadline:
+        time.sleep(0.02)
+
+
+def test_pause_stops_at_once_and_play_resumes_after_a_stop(monkeypatch):
+    """Pause: no quarter starts once it is pressed (the one being run ends first). Play
+    pressed again right away runs on, even when the loop stopped on its own between two
+    renders (the race of issue 14: the task keyed on `playing` saw no change)."""
+    monkeypatch.setattr(app, "Chart", NoChart)
+    rc, state = render_page(monkeypatch, app, "AppState")
+    by_class(rc, v.BtnToggle, "pax-speed").v_model = list(app.PLAY_SPEEDS).index("fast")
+    assert state.speed.value == "fast"
+    click(rc, "pax-play")
+    _wait_steps(state, 2)
+    assert state.playing.value and state.model.value.steps >= 2, "Play did not run"
+    click(rc, "pax-play")  # Pause
+    paused_at = state.model.value.steps
+    time.sleep(0.5)
+    assert not state.playing.value and state.model.value.steps == paused_at
+    # the loop stops itself (as at a key moment), then Play is pressed before a render
+    state.pause()
+    state.play()
+    _wait_steps(state, paused_at + 2)
+    assert state.model.value.steps >= paused_at + 2, "Play did not start again"
+    state.pause()
+    rc.close()
