@@ -36,8 +36,9 @@ from solara.alias import rv
 
 from model.params import ParameterError, registry
 from model.scenario import ScenarioError, preset_names
-from server import assets, charts, controls, lessons_view
+from server import assets, charts, controls, lessons_view, share
 from server.classroom_view import ClassroomPage
+from server.export_view import ExportRow
 from server.glossary import GlossaryView
 from server.play_view import PlayView
 from server.replications_view import ReplicationsView
@@ -229,9 +230,21 @@ class AppState:
                 break
 
 
-def use_app_state() -> AppState:
-    """This session's state, made on the first render of the page and kept after."""
-    return solara.use_memo(AppState, [])
+def use_app_state(search: str | None = None) -> AppState:
+    """This session's state, made on the first render of the page and kept after: with the
+    settings of the link it was opened with (``search``: the query, :mod:`server.share`),
+    or the defaults and a message naming what the link got wrong."""
+
+    def make() -> AppState:
+        try:
+            settings = share.settings_from_query(search)
+        except (ScenarioError, ParameterError) as e:
+            state = AppState()
+            state.error.value = f"Could not open the link: {e}"
+            return state
+        return AppState(settings)
+
+    return solara.use_memo(make, [])
 
 
 @solara.component
@@ -515,6 +528,7 @@ def RunView(state: AppState):
             f"Event log ({len(m.events)} events, newest first)", margin=0, classes=["pax-card"]
         ):
             solara.HTML(tag="div", unsafe_innerHTML=event_log_html(m), classes=["pax-event-log"])
+    ExportRow(state)  # the series and events as CSV, a link to this run
 
 
 @solara.component
@@ -539,7 +553,7 @@ CSS = """
 
 @solara.component
 def Page():
-    state = use_app_state()
+    state = use_app_state(solara.use_router().search)
     state.render_context = reacton.core.get_render_context(required=False)
     solara.use_effect(lambda: state.close, [])  # the page closed: let go of its session
     solara.Title("Pax Silica")

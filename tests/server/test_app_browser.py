@@ -13,6 +13,7 @@ The shared pieces are in tests/browser.py and tests/conftest.py.
 
 from __future__ import annotations
 
+import io
 import re
 import shutil
 import sys
@@ -216,3 +217,53 @@ def test_two_browser_sessions_have_independent_models(browser, servers):
     finally:
         ctx_a.close()
         ctx_b.close()
+
+
+def downloaded_csv(page, css: str):
+    """The CSV the download button inside ``.css`` gives, as a DataFrame."""
+    import pandas as pd
+
+    with page.expect_download(timeout=30_000) as info:
+        page.click(f".{css} button")
+    return pd.read_csv(info.value.path())
+
+
+def test_a_link_opens_the_same_run_and_its_csv_is_the_models_series(browser, servers):
+    """Opened from a link, the page builds the link's run; its series CSV equals the
+    model's own series of the same run; and the page's own link opens the same run again
+    in a fresh browser context (nothing shared but the address)."""
+    import pandas as pd
+
+    from model.run import events_of, series_of
+    from server import controls, share
+
+    s = controls.settings_for("expansion", seed="7").with_value("pressure_intensity", 2.5)
+    s = s.with_member("TWN", False)
+    url = servers["app"] + "?" + share.query_of(s)
+    ref = controls.build_model(s)
+    for _ in range(3):
+        ref.step()
+    seen = []
+    for _ in range(2):
+        context, page, watch, _ = open_page(browser, url)
+        try:
+            for k in range(3):
+                page.click(".pax-step")
+                page.wait_for_function(
+                    "k => new RegExp('quarter ' + k + ' of').test("
+                    "document.querySelector('.pax-status').innerText)",
+                    arg=k + 1,
+                    timeout=30_000,
+                )
+            series = downloaded_csv(page, "pax-export-series")
+            events = downloaded_csv(page, "pax-export-events")
+            pd.testing.assert_frame_equal(
+                series, pd.read_csv(io.StringIO(series_of(ref).to_csv(index=False)))
+            )
+            assert len(events) == len(events_of(ref))
+            seen.append(series)
+            url = servers["app"] + page.get_attribute(".pax-share-link", "href")
+            watch.assert_clean()
+        finally:
+            context.close()
+    pd.testing.assert_frame_equal(seen[0], seen[1])
