@@ -40,6 +40,7 @@ from server import assets, charts, controls, lessons_view, share
 from server.classroom_view import ClassroomPage
 from server.export_view import ExportRow
 from server.glossary import GlossaryView
+from server.layout import Layout
 from server.play_view import PlayView
 from server.replications_view import ReplicationsView
 from server.status import event_log_html, status_line
@@ -310,6 +311,7 @@ def ParamSlider(name: str, value, on_value, applied=None):
                     hide_details=True,
                     on_v_model=lambda p: on_value(controls.log_value(name, p)),
                     class_=f"param-{name}",
+                    attributes={"aria-label": f"{meta.label} ({meta.unit})"},
                 )
             else:
                 step = controls.slider_step(name)
@@ -332,9 +334,10 @@ def ParamSlider(name: str, value, on_value, applied=None):
                     thumb_label=True,
                     on_v_model=set_value,
                     class_=f"param-{name}",
+                    attributes={"aria-label": f"{meta.label} ({meta.unit})"},
                 )
         solara.InputText(
-            "",
+            "exact value",
             value=_box_text(value),
             on_value=typed,
             dense=True,
@@ -560,7 +563,13 @@ def Page():
     solara.Style(CSS)
     solara.lab.use_task(state.play_loop, dependencies=[state.play_token.value])
     with solara.AppBar():
-        solara.AppBarTitle("Pax Silica: can a US-led AI supply-chain alliance hold?")
+        with solara.AppBarTitle():
+            solara.HTML(
+                tag="h1",
+                unsafe_innerHTML="Pax Silica: can a US-led AI supply-chain alliance hold?",
+                style="font-size: 1.15rem; font-weight: 500; margin: 0; white-space: normal;"
+                " line-height: 1.2",
+            )
     with solara.Sidebar():
         with solara.Card("Controls", margin=0):
             Controls(state)
@@ -599,6 +608,7 @@ warnings.filterwarnings(
     "ignore", message=".*has a component defined, but you are also defining routes"
 )
 routes = [
-    solara.Route(path="/", component=Page, label="Pax Silica"),
+    # the root route's layout frames every page (server/layout.py: phones, accessibility)
+    solara.Route(path="/", component=Page, label="Pax Silica", layout=Layout),
     solara.Route(path="classroom", component=ClassroomPage, label="Classroom"),
 ]

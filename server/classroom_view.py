@@ -582,7 +582,11 @@ def ClassroomPage():
         router.push(router.root_path + target)
 
     with rv.Html(tag="div", style_="padding: 12px"):
-        solara.HTML(tag="h2", unsafe_innerHTML="Pax Silica · classroom", style="margin: 0 0 8px 0")
+        solara.HTML(
+            tag="h1",
+            unsafe_innerHTML="Pax Silica · classroom",
+            style="margin: 0 0 8px 0; font-size: 1.5rem; font-weight: 500",
+        )
         if session.error.value:
             solara.Error(session.error.value, classes=["pax-class-error"])
         if code is None:

@@ -66,7 +66,7 @@ CSS = """
 .pax-moment { margin: 0 0 8px 0; font-size: 0.88em; }
 .pax-moment-done { color: #111; }
 .pax-moment-now { background: #fff6cc; border-radius: 4px; padding: 2px 4px; }
-.pax-moment-pending, .pax-moment-missed { color: #777; }
+.pax-moment-pending, .pax-moment-missed { color: #595959; }
 .pax-lesson-panel .v-card__title { word-break: normal; }
 .pax-lesson-text { font-size: 0.9em; }
 .pax-lesson-text h2 { font-size: 1.1em; margin: 14px 0 6px 0; }

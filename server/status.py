@@ -61,7 +61,7 @@ def event_log_html(m, limit: int = 200) -> str:
         )
     if not rows:
         body = (
-            "<p style='color:#777'>Nothing has happened yet: press Step or Play. "
+            "<p style='color:#595959'>Nothing has happened yet: press Step or Play. "
             "Defections, accessions, invitations, US policy reversals, truces and "
             "export controls appear here, newest first.</p>"
         )

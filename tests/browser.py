@@ -134,3 +134,34 @@ class Watch:
         assert not self.outside, f"requests to outside hosts: {self.outside}"
         assert not self.failed, f"failed requests: {self.failed}"
         assert not self.errors, f"error responses: {self.errors}"
+
+
+AXE = "axe-core@4.11.0"  # the accessibility checker, from the npm registry
+SERIOUS = {"serious", "critical"}
+
+
+def axe_script() -> Path:
+    """axe-core's script, fetched once with ``npm pack`` into ``.test-assets/`` (a test
+    tool, not one of the app's assets)."""
+    from server.assets import build_assets
+
+    target = ROOT / ".test-assets"
+    script = target / AXE / "axe.min.js"
+    if not script.is_file():
+        build_assets(target=target, packages=[AXE], say=lambda _: None)
+    return script
+
+
+def serious_violations(page) -> list[str]:
+    """axe-core's serious and critical findings on ``page`` as it is now, one line each."""
+    page.add_script_tag(path=str(axe_script()))
+    found = page.evaluate(
+        """async () => (await axe.run()).violations.map(v => ({
+            id: v.id, impact: v.impact, help: v.help,
+            where: v.nodes.slice(0, 3).map(n => n.target.join(" ")).join("; ")}))"""
+    )
+    return [
+        f"{v['impact']} {v['id']}: {v['help']} ({v['where']})"
+        for v in found
+        if v["impact"] in SERIOUS
+    ]
