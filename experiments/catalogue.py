@@ -477,7 +477,7 @@ def cmd_query(args) -> int:
     skipped = [s.id for s in studies(args.catalogue) if s.missing] if not args.study else []
     if skipped:
         print(
-            f"note: {len(skipped)} studies left out, their folders missing: {', '.join(skipped)}",
+            f"note: left out, their folders missing: {', '.join(skipped)}",
             file=sys.stderr,
         )
     print(render(df, args.format))
