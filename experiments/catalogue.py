@@ -86,8 +86,9 @@ def catalogue_path(path: str | Path | None = None) -> Path:
 def study_id(folder: str | Path) -> str:
     """A short stable name for the study in ``folder``: its name in lower case letters,
     digits and underscores (so ``runs_<id>`` is an SQL name as it stands), and six hex
-    digits of the hash of its absolute path (two folders of one name differ)."""
-    folder = Path(folder).absolute()
+    digits of the hash of its resolved path (two folders of one name differ; one folder
+    reached by two paths is one study)."""
+    folder = Path(folder).resolve()
     name = re.sub(r"[^a-z0-9]+", "_", folder.name.lower()).strip("_") or "study"
     return f"{name}_{hashlib.sha256(str(folder).encode()).hexdigest()[:6]}"
 
@@ -130,11 +131,20 @@ def register_study(
     kind = _KIND_ALIASES.get(kind, kind)
     if kind not in KINDS:
         raise ValueError(f"kind: expected one of {', '.join(KINDS)}, got {kind!r}")
-    folder = Path(folder).absolute()
+    folder = Path(folder).resolve()
     path = catalogue_path(catalogue or getattr(args, "catalogue", None))
     sid, now = study_id(folder), _now()
     status = "complete" if manifest.get("status") == "complete" else "partial"
-    row = (sid, kind, str(folder), now, now, _command(args), status, json.dumps(manifest))
+    row = (
+        sid,
+        kind,
+        str(folder),
+        now,
+        now,
+        _command(args),
+        status,
+        json.dumps(manifest, default=str),
+    )
     try:
         db = _connect(path)
         try:

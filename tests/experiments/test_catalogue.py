@@ -258,6 +258,7 @@ def test_study_ids_are_stable_sql_names_and_differ_by_place(tmp_path):
     one, two = tmp_path / "1" / "My Sweep-2", tmp_path / "2" / "My Sweep-2"
     assert study_id(one) == study_id(one) != study_id(two)
     assert study_id(one).startswith("my_sweep_2_") and study_id(one).isidentifier()
+    assert study_id(tmp_path / "2" / ".." / "1" / "My Sweep-2") == study_id(one)
 
 
 def test_registration_is_one_row_per_folder(tmp_path):
