@@ -26,6 +26,7 @@ def run_calibration(quick: bool = False, extra: list[str] | None = None) -> dict
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp) / "calibration"
         cmd = [sys.executable, "-m", "experiments.cli", "calibrate", "--out", str(out)]
+        cmd += ["--catalogue", str(Path(tmp) / "catalogue.sqlite")]  # a throwaway study
         if quick:
             cmd += ["--in-process", "--population", "100", "--simulations", "600"]
             cmd += ["--screen-trajectories", "2", "--replications", "2"]

@@ -55,6 +55,7 @@ import numpy as np
 import pyabc
 
 from experiments.args import CliError, whole_number
+from experiments.catalogue import add_catalogue_arg, register_study
 from model.observables import fitted, simulate
 from model.params import ParamSpec, registry, uncertain
 from model.posterior import Posterior, write_posterior
@@ -355,6 +356,7 @@ def calibrate(args, observed: dict[str, float] | None = None) -> Path:
     post = posterior_of(history, names, [n for n in free if n not in names], fixed, args, seconds)
     path = out / "posterior.csv"
     write_posterior(post, path)
+    register_study("calibration", out, calibration_manifest(post, path), args)
     print(
         f"calibrate: {history.total_nr_simulations} simulations in {history.max_t + 1} "
         f"generations ({seconds:.0f} s this session); tolerance "
@@ -362,6 +364,17 @@ def calibrate(args, observed: dict[str, float] | None = None) -> Path:
         f"(ESS {post.ess():.0f}) -> {path}"
     )
     return path
+
+
+def calibration_manifest(post: Posterior, path: Path) -> dict:
+    """What the catalogue keeps of a calibration: its posterior and the provenance."""
+    return {
+        "format": "pax-silica-calibration/1",
+        "scenario": "calibration scenarios",
+        "posterior": str(path.absolute()),
+        "provenance": post.provenance,
+        "status": "complete",
+    }
 
 
 def _write_screen(path: Path, effect: dict[str, float], threshold: float) -> None:
@@ -587,6 +600,7 @@ def register(sub, add_scenario_args) -> None:  # noqa: ARG001  (no scenario: the
         default=10,
         help="simulations per Dask task (default 10)",
     )
+    add_catalogue_arg(p)
     p.set_defaults(func=_main)
 
 

@@ -43,6 +43,8 @@ COMMANDS = {
     "report": "experiments.report_cmd",
     "calibrate": "experiments.calibrate",
     "claims": "experiments.claims",
+    "runs": "experiments.catalogue",
+    "query": "experiments.catalogue",
 }
 
 
@@ -81,6 +83,7 @@ def _terminate(signum, frame) -> NoReturn:
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     args = build_parser(command_of(argv)).parse_args(argv)
+    args.argv = list(argv)  # the command line, for the catalogue of studies
     in_main_thread = threading.current_thread() is threading.main_thread()
     previous = signal.signal(signal.SIGTERM, _terminate) if in_main_thread else None
     try:

@@ -29,6 +29,7 @@ from experiments.args import (
     positive_int,
     posterior_from_args,
 )
+from experiments.catalogue import add_catalogue_arg, register_study
 from model import metrics
 from model.estimates import Survival, kaplan_meier
 from model.files import atomic_write
@@ -91,6 +92,7 @@ def register(sub, add_scenario_args) -> None:
         help="folder to write (new or empty, unless --force; folders above it are made if missing)",
     )
     p.add_argument("--force", action="store_true", help="replace a non-empty --out folder")
+    add_catalogue_arg(p)
     p.set_defaults(func=run)
 
 
@@ -107,8 +109,24 @@ def run(args) -> int:
     write_report(
         scen, out, seed=args.seed, replications=args.replications, command=cmd, posterior=post
     )
+    register_study("report", out, report_manifest(args, scen, cmd), args)
     print(f"Report written to {out}/: " + ", ".join(FILES))
     return 0
+
+
+def report_manifest(args, scen, command: str) -> dict:
+    """What the catalogue keeps of a report (the report's own provenance is summary.md)."""
+    return {
+        "format": "pax-silica-report/1",
+        "scenario": {"ref": args.scenario, "name": scen.name, "overrides": list(args.overrides)},
+        "seed": args.seed,
+        "replications": args.replications,
+        "runs_total": args.replications,
+        "posterior": getattr(args, "posterior", None),
+        "command": command,
+        "files": list(FILES),
+        "status": "complete",
+    }
 
 
 def _command_line(args) -> str:

@@ -65,6 +65,7 @@ from typing import Any
 import pandas as pd
 
 from experiments.args import CliError, add_posterior_arg, natural_int, positive_int
+from experiments.catalogue import add_catalogue_arg, register_study
 from experiments.design import (
     DESIGN_FILE_KEYS,
     DESIGNS,
@@ -1006,6 +1007,7 @@ def register(sub, add_scenario_args) -> None:
         help="runs per task (default: about 16 tasks per worker, at most 100)",
     )
     p.add_argument("--no-progress", action="store_true", help="no progress bar on stderr")
+    add_catalogue_arg(p)
     p.set_defaults(func=run)
 
 
@@ -1231,6 +1233,7 @@ def _go(
     def on_term(signum, frame):
         raise KeyboardInterrupt
 
+    register_study("sweep", out, manifest, args)  # listed as partial until it completes
     restore = signal.signal(signal.SIGTERM, on_term)
     try:
         figures = execute(
@@ -1262,6 +1265,7 @@ def _go(
         return 1
     finally:
         signal.signal(signal.SIGTERM, restore)
+        register_study("sweep", out, manifest, args)
     print(summary(design, out, figures, ex))
     return 0
 

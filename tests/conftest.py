@@ -1,5 +1,6 @@
-"""Fixtures shared by the browser tests (helpers in tests/browser.py).
+"""Fixtures shared by the tests (browser helpers in tests/browser.py).
 
+``catalogue_of_the_tests``: the session's own catalogue of studies (every test).
 ``browser``: one Chromium for the whole session (Playwright's sync API allows one at a
 time in a process). ``app_url``: one ``pax-silica app`` server for the lessons, play and
 classroom tests, with a short seat timeout so a closed tab frees its classroom seat fast.
@@ -7,6 +8,7 @@ classroom tests, with a short seat timeout so a closed tab frees its classroom s
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 
@@ -23,6 +25,21 @@ from tests.browser import (
 )
 
 SEAT_TIMEOUT = "4"  # seconds without a heartbeat before a classroom seat goes to the rules
+
+
+@pytest.fixture(scope="session", autouse=True)
+def catalogue_of_the_tests(tmp_path_factory):
+    """Every study a test writes (a sweep, calibration or report registers itself) goes to
+    a catalogue of the test session's own, never the user's ``.pax-silica/`` one; the
+    variable reaches the commands the tests start as subprocesses too."""
+    before = os.environ.get("PAX_SILICA_CATALOGUE")
+    path = tmp_path_factory.mktemp("catalogue") / "catalogue.sqlite"
+    os.environ["PAX_SILICA_CATALOGUE"] = str(path)
+    yield path
+    if before is None:
+        os.environ.pop("PAX_SILICA_CATALOGUE", None)
+    else:
+        os.environ["PAX_SILICA_CATALOGUE"] = before
 
 
 @pytest.fixture(scope="session")
