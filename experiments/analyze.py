@@ -3,6 +3,11 @@
 * ``survival DIR [DIR ...] [--by PARAM --bins K]``: Kaplan-Meier curves of the time to
   collapse (event = collapse; survivors censored at the horizon), one per scenario or per
   bin of a varied parameter; median time to collapse; a PNG and a table on stdout.
+* ``compare DIR [DIR ...] [--by scenario|PARAM]``: groups of runs (the scenarios of a
+  ``--vary scenario`` sweep, several sweep folders, or bins of a varied parameter) side by
+  side: overlaid Kaplan-Meier curves, the log-rank test of each pair, and the difference
+  in collapse share, restricted mean time to collapse and final capital with 95%
+  percentile bootstrap intervals.
 * ``sensitivity DIR``: Sobol indices (a ``sobol`` design) or Morris elementary effects (a
   ``morris`` design) of the collapse probability (share of replications that collapse, per
   point) and of the mean time to collapse; a bar chart PNG and a table.
@@ -12,8 +17,9 @@
   ``force_out`` at quarter ``--at``) over the same seeds, ranked by how much survival
   falls without it; runs on Dask like a sweep.
 
-The computations are plain functions (``km_table``, ``sobol_indices``, ``morris_indices``,
-``prim``, ``criticality_table``) so they can be tested on known cases and used from Python.
+The computations are plain functions (``km_table``, ``compare_groups``, ``rmst``,
+``sobol_indices``, ``morris_indices``, ``prim``, ``cart_rules``, ``feature_scores``,
+``criticality_table``) so they can be tested on known cases and used from Python.
 """
 
 from __future__ import annotations
@@ -28,7 +34,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from experiments.args import CliError, load_from_args, natural_int, positive_int
+from experiments.args import CliError, load_from_args, natural_int, positive_int, whole_number
 from experiments.design import run_seed
 from experiments.sweep import (
     EXIT_INTERRUPTED,
@@ -90,7 +96,9 @@ def km_table(
     return pd.DataFrame(rows), fits
 
 
-def plot_survival(fits: dict, path: Path, title: str, horizon: int) -> None:
+def plot_survival(
+    fits: dict, path: Path, title: str, horizon: int, note: str | None = None
+) -> None:
     import matplotlib
 
     matplotlib.use("Agg")
@@ -106,6 +114,8 @@ def plot_survival(fits: dict, path: Path, title: str, horizon: int) -> None:
     ax.axhline(0.5, color="grey", lw=0.6, ls=":")
     ax.set_title(title)
     ax.legend(fontsize=8, loc="lower left")
+    if note:
+        ax.text(0.98, 0.04, note, transform=ax.transAxes, ha="right", fontsize=8)
     fig.tight_layout()
     fig.savefig(path, dpi=120)
     plt.close(fig)
@@ -139,6 +149,129 @@ def _fmt_value(v: Any) -> str:
     if isinstance(v, float | np.floating):
         return f"{float(v):.3g}"
     return str(v)
+
+
+# -------------------------------------------------------------------- compare -------
+CAPITAL = "final_capital_committed"
+COMPARED = {
+    "collapse_share": "share of runs that collapse",
+    "rmst": "restricted mean time to collapse (quarters, to the horizon)",
+    "final_capital": "mean capital committed at the end",
+}
+BOOT_CHUNK = 250  # bootstrap resamples drawn at a time (bounded memory for large groups)
+
+
+def rmst(durations: np.ndarray, observed: np.ndarray, horizon: int) -> np.ndarray:
+    """Restricted mean survival time to ``horizon``: the area under the Kaplan-Meier curve
+    on [0, horizon], for whole-quarter times. ``durations`` and ``observed`` may be 1-D
+    (one sample) or 2-D (one sample per row, e.g. bootstrap resamples); one value per
+    sample. The estimator of ``lifelines.utils.restricted_mean_survival_time``, vectorised
+    for the bootstrap (the tests check the two agree)."""
+    t = np.atleast_2d(np.asarray(durations)).astype(np.int64)
+    e = np.atleast_2d(np.asarray(observed, dtype=bool))
+    b, n = t.shape
+    width = horizon + 1
+    t = np.clip(t, 0, horizon)
+    flat = (t + width * np.arange(b)[:, None]).ravel()
+    size = b * width
+    events = np.bincount(flat, weights=e.ravel().astype(float), minlength=size).reshape(b, width)
+    leaving = np.bincount(flat, minlength=size).reshape(b, width)
+    at_risk = n - np.cumsum(leaving, axis=1) + leaving  # still in at the start of each quarter
+    hazard = np.divide(events, at_risk, out=np.zeros_like(events), where=at_risk > 0)
+    surv = np.cumprod(1.0 - hazard, axis=1)
+    return surv[:, :horizon].sum(axis=1)  # S is constant on [q, q + 1)
+
+
+def _group_statistics(g: pd.DataFrame, horizon: int) -> dict[str, float]:
+    t = g["time_to_collapse"].to_numpy()
+    e = g["event_observed"].to_numpy(dtype=bool)
+    out = {"collapse_share": float(e.mean()), "rmst": float(rmst(t, e, horizon)[0])}
+    if CAPITAL in g:
+        out["final_capital"] = float(g[CAPITAL].mean())
+    return out
+
+
+def _bootstrap(g: pd.DataFrame, horizon: int, reps: int, rng) -> dict[str, np.ndarray]:
+    """``reps`` resamples of the group's runs (with replacement) and each statistic on each."""
+    t = g["time_to_collapse"].to_numpy()
+    e = g["event_observed"].to_numpy(dtype=bool)
+    cap = g[CAPITAL].to_numpy(dtype=float) if CAPITAL in g else None
+    out: dict[str, list] = {k: [] for k in COMPARED if k != "final_capital" or cap is not None}
+    n = len(t)
+    for start in range(0, reps, BOOT_CHUNK):
+        idx = rng.integers(0, n, size=(min(BOOT_CHUNK, reps - start), n))
+        out["collapse_share"].append(e[idx].mean(axis=1))
+        out["rmst"].append(rmst(t[idx], e[idx], horizon))
+        if cap is not None:
+            out["final_capital"].append(cap[idx].mean(axis=1))
+    return {k: np.concatenate(v) for k, v in out.items()}
+
+
+def compare_groups(
+    df: pd.DataFrame,
+    by: str,
+    horizon: int,
+    reps: int = 2000,
+    seed: int = 0,
+) -> tuple[pd.DataFrame, pd.DataFrame, dict]:
+    """Groups of runs (column ``by``) compared: a table per group (runs, collapses, share
+    that collapse, restricted mean time to collapse to ``horizon``, median time to
+    collapse, mean final capital), a table per pair of groups (a before b, in group order)
+    and statistic (each group's value, the difference b - a with a 95% percentile
+    bootstrap interval, ``reps`` resamples of each group's runs drawn from
+    ``numpy.random.default_rng([seed, group])``, and the log-rank test's p-value of the
+    pair), and the Kaplan-Meier fits of the groups (for the plot)."""
+    from lifelines.statistics import logrank_test
+
+    table, fits = km_table(df, by=by, horizon=horizon)
+    groups = [(str(k), g) for k, g in df.groupby(by, sort=True, observed=True)]
+    values, boots = {}, {}
+    for i, (label, g) in enumerate(groups):
+        values[label] = _group_statistics(g, horizon)
+        boots[label] = _bootstrap(g, horizon, reps, np.random.default_rng([seed, i]))
+    stats = [k for k in COMPARED if all(k in v for v in values.values())]
+    per_group = pd.DataFrame(
+        [
+            {
+                "group": label,
+                "runs": len(g),
+                "collapses": int(g["event_observed"].sum()),
+                **{k: values[label][k] for k in stats},
+                "median_time_to_collapse": table.set_index("group").loc[
+                    label, "median_time_to_collapse"
+                ],
+            }
+            for label, g in groups
+        ]
+    )
+    rows = []
+    for i, (a, ga) in enumerate(groups):
+        for b, gb in groups[i + 1 :]:
+            p = logrank_test(
+                ga["time_to_collapse"],
+                gb["time_to_collapse"],
+                ga["event_observed"].astype(bool),
+                gb["event_observed"].astype(bool),
+            ).p_value
+            for k in stats:
+                diff = boots[b][k] - boots[a][k]
+                lo, hi = np.quantile(diff, [0.025, 0.975])
+                rows.append(
+                    {
+                        "a": a,
+                        "b": b,
+                        "statistic": k,
+                        "value_a": values[a][k],
+                        "value_b": values[b][k],
+                        "difference": values[b][k] - values[a][k],
+                        "low_95": float(lo),
+                        "high_95": float(hi),
+                        "logrank_p": float(p),
+                        "runs_a": len(ga),
+                        "runs_b": len(gb),
+                    }
+                )
+    return per_group, pd.DataFrame(rows), fits
 
 
 # ---------------------------------------------------------------- sensitivity -------
@@ -430,6 +563,40 @@ def register(sub, add_scenario_args) -> None:
     _output_args(s)
     s.set_defaults(func=cmd_survival)
 
+    k = a.add_parser(
+        "compare",
+        help="compare scenarios (or groups of a parameter): Kaplan-Meier curves, log-rank "
+        "tests, differences with 95% intervals",
+    )
+    k.add_argument(
+        "dirs",
+        nargs="+",
+        type=Path,
+        metavar="DIR",
+        help="a sweep folder with two or more groups, or several sweep folders",
+    )
+    k.add_argument(
+        "--by",
+        default="scenario",
+        metavar="scenario|PARAM",
+        help="group runs by scenario (default) or by a varied parameter",
+    )
+    k.add_argument(
+        "--bins",
+        type=positive_int,
+        default=4,
+        help="groups for a numeric --by parameter (default 4, equal width)",
+    )
+    k.add_argument(
+        "--resamples",
+        type=whole_number(100, 100_000),
+        default=2000,
+        help="bootstrap resamples of each group's runs for the 95%% intervals (default 2000)",
+    )
+    k.add_argument("--seed", type=natural_int, default=0, help="seed of the bootstrap (default 0)")
+    _output_args(k)
+    k.set_defaults(func=cmd_compare)
+
     e = a.add_parser(
         "sensitivity", help="Sobol or Morris indices of collapse probability and time to collapse"
     )
@@ -529,6 +696,10 @@ def _plot_path(args, default: Path) -> Path:
 def _sweep(folder: Path, flag: str = "DIR") -> tuple[dict, pd.DataFrame]:
     """The manifest and runs of a sweep folder; an error if it is not one or is empty."""
 
+    if not folder.exists():
+        raise CliError(
+            f"{flag} {folder}: no such folder; expected the --out folder of `pax-silica sweep`"
+        )
     manifest = read_manifest(folder, flag=f"{flag} {folder}")
     df = load_results(folder)
     if df.empty:
@@ -546,35 +717,11 @@ def _complete(manifest: dict, df: pd.DataFrame, folder: Path) -> None:
 
 
 def cmd_survival(args) -> int:
-    frames, horizon, bounds = [], 0, None
-    names: set[str] = set()
-    for folder in args.dirs:
-        manifest, df = _sweep(folder)
-        params = manifest["design"]["parameters"]
-        if args.by is not None:
-            known = [p["name"] for p in params]
-            if args.by not in known:
-                raise CliError(
-                    f"--by: {args.by!r} is not varied in {folder}; expected one "
-                    f"of {', '.join(known)}"
-                )
-            spec = next(p for p in params if p["name"] == args.by)
-            if spec["kind"] == "range":
-                lo, hi = float(spec["low"]), float(spec["high"])
-                bounds = (min(lo, bounds[0]), max(hi, bounds[1])) if bounds else (lo, hi)
-        label = manifest["scenario"]["name"]
-        if label in names:
-            label = f"{label} ({folder.name})"
-        names.add(label)
-        df = df.assign(scenario=label)
-        horizon = max(
-            horizon, int(df["time_to_collapse"].max()), int(manifest["scenario"]["steps"])
-        )
-        frames.append(df)
-    df = pd.concat(frames, ignore_index=True)
+    df, manifests, horizon = _labelled(args.dirs)
     if args.by is not None:
+        bounds = _by_bounds(args.dirs, manifests, args.by)
         df["group"] = binned(df, args.by, args.bins, bounds)
-        if len(args.dirs) > 1:
+        if df["scenario"].nunique() > 1:
             df["group"] = df["scenario"] + ": " + df["group"].astype(str)
         by, title = "group", f"Survival of the alliance by {args.by}"
     else:
@@ -587,6 +734,98 @@ def cmd_survival(args) -> int:
     print(_table(table, args.format))
     print(f"Plot written to {path}", file=sys.stderr)
     return 0
+
+
+def _by_bounds(
+    dirs: list[Path], manifests: list[dict], by: str, also: str = ""
+) -> tuple[float, float] | None:
+    """The range of ``--by``'s parameter over the folders (None for lists of values); an
+    error if a folder does not vary it."""
+    bounds = None
+    for folder, manifest in zip(dirs, manifests, strict=True):
+        params = manifest["design"]["parameters"]
+        known = [p["name"] for p in params]
+        if by not in known:
+            raise CliError(
+                f"--by: {by!r} is not varied in {folder}; expected {also}one of "
+                f"{', '.join(known) or '(none: nothing is varied there)'}"
+            )
+        spec = next(p for p in params if p["name"] == by)
+        if spec["kind"] == "range":
+            lo, hi = float(spec["low"]), float(spec["high"])
+            bounds = (min(lo, bounds[0]), max(hi, bounds[1])) if bounds else (lo, hi)
+    return bounds
+
+
+def _labelled(dirs: list[Path]) -> tuple[pd.DataFrame, list[dict], int]:
+    """The runs of every folder, their ``scenario`` label made unique across folders (a
+    scenario in more than one folder gets the folder's name); the manifests; the horizon."""
+    loaded = [(folder, *_sweep(folder)) for folder in dirs]
+    seen: dict[str, int] = {}
+    for _, _, df in loaded:
+        for label in df["scenario"].unique():
+            seen[label] = seen.get(label, 0) + 1
+    names = [f.name for f, _, _ in loaded]
+    frames, horizon = [], 0
+    for folder, manifest, df in loaded:
+        tag = folder.name if names.count(folder.name) == 1 else str(folder)
+        df = df.assign(scenario=[f"{s} ({tag})" if seen[s] > 1 else s for s in df["scenario"]])
+        steps = [manifest["scenario"]["steps"]]
+        steps += [r["steps"] for r in manifest.get("scenarios", [])]
+        horizon = max(horizon, int(df["time_to_collapse"].max()), *map(int, steps))
+        frames.append(df)
+    return pd.concat(frames, ignore_index=True), [m for _, m, _ in loaded], horizon
+
+
+def cmd_compare(args) -> int:
+    df, manifests, horizon = _labelled(args.dirs)
+    where = f"DIR {args.dirs[0]}" if len(args.dirs) == 1 else "the folders"
+    if args.by == "scenario":
+        df["group"] = df["scenario"]
+    else:
+        bounds = _by_bounds(args.dirs, manifests, args.by, "scenario or ")
+        df["group"] = binned(df, args.by, args.bins, bounds).astype(str)
+        if df["scenario"].nunique() > 1:
+            df["group"] = df["scenario"] + ": " + df["group"]
+    groups = sorted(df["group"].unique(), key=str)
+    if len(groups) < 2:
+        hint = (
+            "sweep with --vary scenario=A,B, give two sweep folders, or --by a varied parameter"
+            if args.by == "scenario"
+            else f"vary {args.by} over two or more values"
+        )
+        raise CliError(
+            f"{where}: all {len(df):,} runs are one group ({groups[0]!r} by {args.by}); "
+            f"compare needs two or more: {hint}"
+        )
+    df["group"] = pd.Categorical(df["group"], categories=_in_order(df, groups), ordered=True)
+    per_group, pairs, fits = compare_groups(
+        df, "group", horizon, reps=args.resamples, seed=args.seed
+    )
+    path = _plot_path(
+        args,
+        args.dirs[0] / ("compare.png" if args.by == "scenario" else f"compare-by-{args.by}.png"),
+    )
+    note = f"log-rank p = {pairs['logrank_p'].iloc[0]:.3g}" if len(fits) == 2 else None
+    plot_survival(fits, path, f"Survival of the alliance by {args.by}", horizon, note)
+    if args.format == "markdown":
+        print(f"Runs by {args.by} (horizon {horizon} quarters):\n")
+        print(_table(per_group, args.format))
+        print(
+            f"\nDifferences b - a with 95% intervals (percentile bootstrap over runs, "
+            f"{args.resamples} resamples, seed {args.seed}); logrank_p: the log-rank "
+            "test of equal survival curves:\n"
+        )
+    print(_table(pairs, args.format))
+    print(f"Plot written to {path}", file=sys.stderr)
+    return 0
+
+
+def _in_order(df: pd.DataFrame, groups: list[str]) -> list[str]:
+    """Groups in the order of the runs (the first scenario of a sweep first: a is the
+    reference of each pair), except binned groups, already in their own order."""
+    first = {g: i for i, g in enumerate(dict.fromkeys(df["group"]))}
+    return sorted(groups, key=lambda g: first[g])
 
 
 def cmd_sensitivity(args) -> int:

@@ -1,4 +1,5 @@
-"""``pax-silica sweep``: many runs of one scenario over a design, on a Dask cluster.
+"""``pax-silica sweep``: many runs of a scenario (or of several: ``--vary scenario=a,b``)
+over a design, on a Dask cluster; with nothing varied, replications of one point.
 
 A sweep runs every point of a design (``experiments.design``) ``replications`` times and
 writes a Parquet dataset folder::
