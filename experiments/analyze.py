@@ -824,14 +824,18 @@ def _labelled(dirs: list[Path]) -> tuple[pd.DataFrame, list[dict], int]:
 def cmd_compare(args) -> int:
     df, manifests, horizon = _labelled(args.dirs)
     where = f"DIR {args.dirs[0]}" if len(args.dirs) == 1 else "the folders"
+    scenarios = list(dict.fromkeys(df["scenario"]))  # in the order of the runs
     if args.by == "scenario":
-        df["group"] = df["scenario"]
+        df["group"], order = df["scenario"], scenarios
     else:
         bounds = _by_bounds(args.dirs, manifests, args.by, "scenario or ")
-        df["group"] = binned(df, args.by, args.bins, bounds).astype(str)
-        if df["scenario"].nunique() > 1:
+        bins = binned(df, args.by, args.bins, bounds)
+        df["group"] = bins.astype(str)
+        order = list(bins.cat.categories)
+        if len(scenarios) > 1:
             df["group"] = df["scenario"] + ": " + df["group"]
-    groups = sorted(df["group"].unique(), key=str)
+            order = [f"{s}: {b}" for s in scenarios for b in order]
+    groups = [g for g in order if g in set(df["group"])]  # a first, b after, in each pair
     if len(groups) < 2:
         hint = (
             "sweep with --vary scenario=A,B, give two sweep folders, or --by a varied parameter"
@@ -842,7 +846,7 @@ def cmd_compare(args) -> int:
             f"{where}: all {len(df):,} runs are one group ({groups[0]!r} by {args.by}); "
             f"compare needs two or more: {hint}"
         )
-    df["group"] = pd.Categorical(df["group"], categories=_in_order(df, groups), ordered=True)
+    df["group"] = pd.Categorical(df["group"], categories=groups, ordered=True)
     per_group, pairs, fits = compare_groups(
         df, "group", horizon, reps=args.resamples, seed=args.seed
     )
@@ -863,13 +867,6 @@ def cmd_compare(args) -> int:
     print(_table(pairs, args.format))
     print(f"Plot written to {path}", file=sys.stderr)
     return 0
-
-
-def _in_order(df: pd.DataFrame, groups: list[str]) -> list[str]:
-    """Groups in the order of the runs (the first scenario of a sweep first: a is the
-    reference of each pair), except binned groups, already in their own order."""
-    first = {g: i for i, g in enumerate(dict.fromkeys(df["group"]))}
-    return sorted(groups, key=lambda g: first[g])
 
 
 def cmd_sensitivity(args) -> int:

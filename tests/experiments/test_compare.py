@@ -155,6 +155,13 @@ def test_compare_by_a_parameter(tmp_path, capsys):
     ]
     assert (shares.difference > 0).all()
     assert "final_capital" not in set(t.statistic)  # no such column in these runs
+    # a sampled design: the bins in their own order, not in that of the first run of each
+    lhs = DesignSpec(
+        vary=[make_range("pressure_intensity", 0.0, 4.0)], design="lhs", samples=120, steps=8
+    )
+    fake_sweep(tmp_path / "lhs", lhs, outcome)
+    t = _compare(capsys, tmp_path / "lhs", "--by", "pressure_intensity", "--bins", "2")
+    assert set(zip(t.a, t.b, strict=True)) == {("pressure_intensity 0-2", "pressure_intensity 2-4")}
 
 
 def test_compare_bad_input(tmp_path, capsys):
