@@ -921,9 +921,14 @@ def cmd_sensitivity(args) -> int:
 def _discovery_data(args) -> tuple[dict, pd.DataFrame, list[dict], pd.DataFrame, np.ndarray]:
     """A sweep's runs for discovery: the manifest, the runs, the varied parameters, their
     values (floats; true/false as 1/0) and whether each run collapsed; an error if
-    nothing is varied or collapse does not vary."""
+    nothing is varied or collapse does not vary. In a sweep over scenarios, each scenario
+    but the first is a true/false factor too (``scenario=LABEL``: the run is of it)."""
     manifest, df = _sweep(args.dir)
-    params = manifest["design"]["parameters"]
+    params = list(manifest["design"]["parameters"])
+    labels = manifest["design"].get("scenarios", [])
+    for label in labels[1:]:
+        params.append({"name": f"{SCENARIO_IS}{label}", "type": "bool", "kind": "values"})
+        df[f"{SCENARIO_IS}{label}"] = df["scenario"] == label
     if not params:
         raise CliError(
             f"DIR {args.dir}: no parameter is varied in this sweep; discovery looks for "
@@ -1138,7 +1143,12 @@ def cart_tree(
     return tree.fit(X.to_numpy(dtype=float), np.asarray(y, dtype=bool))
 
 
+SCENARIO_IS = "scenario="  # a scenario of a sweep over scenarios, as a true/false factor
+
+
 def _condition(name: str, kind: str, thr: float, low: bool) -> str:
+    if name.startswith(SCENARIO_IS):
+        return f"scenario {'!=' if low else '='} {name.removeprefix(SCENARIO_IS)}"
     if kind == "bool":
         return f"{name} = {'false' if low else 'true'}"
     if kind == "int":

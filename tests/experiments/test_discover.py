@@ -163,3 +163,37 @@ def _xy(folder):
 
     df = load_results(folder)
     return df[NAMES].astype(float), df["event_observed"].to_numpy(bool)
+
+
+def test_the_scenario_of_a_sweep_over_scenarios_is_a_factor(tmp_path, capsys):
+    """Expansion never collapses, the baseline does above the threshold: the scenario is
+    what CART splits on, or what it splits on next, and a top-two feature."""
+    spec = DesignSpec(
+        scenarios=["baseline", "expansion"],
+        vary=[make_range("pressure_intensity", 0.0, 5.0), make_range("china_budget", 1.0, 5.0)],
+        design="lhs",
+        samples=400,
+        steps=8,
+    )
+
+    def outcome(v, rng):
+        hit = v["scenario"] == "baseline" and v["pressure_intensity"] > THRESHOLD
+        return bool(hit), 4 if hit else 8
+
+    folder = tmp_path / "s"
+    fake_sweep(folder, spec, outcome)
+    status, out, err = run_cli(
+        capsys, "analyze", "discover", str(folder), "--method", "cart", "--format", "csv"
+    )
+    assert status == 0, err
+    top = _csv(out).iloc[0]
+    assert top["collapse_share"] == 1.0
+    rule = sorted(top["rule"].split(" and "))
+    assert rule[0].startswith("pressure_intensity > 3") and rule[1:] == ["scenario != expansion"]
+    assert float(rule[0].split(" > ")[1]) == pytest.approx(THRESHOLD, abs=0.05)
+    status, out, err = run_cli(capsys, "analyze", "features", str(folder), "--format", "csv")
+    assert status == 0, err
+    assert set(_csv(out)["parameter"].iloc[:2]) == {"pressure_intensity", "scenario=expansion"}
+    status, out, err = run_cli(capsys, "analyze", "discover", str(folder), "--format", "csv")
+    t = _csv(out).set_index("parameter")
+    assert status == 0 and t.loc["scenario=expansion", "high"] == "false"
