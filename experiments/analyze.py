@@ -947,6 +947,9 @@ def _discovery_data(args) -> tuple[dict, pd.DataFrame, list[dict], pd.DataFrame,
 
 
 def cmd_discover(args) -> int:
+    if args.method == "cart" and (args.box is not None or args.trajectory):
+        flag = "--box" if args.box is not None else "--trajectory"
+        raise CliError(f"{flag}: chooses among PRIM's boxes; not with --method cart")
     _, df, params, X, y = _discovery_data(args)
     if args.method == "cart":
         return _discover_cart(args, params, X, y)

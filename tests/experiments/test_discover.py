@@ -151,6 +151,7 @@ def test_discovery_bad_input(sweep, tmp_path, capsys):
     one_error("discover", str(folder), "--box", "999", names=["--box", f"[0, {len(traj) - 1}]"])
     one_error("discover", str(folder), "--method", "tree", names=["--method"])
     one_error("discover", str(folder), "--depth", "0", names=["--depth"])
+    one_error("discover", str(folder), "--method", "cart", "--box", "2", names=["--box", "cart"])
     reps = tmp_path / "reps"
     fake_sweep(reps, DesignSpec(replications=10, steps=8), lambda v, rng: (rng.random() < 0.5, 5))
     one_error("discover", str(reps), names=["no parameter is varied"])
