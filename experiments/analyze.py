@@ -3,17 +3,27 @@
 * ``survival DIR [DIR ...] [--by PARAM --bins K]``: Kaplan-Meier curves of the time to
   collapse (event = collapse; survivors censored at the horizon), one per scenario or per
   bin of a varied parameter; median time to collapse; a PNG and a table on stdout.
+* ``compare DIR [DIR ...] [--by scenario|PARAM]``: groups of runs (the scenarios of a
+  ``--vary scenario`` sweep, several sweep folders, or bins of a varied parameter) side by
+  side: overlaid Kaplan-Meier curves, the log-rank test of each pair, and the difference
+  in collapse share, restricted mean time to collapse and final capital with 95%
+  percentile bootstrap intervals.
 * ``sensitivity DIR``: Sobol indices (a ``sobol`` design) or Morris elementary effects (a
   ``morris`` design) of the collapse probability (share of replications that collapse, per
   point) and of the mean time to collapse; a bar chart PNG and a table.
 * ``discover DIR``: scenario discovery with PRIM (below): the box of parameter ranges in
-  which the alliance collapses, with its coverage and density.
+  which the alliance collapses, with its coverage and density (``--box N`` picks a box of
+  the peeling trajectory by index); or, ``--method cart``, a shallow classification tree
+  (scikit-learn) whose leaves are printed as rules.
+* ``features DIR``: feature scores (extra-trees importances) of the varied parameters for
+  collapse and for the time to collapse, ranked.
 * ``criticality``: every member but the leader knocked out in turn (a scripted
   ``force_out`` at quarter ``--at``) over the same seeds, ranked by how much survival
   falls without it; runs on Dask like a sweep.
 
-The computations are plain functions (``km_table``, ``sobol_indices``, ``morris_indices``,
-``prim``, ``criticality_table``) so they can be tested on known cases and used from Python.
+The computations are plain functions (``km_table``, ``compare_groups``, ``rmst``,
+``sobol_indices``, ``morris_indices``, ``prim``, ``cart_rules``, ``feature_scores``,
+``criticality_table``) so they can be tested on known cases and used from Python.
 """
 
 from __future__ import annotations
@@ -28,7 +38,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from experiments.args import CliError, load_from_args, natural_int, positive_int
+from experiments.args import CliError, load_from_args, natural_int, positive_int, whole_number
 from experiments.design import run_seed
 from experiments.sweep import (
     EXIT_INTERRUPTED,
@@ -90,7 +100,9 @@ def km_table(
     return pd.DataFrame(rows), fits
 
 
-def plot_survival(fits: dict, path: Path, title: str, horizon: int) -> None:
+def plot_survival(
+    fits: dict, path: Path, title: str, horizon: int, note: str | None = None
+) -> None:
     import matplotlib
 
     matplotlib.use("Agg")
@@ -106,6 +118,8 @@ def plot_survival(fits: dict, path: Path, title: str, horizon: int) -> None:
     ax.axhline(0.5, color="grey", lw=0.6, ls=":")
     ax.set_title(title)
     ax.legend(fontsize=8, loc="lower left")
+    if note:
+        ax.text(0.98, 0.04, note, transform=ax.transAxes, ha="right", fontsize=8)
     fig.tight_layout()
     fig.savefig(path, dpi=120)
     plt.close(fig)
@@ -139,6 +153,129 @@ def _fmt_value(v: Any) -> str:
     if isinstance(v, float | np.floating):
         return f"{float(v):.3g}"
     return str(v)
+
+
+# -------------------------------------------------------------------- compare -------
+CAPITAL = "final_capital_committed"
+COMPARED = {
+    "collapse_share": "share of runs that collapse",
+    "rmst": "restricted mean time to collapse (quarters, to the horizon)",
+    "final_capital": "mean capital committed at the end",
+}
+BOOT_CHUNK = 250  # bootstrap resamples drawn at a time (bounded memory for large groups)
+
+
+def rmst(durations: np.ndarray, observed: np.ndarray, horizon: int) -> np.ndarray:
+    """Restricted mean survival time to ``horizon``: the area under the Kaplan-Meier curve
+    on [0, horizon], for whole-quarter times. ``durations`` and ``observed`` may be 1-D
+    (one sample) or 2-D (one sample per row, e.g. bootstrap resamples); one value per
+    sample. The estimator of ``lifelines.utils.restricted_mean_survival_time``, vectorised
+    for the bootstrap (the tests check the two agree)."""
+    t = np.atleast_2d(np.asarray(durations)).astype(np.int64)
+    e = np.atleast_2d(np.asarray(observed, dtype=bool))
+    b, n = t.shape
+    width = horizon + 1
+    t = np.clip(t, 0, horizon)
+    flat = (t + width * np.arange(b)[:, None]).ravel()
+    size = b * width
+    events = np.bincount(flat, weights=e.ravel().astype(float), minlength=size).reshape(b, width)
+    leaving = np.bincount(flat, minlength=size).reshape(b, width)
+    at_risk = n - np.cumsum(leaving, axis=1) + leaving  # still in at the start of each quarter
+    hazard = np.divide(events, at_risk, out=np.zeros_like(events), where=at_risk > 0)
+    surv = np.cumprod(1.0 - hazard, axis=1)
+    return surv[:, :horizon].sum(axis=1)  # S is constant on [q, q + 1)
+
+
+def _group_statistics(g: pd.DataFrame, horizon: int) -> dict[str, float]:
+    t = g["time_to_collapse"].to_numpy()
+    e = g["event_observed"].to_numpy(dtype=bool)
+    out = {"collapse_share": float(e.mean()), "rmst": float(rmst(t, e, horizon)[0])}
+    if CAPITAL in g:
+        out["final_capital"] = float(g[CAPITAL].mean())
+    return out
+
+
+def _bootstrap(g: pd.DataFrame, horizon: int, reps: int, rng) -> dict[str, np.ndarray]:
+    """``reps`` resamples of the group's runs (with replacement) and each statistic on each."""
+    t = g["time_to_collapse"].to_numpy()
+    e = g["event_observed"].to_numpy(dtype=bool)
+    cap = g[CAPITAL].to_numpy(dtype=float) if CAPITAL in g else None
+    out: dict[str, list] = {k: [] for k in COMPARED if k != "final_capital" or cap is not None}
+    n = len(t)
+    for start in range(0, reps, BOOT_CHUNK):
+        idx = rng.integers(0, n, size=(min(BOOT_CHUNK, reps - start), n))
+        out["collapse_share"].append(e[idx].mean(axis=1))
+        out["rmst"].append(rmst(t[idx], e[idx], horizon))
+        if cap is not None:
+            out["final_capital"].append(cap[idx].mean(axis=1))
+    return {k: np.concatenate(v) for k, v in out.items()}
+
+
+def compare_groups(
+    df: pd.DataFrame,
+    by: str,
+    horizon: int,
+    reps: int = 2000,
+    seed: int = 0,
+) -> tuple[pd.DataFrame, pd.DataFrame, dict]:
+    """Groups of runs (column ``by``) compared: a table per group (runs, collapses, share
+    that collapse, restricted mean time to collapse to ``horizon``, median time to
+    collapse, mean final capital), a table per pair of groups (a before b, in group order)
+    and statistic (each group's value, the difference b - a with a 95% percentile
+    bootstrap interval, ``reps`` resamples of each group's runs drawn from
+    ``numpy.random.default_rng([seed, group])``, and the log-rank test's p-value of the
+    pair), and the Kaplan-Meier fits of the groups (for the plot)."""
+    from lifelines.statistics import logrank_test
+
+    table, fits = km_table(df, by=by, horizon=horizon)
+    groups = [(str(k), g) for k, g in df.groupby(by, sort=True, observed=True)]
+    values, boots = {}, {}
+    for i, (label, g) in enumerate(groups):
+        values[label] = _group_statistics(g, horizon)
+        boots[label] = _bootstrap(g, horizon, reps, np.random.default_rng([seed, i]))
+    stats = [k for k in COMPARED if all(k in v for v in values.values())]
+    per_group = pd.DataFrame(
+        [
+            {
+                "group": label,
+                "runs": len(g),
+                "collapses": int(g["event_observed"].sum()),
+                **{k: values[label][k] for k in stats},
+                "median_time_to_collapse": table.set_index("group").loc[
+                    label, "median_time_to_collapse"
+                ],
+            }
+            for label, g in groups
+        ]
+    )
+    rows = []
+    for i, (a, ga) in enumerate(groups):
+        for b, gb in groups[i + 1 :]:
+            p = logrank_test(
+                ga["time_to_collapse"],
+                gb["time_to_collapse"],
+                ga["event_observed"].astype(bool),
+                gb["event_observed"].astype(bool),
+            ).p_value
+            for k in stats:
+                diff = boots[b][k] - boots[a][k]
+                lo, hi = np.quantile(diff, [0.025, 0.975])
+                rows.append(
+                    {
+                        "a": a,
+                        "b": b,
+                        "statistic": k,
+                        "value_a": values[a][k],
+                        "value_b": values[b][k],
+                        "difference": values[b][k] - values[a][k],
+                        "low_95": float(lo),
+                        "high_95": float(hi),
+                        "logrank_p": float(p),
+                        "runs_a": len(ga),
+                        "runs_b": len(gb),
+                    }
+                )
+    return per_group, pd.DataFrame(rows), fits
 
 
 # ---------------------------------------------------------------- sensitivity -------
@@ -411,7 +548,9 @@ def run_criticality(
 # ------------------------------------------------------------------- commands -------
 def register(sub, add_scenario_args) -> None:
     p = sub.add_parser(
-        "analyze", help="survival, sensitivity, scenario discovery, criticality of a sweep"
+        "analyze",
+        help="survival, comparison, sensitivity, scenario discovery, feature scores, "
+        "criticality of a sweep",
     )
     a = p.add_subparsers(dest="analysis", metavar="ANALYSIS")
     a.required = True
@@ -430,6 +569,40 @@ def register(sub, add_scenario_args) -> None:
     _output_args(s)
     s.set_defaults(func=cmd_survival)
 
+    k = a.add_parser(
+        "compare",
+        help="compare scenarios (or groups of a parameter): Kaplan-Meier curves, log-rank "
+        "tests, differences with 95% intervals",
+    )
+    k.add_argument(
+        "dirs",
+        nargs="+",
+        type=Path,
+        metavar="DIR",
+        help="a sweep folder with two or more groups, or several sweep folders",
+    )
+    k.add_argument(
+        "--by",
+        default="scenario",
+        metavar="scenario|PARAM",
+        help="group runs by scenario (default) or by a varied parameter",
+    )
+    k.add_argument(
+        "--bins",
+        type=positive_int,
+        default=4,
+        help="groups for a numeric --by parameter (default 4, equal width)",
+    )
+    k.add_argument(
+        "--resamples",
+        type=whole_number(100, 100_000),
+        default=2000,
+        help="bootstrap resamples of each group's runs for the 95%% intervals (default 2000)",
+    )
+    k.add_argument("--seed", type=natural_int, default=0, help="seed of the bootstrap (default 0)")
+    _output_args(k)
+    k.set_defaults(func=cmd_compare)
+
     e = a.add_parser(
         "sensitivity", help="Sobol or Morris indices of collapse probability and time to collapse"
     )
@@ -437,8 +610,37 @@ def register(sub, add_scenario_args) -> None:
     _output_args(e)
     e.set_defaults(func=cmd_sensitivity)
 
-    d = a.add_parser("discover", help="scenario discovery (PRIM): where the alliance collapses")
+    d = a.add_parser(
+        "discover", help="scenario discovery (PRIM or CART): where the alliance collapses"
+    )
     d.add_argument("dir", type=Path, metavar="DIR")
+    d.add_argument(
+        "--method",
+        choices=["prim", "cart"],
+        default="prim",
+        help="prim: a box of parameter ranges (default); cart: a classification tree's rules",
+    )
+    d.add_argument(
+        "--box",
+        type=natural_int,
+        metavar="N",
+        help="prim: report box N of the peeling trajectory (default: chosen by --min-coverage)",
+    )
+    d.add_argument(
+        "--trajectory",
+        action="store_true",
+        help="prim: print every box of the peeling trajectory (by index) instead of one box",
+    )
+    d.add_argument(
+        "--depth", type=whole_number(1, 8), default=3, help="cart: levels of the tree (default 3)"
+    )
+    d.add_argument(
+        "--min-leaf",
+        type=_share,
+        default=0.05,
+        help="cart: each leaf holds at least this share of the runs (default 0.05)",
+    )
+    d.add_argument("--seed", type=natural_int, default=0, help="cart: random state (default 0)")
     d.add_argument(
         "--alpha", type=_share, default=0.05, help="share of the box peeled per step (default 0.05)"
     )
@@ -456,6 +658,15 @@ def register(sub, add_scenario_args) -> None:
     )
     _output_args(d)
     d.set_defaults(func=cmd_discover)
+
+    f = a.add_parser(
+        "features", help="feature scores (extra-trees): which parameters tell collapse"
+    )
+    f.add_argument("dir", type=Path, metavar="DIR")
+    f.add_argument("--trees", type=whole_number(10, 5000), default=250, help="trees (default 250)")
+    f.add_argument("--seed", type=natural_int, default=0, help="random state (default 0)")
+    _output_args(f)
+    f.set_defaults(func=cmd_features)
 
     c = a.add_parser(
         "criticality",
@@ -529,6 +740,10 @@ def _plot_path(args, default: Path) -> Path:
 def _sweep(folder: Path, flag: str = "DIR") -> tuple[dict, pd.DataFrame]:
     """The manifest and runs of a sweep folder; an error if it is not one or is empty."""
 
+    if not folder.exists():
+        raise CliError(
+            f"{flag} {folder}: no such folder; expected the --out folder of `pax-silica sweep`"
+        )
     manifest = read_manifest(folder, flag=f"{flag} {folder}")
     df = load_results(folder)
     if df.empty:
@@ -546,35 +761,11 @@ def _complete(manifest: dict, df: pd.DataFrame, folder: Path) -> None:
 
 
 def cmd_survival(args) -> int:
-    frames, horizon, bounds = [], 0, None
-    names: set[str] = set()
-    for folder in args.dirs:
-        manifest, df = _sweep(folder)
-        params = manifest["design"]["parameters"]
-        if args.by is not None:
-            known = [p["name"] for p in params]
-            if args.by not in known:
-                raise CliError(
-                    f"--by: {args.by!r} is not varied in {folder}; expected one "
-                    f"of {', '.join(known)}"
-                )
-            spec = next(p for p in params if p["name"] == args.by)
-            if spec["kind"] == "range":
-                lo, hi = float(spec["low"]), float(spec["high"])
-                bounds = (min(lo, bounds[0]), max(hi, bounds[1])) if bounds else (lo, hi)
-        label = manifest["scenario"]["name"]
-        if label in names:
-            label = f"{label} ({folder.name})"
-        names.add(label)
-        df = df.assign(scenario=label)
-        horizon = max(
-            horizon, int(df["time_to_collapse"].max()), int(manifest["scenario"]["steps"])
-        )
-        frames.append(df)
-    df = pd.concat(frames, ignore_index=True)
+    df, manifests, horizon = _labelled(args.dirs)
     if args.by is not None:
+        bounds = _by_bounds(args.dirs, manifests, args.by)
         df["group"] = binned(df, args.by, args.bins, bounds)
-        if len(args.dirs) > 1:
+        if df["scenario"].nunique() > 1:
             df["group"] = df["scenario"] + ": " + df["group"].astype(str)
         by, title = "group", f"Survival of the alliance by {args.by}"
     else:
@@ -585,6 +776,95 @@ def cmd_survival(args) -> int:
     )
     plot_survival(fits, path, title, horizon)
     print(_table(table, args.format))
+    print(f"Plot written to {path}", file=sys.stderr)
+    return 0
+
+
+def _by_bounds(
+    dirs: list[Path], manifests: list[dict], by: str, also: str = ""
+) -> tuple[float, float] | None:
+    """The range of ``--by``'s parameter over the folders (None for lists of values); an
+    error if a folder does not vary it."""
+    bounds = None
+    for folder, manifest in zip(dirs, manifests, strict=True):
+        params = manifest["design"]["parameters"]
+        known = [p["name"] for p in params]
+        if by not in known:
+            raise CliError(
+                f"--by: {by!r} is not varied in {folder}; expected {also}one of "
+                f"{', '.join(known) or '(none: nothing is varied there)'}"
+            )
+        spec = next(p for p in params if p["name"] == by)
+        if spec["kind"] == "range":
+            lo, hi = float(spec["low"]), float(spec["high"])
+            bounds = (min(lo, bounds[0]), max(hi, bounds[1])) if bounds else (lo, hi)
+    return bounds
+
+
+def _labelled(dirs: list[Path]) -> tuple[pd.DataFrame, list[dict], int]:
+    """The runs of every folder, their ``scenario`` label made unique across folders (a
+    scenario in more than one folder gets the folder's name); the manifests; the horizon."""
+    loaded = [(folder, *_sweep(folder)) for folder in dirs]
+    seen: dict[str, int] = {}
+    for _, _, df in loaded:
+        for label in df["scenario"].unique():
+            seen[label] = seen.get(label, 0) + 1
+    names = [f.name for f, _, _ in loaded]
+    frames, horizon = [], 0
+    for folder, manifest, df in loaded:
+        tag = folder.name if names.count(folder.name) == 1 else str(folder)
+        df = df.assign(scenario=[f"{s} ({tag})" if seen[s] > 1 else s for s in df["scenario"]])
+        steps = [manifest["scenario"]["steps"]]
+        steps += [r["steps"] for r in manifest.get("scenarios", [])]
+        horizon = max(horizon, int(df["time_to_collapse"].max()), *map(int, steps))
+        frames.append(df)
+    return pd.concat(frames, ignore_index=True), [m for _, m, _ in loaded], horizon
+
+
+def cmd_compare(args) -> int:
+    df, manifests, horizon = _labelled(args.dirs)
+    where = f"DIR {args.dirs[0]}" if len(args.dirs) == 1 else "the folders"
+    scenarios = list(dict.fromkeys(df["scenario"]))  # in the order of the runs
+    if args.by == "scenario":
+        df["group"], order = df["scenario"], scenarios
+    else:
+        bounds = _by_bounds(args.dirs, manifests, args.by, "scenario or ")
+        bins = binned(df, args.by, args.bins, bounds)
+        df["group"] = bins.astype(str)
+        order = list(bins.cat.categories)
+        if len(scenarios) > 1:
+            df["group"] = df["scenario"] + ": " + df["group"]
+            order = [f"{s}: {b}" for s in scenarios for b in order]
+    groups = [g for g in order if g in set(df["group"])]  # a first, b after, in each pair
+    if len(groups) < 2:
+        hint = (
+            "sweep with --vary scenario=A,B, give two sweep folders, or --by a varied parameter"
+            if args.by == "scenario"
+            else f"vary {args.by} over two or more values"
+        )
+        raise CliError(
+            f"{where}: all {len(df):,} runs are one group ({groups[0]!r} by {args.by}); "
+            f"compare needs two or more: {hint}"
+        )
+    df["group"] = pd.Categorical(df["group"], categories=groups, ordered=True)
+    per_group, pairs, fits = compare_groups(
+        df, "group", horizon, reps=args.resamples, seed=args.seed
+    )
+    path = _plot_path(
+        args,
+        args.dirs[0] / ("compare.png" if args.by == "scenario" else f"compare-by-{args.by}.png"),
+    )
+    note = f"log-rank p = {pairs['logrank_p'].iloc[0]:.3g}" if len(fits) == 2 else None
+    plot_survival(fits, path, f"Survival of the alliance by {args.by}", horizon, note)
+    if args.format == "markdown":
+        print(f"Runs by {args.by} (horizon {horizon} quarters):\n")
+        print(_table(per_group, args.format))
+        print(
+            f"\nDifferences b - a with 95% intervals (percentile bootstrap over runs, "
+            f"{args.resamples} resamples, seed {args.seed}); logrank_p: the log-rank "
+            "test of equal survival curves:\n"
+        )
+    print(_table(pairs, args.format))
     print(f"Plot written to {path}", file=sys.stderr)
     return 0
 
@@ -638,10 +918,22 @@ def cmd_sensitivity(args) -> int:
     return 0
 
 
-def cmd_discover(args) -> int:
+def _discovery_data(args) -> tuple[dict, pd.DataFrame, list[dict], pd.DataFrame, np.ndarray]:
+    """A sweep's runs for discovery: the manifest, the runs, the varied parameters, their
+    values (floats; true/false as 1/0) and whether each run collapsed; an error if
+    nothing is varied or collapse does not vary. In a sweep over scenarios, each scenario
+    but the first is a true/false factor too (``scenario=LABEL``: the run is of it)."""
     manifest, df = _sweep(args.dir)
-    params = manifest["design"]["parameters"]
-    names = [p["name"] for p in params]
+    params = list(manifest["design"]["parameters"])
+    labels = manifest["design"].get("scenarios", [])
+    for label in labels[1:]:
+        params.append({"name": f"{SCENARIO_IS}{label}", "type": "bool", "kind": "values"})
+        df[f"{SCENARIO_IS}{label}"] = df["scenario"] == label
+    if not params:
+        raise CliError(
+            f"DIR {args.dir}: no parameter is varied in this sweep; discovery looks for "
+            "ranges of varied parameters (sweep with --vary NAME=LOW:HIGH)"
+        )
     y = df["event_observed"].to_numpy(dtype=bool)
     if not y.any():
         raise CliError(f"DIR {args.dir}: no run collapsed ({len(df):,} runs); nothing to discover")
@@ -650,11 +942,33 @@ def cmd_discover(args) -> int:
             f"DIR {args.dir}: every run collapsed ({len(df):,} runs); no "
             "range separates collapse from survival"
         )
-    X = df[names].astype(float)
+    X = df[[p["name"] for p in params]].astype(float)
+    return manifest, df, params, X, y
+
+
+def cmd_discover(args) -> int:
+    if args.method == "cart" and (args.box is not None or args.trajectory):
+        flag = "--box" if args.box is not None else "--trajectory"
+        raise CliError(f"{flag}: chooses among PRIM's boxes; not with --method cart")
+    _, df, params, X, y = _discovery_data(args)
+    if args.method == "cart":
+        return _discover_cart(args, params, X, y)
+    names = [p["name"] for p in params]
     traj = prim(X, y, alpha=args.alpha, min_support=args.min_support)
-    best = choose_box(traj, args.min_coverage)
+    if args.box is None:
+        best = choose_box(traj, args.min_coverage)
+        chosen = next(i for i, b in enumerate(traj) if b is best)
+    elif args.box >= len(traj):
+        raise CliError(
+            f"--box: expected an index of the peeling trajectory in [0, {len(traj) - 1}] "
+            f"(0 is the box of every run), got {args.box}"
+        )
+    else:
+        chosen, best = args.box, traj[args.box]
     full = traj[0].limits
     kinds = {p["name"]: p["type"] for p in params}
+    if args.trajectory:
+        return _print_trajectory(args, traj, chosen, X, y, kinds)
 
     def show(name: str, v: float) -> Any:
         return str(bool(v)).lower() if kinds[name] == "bool" else v
@@ -674,35 +988,90 @@ def cmd_discover(args) -> int:
         )
     table = pd.DataFrame(rows)
     path = _plot_path(args, args.dir / "discovery.png")
-    _plot_tradeoff(traj, best, path)
-    print(
-        f"Collapse in {y.mean():.1%} of {len(df):,} runs. The box below holds "
-        f"{best.support:.1%} of runs: coverage {best.coverage:.1%} (share of all "
-        f"collapses inside), density {best.density:.1%} (share of runs inside that "
-        "collapse)."
-        if args.format == "markdown"
-        else "",
-        end="\n" if args.format == "markdown" else "",
-    )
+    _plot_prim(traj, chosen, X, y, path, kinds)
+    if args.format == "markdown":
+        how = "chosen with --box" if args.box is not None else "reported"
+        print(
+            f"Collapse in {y.mean():.1%} of {len(df):,} runs. Box {chosen} of the peeling "
+            f"trajectory ({how}) holds {best.support:.1%} of runs: coverage "
+            f"{best.coverage:.1%} (share of all collapses inside), density "
+            f"{best.density:.1%} (share of runs inside that collapse)."
+        )
     print(_table(table, args.format))
     if args.format == "markdown":
-        print("\nPeeling trajectory (coverage, density, support):")
+        print("\nPeeling trajectory (box: coverage, density, support; --box N to choose one):")
         step = max(1, len(traj) // 10)
         for i, b in enumerate(traj):
-            if i % step == 0 or b is best or i == len(traj) - 1:
-                mark = "  <- reported" if b is best else ""
+            if i % step == 0 or i == chosen or i == len(traj) - 1:
+                mark = "  <- reported" if i == chosen else ""
                 print(f"  {i:3d}: {b.coverage:.3f} {b.density:.3f} {b.support:.3f}{mark}")
     print(f"Plot written to {path}", file=sys.stderr)
     return 0
 
 
-def _plot_tradeoff(traj: list[Box], best: Box, path: Path) -> None:
+def _print_trajectory(
+    args, traj: list[Box], chosen: int, X: pd.DataFrame, y: np.ndarray, kinds: dict
+) -> int:
+    """Every box of the peeling trajectory, by index: what ``--box N`` chooses from."""
+    full = traj[0].limits
+    rows = [
+        {
+            "box": i,
+            "coverage": b.coverage,
+            "density": b.density,
+            "support": b.support,
+            "runs": b.n,
+            "restricted": " ".join(sorted(b.restricted(full))) or "-",
+            "reported": "yes" if i == chosen else "",
+        }
+        for i, b in enumerate(traj)
+    ]
+    path = _plot_path(args, args.dir / "discovery.png")
+    _plot_prim(traj, chosen, X, y, path, kinds)
+    print(_table(pd.DataFrame(rows), args.format))
+    print(f"Plot written to {path}", file=sys.stderr)
+    return 0
+
+
+def _most_restricted(
+    box: Box, full: dict[str, tuple[float, float]], kinds: dict[str, str] | None = None
+) -> list[str]:
+    """The parameters by how much of their range the box cuts away, most first (ties in
+    the order of the design); with ``kinds``, numbers before true/false parameters (a
+    scatter of a true/false parameter is two lines)."""
+
+    def cut(name: str) -> float:
+        lo, hi = full[name]
+        if hi <= lo:
+            return 0.0
+        blo, bhi = box.limits[name]
+        return 1.0 - (bhi - blo) / (hi - lo)
+
+    names = list(full)
+    kinds = kinds or {}
+    return sorted(names, key=lambda n: (kinds.get(n) == "bool", -cut(n), names.index(n)))
+
+
+def _plot_prim(
+    traj: list[Box],
+    chosen: int,
+    X: pd.DataFrame,
+    y: np.ndarray,
+    path: Path,
+    kinds: dict[str, str] | None = None,
+) -> None:
+    """Two panels: the peeling trajectory (coverage against density, each box labelled by
+    its index, the chosen one circled), and the runs on the chosen box's two most
+    restricted parameters (numbers first), coloured by outcome, with the box drawn on
+    them."""
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
+    from matplotlib.patches import Rectangle
 
-    fig, ax = plt.subplots(figsize=(5.5, 4.5))
+    best = traj[chosen]
+    fig, (ax, bx) = plt.subplots(1, 2, figsize=(11, 4.6))
     sc = ax.scatter(
         [b.coverage for b in traj],
         [b.density for b in traj],
@@ -710,19 +1079,236 @@ def _plot_tradeoff(traj: list[Box], best: Box, path: Path) -> None:
         cmap="viridis",
         s=18,
     )
+    step = max(1, len(traj) // 15)
+    for i, b in enumerate(traj):
+        if i % step == 0 or i == chosen or i == len(traj) - 1:
+            ax.annotate(
+                str(i),
+                (b.coverage, b.density),
+                textcoords="offset points",
+                xytext=(4, 3),
+                fontsize=7,
+            )
     ax.scatter(
         [best.coverage],
         [best.density],
         s=120,
         facecolors="none",
         edgecolors="red",
-        label="reported box",
+        label=f"box {chosen}",
     )
-    fig.colorbar(sc, label="support")
+    fig.colorbar(sc, ax=ax, label="support")
     ax.set_xlabel("coverage")
     ax.set_ylabel("density")
-    ax.set_title("PRIM peeling trajectory: where the alliance collapses", fontsize=10)
+    ax.set_title("PRIM peeling trajectory (box index)", fontsize=10)
     ax.legend(fontsize=8)
+
+    full = traj[0].limits
+    dims = _most_restricted(best, full, kinds)[:2]
+    xs = X[dims[0]].to_numpy(dtype=float)
+    rng = np.random.default_rng(0)
+    if len(dims) == 2:
+        ys = X[dims[1]].to_numpy(dtype=float)
+    else:  # one parameter: the runs spread upwards at random, to be seen
+        ys = rng.random(len(xs))
+    for mask, colour, label in ((~y, "tab:blue", "survives"), (y, "tab:red", "collapses")):
+        bx.scatter(xs[mask], ys[mask], s=6, c=colour, alpha=0.5, label=label, lw=0)
+    (x0, x1) = best.limits[dims[0]]
+    (y0, y1) = best.limits[dims[1]] if len(dims) == 2 else (0.0, 1.0)
+    bx.add_patch(
+        Rectangle((x0, y0), x1 - x0, y1 - y0, fill=False, ec="black", lw=1.6, label=f"box {chosen}")
+    )
+    bx.set_xlabel(dims[0])
+    bx.set_ylabel(dims[1] if len(dims) == 2 else "(spread at random)")
+    bx.set_title(
+        f"box {chosen}: coverage {best.coverage:.2f}, density {best.density:.2f}", fontsize=10
+    )
+    bx.legend(fontsize=8, loc="best")
+    fig.tight_layout()
+    fig.savefig(path, dpi=120)
+    plt.close(fig)
+
+
+# ----------------------------------------------------------------------- CART -------
+def cart_tree(
+    X: pd.DataFrame, y: np.ndarray, depth: int = 3, min_leaf: float = 0.05, seed: int = 0
+):
+    """A shallow classification tree of collapse on the varied parameters (scikit-learn's
+    ``DecisionTreeClassifier``, Gini impurity): at most ``depth`` levels, each leaf
+    holding at least ``min_leaf`` of the runs."""
+    from sklearn.tree import DecisionTreeClassifier
+
+    tree = DecisionTreeClassifier(
+        max_depth=depth,
+        min_samples_leaf=max(1, math.ceil(min_leaf * len(y))),
+        random_state=seed,
+    )
+    return tree.fit(X.to_numpy(dtype=float), np.asarray(y, dtype=bool))
+
+
+SCENARIO_IS = "scenario="  # a scenario of a sweep over scenarios, as a true/false factor
+
+
+def _condition(name: str, kind: str, thr: float, low: bool) -> str:
+    if name.startswith(SCENARIO_IS):
+        return f"scenario {'!=' if low else '='} {name.removeprefix(SCENARIO_IS)}"
+    if kind == "bool":
+        return f"{name} = {'false' if low else 'true'}"
+    if kind == "int":
+        return f"{name} <= {math.floor(thr)}" if low else f"{name} >= {math.floor(thr) + 1}"
+    return f"{name} <= {thr:.4g}" if low else f"{name} > {thr:.4g}"
+
+
+def cart_rules(tree, names: list[str], kinds: dict[str, str]) -> pd.DataFrame:
+    """Each leaf of ``tree`` as a rule in the parameters' own terms (conditions joined by
+    "and"), with its runs, collapses and share collapsing; the leaves most prone to collapse
+    first."""
+    t = tree.tree_
+    classes = list(tree.classes_)
+    hit = classes.index(True) if True in classes else None
+    rows = []
+
+    def walk(node: int, path: list[str]) -> None:
+        left, right = t.children_left[node], t.children_right[node]
+        if left == right:  # a leaf
+            n = int(t.n_node_samples[node])
+            share = float(t.value[node][0][hit]) if hit is not None else 0.0  # class fractions
+            rows.append(
+                {
+                    "rule": " and ".join(path) or "(every run)",
+                    "runs": n,
+                    "collapses": int(round(share * n)),
+                    "collapse_share": share,
+                }
+            )
+            return
+        name = names[t.feature[node]]
+        thr = float(t.threshold[node])
+        walk(left, [*path, _condition(name, kinds[name], thr, True)])
+        walk(right, [*path, _condition(name, kinds[name], thr, False)])
+
+    walk(0, [])
+    out = pd.DataFrame(rows).sort_values(
+        ["collapse_share", "runs"], ascending=[False, False], kind="stable"
+    )
+    out.insert(0, "leaf", range(1, len(out) + 1))
+    return out.reset_index(drop=True)
+
+
+def first_split(tree, names: list[str]) -> tuple[str, float] | None:
+    """The parameter and threshold of the tree's first split (None if it made none)."""
+    t = tree.tree_
+    if t.children_left[0] == t.children_right[0]:
+        return None
+    return names[t.feature[0]], float(t.threshold[0])
+
+
+def _discover_cart(args, params: list[dict], X: pd.DataFrame, y: np.ndarray) -> int:
+    names = [p["name"] for p in params]
+    kinds = {p["name"]: p["type"] for p in params}
+    tree = cart_tree(X, y, args.depth, args.min_leaf, args.seed)
+    rules = cart_rules(tree, names, kinds)
+    path = _plot_path(args, args.dir / "cart.png")
+    _plot_cart(tree, names, path)
+    if args.format == "markdown":
+        split = first_split(tree, names)
+        first = (
+            f"first split on {split[0]} at {split[1]:.4g}" if split else "no split improves on it"
+        )
+        print(
+            f"Collapse in {y.mean():.1%} of {len(y):,} runs. Classification tree (CART, "
+            f"depth at most {args.depth}, each leaf at least {args.min_leaf:.0%} of runs): "
+            f"{first}. Leaves, most prone to collapse first:\n"
+        )
+    print(_table(rules, args.format))
+    print(f"Plot written to {path}", file=sys.stderr)
+    return 0
+
+
+def _plot_cart(tree, names: list[str], path: Path) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    from sklearn.tree import plot_tree
+
+    depth = tree.get_depth()
+    fig, ax = plt.subplots(figsize=(max(6.0, 3.2 * 2 ** max(depth - 1, 0)), 1.8 + 1.6 * depth))
+    plot_tree(
+        tree,
+        feature_names=names,
+        class_names=["survives", "collapses"] if len(tree.classes_) == 2 else None,
+        filled=True,
+        impurity=False,
+        proportion=True,
+        fontsize=7,
+        ax=ax,
+    )
+    ax.set_title("Where the alliance collapses: classification tree (CART)", fontsize=10)
+    fig.tight_layout()
+    fig.savefig(path, dpi=120)
+    plt.close(fig)
+
+
+# ------------------------------------------------------------ feature scoring -------
+def feature_scores(
+    X: pd.DataFrame,
+    y: np.ndarray,
+    time: np.ndarray | None = None,
+    trees: int = 250,
+    seed: int = 0,
+) -> pd.DataFrame:
+    """How much each parameter tells about collapse: the impurity importance of an
+    extra-trees classifier of collapse (``ExtraTreesClassifier``, ``trees`` trees, fixed
+    ``random_state``), and with ``time`` that of an extra-trees regressor of the time to
+    collapse; each sums to 1 over the parameters. Ranked, most telling first."""
+    from sklearn.ensemble import ExtraTreesClassifier, ExtraTreesRegressor
+
+    Xv = X.to_numpy(dtype=float)
+    leaf = max(1, len(y) // 200)  # no leaf of a single run: noise would score as signal
+    clf = ExtraTreesClassifier(n_estimators=trees, min_samples_leaf=leaf, random_state=seed)
+    clf.fit(Xv, np.asarray(y, dtype=bool))
+    out = pd.DataFrame({"parameter": list(X.columns), "collapse": clf.feature_importances_})
+    if time is not None:
+        reg = ExtraTreesRegressor(n_estimators=trees, min_samples_leaf=leaf, random_state=seed)
+        reg.fit(Xv, np.asarray(time, dtype=float))
+        out["time_to_collapse"] = reg.feature_importances_
+    out = out.sort_values("collapse", ascending=False, kind="stable").reset_index(drop=True)
+    out.insert(0, "rank", range(1, len(out) + 1))
+    return out
+
+
+def cmd_features(args) -> int:
+    _, df, params, X, y = _discovery_data(args)
+    t = feature_scores(X, y, df["time_to_collapse"].to_numpy(), args.trees, args.seed)
+    path = _plot_path(args, args.dir / "features.png")
+    _plot_features(t, path)
+    if args.format == "markdown":
+        print(
+            f"Feature scores of {len(X.columns)} varied parameters over {len(y):,} runs "
+            f"(extra-trees, {args.trees} trees, seed {args.seed}; impurity importance, each "
+            "column sums to 1):\n"
+        )
+    print(_table(t, args.format))
+    print(f"Plot written to {path}", file=sys.stderr)
+    return 0
+
+
+def _plot_features(t: pd.DataFrame, path: Path) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(7, 0.9 + 0.4 * len(t)))
+    yy = np.arange(len(t))[::-1]
+    ax.barh(yy + 0.2, t["collapse"], 0.4, label="collapse")
+    if "time_to_collapse" in t:
+        ax.barh(yy - 0.2, t["time_to_collapse"], 0.4, label="time to collapse")
+    ax.set_yticks(yy, t["parameter"], fontsize=8)
+    ax.set_xlabel("feature score (extra-trees impurity importance)")
+    ax.legend(fontsize=8)
+    ax.set_title("Which parameters tell collapse", fontsize=10)
     fig.tight_layout()
     fig.savefig(path, dpi=120)
     plt.close(fig)

@@ -13,6 +13,16 @@ replications per point:
 * ``morris`` ``samples`` Morris trajectories (``SALib.sample.morris``) on ``levels``
   levels (default 4): N * (D + 1) points.
 
+With nothing varied, a ``grid`` design is one point: a sweep of replications alone.
+
+The scenario may be varied too, as a categorical factor: ``--vary scenario=baseline,expansion``
+(presets or ``.toml`` paths; ``[vary] scenario = [...]`` in a design file). The design's
+points are then those of the parameters, crossed with the scenarios, scenario outermost:
+point ``s * P + q`` is parameter point ``q`` of scenario ``s``. Each point carries its
+scenario's label (its name; its reference if two share a name), which the runs' ``scenario``
+column holds. Sobol and Morris designs take one scenario (their estimators need the
+sample's own order): sweep each scenario on its own.
+
 Sampled designs work in the unit cube and map each coordinate ``u`` to a value: a float
 range to ``low + u * (high - low)``; an int range to ``low + floor(u * (high - low + 1))``
 (capped at ``high``); a list of k values to the value at ``floor(u * k)`` (capped at the
@@ -47,7 +57,14 @@ import numpy as np
 
 from model.params import ParameterError, ParamSpec, coerce, registry
 from model.posterior import Posterior, PosteriorError, load_posterior
-from model.scenario import Scenario, ScenarioError, is_path, load_scenario, resolve_path
+from model.scenario import (
+    Scenario,
+    ScenarioError,
+    is_path,
+    load_scenario,
+    preset_names,
+    resolve_path,
+)
 
 DESIGNS = ("grid", "lhs", "sobol", "morris")
 DEFAULT_LEVELS = {"grid": 3, "morris": 4}
@@ -72,6 +89,7 @@ SEED_RULE = (
     "point id (0-based, design order), r the replication (0-based)"
 )
 MAX_RUNS = 10_000_000
+SCENARIO_FACTOR = "scenario"  # --vary scenario=a,b: the scenario as a factor of the design
 
 
 class DesignError(ScenarioError):
@@ -264,6 +282,57 @@ def parse_vary(text: str, source: str = "--vary") -> Vary:
     return make_values(name, [t.strip() for t in rhs.split(",") if t.strip()], source)
 
 
+def is_scenario_vary(text: str) -> bool:
+    """Whether a --vary text varies the scenario (``scenario=a,b``), not a parameter."""
+    return text.split("=", 1)[0].strip() == SCENARIO_FACTOR
+
+
+def scenario_refs(
+    values: Any, source: str | None = None, base: Path | None = None, fld: str = "--vary"
+) -> list[str]:
+    """The scenarios of ``scenario=a,b`` (a text or a list): presets or ``.toml`` paths (made
+    absolute, relative to ``base`` if given), each once, two or more; an unknown preset or a
+    missing file is an error naming it."""
+    if isinstance(values, str):
+        values = [t.strip() for t in values.split(",")]
+    if not isinstance(values, list) or not all(isinstance(v, str) for v in values):
+        raise DesignError(
+            fld, f"scenario: expected a list of presets or .toml paths, got {values!r}", source
+        )
+    refs: list[str] = []
+    presets = preset_names()
+    for v in (v.strip() for v in values):
+        if not v:
+            continue
+        if is_path(v):
+            path = (base / v) if base is not None and not Path(v).is_absolute() else Path(v)
+            if not path.is_file():
+                raise DesignError(
+                    fld,
+                    f"scenario={v}: no such scenario file; expected a preset "
+                    f"({', '.join(presets)}) or a .toml path",
+                    source,
+                )
+            v = str(path.resolve())
+        elif v not in presets:
+            raise DesignError(
+                fld,
+                f"scenario={v}: unknown scenario; expected a preset ({', '.join(presets)}) "
+                "or a .toml path",
+                source,
+            )
+        if v not in refs:
+            refs.append(v)
+    if len(refs) < 2:
+        raise DesignError(
+            fld,
+            f"scenario: expected two or more different scenarios (a,b), got {len(refs)}; "
+            "for one scenario use --scenario",
+            source,
+        )
+    return refs
+
+
 def vary_from_toml(name: str, value: Any, source: str) -> Vary:
     """A ``[vary]`` entry: ``"low:high"``, ``"a,b,c"``, ``[a, b, c]`` or ``{low, high}``."""
     fld = f"vary.{name}"
@@ -301,10 +370,13 @@ class DesignSpec:
     design_seed: int | None = None
     second_order: bool = False
     posterior: str | None = None  # each run's uncertain parameters drawn from it
+    scenarios: list[str] = field(default_factory=list)  # --vary scenario=a,b (else one)
 
     def to_dict(self) -> dict:
         d = asdict(self)
         d["vary"] = [v.to_dict() for v in self.vary]
+        if not self.scenarios:  # a sweep of one scenario hashes as before scenarios varied
+            del d["scenarios"]
         return d
 
     @classmethod
@@ -327,10 +399,27 @@ class Design:
     scenario_file_sha256: str | None
     posterior: Posterior | None = None
     posterior_sha256: str | None = None
+    # --vary scenario: label -> scenario, each point's label, and per scenario its record
+    # (ref, name, label, file, file_sha256, digest, steps); empty for one scenario
+    scenarios: dict[str, Scenario] = field(default_factory=dict)
+    scenario_of: list[str] = field(default_factory=list)
+    scenario_records: list[dict] = field(default_factory=list)
 
     @property
     def names(self) -> list[str]:
         return [v.name for v in self.spec.vary]
+
+    def variant_of(self, point: int) -> str:
+        """The key of point's scenario in ``run_scenarios`` ("" for a one-scenario design)."""
+        return self.scenario_of[point] if self.scenario_of else ""
+
+    @property
+    def run_scenarios(self) -> dict[str, Scenario]:
+        return self.scenarios or {"": self.scenario}
+
+    @property
+    def max_steps(self) -> int:
+        return max(int(s.params["steps"]) for s in self.run_scenarios.values())
 
     @property
     def n_points(self) -> int:
@@ -367,6 +456,11 @@ class Design:
             "n_runs": self.n_runs,
             "points": [[p[n] for n in self.names] for p in self.points],
             "unit": None if self.unit is None else self.unit.tolist(),
+            **(
+                {"scenarios": list(self.scenarios), "scenario_of": list(self.scenario_of)}
+                if self.scenario_of
+                else {}
+            ),
         }
 
 
@@ -392,10 +486,19 @@ def check_spec(spec: DesignSpec, source: str | None = None) -> None:
         raise DesignError(
             name("design"), f"expected one of {', '.join(DESIGNS)}, got {spec.design!r}", source
         )
-    if not spec.vary:
+    if not spec.vary and spec.design != "grid":
         raise DesignError(
             name("vary"),
-            "nothing to vary; expected at least one name=low:high or name=a,b,c",
+            f"a {spec.design} design needs a parameter to vary; expected at least one "
+            "name=low:high or name=a,b,c (with nothing varied, a grid design runs the "
+            "replications of one point)",
+            source,
+        )
+    if spec.scenarios and spec.design in ("sobol", "morris"):
+        raise DesignError(
+            name("vary"),
+            f"scenario: a {spec.design} design takes one scenario (its indices need the "
+            "sample's own order); expected a grid or lhs design, or one sweep per scenario",
             source,
         )
     seen = set()
@@ -494,14 +597,16 @@ def scenario_digest(scen: Scenario) -> str:
 
 def resolve(spec: DesignSpec, source: str | None = None) -> Design:
     """Validate a spec, load its scenario, sample its points and hash the whole."""
-    spec = replace(spec, vary=list(spec.vary), set=list(spec.set))
+    spec = replace(spec, vary=list(spec.vary), set=list(spec.set), scenarios=list(spec.scenarios))
     check_spec(spec, source)
+    if spec.scenarios:
+        spec.scenario = spec.scenarios[0]
     overrides = list(spec.set) + ([f"steps={spec.steps}"] if spec.steps is not None else [])
     scen = load_scenario(spec.scenario, overrides)
     names = [v.name for v in spec.vary]
     if spec.design == "grid":
         grids = [v.grid(spec.levels or 2) for v in spec.vary]
-        n = math.prod(len(g) for g in grids)
+        n = math.prod(len(g) for g in grids) * max(1, len(spec.scenarios))
         if n * spec.replications > MAX_RUNS:
             raise DesignError(
                 "--levels" if not source else "levels",
@@ -514,10 +619,10 @@ def resolve(spec: DesignSpec, source: str | None = None) -> Design:
         unit = None
     else:
         unit = _unit_samples(spec)
-        if unit.shape[0] * spec.replications > MAX_RUNS:
+        if unit.shape[0] * max(1, len(spec.scenarios)) * spec.replications > MAX_RUNS:
             raise DesignError(
                 "--samples" if not source else "samples",
-                f"{unit.shape[0]} "
+                f"{unit.shape[0] * max(1, len(spec.scenarios))} "
                 f"points x {spec.replications} replications; expected at most "
                 f"{MAX_RUNS:,} runs",
                 source,
@@ -527,6 +632,13 @@ def resolve(spec: DesignSpec, source: str | None = None) -> Design:
     path = resolve_path(spec.scenario)
     file_hash = _sha256_file(path) if path.is_file() else None
     post, post_hash = _posterior(spec, source)
+    variants, scenario_of, records = {}, [], []
+    if spec.scenarios:
+        variants, records = _scenario_factor(spec.scenarios, overrides)
+        scenario_of = [label for label in variants for _ in points]
+        points = [dict(p) for _ in variants for p in points]
+        if unit is not None:
+            unit = np.tile(unit, (len(variants), 1))
     body = {
         "posterior": post_hash,
         "spec": spec.to_dict(),
@@ -534,6 +646,8 @@ def resolve(spec: DesignSpec, source: str | None = None) -> Design:
         "points": [[p[n] for n in names] for p in points],
         "unit": None if unit is None else unit.tolist(),
     }
+    if records:  # each scenario's content: a changed file changes the hash
+        body["scenarios"] = [[r["label"], r["digest"]] for r in records]
     digest = hashlib.sha256(
         json.dumps(body, sort_keys=True, separators=(",", ":")).encode()
     ).hexdigest()
@@ -547,7 +661,37 @@ def resolve(spec: DesignSpec, source: str | None = None) -> Design:
         scenario_file_sha256=file_hash,
         posterior=post,
         posterior_sha256=post_hash,
+        scenarios=variants,
+        scenario_of=scenario_of,
+        scenario_records=records,
     )
+
+
+def _scenario_factor(refs: list[str], overrides: list[str]) -> tuple[dict, list[dict]]:
+    """The scenarios of ``--vary scenario``, by label (the scenario's name, or its reference
+    where two share a name), and a record of each for the manifest."""
+    loaded = [load_scenario(r, overrides) for r in refs]
+    counts: dict[str, int] = {}
+    for sc in loaded:
+        counts[sc.name] = counts.get(sc.name, 0) + 1
+    variants: dict[str, Scenario] = {}
+    records = []
+    for ref, sc in zip(refs, loaded, strict=True):
+        label = sc.name if counts[sc.name] == 1 else ref
+        path = resolve_path(ref)
+        records.append(
+            {
+                "ref": ref,
+                "name": sc.name,
+                "label": label,
+                "file": str(path.resolve()) if path.is_file() else None,
+                "file_sha256": _sha256_file(path) if path.is_file() else None,
+                "digest": scenario_digest(sc),
+                "steps": sc.params["steps"],
+            }
+        )
+        variants[label] = sc if label == sc.name else replace(sc, name=label)
+    return variants, records
 
 
 def _posterior(spec: DesignSpec, source: str | None) -> tuple[Posterior | None, str | None]:
@@ -596,7 +740,18 @@ def read_design_file(path: Path) -> tuple[DesignSpec, set[str]]:
             raise DesignError(
                 "vary", 'expected a table [vary] of name = "low:high" or name = [values]', source
             )
-        spec.vary = [vary_from_toml(k, v, source) for k, v in data["vary"].items()]
+        table = dict(data["vary"])
+        if SCENARIO_FACTOR in table:
+            if "scenario" in data:
+                raise DesignError(
+                    "vary.scenario",
+                    "the scenario is varied here and also set by scenario =; expected one",
+                    source,
+                )
+            spec.scenarios = scenario_refs(
+                table.pop(SCENARIO_FACTOR), source, path.parent, "vary.scenario"
+            )
+        spec.vary = [vary_from_toml(k, v, source) for k, v in table.items()]
     if "set" in data:
         s = data["set"]
         if isinstance(s, dict):

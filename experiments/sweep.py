@@ -1,4 +1,5 @@
-"""``pax-silica sweep``: many runs of one scenario over a design, on a Dask cluster.
+"""``pax-silica sweep``: many runs of a scenario (or of several: ``--vary scenario=a,b``)
+over a design, on a Dask cluster; with nothing varied, replications of one point.
 
 A sweep runs every point of a design (``experiments.design``) ``replications`` times and
 writes a Parquet dataset folder::
@@ -74,9 +75,11 @@ from experiments.design import (
     DesignError,
     DesignSpec,
     check_spec,
+    is_scenario_vary,
     parse_vary,
     read_design_file,
     resolve,
+    scenario_refs,
 )
 from model.files import atomic_write, write_bytes
 from model.posterior import Posterior
@@ -674,6 +677,7 @@ def new_manifest(design: Design, chunk_size: int | None, series: bool) -> dict:
             "file_sha256": design.posterior_sha256,
             "provenance": design.posterior.provenance,
         },
+        **({"scenarios": design.scenario_records} if design.scenario_records else {}),
         "design": design.to_manifest(),
         "design_hash": design.hash,
         "parameter_ranges": {v.name: v.to_dict() for v in spec.vary},
@@ -753,7 +757,7 @@ def _chunks(design: Design, run_ids: list[int], size: int) -> Iterator[list[tupl
     batch: list[tuple] = []
     for rid in run_ids:
         p, r = divmod(rid, r_total)
-        batch.append((p, r, design.seed_of(p, r), design.points[p], ""))
+        batch.append((p, r, design.seed_of(p, r), design.points[p], design.variant_of(p)))
         if len(batch) == size:
             yield batch
             batch = []
@@ -800,7 +804,7 @@ def execute(
     write_manifest(out, manifest)
     bar = Progress(design.n_runs, len(done), enabled=progress)
     names = design.names
-    scenarios = {"": design.scenario}
+    scenarios = design.run_scenarios
     t0 = time.perf_counter()
 
     def on_result(task: tuple, result: tuple) -> None:
@@ -933,7 +937,9 @@ def register(sub, add_scenario_args) -> None:
         action="append",
         default=[],
         metavar="NAME=LOW:HIGH|A,B,C",
-        help="a parameter to vary over a range or a list of values (repeatable)",
+        help="a parameter to vary over a range or a list of values (repeatable); "
+        "scenario=A,B (presets or .toml paths) varies the scenario; with no --vary, "
+        "the sweep is the replications of one point",
     )
     p.add_argument("--design", choices=DESIGNS, help="grid (default), lhs, sobol or morris")
     p.add_argument(
@@ -1031,8 +1037,22 @@ def spec_from_args(args) -> tuple[DesignSpec, str | None]:
         spec.scenario = str(Path(s).resolve()) if is_path(s) and Path(s).is_file() else s
     if args.overrides:
         spec.set = list(spec.set) + list(args.overrides)
-    if args.vary:
-        cli = [parse_vary(t) for t in args.vary]
+    scen_vary = [t for t in args.vary if is_scenario_vary(t)]
+    if len(scen_vary) > 1:
+        raise DesignError("--vary", "scenario is varied twice; expected it once")
+    if scen_vary:
+        if args.scenario is not None:
+            raise DesignError(
+                "--scenario",
+                "not with --vary scenario=... (the scenarios are varied); expected one of them",
+            )
+        spec.scenarios = scenario_refs(scen_vary[0].split("=", 1)[1])
+        spec.scenario = spec.scenarios[0]
+    elif args.scenario is not None:
+        spec.scenarios = []  # --scenario replaces a design file's varied scenarios
+    params_vary = [t for t in args.vary if not is_scenario_vary(t)]
+    if params_vary:
+        cli = [parse_vary(t) for t in params_vary]
         names = {v.name for v in cli}
         if len(names) < len(cli):
             dup = next(v.name for v in cli if [w.name for w in cli].count(v.name) > 1)
@@ -1128,7 +1148,7 @@ def run(args) -> int:
             write_manifest(args.out, manifest)
         except OSError as e:
             raise CliError(f"--out: cannot write in {args.out} ({e.strerror})") from None
-        steps = design.scenario.params["steps"]
+        steps = design.max_steps
         with executor_for(args, design.n_runs, steps) as ex:
             return _go(design, args.out, ex, series, args, manifest)
 
@@ -1155,7 +1175,7 @@ def design_from_manifest(manifest: dict, folder: Path) -> Design:
 
 
 def _flag(field: str) -> str:
-    return f"--{field.replace('_', '-')}"
+    return "--vary scenario" if field == "scenarios" else f"--{field.replace('_', '-')}"
 
 
 def _shown(field: str, value: Any) -> str:
@@ -1165,6 +1185,8 @@ def _shown(field: str, value: Any) -> str:
         return " ".join(v.text() for v in value) or "none"
     if field == "set":
         return " ".join(value) or "none"
+    if field == "scenarios":
+        return ",".join(value) or "none"
     return str(value).lower() if isinstance(value, bool) else str(value)
 
 
@@ -1181,6 +1203,8 @@ def resume_differences(args, sweep: DesignSpec) -> list[str]:
     if args.design_file is not None:
         _, keys = read_design_file(args.design_file)
         given |= keys & set(DesignSpec.__dataclass_fields__)
+    if given & {"vary", "scenario"}:  # the scenarios are varied with --vary scenario=...
+        given |= {"scenario", "scenarios"}
     merged = DesignSpec.from_dict(sweep.to_dict())
     for k in given:
         setattr(merged, k, getattr(asked, k))
@@ -1216,7 +1240,7 @@ def _resume(args) -> int:
         _tidy(folder)
         done = done_runs(folder, design.spec.replications, design.n_runs)
         manifest = read_manifest(folder)  # as the last writer left it
-        steps = design.scenario.params["steps"]
+        steps = design.max_steps
         with executor_for(args, design.n_runs - len(done), steps) as ex:
             return _go(design, folder, ex, series, args, manifest, done)
 
@@ -1272,10 +1296,15 @@ def _go(
 
 def summary(design: Design, out: Path, f: dict, ex: Executor | InProcess) -> str:
     spec = design.spec
+    which = (
+        f"scenarios {', '.join(repr(k) for k in design.scenarios)}"
+        if design.scenarios
+        else f"scenario {design.scenario.name!r}"
+    )
     lines = [
-        f"Sweep complete: {design.n_runs:,} runs ({design.n_points:,} points x "
-        f"{spec.replications} replications, {spec.design} design) of scenario "
-        f"{design.scenario.name!r} in {out}"
+        f"Sweep complete: {design.n_runs:,} runs ({design.n_points:,} point"
+        f"{'s' if design.n_points != 1 else ''} x {spec.replications} replications, "
+        f"{spec.design} design) of {which} in {out}"
     ]
     if f["runs_before"] and not f["runs_written"]:
         lines.append(

@@ -142,15 +142,16 @@ def fake_sweep(folder, spec: DesignSpec, outcome) -> pd.DataFrame:
     rng = np.random.default_rng(0)
     rows = []
     for p, values in enumerate(design.points):
+        label = design.scenario_of[p] if design.scenario_of else design.scenario.name
         for r in range(spec.replications):
-            collapsed, ttc = outcome(values, rng)
+            collapsed, ttc = outcome({**values, "scenario": label}, rng)
             rows.append(
                 {
                     "point": p,
                     "replication": r,
                     "seed": design.seed_of(p, r),
                     **values,
-                    "scenario": design.scenario.name,
+                    "scenario": label,
                     "survived": not collapsed,
                     "collapse_quarter": ttc if collapsed else None,
                     "time_to_collapse": ttc,

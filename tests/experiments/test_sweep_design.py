@@ -96,7 +96,12 @@ def test_bad_design_flags(capsys, tmp_path, extra, names):
 
 
 def test_nothing_to_vary_and_no_out(capsys, tmp_path):
-    one_error(capsys, [*BASE, "--out", str(tmp_path / "s")], "--vary", "nothing to vary")
+    one_error(
+        capsys,
+        [*BASE, "--design", "lhs", "--samples", "4", "--out", str(tmp_path / "s")],
+        "--vary",
+        "needs a parameter to vary",
+    )
     one_error(capsys, [*BASE, "--vary", "pressure_intensity=1:2"], "--out", "missing")
 
 
