@@ -22,6 +22,13 @@ def events_csv(m) -> bytes:
 
 
 @solara.component
+def CsvDownload(css: str, make, filename: str, label: str):
+    """A button that downloads the CSV ``make()`` returns (made when clicked)."""
+    with solara.Div(classes=[css]):
+        solara.FileDownload(make, filename=filename, label=label, mime_type="text/csv")
+
+
+@solara.component
 def ExportRow(state):
     """Downloads of the run on screen (up to its current quarter) and its link."""
     m = state.model.value
@@ -30,20 +37,12 @@ def ExportRow(state):
     name = "".join(c if c.isalnum() or c in "-_." else "_" for c in name)
     link = "?" + share.query_of(s)
     with solara.Row(style={"align-items": "center", "flex-wrap": "wrap"}):
-        with solara.Div(classes=["pax-export-series"]):
-            solara.FileDownload(
-                lambda: series_csv(m),
-                filename=f"{name}-series.csv",
-                label="Series (CSV)",
-                mime_type="text/csv",
-            )
-        with solara.Div(classes=["pax-export-events"]):
-            solara.FileDownload(
-                lambda: events_csv(m),
-                filename=f"{name}-events.csv",
-                label="Events (CSV)",
-                mime_type="text/csv",
-            )
+        CsvDownload(
+            "pax-export-series", lambda: series_csv(m), f"{name}-series.csv", "Series (CSV)"
+        )
+        CsvDownload(
+            "pax-export-events", lambda: events_csv(m), f"{name}-events.csv", "Events (CSV)"
+        )
         solara.HTML(
             tag="div",
             classes=["pax-share"],

@@ -28,6 +28,7 @@ import solara.lab
 from model.posterior import load_posterior
 from model.scenario import ScenarioError
 from server import compare_charts, controls, limits
+from server.export_view import CsvDownload
 from server.replications import FAN_SERIES, Replications, labels, replicate
 
 log = logging.getLogger("pax_silica.app")
@@ -234,13 +235,12 @@ def Compared(kept):
         ),
     )
     with solara.Row():
-        with solara.Div(classes=["pax-reps-csv"]):
-            solara.FileDownload(
-                lambda: runs_csv(results).encode(),
-                filename="pax-silica-replications.csv",
-                label="Download every run (CSV)",
-                mime_type="text/csv",
-            )
+        CsvDownload(
+            "pax-reps-csv",
+            lambda: runs_csv(results).encode(),
+            "pax-silica-replications.csv",
+            "Download every run (CSV)",
+        )
         solara.Button(
             "Clear kept results",
             on_click=lambda: kept.set([]),
