@@ -164,14 +164,18 @@ class InvestorPopulation:
         r[self.upstream.stop :] -= dear * view.refining_gap
         return r
 
-    def expected_return(self, belief: np.ndarray, returns: np.ndarray, vol: float) -> np.ndarray:
+    def expected_return(
+        self, belief: np.ndarray, returns: np.ndarray, vol: float, who: np.ndarray | None = None
+    ) -> np.ndarray:
         """Belief-weighted return minus the loss if the alliance fails, minus a
         mean-variance risk charge on price volatility (``vol`` is quarterly, so the
-        annual variance is ``(2 vol)^2``)."""
+        annual variance is ``(2 vol)^2``). ``who``: the investors (indices) that
+        ``belief`` and ``returns`` are of, if not all."""
+        risk_aversion = self.risk_aversion if who is None else self.risk_aversion[who]
         return (
             belief * returns
             - (1.0 - belief) * self.params.collapse_loss
-            - 0.5 * self.risk_aversion * (2.0 * vol) ** 2
+            - 0.5 * risk_aversion * (2.0 * vol) ** 2
         )
 
     def step(self, view: MarketView, rng: np.random.Generator, gone: np.ndarray) -> dict:
@@ -184,13 +188,13 @@ class InvestorPopulation:
         self.belief = np.minimum(np.maximum((1.0 - a) * self.belief + a * signal, 0.0), 1.0)
         sentiment = view.credibility * (1.0 - self.withdrawn_share)
         belief = (1.0 - self.herding) * self.belief + self.herding * sentiment
-        returns = self.phase_returns(view)
-        own = returns[None, :] * self.preference
+        returns = self.phase_returns(view)  # each investor's own: times its preference
         vol = view.volatility
 
         # Withdrawals from the pipeline (decided on the start-of-quarter state).
         in_pipe = self.pipeline > 0
-        proj_ret = np.where(in_pipe, own[self._each, np.maximum(self.proj_phase, 0)], 0.0)
+        phase = np.maximum(self.proj_phase, 0)
+        proj_ret = np.where(in_pipe, returns[phase] * self.preference[self._each, phase], 0.0)
         er_proj = self.expected_return(belief, proj_ret, vol)
         running = self.withdrawn_share > ip.run_threshold
         # In a run, the doubtful (below their hurdle, not yet at the exit floor) follow
@@ -210,18 +214,21 @@ class InvestorPopulation:
         n_pipe = max(1, int(in_pipe.sum()))
         self.withdrawn_share = n_out / n_pipe
 
-        # New commitments: one project at a time per investor.
-        best = own.argmax(axis=1)
-        er_best = self.expected_return(belief, own[self._each, best], vol)
-        can = (
+        # New commitments: one project at a time per investor, each weighing only the
+        # phase it likes best (the others' returns are never needed).
+        can = np.flatnonzero(
             (self.pipeline <= 0)
             & (self.idle > self._dust)
             & ~withdraw
             & (view.member_rows.size > 0)
         )
-        invest = can & (er_best >= self.hurdle)
-        idx = np.flatnonzero(invest)
-        self.invested_now = invest
+        own = returns[None, :] * self.preference[can]
+        best = own.argmax(axis=1)
+        er_best = self.expected_return(belief[can], own[np.arange(can.size), best], vol, can)
+        chosen = er_best >= self.hurdle[can]
+        idx = can[chosen]
+        self.invested_now = invest = np.zeros(n, dtype=bool)
+        invest[idx] = True
         if idx.size == 0:
             return {
                 "inv": idx,
@@ -231,7 +238,7 @@ class InvestorPopulation:
                 "stranded": float(lost.sum()),
             }
         amount = np.minimum(self.idle[idx], ip.commit_fraction * self.capital[idx])
-        phases = best[idx]
+        phases = best[chosen]
         # Host member: drawn by the view's project weights (``project_weights``).
         w = view.member_weights[:, phases]  # members x chosen
         cum = np.cumsum(w, axis=0)

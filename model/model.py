@@ -441,14 +441,14 @@ class PaxSilicaModel(mesa.Model):
         d = p["alliance_demand_share"]
         self.volume_share, self.frontier_share = vol, fro
         self.member_mask = mm
-        self.self_sufficiency = metrics.self_sufficiency(vol, mm, d)
-        self.member_share = metrics.bloc_share(vol, mm)
+        self.member_share = held = metrics.bloc_share(vol, mm)  # read by the rules below
+        self.self_sufficiency = metrics.self_sufficiency(vol, mm, d, held)
         self.china_share = vol[self.china_row]
-        self.covered = metrics.covered(vol, mm, p["coverage_threshold"])
+        self.covered = metrics.covered(vol, mm, p["coverage_threshold"], held)
         self.covered_phases = int(self.covered.sum())
         self.controlled_phases = int(metrics.controlled(fro, mm, p["control_margin"]).sum())
         self.supply_security = float(self.self_sufficiency.min())
-        self.bottleneck = metrics.bottleneck(vol, mm, d) + 1
+        self.bottleneck = metrics.bottleneck(vol, mm, d, held) + 1
         self.refining_share = float(self.member_share[self.refining])
         # What the members cannot refine for themselves: the bottleneck's gap, read by
         # the members' worth of the alliance, their price pain and investors' returns.
@@ -733,7 +733,8 @@ class PaxSilicaModel(mesa.Model):
     def coordination(self) -> None:
         """Investors commit or withdraw; projects mature; China grows on its trend."""
         p, w, t = self.p, self.world, self.steps
-        rows = np.array([s.row for s in self.states if s.status == MEMBER], dtype=int)
+        hosts = [s.row for s in self.states if s.status == MEMBER]
+        rows = np.array(hosts, dtype=int)
         gone = np.ones(len(w.actors), dtype=bool)  # projects outside the members are
         gone[rows] = False  # abandoned (from today's status: a force-out may be this quarter's)
         view = MarketView(
@@ -747,8 +748,13 @@ class PaxSilicaModel(mesa.Model):
             quarter=t,
         )
         flows = self.investors.step(view, self.rng, gone)
-        for row, amount in zip(flows["rows"], flows["amounts"], strict=True):
-            self.by_row[row].inflow += float(amount)
+        if flows["rows"].size:
+            # Each state's inflow, added up in investor order (np.add.at adds one by one,
+            # as a loop over the flows would: the same sums to the bit).
+            inflow = np.zeros(len(w.actors))
+            np.add.at(inflow, flows["rows"], flows["amounts"])
+            for row, amount in zip(hosts, inflow[hosts].tolist(), strict=True):
+                self.by_row[row].inflow += amount
         rows_m, phases_m, amounts_m = self.investors.mature(t)
         w.build(rows_m, phases_m, amounts_m / self.capex[phases_m])
         due = [x for x in self.public_pipeline if x[0] <= t]
@@ -769,12 +775,23 @@ class PaxSilicaModel(mesa.Model):
         the US's reading of whom to invite."""
         p, pp = self.p, self.pressure_params
         status = [s.status for s in self.states]
-        left = peers_who_left(
-            self.tie_matrix,
-            np.array([x == MEMBER or x == DEFECTED for x in status]),
-            np.array([x == DEFECTED for x in status]),
-            self.state_weights,
-        )
+        uids = [s.unique_id for s in self.states]
+        defected = [x == DEFECTED for x in status]
+        if any(defected):
+            left = dict(
+                zip(
+                    uids,
+                    peers_who_left(
+                        self.tie_matrix,
+                        np.array([x == MEMBER or x == DEFECTED for x in status]),
+                        np.array(defected),
+                        self.state_weights,
+                    ).tolist(),
+                    strict=True,
+                )
+            )
+        else:  # nobody has left: every share is 0 (what peers_who_left gives, to the bit)
+            left = dict.fromkeys(uids, 0.0)
         budget = self.pressurers[CHINA].budget(pp, self.escalation)
         gap = self.refining_gap
         snap = Snapshot(
@@ -784,9 +801,7 @@ class PaxSilicaModel(mesa.Model):
             ),
             price_index=self.price_index,
             refining_gap=gap,
-            defected_tie_share=dict(
-                zip([s.unique_id for s in self.states], left.tolist(), strict=True)
-            ),
+            defected_tie_share=left,
             expected_pressure=china.pressure_on_newcomer(
                 self.truce_left, budget, p["max_pressure_per_target"], p["grievance_memory"]
             ),
