@@ -127,7 +127,6 @@ class InvestorPopulation:
         self.proj_due = np.zeros(n, dtype=int)
         self.withdrawn_share = 0.0  # share of pipeline investors who withdrew last quarter
         self.invested_now = np.zeros(n, dtype=bool)
-        self._each = np.arange(n)  # row index of every investor (for per-investor picks)
         self.withdrew_now = np.zeros(n, dtype=bool)
         self._agents: list[InvestorAgent] | None = None
 
@@ -191,18 +190,25 @@ class InvestorPopulation:
         returns = self.phase_returns(view)  # each investor's own: times its preference
         vol = view.volatility
 
-        # Withdrawals from the pipeline (decided on the start-of-quarter state).
-        in_pipe = self.pipeline > 0
-        phase = np.maximum(self.proj_phase, 0)
-        proj_ret = np.where(in_pipe, returns[phase] * self.preference[self._each, phase], 0.0)
-        er_proj = self.expected_return(belief, proj_ret, vol)
+        # Withdrawals from the pipeline (decided on the start-of-quarter state), weighed
+        # by the investors with a project in it (``pipe``; a project's phase and row are
+        # set iff it is).
+        pipe = np.flatnonzero(self.pipeline > 0)
+        phase = self.proj_phase[pipe]
+        proj_ret = returns[phase] * self.preference[pipe, phase]
+        er_proj = self.expected_return(belief[pipe], proj_ret, vol, pipe)
+        hurdle = self.hurdle[pipe]
         running = self.withdrawn_share > ip.run_threshold
         # In a run, the doubtful (below their hurdle, not yet at the exit floor) follow
-        # the herd out with probability equal to their herding weight.
-        herd = running & (er_proj < self.hurdle) & (rng.random(n) < self.herding)
-        host_gone = in_pipe & gone[self.proj_row]  # a project's row is set iff in_pipe
-        withdraw = in_pipe & ((er_proj < self.hurdle - ip.withdraw_margin) | herd | host_gone)
-        n_out = int(withdraw.sum())
+        # the herd out with probability equal to their herding weight (every investor
+        # draws, in a run or not, so the stream of draws does not depend on who is in).
+        follows = rng.random(n)[pipe] < self.herding[pipe]
+        herd = running & (er_proj < hurdle) & follows
+        host_gone = gone[self.proj_row[pipe]]
+        leaving = (er_proj < hurdle - ip.withdraw_margin) | herd | host_gone
+        withdraw = np.zeros(n, dtype=bool)
+        withdraw[pipe[leaving]] = True
+        n_out = int(leaving.sum())
         lost = ip.strand_fraction * self.pipeline[withdraw]
         if n_out:  # most quarters nobody withdraws: nothing to move
             self.stranded[withdraw] += lost
@@ -211,7 +217,7 @@ class InvestorPopulation:
             self.proj_phase[withdraw] = -1
             self.proj_row[withdraw] = -1
         self.withdrew_now = withdraw
-        n_pipe = max(1, int(in_pipe.sum()))
+        n_pipe = max(1, pipe.size)
         self.withdrawn_share = n_out / n_pipe
 
         # New commitments: one project at a time per investor, each weighing only the
@@ -227,8 +233,8 @@ class InvestorPopulation:
         er_best = self.expected_return(belief[can], own[np.arange(can.size), best], vol, can)
         chosen = er_best >= self.hurdle[can]
         idx = can[chosen]
-        self.invested_now = invest = np.zeros(n, dtype=bool)
-        invest[idx] = True
+        self.invested_now = np.zeros(n, dtype=bool)
+        self.invested_now[idx] = True
         if idx.size == 0:
             return {
                 "inv": idx,
