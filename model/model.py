@@ -358,6 +358,34 @@ class PaxSilicaModel(mesa.Model):
     def joined(self) -> int:
         return sum(s.status == MEMBER and not s.founding for s in self.states)
 
+    def status_counts(self) -> tuple[int, int, int, int, int]:
+        """``members``, ``founding_members``, ``participants``, ``defectors`` and
+        ``joined``, counted in one pass over the states (the collector's row)."""
+        members = founding = participants = defectors = 0
+        for s in self.states:
+            status = s.status
+            if status == MEMBER:
+                members += 1
+                founding += s.founding
+            elif status == PARTICIPANT:
+                participants += 1
+            elif status == DEFECTED:
+                defectors += 1
+        return members, founding, participants, defectors, members - founding
+
+    def capital_sums(self) -> tuple[float, float, float, float, float]:
+        """``capital_committed``, ``capital_pipeline``, ``capital_built``,
+        ``capital_stranded`` and ``capital_idle``, each investor array summed once."""
+        inv = self.investors
+        pipeline, built = inv.pipeline.sum(), inv.built.sum()
+        return (
+            float(pipeline + built),
+            float(pipeline),
+            float(built),
+            float(inv.stranded.sum()),
+            float(inv.idle.sum()),
+        )
+
     @property
     def capital_committed(self) -> float:
         return self.investors.committed()
