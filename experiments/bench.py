@@ -143,7 +143,9 @@ def pax_run(n_investors: int = 1000) -> dict:
         "quarter_s": quarters / m.steps,
         "quarters": m.steps,
         "states": len(m.states),
-        "agents": len(m.agents),
+        # the states and the investors (numpy rows: their Mesa façades are made only if
+        # someone looks, so ``len(m.agents)`` counts the states alone)
+        "agents": len(m.states) + m.investors.n,
     }
 
 
