@@ -266,8 +266,10 @@ class InvestorPopulation:
 
     def mature(self, quarter: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Projects due this quarter become built capital: returns (rows, phases, US$bn)."""
-        done = (self.pipeline > 0) & (self.proj_due <= quarter)
+        done = np.flatnonzero((self.pipeline > 0) & (self.proj_due <= quarter))
         rows, phases, amounts = self.proj_row[done], self.proj_phase[done], self.pipeline[done]
+        if done.size == 0:  # most quarters nothing is due: nothing to move
+            return rows, phases, amounts
         self.built[done] += amounts
         self.pipeline[done] = 0.0
         self.proj_phase[done] = -1

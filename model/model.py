@@ -784,7 +784,8 @@ class PaxSilicaModel(mesa.Model):
             for row, amount in zip(hosts, inflow[hosts].tolist(), strict=True):
                 self.by_row[row].inflow += amount
         rows_m, phases_m, amounts_m = self.investors.mature(t)
-        w.build(rows_m, phases_m, amounts_m / self.capex[phases_m])
+        if rows_m.size:
+            w.build(rows_m, phases_m, amounts_m / self.capex[phases_m])
         due = [x for x in self.public_pipeline if x[0] <= t]
         if due:
             self.public_pipeline = [x for x in self.public_pipeline if x[0] > t]
@@ -797,13 +798,15 @@ class PaxSilicaModel(mesa.Model):
         w.frontier[:, ~self.has_segment] = w.volume[:, ~self.has_segment]
 
     # Phase 4 -------------------------------------------------------------------------
-    def snapshot(self) -> Snapshot:
+    def snapshot(self, peers: bool = True) -> Snapshot:
         """What every state sees now (``agents.state.Snapshot``): built at the start of
         the commitment phase for the states' decisions, and at the start of a quarter for
-        the US's reading of whom to invite."""
+        the US's reading of whom to invite. ``peers=False``: without the shares of peers
+        who left (``defected_tie_share`` empty), for a reader that does not use them (the
+        US's sounding of a candidate, ``StateAgent.join_balance``)."""
         p, pp = self.p, self.pressure_params
-        status = [s.status for s in self.states]
-        uids = [s.unique_id for s in self.states]
+        status = [s.status for s in self.states] if peers else []
+        uids = [s.unique_id for s in self.states] if peers else []
         defected = [x == DEFECTED for x in status]
         if any(defected):
             left = dict(

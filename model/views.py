@@ -94,7 +94,9 @@ def leader_view(m: Model, lazy: bool = False) -> LeaderView:
         ]
         if open_to:
             gains = _once(lambda: gains_if_joined(m, [s.row for s in open_to]))
-            snap, cp, pp = _once(m.snapshot), m.commitment_params, m.pressure_params
+            # (join_balance reads no peers: the snapshot is built without them)
+            snap = _once(lambda: m.snapshot(peers=False))
+            cp, pp = m.commitment_params, m.pressure_params
 
             def gain(i: int) -> float:
                 return float(gains()[i])
