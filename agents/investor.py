@@ -127,7 +127,6 @@ class InvestorPopulation:
         self.proj_due = np.zeros(n, dtype=int)
         self.withdrawn_share = 0.0  # share of pipeline investors who withdrew last quarter
         self.invested_now = np.zeros(n, dtype=bool)
-        self._each = np.arange(n)  # row index of every investor (for per-investor picks)
         self.withdrew_now = np.zeros(n, dtype=bool)
         self._agents: list[InvestorAgent] | None = None
 
@@ -164,14 +163,18 @@ class InvestorPopulation:
         r[self.upstream.stop :] -= dear * view.refining_gap
         return r
 
-    def expected_return(self, belief: np.ndarray, returns: np.ndarray, vol: float) -> np.ndarray:
+    def expected_return(
+        self, belief: np.ndarray, returns: np.ndarray, vol: float, who: np.ndarray | None = None
+    ) -> np.ndarray:
         """Belief-weighted return minus the loss if the alliance fails, minus a
         mean-variance risk charge on price volatility (``vol`` is quarterly, so the
-        annual variance is ``(2 vol)^2``)."""
+        annual variance is ``(2 vol)^2``). ``who``: the investors (indices) that
+        ``belief`` and ``returns`` are of, if not all."""
+        risk_aversion = self.risk_aversion if who is None else self.risk_aversion[who]
         return (
             belief * returns
             - (1.0 - belief) * self.params.collapse_loss
-            - 0.5 * self.risk_aversion * (2.0 * vol) ** 2
+            - 0.5 * risk_aversion * (2.0 * vol) ** 2
         )
 
     def step(self, view: MarketView, rng: np.random.Generator, gone: np.ndarray) -> dict:
@@ -184,21 +187,28 @@ class InvestorPopulation:
         self.belief = np.minimum(np.maximum((1.0 - a) * self.belief + a * signal, 0.0), 1.0)
         sentiment = view.credibility * (1.0 - self.withdrawn_share)
         belief = (1.0 - self.herding) * self.belief + self.herding * sentiment
-        returns = self.phase_returns(view)
-        own = returns[None, :] * self.preference
+        returns = self.phase_returns(view)  # each investor's own: times its preference
         vol = view.volatility
 
-        # Withdrawals from the pipeline (decided on the start-of-quarter state).
-        in_pipe = self.pipeline > 0
-        proj_ret = np.where(in_pipe, own[self._each, np.maximum(self.proj_phase, 0)], 0.0)
-        er_proj = self.expected_return(belief, proj_ret, vol)
+        # Withdrawals from the pipeline (decided on the start-of-quarter state), weighed
+        # by the investors with a project in it (``pipe``; a project's phase and row are
+        # set iff it is).
+        pipe = np.flatnonzero(self.pipeline > 0)
+        phase = self.proj_phase[pipe]
+        proj_ret = returns[phase] * self.preference[pipe, phase]
+        er_proj = self.expected_return(belief[pipe], proj_ret, vol, pipe)
+        hurdle = self.hurdle[pipe]
         running = self.withdrawn_share > ip.run_threshold
         # In a run, the doubtful (below their hurdle, not yet at the exit floor) follow
-        # the herd out with probability equal to their herding weight.
-        herd = running & (er_proj < self.hurdle) & (rng.random(n) < self.herding)
-        host_gone = in_pipe & gone[self.proj_row]  # a project's row is set iff in_pipe
-        withdraw = in_pipe & ((er_proj < self.hurdle - ip.withdraw_margin) | herd | host_gone)
-        n_out = int(withdraw.sum())
+        # the herd out with probability equal to their herding weight (every investor
+        # draws, in a run or not, so the stream of draws does not depend on who is in).
+        follows = rng.random(n)[pipe] < self.herding[pipe]
+        herd = running & (er_proj < hurdle) & follows
+        host_gone = gone[self.proj_row[pipe]]
+        leaving = (er_proj < hurdle - ip.withdraw_margin) | herd | host_gone
+        withdraw = np.zeros(n, dtype=bool)
+        withdraw[pipe[leaving]] = True
+        n_out = int(leaving.sum())
         lost = ip.strand_fraction * self.pipeline[withdraw]
         if n_out:  # most quarters nobody withdraws: nothing to move
             self.stranded[withdraw] += lost
@@ -207,21 +217,24 @@ class InvestorPopulation:
             self.proj_phase[withdraw] = -1
             self.proj_row[withdraw] = -1
         self.withdrew_now = withdraw
-        n_pipe = max(1, int(in_pipe.sum()))
+        n_pipe = max(1, pipe.size)
         self.withdrawn_share = n_out / n_pipe
 
-        # New commitments: one project at a time per investor.
-        best = own.argmax(axis=1)
-        er_best = self.expected_return(belief, own[self._each, best], vol)
-        can = (
+        # New commitments: one project at a time per investor, each weighing only the
+        # phase it likes best (the others' returns are never needed).
+        can = np.flatnonzero(
             (self.pipeline <= 0)
             & (self.idle > self._dust)
             & ~withdraw
             & (view.member_rows.size > 0)
         )
-        invest = can & (er_best >= self.hurdle)
-        idx = np.flatnonzero(invest)
-        self.invested_now = invest
+        own = returns[None, :] * self.preference[can]
+        best = own.argmax(axis=1)
+        er_best = self.expected_return(belief[can], own[np.arange(can.size), best], vol, can)
+        chosen = er_best >= self.hurdle[can]
+        idx = can[chosen]
+        self.invested_now = np.zeros(n, dtype=bool)
+        self.invested_now[idx] = True
         if idx.size == 0:
             return {
                 "inv": idx,
@@ -231,7 +244,7 @@ class InvestorPopulation:
                 "stranded": float(lost.sum()),
             }
         amount = np.minimum(self.idle[idx], ip.commit_fraction * self.capital[idx])
-        phases = best[idx]
+        phases = best[chosen]
         # Host member: drawn by the view's project weights (``project_weights``).
         w = view.member_weights[:, phases]  # members x chosen
         cum = np.cumsum(w, axis=0)
@@ -253,8 +266,10 @@ class InvestorPopulation:
 
     def mature(self, quarter: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Projects due this quarter become built capital: returns (rows, phases, US$bn)."""
-        done = (self.pipeline > 0) & (self.proj_due <= quarter)
+        done = np.flatnonzero((self.pipeline > 0) & (self.proj_due <= quarter))
         rows, phases, amounts = self.proj_row[done], self.proj_phase[done], self.pipeline[done]
+        if done.size == 0:  # most quarters nothing is due: nothing to move
+            return rows, phases, amounts
         self.built[done] += amounts
         self.pipeline[done] = 0.0
         self.proj_phase[done] = -1

@@ -40,6 +40,12 @@ TARGET_SCALING = 11.0
 TARGET_MB = 300.0
 SIZES = (100, 1000, 10_000)
 BOLTZMANN_STEPS = 200
+# Issue 17's throughput targets: lean runs (a cheap sweep's: 8 quarters, 50 investors)
+# per second per core, and the CPU of a default run (40 quarters, 1,000 investors).
+LEAN = {"steps": 8, "n_investors": 50}
+LEAN_RUNS, DEFAULT_RUNS = 500, 30
+TARGET_LEAN_PER_S = 1000.0
+TARGET_DEFAULT_MS = 6.0
 
 
 def register(sub, add_scenario_args) -> None:
@@ -137,8 +143,34 @@ def pax_run(n_investors: int = 1000) -> dict:
         "quarter_s": quarters / m.steps,
         "quarters": m.steps,
         "states": len(m.states),
-        "agents": len(m.agents),
+        # the states and the investors (numpy rows: their Mesa façades are made only if
+        # someone looks, so ``len(m.agents)`` counts the states alone)
+        "agents": len(m.states) + m.investors.n,
     }
+
+
+def cpu_runs(n_runs: int, **params) -> float:
+    """CPU seconds per baseline run (build and quarters, ``collect=False``: what a sweep
+    runs), over seeds 0..n_runs-1. CPU time, not wall: another process on the same
+    core does not count, so the figure is per core."""
+    from model.model import PaxSilicaModel
+    from model.scenario import load_scenario
+
+    scenario = load_scenario("baseline")  # loaded once, as a sweep's worker does
+    PaxSilicaModel(scenario, rng=0, collect=False, **params).run()  # warm the caches
+    t = time.process_time()
+    for seed in range(n_runs):
+        PaxSilicaModel(scenario, rng=seed, collect=False, **params).run()
+    return (time.process_time() - t) / n_runs
+
+
+def throughput_round(quick: bool = False) -> dict:
+    """Issue 17's two figures: lean runs (8 quarters, 50 investors) per CPU second, and
+    the CPU milliseconds of a default run (40 quarters, 1,000 investors), both without
+    collection."""
+    lean = cpu_runs(100 if quick else LEAN_RUNS, **LEAN)
+    default = cpu_runs(5 if quick else DEFAULT_RUNS)
+    return {"lean_runs_per_cpu_s": 1.0 / lean, "default_cpu_ms": default * 1e3}
 
 
 def _child(n_investors: int) -> None:
@@ -169,6 +201,7 @@ def model_round() -> dict:
         "pax": pax_run(1000),
         "pax_10k": pax_run(10_000),
         "fresh": {n: fresh_run(n) for n in SIZES},
+        "throughput": throughput_round(),
     }
 
 
@@ -211,6 +244,8 @@ def model_figures(rs: list[dict]) -> dict:
             }
             for n in SIZES
         },
+        "lean_runs_per_cpu_s": spread([r["throughput"]["lean_runs_per_cpu_s"] for r in rs]),
+        "default_cpu_ms": spread([r["throughput"]["default_cpu_ms"] for r in rs]),
     }
 
 
@@ -264,6 +299,14 @@ def print_models(f: dict, n_rounds: int) -> None:
             f"    {n:>6,} investors: {show(r['seconds'], '{:.3f}', ' s')}, peak "
             f"{show(r['peak_mb'], '{:.0f}', ' MB')}{target}"
         )
+    lean, cpu = f["lean_runs_per_cpu_s"], f["default_cpu_ms"]
+    print(
+        f"  throughput, CPU time (collect=False): lean runs (8 quarters, 50 investors) "
+        f"{show(lean, '{:.0f}', ' runs/s/core')} (target >= {TARGET_LEAN_PER_S:.0f}, median)  "
+        f"[{ok(lean['median'] >= TARGET_LEAN_PER_S)}]; a default run (40 quarters, 1,000 "
+        f"investors) {show(cpu, '{:.1f}', ' ms CPU')} (target <= {TARGET_DEFAULT_MS:.0f}, "
+        f"median)  [{ok(cpu['median'] <= TARGET_DEFAULT_MS)}]"
+    )
     la = f["load_average"]
     print(
         f"  load average (1 min) on {os.cpu_count()} cores: {la['before'][0]:.2f} before, "

@@ -51,8 +51,10 @@ class Collector(mesa.DataCollector):
         # Columns read together after the first row: (names, a getter of all their values
         # in that order), e.g. the 12 phases' shares as one array's ``tolist()``.
         self._groups = list((groups or {}).items())
+        # An agent's row, its id first, read by one getter (one call an agent, not one a
+        # column).
         self._type_getters = [
-            (kind, [attrgetter(r) for r in columns.values()])
+            (kind, attrgetter("unique_id", *columns.values()))
             for kind, columns in agenttype_reporters.items()
         ]
 
@@ -68,12 +70,8 @@ class Collector(mesa.DataCollector):
                 self.model_vars[name].append(value)
         t, kinds = model.time, model.agent_types
         self._agenttype_records[t] = {
-            kind: [
-                (t, a.unique_id, *[get(a) for get in getters]) for a in model.agents_by_type[kind]
-            ]
-            if kind in kinds
-            else []
-            for kind, getters in self._type_getters
+            kind: [(t, *row(a)) for a in model.agents_by_type[kind]] if kind in kinds else []
+            for kind, row in self._type_getters
         }
 
 
@@ -88,13 +86,27 @@ def make_collector(
 
 
 def phase_columns(n_phases: int) -> dict[tuple[str, ...], object]:
-    """The per-phase reporters of :func:`reporters`, read as one array each (the same
-    values: a float of each entry)."""
+    """The reporters of :func:`reporters` read together: the per-phase ones as one array
+    each (the same values: a float of each entry), the status counts in one pass over
+    the states, the capital figures from one sum of each investor array."""
     names = lambda prefix: tuple(f"{prefix}_{k + 1}" for k in range(n_phases))  # noqa: E731
     return {
         names("signatory_share"): lambda m: m.member_share.tolist(),
         names("china_share"): lambda m: m.china_share.tolist(),
+        STATUS_COUNTS: lambda m: m.status_counts(),
+        CAPITAL: lambda m: m.capital_sums(),
     }
+
+
+# Model reporters read together (each the same value as its own property, in this order).
+STATUS_COUNTS = ("members", "founding_members", "participants", "defectors", "joined")
+CAPITAL = (
+    "capital_committed",
+    "capital_pipeline",
+    "capital_built",
+    "capital_stranded",
+    "capital_idle",
+)
 
 
 def reporters(n_phases: int, collect_investors: bool = False) -> tuple[dict, dict]:

@@ -33,9 +33,13 @@ def bloc_share(share: np.ndarray, bloc: np.ndarray) -> np.ndarray:
     return share[bloc].sum(axis=0)
 
 
-def covered(share: np.ndarray, members: np.ndarray, threshold: float) -> np.ndarray:
-    """Phases the members could supply themselves: joint share at least ``threshold``."""
-    return bloc_share(share, members) >= threshold
+def covered(
+    share: np.ndarray, members: np.ndarray, threshold: float, held: np.ndarray | None = None
+) -> np.ndarray:
+    """Phases the members could supply themselves: joint share at least ``threshold``.
+    ``held``: ``bloc_share(share, members)`` if already computed (here and below)."""
+    held = bloc_share(share, members) if held is None else held
+    return held >= threshold
 
 
 def contributors(share: np.ndarray, members: np.ndarray, threshold: float) -> np.ndarray:
@@ -83,9 +87,12 @@ def controlled(
     return bloc_share(share, members) > margin * leading_share(share, others)
 
 
-def self_sufficiency(share: np.ndarray, bloc: np.ndarray, demand_share: float) -> np.ndarray:
+def self_sufficiency(
+    share: np.ndarray, bloc: np.ndarray, demand_share: float, held: np.ndarray | None = None
+) -> np.ndarray:
     """How much of its own demand the bloc can meet in each phase, capped at 1."""
-    return np.minimum(1.0, bloc_share(share, bloc) / demand_share)
+    held = bloc_share(share, bloc) if held is None else held
+    return np.minimum(1.0, held / demand_share)
 
 
 def supply_security(share: np.ndarray, bloc: np.ndarray, demand_share: float) -> float:
@@ -93,6 +100,9 @@ def supply_security(share: np.ndarray, bloc: np.ndarray, demand_share: float) ->
     return float(self_sufficiency(share, bloc, demand_share).min())
 
 
-def bottleneck(share: np.ndarray, bloc: np.ndarray, demand_share: float) -> int:
+def bottleneck(
+    share: np.ndarray, bloc: np.ndarray, demand_share: float, held: np.ndarray | None = None
+) -> int:
     """Index (0-based) of the phase with the lowest self-sufficiency: the binding one."""
-    return int(np.argmin(bloc_share(share, bloc) / demand_share))
+    held = bloc_share(share, bloc) if held is None else held
+    return int(np.argmin(held / demand_share))

@@ -358,6 +358,34 @@ class PaxSilicaModel(mesa.Model):
     def joined(self) -> int:
         return sum(s.status == MEMBER and not s.founding for s in self.states)
 
+    def status_counts(self) -> tuple[int, int, int, int, int]:
+        """``members``, ``founding_members``, ``participants``, ``defectors`` and
+        ``joined``, counted in one pass over the states (the collector's row)."""
+        members = founding = participants = defectors = 0
+        for s in self.states:
+            status = s.status
+            if status == MEMBER:
+                members += 1
+                founding += s.founding
+            elif status == PARTICIPANT:
+                participants += 1
+            elif status == DEFECTED:
+                defectors += 1
+        return members, founding, participants, defectors, members - founding
+
+    def capital_sums(self) -> tuple[float, float, float, float, float]:
+        """``capital_committed``, ``capital_pipeline``, ``capital_built``,
+        ``capital_stranded`` and ``capital_idle``, each investor array summed once."""
+        inv = self.investors
+        pipeline, built = inv.pipeline.sum(), inv.built.sum()
+        return (
+            float(pipeline + built),
+            float(pipeline),
+            float(built),
+            float(inv.stranded.sum()),
+            float(inv.idle.sum()),
+        )
+
     @property
     def capital_committed(self) -> float:
         return self.investors.committed()
@@ -441,14 +469,14 @@ class PaxSilicaModel(mesa.Model):
         d = p["alliance_demand_share"]
         self.volume_share, self.frontier_share = vol, fro
         self.member_mask = mm
-        self.self_sufficiency = metrics.self_sufficiency(vol, mm, d)
-        self.member_share = metrics.bloc_share(vol, mm)
+        self.member_share = held = metrics.bloc_share(vol, mm)  # read by the rules below
+        self.self_sufficiency = metrics.self_sufficiency(vol, mm, d, held)
         self.china_share = vol[self.china_row]
-        self.covered = metrics.covered(vol, mm, p["coverage_threshold"])
+        self.covered = metrics.covered(vol, mm, p["coverage_threshold"], held)
         self.covered_phases = int(self.covered.sum())
         self.controlled_phases = int(metrics.controlled(fro, mm, p["control_margin"]).sum())
         self.supply_security = float(self.self_sufficiency.min())
-        self.bottleneck = metrics.bottleneck(vol, mm, d) + 1
+        self.bottleneck = metrics.bottleneck(vol, mm, d, held) + 1
         self.refining_share = float(self.member_share[self.refining])
         # What the members cannot refine for themselves: the bottleneck's gap, read by
         # the members' worth of the alliance, their price pain and investors' returns.
@@ -733,7 +761,8 @@ class PaxSilicaModel(mesa.Model):
     def coordination(self) -> None:
         """Investors commit or withdraw; projects mature; China grows on its trend."""
         p, w, t = self.p, self.world, self.steps
-        rows = np.array([s.row for s in self.states if s.status == MEMBER], dtype=int)
+        hosts = [s.row for s in self.states if s.status == MEMBER]
+        rows = np.array(hosts, dtype=int)
         gone = np.ones(len(w.actors), dtype=bool)  # projects outside the members are
         gone[rows] = False  # abandoned (from today's status: a force-out may be this quarter's)
         view = MarketView(
@@ -747,10 +776,16 @@ class PaxSilicaModel(mesa.Model):
             quarter=t,
         )
         flows = self.investors.step(view, self.rng, gone)
-        for row, amount in zip(flows["rows"], flows["amounts"], strict=True):
-            self.by_row[row].inflow += float(amount)
+        if flows["rows"].size:
+            # Each state's inflow, added up in investor order (np.add.at adds one by one,
+            # as a loop over the flows would: the same sums to the bit).
+            inflow = np.zeros(len(w.actors))
+            np.add.at(inflow, flows["rows"], flows["amounts"])
+            for row, amount in zip(hosts, inflow[hosts].tolist(), strict=True):
+                self.by_row[row].inflow += amount
         rows_m, phases_m, amounts_m = self.investors.mature(t)
-        w.build(rows_m, phases_m, amounts_m / self.capex[phases_m])
+        if rows_m.size:
+            w.build(rows_m, phases_m, amounts_m / self.capex[phases_m])
         due = [x for x in self.public_pipeline if x[0] <= t]
         if due:
             self.public_pipeline = [x for x in self.public_pipeline if x[0] > t]
@@ -763,18 +798,31 @@ class PaxSilicaModel(mesa.Model):
         w.frontier[:, ~self.has_segment] = w.volume[:, ~self.has_segment]
 
     # Phase 4 -------------------------------------------------------------------------
-    def snapshot(self) -> Snapshot:
+    def snapshot(self, peers: bool = True) -> Snapshot:
         """What every state sees now (``agents.state.Snapshot``): built at the start of
         the commitment phase for the states' decisions, and at the start of a quarter for
-        the US's reading of whom to invite."""
+        the US's reading of whom to invite. ``peers=False``: without the shares of peers
+        who left (``defected_tie_share`` empty), for a reader that does not use them (the
+        US's sounding of a candidate, ``StateAgent.join_balance``)."""
         p, pp = self.p, self.pressure_params
-        status = [s.status for s in self.states]
-        left = peers_who_left(
-            self.tie_matrix,
-            np.array([x == MEMBER or x == DEFECTED for x in status]),
-            np.array([x == DEFECTED for x in status]),
-            self.state_weights,
-        )
+        status = [s.status for s in self.states] if peers else []
+        uids = [s.unique_id for s in self.states] if peers else []
+        defected = [x == DEFECTED for x in status]
+        if any(defected):
+            left = dict(
+                zip(
+                    uids,
+                    peers_who_left(
+                        self.tie_matrix,
+                        np.array([x == MEMBER or x == DEFECTED for x in status]),
+                        np.array(defected),
+                        self.state_weights,
+                    ).tolist(),
+                    strict=True,
+                )
+            )
+        else:  # nobody has left: every share is 0 (what peers_who_left gives, to the bit)
+            left = dict.fromkeys(uids, 0.0)
         budget = self.pressurers[CHINA].budget(pp, self.escalation)
         gap = self.refining_gap
         snap = Snapshot(
@@ -784,9 +832,7 @@ class PaxSilicaModel(mesa.Model):
             ),
             price_index=self.price_index,
             refining_gap=gap,
-            defected_tie_share=dict(
-                zip([s.unique_id for s in self.states], left.tolist(), strict=True)
-            ),
+            defected_tie_share=left,
             expected_pressure=china.pressure_on_newcomer(
                 self.truce_left, budget, p["max_pressure_per_target"], p["grievance_memory"]
             ),

@@ -10,7 +10,9 @@ view (``agents.policy``).
 
 from __future__ import annotations
 
-from functools import cache, partial
+from collections.abc import Callable
+from functools import partial
+from typing import Any
 
 import numpy as np
 from mesa import Model
@@ -53,6 +55,20 @@ def gains_if_joined(m: Model, rows: list[int]) -> np.ndarray:
     )
 
 
+def _once(f: Callable[[], Any]) -> Callable[[], Any]:
+    """``f``, called the first time it is asked for and remembered (``functools.cache``
+    does the same for a function of nothing, at ten times the cost of making it: this is
+    made twice every quarter)."""
+    box: list = []
+
+    def read() -> Any:
+        if not box:
+            box.append(f())
+        return box[0]
+
+    return read
+
+
 def leader_view(m: Model, lazy: bool = False) -> LeaderView:
     """What the US sees at the start of the quarter (for its policy, or a player).
 
@@ -77,8 +93,10 @@ def leader_view(m: Model, lazy: bool = False) -> LeaderView:
             and (s.status in (PARTICIPANT, OUTSIDE) or (s.status == DEFECTED and s.may_decide()))
         ]
         if open_to:
-            gains = cache(lambda: gains_if_joined(m, [s.row for s in open_to]))
-            snap, cp, pp = cache(m.snapshot), m.commitment_params, m.pressure_params
+            gains = _once(lambda: gains_if_joined(m, [s.row for s in open_to]))
+            # (join_balance reads no peers: the snapshot is built without them)
+            snap = _once(lambda: m.snapshot(peers=False))
+            cp, pp = m.commitment_params, m.pressure_params
 
             def gain(i: int) -> float:
                 return float(gains()[i])

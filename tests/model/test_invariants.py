@@ -108,3 +108,21 @@ def test_the_quick_collector_records_what_mesas_own_records():
         ours = dc.get_agenttype_vars_dataframe(kind)
         assert len(ours) > 0
         assert ours.equals(plain.get_agenttype_vars_dataframe(kind))
+
+
+def test_the_collectors_grouped_reads_equal_the_properties():
+    """``status_counts`` and ``capital_sums`` (the collector reads each in one pass) give
+    what the properties of the same names give, every quarter of runs where members
+    leave, return and join (so every count moves)."""
+    from model.collector import CAPITAL, STATUS_COUNTS
+
+    moved = set()
+    for scenario, seed in (("key_member_exit", 1), ("baseline", 0), ("credibility_crisis", 0)):
+        m = PaxSilicaModel(scenario, rng=seed, n_investors=40, collect=False)
+        while m.running:
+            m.step()
+            counts = m.status_counts()
+            assert counts == tuple(getattr(m, k) for k in STATUS_COUNTS)
+            assert m.capital_sums() == tuple(getattr(m, k) for k in CAPITAL)
+            moved |= {k for k, v in zip(STATUS_COUNTS, counts, strict=True) if v}
+    assert moved == set(STATUS_COUNTS)
