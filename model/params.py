@@ -47,6 +47,12 @@ class ParamSpec:
     prior_scale: str | None = None
     prior_reason: str = ""
     actors: tuple[str, ...] = ()  # a lever's: who pulls it (actor ids)
+    search: tuple[float, float] | None = None  # a lever's range for the optimiser, if narrower
+    search_reason: str = ""
+
+    def search_range(self) -> tuple[float, float]:
+        """The range ``pax-silica optimize`` searches: ``search`` if given, else min..max."""
+        return self.search if self.search is not None else (self.min, self.max)
 
     def expected(self) -> str:
         """Plain words for what a valid value looks like, used in every error message."""
@@ -133,8 +139,9 @@ def _spec(name: str, entry: Any, origin: str) -> ParamSpec:
     for field in ("source", "prior_reason"):
         if field in entry and not isinstance(entry[field], str):
             raise bad(field, "a string", entry[field])
-    if tag != "lever" and "actor" in entry:
-        raise bad("actor", f"no actor on {tag} parameters (only levers have one)", entry["actor"])
+    for field in ("actor", "search", "search_reason"):
+        if tag != "lever" and field in entry:
+            raise bad(field, f"no {field} on {tag} parameters (only levers have one)", entry[field])
     if tag == "data" and not spec.source.strip():
         raise bad("source", "where a data parameter's value comes from (a non-empty string)")
     if tag != "uncertain":
@@ -146,7 +153,13 @@ def _spec(name: str, entry: Any, origin: str) -> ParamSpec:
                     entry[field],
                 )
         if tag == "lever":
-            return replace(spec, actors=_actors(entry.get("actor"), bad))
+            spec = replace(spec, actors=_actors(entry.get("actor"), bad))
+            if "search" in entry or "search_reason" in entry:
+                spec = replace(
+                    spec,
+                    search=_search(spec, entry.get("search"), bad),
+                    search_reason=_reason(entry.get("search_reason"), bad),
+                )
         return spec
     if spec.type not in ("float", "int"):
         raise bad("type", "float or int for an uncertain parameter", spec.type)
@@ -166,6 +179,32 @@ def _actors(actor: Any, bad) -> tuple[str, ...]:
     if len(set(ids)) < len(ids):
         raise bad("actor", "each actor once", actor)
     return tuple(ids)
+
+
+def _search(spec: ParamSpec, search: Any, bad) -> tuple[float, float]:
+    """A lever's ``search``: [lo, hi] within its min..max, lo < hi, whole for an int."""
+    if spec.type not in ("float", "int"):
+        raise bad("search", "no search range on a true/false or actors lever", search)
+    ok = isinstance(search, list) and len(search) == 2
+    ok = ok and all(isinstance(x, int | float) and not isinstance(x, bool) for x in search)
+    if not ok or not all(math.isfinite(x) for x in search):
+        raise bad("search", "[lo, hi], two numbers", search)
+    lo, hi = float(search[0]), float(search[1])
+    if spec.type == "int" and not (lo.is_integer() and hi.is_integer()):
+        raise bad("search", "[lo, hi], two whole numbers for an int parameter", search)
+    if not lo < hi:
+        raise bad("search", "lo < hi", search)
+    if spec.min is None or spec.max is None or lo < spec.min or hi > spec.max:
+        raise bad(
+            "search", f"a range within [min, max] = [{_fmt(spec.min)}, {_fmt(spec.max)}]", search
+        )
+    return (lo, hi)
+
+
+def _reason(reason: Any, bad) -> str:
+    if not isinstance(reason, str) or not reason.strip():
+        raise bad("search_reason", "one sentence on why the search range is this", reason)
+    return reason
 
 
 def _prior(spec: ParamSpec, entry: dict, bad) -> tuple[float, float]:

@@ -86,6 +86,10 @@ def test_the_valid_sample_parses_with_its_prior(tmp_path):
     )
 
 
+LEVER = {"tag": '"lever"', "actor": '"USA"', "prior": None, "prior_scale": None} | {
+    "prior_reason": None
+}
+
 BAD = [
     # (changes to y, field named, words of what was expected)
     ({"tag": None}, "tag", "one of data, lever, uncertain; missing"),
@@ -157,6 +161,12 @@ BAD = [
         "each actor once",
     ),
     ({"actor": '"USA"'}, "actor", "no actor on uncertain parameters"),
+    # ... and may narrow the range the optimiser searches, saying why
+    (LEVER | {"search": "[1.0]", "search_reason": '"why"'}, "search", "[lo, hi], two numbers"),
+    (LEVER | {"search": "[4.0, 1.0]", "search_reason": '"why"'}, "search", "lo < hi"),
+    (LEVER | {"search": "[0.0, 11.0]", "search_reason": '"why"'}, "search", "within [min, max]"),
+    (LEVER | {"search": "[0.0, 4.0]"}, "search_reason", "why the search range is this"),
+    ({"search": "[1.0, 4.0]"}, "search", "no search on uncertain parameters"),
 ]
 
 
@@ -182,6 +192,7 @@ def test_the_same_entry_passes_when_the_case_is_mended(tmp_path):
         {"type": '"int"', "default": "2", "prior": "[1, 4]"},
         {"tag": '"lever"', "actor": '["CHN", "RUS"]', "prior": None, "prior_scale": None}
         | {"prior_reason": None},
+        LEVER | {"search": "[0.0, 4.0]", "search_reason": '"why"'},
     ):
         assert parse_registry(write(tmp_path, **changes))["y"].name == "y"
 
@@ -242,6 +253,11 @@ def test_every_lever_names_who_pulls_it():
     assert not us & china
     assert "pressure_intensity" not in us | china  # every pressurer's
     assert registry()["pressure_intensity"].actors == ("CHN", "RUS", "BRA", "EUR")
+    for s in tagged("lever"):
+        if s.type in ("float", "int"):
+            lo, hi = s.search_range()
+            assert s.min <= lo < hi <= s.max, s.name
+            assert (s.search is None) == (not s.search_reason), s.name
 
 
 def test_run_settings_are_data_and_say_so():
