@@ -182,7 +182,9 @@ def parse_levers(texts: list[str], side: Side) -> list[Vary]:
             if spec is None:
                 why = "unknown parameter"
             elif spec.tag != "lever":
-                why = f"a {spec.tag} parameter, not a lever"
+                why = (
+                    f"{'an' if spec.tag == 'uncertain' else 'a'} {spec.tag} parameter, not a lever"
+                )
             else:
                 why = f"a lever of {'/'.join(spec.actors)}, not of {side.name} alone"
             raise CliError(
@@ -750,9 +752,8 @@ def plot_front(front: pd.DataFrame, spec: OptimizeSpec, path: Path) -> None:
     sc = ax.scatter(
         front[x],
         front["survival"],
-        c=front[colour] if colour else "tab:blue",
-        cmap="viridis",
         zorder=3,
+        **({"c": front[colour], "cmap": "viridis"} if colour else {"color": "tab:blue"}),
     )
     for _, r in front.iterrows():
         ax.annotate(
