@@ -20,7 +20,8 @@ the side sets which way each points):
 
 The front is the candidates no other candidate beats on every objective. Its points are
 then re-run on fresh seeds and fresh draws (``--validate DxK``), and the table reports
-those runs: survival with its 95% interval (Wilson), satisficing robustness, and regret
+those runs: survival with its 95% interval (Wilson's, on the runs' effective number: runs
+on one draw share its parameters), satisficing robustness, and regret
 (per draw of the search, the shortfall from the best candidate evaluated on it; worst and
 mean over the draws). A point's survival is thus not the search's lucky estimate but an
 independent one.
@@ -141,7 +142,6 @@ OBJECTIVES = {
         {"us": "max", "china": "min"},
     ),
 }
-OUTCOMES = ["survived", "us_cost", "china_coercion_cost", "final_capital_committed"]
 
 
 # ------------------------------------------------------------------------ levers ----
@@ -219,8 +219,8 @@ class OptimizeSpec:
     target: float = 0.8
     robust_share: float = 0.9
     seed: int = 0
-    validate_draws: int = 10
-    validate_replications: int = 10
+    validate_draws: int = 30
+    validate_replications: int = 5
 
     @property
     def runs_per_candidate(self) -> int:
@@ -345,7 +345,7 @@ def _validate_arg(text: str) -> tuple[int, int]:
         d, k = (int(p) for p in parts)
     except ValueError:
         raise CliError(
-            f"--validate: expected DRAWSxREPLICATIONS such as 10x10, got {text!r}"
+            f"--validate: expected DRAWSxREPLICATIONS such as 30x5, got {text!r}"
         ) from None
     if d < 1 or k < 1:
         raise CliError(f"--validate: expected two whole numbers of at least 1, got {text!r}")
@@ -409,10 +409,32 @@ def meets(s: np.ndarray | pd.DataFrame, side: Side, target: float):
     return s >= target - 1e-12 if side.survival_sense == "max" else s <= 1 - target + 1e-12
 
 
+def effective_runs(per_draw: np.ndarray, replications: int) -> float:
+    """How many independent runs ``per_draw`` (one row of a candidate's per-draw survival,
+    ``replications`` runs each) are worth for the share's interval. Runs on one draw share
+    its parameters, so they are not independent: the design effect is
+    ``1 + (K - 1) ICC``, the intraclass correlation from the one-way analysis of variance
+    of the 0/1 outcomes by draw. With no variation at all to tell (every run alike) the
+    correlation is taken as 1: the draws, not the runs, are what was sampled."""
+    s = np.asarray(per_draw, dtype=float)
+    s = s[~np.isnan(s)]
+    d, k = len(s), replications
+    if k <= 1 or d == 0:
+        return float(d * k)
+    p = s.mean()
+    msb = k * ((s - p) ** 2).sum() / max(d - 1, 1)
+    msw = (k * s * (1 - s)).sum() / (d * (k - 1))
+    denom = msb + (k - 1) * msw
+    icc = 1.0 if denom <= 0 else min(max((msb - msw) / denom, 0.0), 1.0)
+    return d * k / (1 + (k - 1) * icc)
+
+
 def candidate_stats(
     runs: pd.DataFrame, replications: int, side: Side, target: float
 ) -> pd.DataFrame:
-    """Per candidate: survival (share, 95% interval), robustness, mean outcomes."""
+    """Per candidate: survival (share, 95% interval), robustness, mean outcomes. The
+    interval is Wilson's on the effective number of runs (``effective_runs``): runs that
+    share a posterior draw count for less than independent ones."""
     g = runs.groupby("point")
     out = pd.DataFrame(
         {
@@ -423,11 +445,15 @@ def candidate_stats(
             "capital": g["final_capital_committed"].mean(),
         }
     )
-    k = g["survived"].sum()
-    bounds = [share_interval(int(k[i]), int(out.loc[i, "runs"])) for i in out.index]
+    per_draw = per_draw_survival(runs, replications)
+    n_eff = [effective_runs(per_draw.loc[i].to_numpy(), replications) for i in out.index]
+    bounds = [
+        share_interval(out.loc[i, "survival"] * n, n) for i, n in zip(out.index, n_eff, strict=True)
+    ]
+    out["effective_runs"] = n_eff
     out["survival_lo"] = [b[0] for b in bounds]
     out["survival_hi"] = [b[1] for b in bounds]
-    out["robustness"] = meets(per_draw_survival(runs, replications), side, target).mean(axis=1)
+    out["robustness"] = meets(per_draw, side, target).mean(axis=1)
     return out
 
 
@@ -591,7 +617,7 @@ class Optimisation:
         line = f"generation {gen}/{self.spec.generations}: {len(stats):,} candidates, front of "
         line += f"{len(nd)}; best survival {best:.2f}"
         if cost:
-            line += f", cheapest {nd[cost].min():,.1f} ({OBJECTIVES[cost].label})"
+            line += f", cheapest {OBJECTIVES[cost].label}: {nd[cost].min():,.1f}"
         self.bar.close()
         print(line, file=sys.stderr, flush=True)
 
@@ -644,6 +670,7 @@ class Optimisation:
                 survival_lo=f["survival_lo"],
                 survival_hi=f["survival_hi"],
                 runs=int(f["runs"]),
+                effective_runs=f["effective_runs"],
                 robustness=f["robustness"] if self.setup.posterior is not None else math.nan,
                 max_regret=reg.loc[cid, "max_regret"],
                 mean_regret=reg.loc[cid, "mean_regret"],
@@ -728,7 +755,7 @@ def headline(front: pd.DataFrame, spec: OptimizeSpec) -> str:
     if best is None:
         return f"No point of the front {aim} {where}; widen the levers or search longer."
     cost = next((o for o in spec.objectives if o.endswith("_cost")), None)
-    money = f", {OBJECTIVES[cost].label} {best[cost]:,.1f}" if cost else ""
+    money = f", {OBJECTIVES[cost].label}: {best[cost]:,.1f}" if cost else ""
     return (
         f"Cheapest strategy of {side.name} that {aim} {where}: point {int(best['point'])} "
         f"(survival {best['survival']:.2f} [{best['survival_lo']:.2f}, "
@@ -873,7 +900,7 @@ def register(sub, add_scenario_args) -> None:
         metavar="SHARE",
         help="share of draws on which the target must hold for the headline (0.9)",
     )
-    p.add_argument("--validate", metavar="DxK", help="fresh draws x runs per front point (10x10)")
+    p.add_argument("--validate", metavar="DxK", help="fresh draws x runs per front point (30x5)")
     p.add_argument("--seed", type=natural_int, help="master seed (default 0)")
     p.add_argument("--steps", type=positive_int, help="quarters per run (default: scenario's)")
     p.add_argument("--out", type=Path, help="a new (or empty) folder for the optimisation")

@@ -272,3 +272,16 @@ def test_the_spec_round_trips_through_the_manifest():
     names = [v.name for v in spec.levers]
     assert "side_payment_budget" in names and "china_budget" not in names
     assert "refining_investors" not in names  # a list of actors is no point in a cube
+
+
+def test_runs_on_one_draw_count_for_less_than_independent_ones():
+    from experiments.optimize import effective_runs
+
+    # every run alike: the draws are what was sampled
+    assert effective_runs(np.ones(30), 5) == 30
+    # each draw decides (all or nothing): still one run's worth per draw
+    assert effective_runs(np.array([1.0, 0.0] * 15), 5) == pytest.approx(30)
+    # as much variation within draws as between them: nearly every run counts
+    rng = np.random.default_rng(0)
+    assert effective_runs(rng.binomial(5, 0.7, 400) / 5, 5) > 0.9 * 2000
+    assert effective_runs(np.ones(7), 1) == 7  # one run a draw: independent
