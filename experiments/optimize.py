@@ -244,13 +244,23 @@ class OptimizeSpec:
 
 @dataclass
 class Setup:
-    """A spec made ready: its scenario, the scenario of each draw, the side."""
+    """A spec made ready: its scenario, the scenario of each draw (made when first asked
+    for, ``variant``), the side."""
 
     spec: OptimizeSpec
     scenario: Scenario
     posterior: Posterior | None
-    variants: dict[str, Scenario]
-    particles: list[int | None]  # per draw: which accepted set of the posterior
+    particles: list[int | None]  # per search draw: which accepted set of the posterior
+    variants: dict[str, Scenario] = field(default_factory=dict)
+
+    def variant(self, d: int) -> str:
+        """The name of draw ``d``'s scenario (the scenario with the uncertain parameters
+        of the posterior's set for ``run_seed(seed, d, 0)``), made on first use."""
+        key = f"draw{d}"
+        if key not in self.variants:
+            drawn = posterior_overrides(self.posterior, self.scenario, self.draw_seed(d))
+            self.variants[key] = replace(self.scenario, params={**self.scenario.params, **drawn})
+        return key
 
     @property
     def side(self) -> Side:
@@ -290,14 +300,10 @@ def make_setup(spec: OptimizeSpec) -> Setup:
             post = load_posterior(spec.posterior)
         except PosteriorError as e:
             raise CliError(f"--posterior: {e}") from None
-    variants: dict[str, Scenario] = {}
-    particles: list[int | None] = []
-    for d in range(spec.draws + spec.validate_draws):
-        seed = run_seed(spec.seed, d, 0)
-        drawn = posterior_overrides(post, scen, seed)
-        variants[f"draw{d}"] = replace(scen, params={**scen.params, **drawn})
-        particles.append(None if post is None else post.index(seed))
-    return Setup(spec, scen, post, variants, particles)
+    particles = [
+        None if post is None else post.index(run_seed(spec.seed, d, 0)) for d in range(spec.draws)
+    ]
+    return Setup(spec, scen, post, particles)
 
 
 def check_spec(spec: OptimizeSpec) -> None:
@@ -541,20 +547,26 @@ class Optimisation:
             self.written += len(df)
             self.bar.update(len(df))
 
-        tasks = ((self.setup.variants, c, self.setup.names, False, None) for c in chunks)
+        def variants(chunk):  # a chunk carries the scenarios of its own draws only
+            return {v: self.setup.variants[v] for v in {t[4] for t in chunk}}
+
+        tasks = ((variants(c), c, self.setup.names, False, None) for c in chunks)
         self.ex.map_chunks(run_chunk, tasks, on_result)
         return pd.concat(frames, ignore_index=True)
 
-    def _tasks(self, ids, values, first_draw: int, draws: int, reps: int, done) -> list[tuple]:
+    def _tasks(self, ids, values, first_draw, draws: int, reps: int, done) -> list[tuple]:
+        """The runs of candidates ``ids`` not ``done``: draws ``first_draw(cid)`` on, ``reps``
+        seeds each."""
         todo = []
         for cid in ids:
             for d in range(draws):
+                draw = first_draw(cid) + d
                 for k in range(reps):
                     rep = d * reps + k
                     if (cid, rep) in done:
                         continue
-                    seed = run_seed(self.spec.seed, first_draw + d, k)
-                    todo.append((cid, rep, seed, values[cid], f"draw{first_draw + d}"))
+                    seed = run_seed(self.spec.seed, draw, k)
+                    todo.append((cid, rep, seed, values[cid], self.setup.variant(draw)))
         return todo
 
     # -- the search --------------------------------------------------------------------
@@ -594,7 +606,8 @@ class Optimisation:
         if len(self.runs):
             mine = self.runs[self.runs["point"].isin(ids)]
             done = set(zip(mine["point"], mine["replication"], strict=True))
-        todo = self._tasks(ids, values, 0, spec.draws, spec.replications, done)
+        # the search: every candidate on the same draws 0..D-1 (common random numbers)
+        todo = self._tasks(ids, values, lambda cid: 0, spec.draws, spec.replications, done)
         new = self._run(todo, self.folder, spec.runs_per_candidate)
         if len(new):
             self.runs = pd.concat([self.runs, new], ignore_index=True)
@@ -648,8 +661,14 @@ class Optimisation:
         vfolder = self.folder / VALIDATION
         held = load_results(vfolder) if (vfolder / RUNS).is_dir() else pd.DataFrame()
         done = set(zip(held["point"], held["replication"], strict=True)) if len(held) else set()
+
+        # the front: each point on fresh draws of its own, so that a lucky set of draws
+        # does not lift every point at once
+        def fresh(cid: int) -> int:
+            return spec.draws + cid * spec.validate_draws
+
         todo = self._tasks(
-            ids, values, spec.draws, spec.validate_draws, spec.validate_replications, done
+            ids, values, fresh, spec.validate_draws, spec.validate_replications, done
         )
         self.bar = Progress(len(todo), 0, enabled=self.progress and bool(todo))
         if todo and self.progress:
@@ -958,8 +977,9 @@ def new_manifest(setup: Setup) -> dict:
         "particles": setup.particles,
         "seed_rule": "run (draw d, replication k) takes model seed run_seed(seed, d, k) "
         "(experiments.design.run_seed) and the posterior's accepted set "
-        "posterior.index(run_seed(seed, d, 0)); search draws are 0..draws-1, the front's "
-        "validation draws the next validate_draws",
+        "posterior.index(run_seed(seed, d, 0)); search draws are 0..draws-1 (every "
+        "candidate), front point c's validation draws draws + c * validate_draws on "
+        "(validate_draws of its own)",
         "status": "running",
         "generations_done": 0,
         "started_at": _now(),
