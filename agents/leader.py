@@ -98,12 +98,19 @@ def invitation_value(gain: float, refusals: int) -> float:
     return gain / (1.0 + refusals)
 
 
+def accepts_truce(acceptance: float, escalation: float, truce_active: bool) -> bool:
+    """Whether the US agrees a truce with China this quarter: its lever ``acceptance`` is
+    set (above 0), China's escalation has reached it, and no truce is in force."""
+    return acceptance > 0 and not truce_active and escalation >= acceptance
+
+
 class RuleBasedLeader:
     """The model's own US: side payments to the most strained members in proportion to
     strain, an invitation to the ready candidate worth most (:func:`invitation_value`,
     :func:`invite_ready`) among those its diplomats find willing (``Candidate.sounding``),
     CHIPS-like money into the
-    bottleneck and the refinery push into refining; never a truce."""
+    bottleneck and the refinery push into refining; a truce with China once its escalation
+    reaches ``truce_acceptance`` (:func:`accepts_truce`; never at the default, 0)."""
 
     def decide(self, view: LeaderView) -> LeaderChoice:
         pays: dict[str, float] = {}
@@ -129,4 +136,5 @@ class RuleBasedLeader:
         if view.refining_investment > 0 and builders:
             share = view.refining_investment / len(builders)
             investments += [(a, view.refining_phase, share) for a in builders]
-        return LeaderChoice(side_payments=pays, invite=invite, investments=investments)
+        truce = accepts_truce(view.truce_acceptance, view.china_escalation, view.truce_active)
+        return LeaderChoice(side_payments=pays, invite=invite, investments=investments, truce=truce)

@@ -162,6 +162,7 @@ class LeaderView:
     price_index: float
     n_phases: int
     refining_phase: int  # phase id (1-based) of refining, where the refinery push goes
+    truce_acceptance: float = 0.0  # China's escalation at which the US agrees a truce; 0: never
 
 
 @dataclass

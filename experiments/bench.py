@@ -21,7 +21,8 @@ Targets (issue 3): 10x the investors at most 11x the time; a 10,000-investor run
 agents; it is gone with the per agent-step figure.)
 
 With ``--sweeps`` it also compares sweep execution (``experiments.bench_sweeps``); with
-``--only-sweeps``, only that.
+``--only-sweeps``, only that. ``--only-calibration``, ``--only-claims`` and
+``--only-optimize`` time those commands in a fresh process (``experiments.bench_*``).
 """
 
 from __future__ import annotations
@@ -84,10 +85,23 @@ def register(sub, add_scenario_args) -> None:
         help="time `pax-silica claims` at its defaults in a fresh process (the whole ledger "
         "and the calibration fit over 100 posterior draws), against the 10-minute target",
     )
+    p.add_argument(
+        "--only-optimize",
+        action="store_true",
+        help="time `pax-silica optimize` in a fresh process at 5,000 search runs (25 "
+        "candidates x 10 generations x 20 runs) and the front's validation, against the "
+        "15-minute target",
+    )
     p.set_defaults(func=run)
 
 
 def run(args) -> int:
+    if getattr(args, "only_optimize", False):
+        from experiments.bench_optimize import report, run_optimize
+
+        f = run_optimize(quick=args.quick)
+        print(json.dumps(f, indent=2) if args.json else report(f, args.quick))
+        return 0 if f["meets_target"] else 1
     if getattr(args, "only_claims", False):
         from experiments.bench_claims import report, run_claims
 

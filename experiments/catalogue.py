@@ -23,7 +23,7 @@ registration is one transaction; registering a folder again updates its row (sam
 A study's data is found by convention in its folder (``TABLES``): Parquet parts in
 ``runs/`` and ``series/`` (as a sweep writes them with ``write_part``), or one file
 ``runs.parquet`` / ``series.parquet``, or a report's ``replications.csv`` and
-``series.csv``, or a calibration's ``posterior.csv``.
+``series.csv``, or a calibration's ``posterior.csv``, or an optimisation's ``front.parquet``.
 """
 
 from __future__ import annotations
@@ -59,6 +59,7 @@ TABLES = {
     "runs": ("runs/part-*.parquet", "runs.parquet", "replications.csv"),
     "series": ("series/part-*.parquet", "series.parquet", "series.csv"),
     "posterior": ("posterior.csv",),
+    "front": ("front.parquet",),  # an optimisation's Pareto front
 }
 QUERY_STATEMENTS = ("SELECT", "EXPLAIN")
 LISTED = ["id", "kind", "created", "scenario", "runs", "status", "folder"]

@@ -43,6 +43,8 @@ COMMANDS = {
     "report": "experiments.report_cmd",
     "calibrate": "experiments.calibrate",
     "claims": "experiments.claims",
+    "optimize": "experiments.optimize",
+    "optimize-point": "experiments.optimize",
     "runs": "experiments.catalogue",
     "query": "experiments.catalogue",
 }

@@ -55,3 +55,18 @@ def kaplan_meier(
         median=float(kmf.median_survival_time_),
         fitter=kmf,
     )
+
+
+def share_interval(successes: float, n: float, z: float = 1.959964) -> tuple[float, float]:
+    """The Wilson score interval (95% by default) of a share of ``successes`` in ``n``
+    runs: unlike the normal approximation it stays inside [0, 1] and is not empty when
+    every run (or none) succeeds. ``n`` may be an effective number of runs (not whole),
+    ``successes`` then the share times it. ``(nan, nan)`` with no runs."""
+    if n <= 0:
+        return (float("nan"), float("nan"))
+    p = successes / n
+    centre = (p + z * z / (2 * n)) / (1 + z * z / n)
+    half = z * np.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / (1 + z * z / n)
+    lo = 0.0 if successes <= 0 else max(0.0, centre - half)
+    hi = 1.0 if successes >= n else min(1.0, centre + half)
+    return (float(lo), float(hi))

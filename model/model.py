@@ -216,6 +216,8 @@ class PaxSilicaModel(mesa.Model):
         self.china_spent: list[float] = []
         self.public_pipeline: list[tuple[int, int, int, float]] = []  # due, row, phase, bn
         self.public_invested = 0.0
+        self.side_paid = 0.0  # US side payments made over the run, US$bn
+        self.china_cost_total = 0.0  # China's coercion cost over the run, pressure units
         self.floor_streak = 0
         self.collapsed = False
         self.collapse_quarter: int | None = None
@@ -560,6 +562,7 @@ class PaxSilicaModel(mesa.Model):
     def _apply_leader(self, choice: LeaderChoice) -> None:
         for who, amount in choice.side_payments.items():
             self.by_id[who].side_payment = float(amount)
+            self.side_paid += float(amount)
         if choice.invite is not None:
             self._invite(self.by_id[choice.invite])
         for who, phase, amount in choice.investments:
@@ -740,9 +743,9 @@ class PaxSilicaModel(mesa.Model):
         self.control_level = market.price_multiplier(
             controls, float(self.china_share[self.refining]), p["price_elasticity"]
         )
-        self.china_spent.append(
-            china.quarter_cost(self.pressure_by[CHINA], controls, p["control_cost"])
-        )
+        cost = china.quarter_cost(self.pressure_by[CHINA], controls, p["control_cost"])
+        self.china_spent.append(cost)
+        self.china_cost_total += cost
         self.price_index = market.price_index(self.control_level, self.shock)
         self.price_history.append(self.price_index)
         self._volatility = market.price_volatility(self.price_history)
@@ -992,8 +995,10 @@ class PaxSilicaModel(mesa.Model):
         self.events.append(LogEvent(q, self.when(q), kind, actor, f"{self.when(q)}: {text}"))
 
     def outcome(self) -> dict:
-        """The run's result: survival with time to collapse (censored at the horizon)
-        and final metrics."""
+        """The run's result: survival with time to collapse (censored at the horizon),
+        final metrics, and what the run cost each side: the US's side payments and public
+        investment (US$bn over the run, the horizon's, collapse or not) and China's coercion
+        (pressure units plus the cost of its controls, as counted towards a truce)."""
         horizon = self.p["steps"]
         return {
             "survived": not self.collapsed,
@@ -1014,4 +1019,8 @@ class PaxSilicaModel(mesa.Model):
             "final_refining_share": self.refining_share,
             "final_price_index": self.price_index,
             "final_bottleneck": self.bottleneck,
+            "us_side_payments": self.side_paid,
+            "us_public_investment": self.public_invested,
+            "us_cost": self.side_paid + self.public_invested,
+            "china_coercion_cost": self.china_cost_total,
         }

@@ -6,11 +6,15 @@ model, the scenario loader, the command line, the app and ``docs/ODD.md`` cannot
 Every parameter carries a ``tag`` (issue 13): ``data`` (its value comes from a source, or it
 is a definition or a run setting; ``source`` says which), ``lever`` (what a government
 chooses) or ``uncertain`` (behavioural, no direct data; ``prior``, ``prior_scale`` and
-``prior_reason`` give the range calibration may search and why).
+``prior_reason`` give the range calibration may search and why). A lever names its
+``actor`` (issue 15): who pulls it, one actor id of ``data/actors.csv`` or several (a knob
+every pressurer turns), so that ``pax-silica optimize --as us|china`` finds the levers of
+one side in the data, not in a list in code.
 """
 
 from __future__ import annotations
 
+import csv
 import math
 import tomllib
 from dataclasses import dataclass, replace
@@ -42,6 +46,13 @@ class ParamSpec:
     prior: tuple[float, float] | None = None
     prior_scale: str | None = None
     prior_reason: str = ""
+    actors: tuple[str, ...] = ()  # a lever's: who pulls it (actor ids)
+    search: tuple[float, float] | None = None  # a lever's range for the optimiser, if narrower
+    search_reason: str = ""
+
+    def search_range(self) -> tuple[float, float]:
+        """The range ``pax-silica optimize`` searches: ``search`` if given, else min..max."""
+        return self.search if self.search is not None else (self.min, self.max)
 
     def expected(self) -> str:
         """Plain words for what a valid value looks like, used in every error message."""
@@ -66,6 +77,13 @@ class ParameterError(ValueError):
         super().__init__(f"{field}: {message}")
         self.field = field
         self.detail = message
+
+
+@cache
+def actor_ids() -> frozenset[str]:
+    """The actor ids of ``data/actors.csv``: what a lever's ``actor`` may name."""
+    with (DATA_DIR / "actors.csv").open(encoding="utf-8", newline="") as f:
+        return frozenset(row["actor_id"] for row in csv.DictReader(f))
 
 
 @cache
@@ -121,6 +139,9 @@ def _spec(name: str, entry: Any, origin: str) -> ParamSpec:
     for field in ("source", "prior_reason"):
         if field in entry and not isinstance(entry[field], str):
             raise bad(field, "a string", entry[field])
+    for field in ("actor", "search", "search_reason"):
+        if tag != "lever" and field in entry:
+            raise bad(field, f"no {field} on {tag} parameters (only levers have one)", entry[field])
     if tag == "data" and not spec.source.strip():
         raise bad("source", "where a data parameter's value comes from (a non-empty string)")
     if tag != "uncertain":
@@ -131,10 +152,59 @@ def _spec(name: str, entry: Any, origin: str) -> ParamSpec:
                     f"no {field} on a {tag} parameter (only uncertain ones have one)",
                     entry[field],
                 )
+        if tag == "lever":
+            spec = replace(spec, actors=_actors(entry.get("actor"), bad))
+            if "search" in entry or "search_reason" in entry:
+                spec = replace(
+                    spec,
+                    search=_search(spec, entry.get("search"), bad),
+                    search_reason=_reason(entry.get("search_reason"), bad),
+                )
         return spec
     if spec.type not in ("float", "int"):
         raise bad("type", "float or int for an uncertain parameter", spec.type)
     return replace(spec, prior=_prior(spec, entry, bad))
+
+
+def _actors(actor: Any, bad) -> tuple[str, ...]:
+    """A lever's ``actor``: one actor id of ``actors.csv`` or a non-empty list of them."""
+    known = actor_ids()
+    expected = 'an actor id of actors.csv (e.g. "USA", "CHN") or a list of them'
+    ids = [actor] if isinstance(actor, str) else actor
+    if not (isinstance(ids, list) and ids and all(isinstance(a, str) for a in ids)):
+        raise bad("actor", expected, actor)
+    for a in ids:
+        if a not in known:
+            raise bad("actor", f"{expected}; {a!r} is not one", actor)
+    if len(set(ids)) < len(ids):
+        raise bad("actor", "each actor once", actor)
+    return tuple(ids)
+
+
+def _search(spec: ParamSpec, search: Any, bad) -> tuple[float, float]:
+    """A lever's ``search``: [lo, hi] within its min..max, lo < hi, whole for an int."""
+    if spec.type not in ("float", "int"):
+        raise bad("search", "no search range on a true/false or actors lever", search)
+    ok = isinstance(search, list) and len(search) == 2
+    ok = ok and all(isinstance(x, int | float) and not isinstance(x, bool) for x in search)
+    if not ok or not all(math.isfinite(x) for x in search):
+        raise bad("search", "[lo, hi], two numbers", search)
+    lo, hi = float(search[0]), float(search[1])
+    if spec.type == "int" and not (lo.is_integer() and hi.is_integer()):
+        raise bad("search", "[lo, hi], two whole numbers for an int parameter", search)
+    if not lo < hi:
+        raise bad("search", "lo < hi", search)
+    if spec.min is None or spec.max is None or lo < spec.min or hi > spec.max:
+        raise bad(
+            "search", f"a range within [min, max] = [{_fmt(spec.min)}, {_fmt(spec.max)}]", search
+        )
+    return (lo, hi)
+
+
+def _reason(reason: Any, bad) -> str:
+    if not isinstance(reason, str) or not reason.strip():
+        raise bad("search_reason", "one sentence on why the search range is this", reason)
+    return reason
 
 
 def _prior(spec: ParamSpec, entry: dict, bad) -> tuple[float, float]:
@@ -175,6 +245,12 @@ def tagged(tag: str) -> list[ParamSpec]:
     if tag not in TAGS:
         raise ValueError(f"tag: expected one of {', '.join(TAGS)}; got {tag!r}")
     return [s for s in registry().values() if s.tag == tag]
+
+
+def levers_of(actor: str) -> list[ParamSpec]:
+    """The levers ``actor`` (an actor id) pulls alone, in file order: not those it shares
+    with others (``pressure_intensity`` scales every pressurer's budget)."""
+    return [s for s in tagged("lever") if s.actors == (actor,)]
 
 
 def uncertain() -> list[ParamSpec]:

@@ -143,6 +143,7 @@ def leader_view(m: Model, lazy: bool = False) -> LeaderView:
         price_index=m.price_index,
         n_phases=m.n_phases,
         refining_phase=m.refining + 1,
+        truce_acceptance=p["truce_acceptance"],
     )
 
 

@@ -262,3 +262,31 @@ def test_the_calibration_benchmark_holds_the_issue_s_target():
     text = report(f, quick=False)
     assert "11,000 simulations in 700 s wall" in text and ": met" in text
     assert "NOT met" in report({**f, "meets_target": False}, quick=False)
+
+
+def test_the_optimisation_benchmark_holds_the_issue_s_target():
+    from experiments.bench_optimize import FULL, meets_target, report
+
+    assert meets_target(14 * 60, 5_000)
+    assert not meets_target(16 * 60, 6_000)  # too slow
+    assert not meets_target(60, 4_999)  # too few evaluations
+    assert meets_target(60, 16, quick=True)
+    # its default size is at least the issue's 5,000 evaluations
+    n = dict(zip(FULL[::2], (int(v) for v in FULL[1::2]), strict=True))
+    assert n["--population"] * n["--generations"] * n["--draws"] * n["--replications"] >= 5_000
+    f = {
+        "wall_seconds": 300.0,
+        "cpu_seconds": 550.0,
+        "search_runs": 5_000,
+        "validation_runs": 1_200,
+        "runs_per_second": 20.7,
+        "front_points": 12,
+        "generations": 10,
+        "workers": 2,
+        "load_average_before": 1.0,
+        "load_average_after": 2.0,
+        "meets_target": True,
+    }
+    text = report(f, quick=False)
+    assert "5,000 search runs (10 generations)" in text and ": met" in text
+    assert "NOT met" in report({**f, "meets_target": False}, quick=False)

@@ -16,6 +16,7 @@ from model.params import (
     ODD_END,
     PRIOR_SCALES,
     TAGS,
+    levers_of,
     markdown_table,
     parse_registry,
     prior_cell,
@@ -40,6 +41,7 @@ max = 5.0
 unit = ""
 doc = "A lever."
 tag = "lever"
+actor = "USA"
 """
 
 Y_FIELDS = {
@@ -83,6 +85,10 @@ def test_the_valid_sample_parses_with_its_prior(tmp_path):
         "Why this range.",
     )
 
+
+LEVER = {"tag": '"lever"', "actor": '"USA"', "prior": None, "prior_scale": None} | {
+    "prior_reason": None
+}
 
 BAD = [
     # (changes to y, field named, words of what was expected)
@@ -130,6 +136,37 @@ BAD = [
         "two whole numbers for an int parameter",
     ),
     ({"min": None, "max": None}, "min", "min and max for an uncertain parameter"),
+    # a lever names who pulls it (issue 15): an actor id of actors.csv, or several
+    (
+        {"tag": '"lever"', "prior": None, "prior_scale": None, "prior_reason": None},
+        "actor",
+        "an actor id of actors.csv",
+    ),
+    (
+        {"tag": '"lever"', "actor": '"XYZ"', "prior": None, "prior_scale": None}
+        | {"prior_reason": None},
+        "actor",
+        "'XYZ' is not one",
+    ),
+    (
+        {"tag": '"lever"', "actor": "[]", "prior": None, "prior_scale": None}
+        | {"prior_reason": None},
+        "actor",
+        "an actor id of actors.csv",
+    ),
+    (
+        {"tag": '"lever"', "actor": '["USA", "USA"]', "prior": None, "prior_scale": None}
+        | {"prior_reason": None},
+        "actor",
+        "each actor once",
+    ),
+    ({"actor": '"USA"'}, "actor", "no actor on uncertain parameters"),
+    # ... and may narrow the range the optimiser searches, saying why
+    (LEVER | {"search": "[1.0]", "search_reason": '"why"'}, "search", "[lo, hi], two numbers"),
+    (LEVER | {"search": "[4.0, 1.0]", "search_reason": '"why"'}, "search", "lo < hi"),
+    (LEVER | {"search": "[0.0, 11.0]", "search_reason": '"why"'}, "search", "within [min, max]"),
+    (LEVER | {"search": "[0.0, 4.0]"}, "search_reason", "why the search range is this"),
+    ({"search": "[1.0, 4.0]"}, "search", "no search on uncertain parameters"),
 ]
 
 
@@ -153,6 +190,9 @@ def test_the_same_entry_passes_when_the_case_is_mended(tmp_path):
         {"tag": '"data"', "source": '"a paper"', "prior": None, "prior_scale": None}
         | {"prior_reason": None},
         {"type": '"int"', "default": "2", "prior": "[1, 4]"},
+        {"tag": '"lever"', "actor": '["CHN", "RUS"]', "prior": None, "prior_scale": None}
+        | {"prior_reason": None},
+        LEVER | {"search": "[0.0, 4.0]", "search_reason": '"why"'},
     ):
         assert parse_registry(write(tmp_path, **changes))["y"].name == "y"
 
@@ -197,6 +237,27 @@ def test_levers_are_what_governments_choose():
         "truce_length",
     } <= levers
     assert not levers & {"supply_benefit", "defection_threshold", "social_influence"}
+
+
+def test_every_lever_names_who_pulls_it():
+    """The sides of ``pax-silica optimize --as us|china`` come from the data: the US's budget
+    and invitations are Washington's, China's budget and controls Beijing's, and a knob
+    every pressurer turns belongs to no one side alone."""
+    for s in registry().values():
+        assert bool(s.actors) == (s.tag == "lever"), s.name
+    us = {s.name for s in levers_of("USA")}
+    china = {s.name for s in levers_of("CHN")}
+    assert {"side_payment_budget", "side_payment_targets", "leader_investment"} <= us
+    assert {"refining_investment", "invitations", "invite_interval"} <= us
+    assert {"china_budget", "control_stringency", "truce_cost_share"} <= china
+    assert not us & china
+    assert "pressure_intensity" not in us | china  # every pressurer's
+    assert registry()["pressure_intensity"].actors == ("CHN", "RUS", "BRA", "EUR")
+    for s in tagged("lever"):
+        if s.type in ("float", "int"):
+            lo, hi = s.search_range()
+            assert s.min <= lo < hi <= s.max, s.name
+            assert (s.search is None) == (not s.search_reason), s.name
 
 
 def test_run_settings_are_data_and_say_so():
