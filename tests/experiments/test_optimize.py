@@ -285,3 +285,21 @@ def test_runs_on_one_draw_count_for_less_than_independent_ones():
     rng = np.random.default_rng(0)
     assert effective_runs(rng.binomial(5, 0.7, 400) / 5, 5) > 0.9 * 2000
     assert effective_runs(np.ones(7), 1) == 7  # one run a draw: independent
+
+
+def test_an_optimisation_is_in_the_catalogue_and_its_front_queryable(first):
+    """Registered as an optimisation (the suite's catalogue: tests/conftest.py), complete,
+    with its front and its search runs in the views ``front`` and ``runs``."""
+    from experiments.catalogue import run_query, studies, study_id
+
+    sid = study_id(first)
+    [study] = [s for s in studies() if s.id == sid]
+    assert study.kind == "optimisation" and study.status == "complete"
+    got = run_query(f"select * from front_{sid} order by point", [sid])
+    pd.testing.assert_frame_equal(
+        got.drop(columns=["study"], errors="ignore").reset_index(drop=True),
+        front(first).reset_index(drop=True),
+        check_dtype=False,
+    )
+    n = run_query(f"select count(*) as n from runs_{sid}", [sid])["n"].iloc[0]
+    assert n == len(pd.read_parquet(first / "runs"))
