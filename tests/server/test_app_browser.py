@@ -26,6 +26,7 @@ from tests.browser import (
     ARTIFACTS,
     LOCAL,
     Watch,
+    drawn,
     free_port,
     require_browser,
     start_server,
@@ -83,8 +84,9 @@ def open_pages(browser, url, n=1):
         page.goto(url, wait_until="commit")
         out.append((context, page, watch, sockets))
     for _, page, _, _ in out:
-        page.wait_for_selector("img.pax-chart-membership", timeout=90_000)
-        page.wait_for_selector("img.pax-chart-network", timeout=30_000)
+        page.wait_for_selector(drawn("pax-chart-membership"), timeout=90_000)
+        page.wait_for_selector(drawn("pax-chart-network"), timeout=30_000)
+        page.wait_for_selector(drawn("pax-chart-map"), timeout=30_000)
     return out
 
 
@@ -100,7 +102,8 @@ def quarter(page) -> int:
 
 
 def src(page, css: str) -> str:
-    return page.get_attribute(f"img.{css}", "src")
+    """The version of the model chart ``css`` shows (set once plotly.js has drawn it)."""
+    return page.get_attribute(f".{css}", "data-drawn")
 
 
 @pytest.mark.parametrize("server", ["app", "solara"])
@@ -140,7 +143,7 @@ def test_step_and_play_change_the_charts_and_the_log(browser, servers):
         t = time.perf_counter()
         page.click(".pax-step")
         page.wait_for_function(
-            "s => document.querySelector('img.pax-chart-membership').src !== s",
+            "s => document.querySelector('.pax-chart-membership').dataset.drawn !== s",
             arg=before["pax-chart-membership"],
             timeout=30_000,
         )
@@ -148,7 +151,7 @@ def test_step_and_play_change_the_charts_and_the_log(browser, servers):
         print(f"\nStep click to chart update: {step_seconds * 1000:.0f} ms")
         assert quarter(page) == 1
         page.wait_for_function(
-            "s => document.querySelector('img.pax-chart-capital').src !== s",
+            "s => document.querySelector('.pax-chart-capital').dataset.drawn !== s",
             arg=before["pax-chart-capital"],
             timeout=30_000,
         )

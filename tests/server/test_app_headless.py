@@ -5,10 +5,10 @@ message in the page, and every page has its own model."""
 
 from __future__ import annotations
 
+import json
 import time
 
 import ipyvuetify as v
-import ipywidgets as w
 import pytest
 import solara
 
@@ -16,6 +16,7 @@ from model.model import PaxSilicaModel
 from model.params import registry
 from model.scenario import load_scenario, preset_names
 from server import app, controls
+from server.plot import PlotlyWidget
 from server.replications import replicate
 
 
@@ -75,8 +76,11 @@ def html(rc, css: str) -> str:
     return found[0].unsafe_innerHTML
 
 
-def image(rc, css: str) -> bytes:
-    return by_class(rc, w.Image, css).value
+def figure(rc, css: str) -> dict:
+    """The figure the page sends the browser for chart ``css`` (server/plot.py)."""
+    found = [x for x in rc.find(PlotlyWidget).widgets if x.chart == css]
+    assert len(found) == 1, f"expected one chart .{css}, got {len(found)}"
+    return json.loads(found[0].spec)
 
 
 def steps_like(rc, m, ref) -> None:
@@ -117,8 +121,10 @@ def test_controls_exist(page):
         "pax-chart-capital",
         "pax-chart-supply",
         "pax-chart-network",
+        "pax-chart-map",
     ):
-        assert image(rc, css)[:4] == b"\x89PNG"
+        fig = figure(rc, css)
+        assert fig["data"] and fig["layout"]["title"]["text"], css
     assert rc.find(v.Html, class_="pax-info").widget is not None
     assert state.model.value.steps == 0
 
@@ -126,12 +132,16 @@ def test_controls_exist(page):
 def test_step_advances_the_model_and_the_views(page):
     rc, state = page
     m = state.model.value
-    before = {css: image(rc, css) for css in ("pax-chart-membership", "pax-chart-capital")}
+    before = {css: figure(rc, css) for css in ("pax-chart-membership", "pax-chart-capital")}
     for _ in range(2):
         click(rc, "pax-step")
     assert m.steps == 2 and state.model.value is m
-    for css, png in before.items():
-        assert image(rc, css) != png, f"{css} did not change"
+    for css, fig in before.items():
+        assert figure(rc, css) != fig, f"{css} did not change"
+    # the membership chart's lines are the model's series, quarter by quarter
+    lines = {t["name"]: t for t in figure(rc, "pax-chart-membership")["data"]}
+    assert lines["members (signatories)"]["y"] == m.datacollector.model_vars["members"]
+    assert lines["members (signatories)"]["x"] == [0, 1, 2]
     assert "(quarter 2 of 40)" in html(rc, "pax-status")
     # the event log shows the model's events, newest first (seed 0's first two come by
     # its third year: a truce, then a US reversal)
@@ -255,14 +265,15 @@ def test_replications_panel_runs_in_the_background(page):
     click(rc, "pax-reps-run")
     deadline = time.time() + 60
     while time.time() < deadline:
-        found = [x for x in rc.find(w.Image).widgets if "pax-chart-survival" in x._dom_classes]
+        found = [x for x in rc.find(PlotlyWidget).widgets if x.chart == "pax-chart-survival"]
         if found:
             break
         time.sleep(0.2)
     else:
         pytest.fail("the replications did not finish")
-    assert found[0].value[:4] == b"\x89PNG"
     reps = replicate(controls.scenario_of(state.settings.value), 4)
+    curve = json.loads(found[0].spec)["data"][0]
+    assert curve["y"] == pytest.approx(list(reps.survival() * 100))
     summary = html(rc, "pax-reps-summary")
     assert f"Share collapsed: {reps.share_collapsed:.0%}" in summary
     assert f"({reps.n_collapsed} of 4 runs)" in summary
