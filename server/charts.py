@@ -133,23 +133,43 @@ def _time_axis(m: PaxSilicaModel) -> tuple[dict, list[dict], list[dict]]:
 
 
 def _line(m, key: str, label: str, color: str, value: str, **more) -> dict:
-    """One series over the quarters so far, a dot on the current quarter (so a line of
-    one point is visible too), its value and date on hover."""
+    """One series over the quarters so far, its value and date on hover."""
     y = _series(m, key)
     q = _series(m, "quarter")
-    sizes = [0] * (len(q) - 1) + [8]
     return _trace(
         "scatter",
         x=q,
         y=y,
         name=label,
-        mode="lines+markers",
+        mode="lines",
         line={"color": color, "width": 2.5, **more.pop("line", {})},
-        marker={"size": sizes, "color": color},
         customdata=[when(m, k) if k else f"start ({m.p['start_year'] - 1} Q4)" for k in q],
         hovertemplate=f"{label}: {value}<br>%{{customdata}}<extra></extra>",
         **more,
     )
+
+
+def _now(m, lines: list[dict]) -> list[dict]:
+    """A dot on each line's current quarter, so a line of one point is visible too: one
+    trace per y axis (a marker on every point, sized 0 but the last, draws slower)."""
+    out = []
+    for axis in ("y", "y2"):
+        on = [t for t in lines if t.get("yaxis", "y") == axis]
+        if on:
+            out.append(
+                _trace(
+                    "scatter",
+                    x=[t["x"][-1] for t in on],
+                    y=[t["y"][-1] for t in on],
+                    mode="markers",
+                    marker={"size": 8, "color": [t["line"]["color"] for t in on]},
+                    yaxis=axis,
+                    showlegend=False,
+                    hoverinfo="skip",
+                    name="this quarter",
+                )
+            )
+    return out
 
 
 def _y_axis(title: str, top: float, color: str = "#222", **more) -> dict:
@@ -194,6 +214,7 @@ def membership_figure(m: PaxSilicaModel) -> dict:
             yaxis="y2",
         )
     )
+    traces += _now(m, traces)
     layout = _base_layout(
         "Who is in the alliance, and how credible US promises look",
         LINE_HEIGHT,
@@ -237,6 +258,7 @@ def capital_figure(m: PaxSilicaModel) -> dict:
             yaxis="y2",
         )
     )
+    traces += _now(m, traces)
     top = max(
         max(_series(m, k)) for k in ("capital_committed", "capital_pipeline", "capital_stranded")
     )
