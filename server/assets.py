@@ -39,6 +39,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_DIR = ROOT / ".solara-assets"
+STATIC = Path(__file__).resolve().parent / "static"  # the page's own files (custom.css)
 MANIFEST = ".pax-silica-assets.json"
 
 # `{{cdn}}/@widgetti/solara-vuetify-app@10.1.1/dist/...` in Solara's page template, and
@@ -253,8 +254,9 @@ def server_env(target: Path | None = None) -> dict[str, str]:
 
 
 def configure_solara(build: bool = True) -> None:
-    """Point a running Solara server at the project's cache, turn off its calls home and
-    free a closed page's session after :data:`CULL_TIMEOUT` (not a day).
+    """Point a running Solara server at the project's cache, turn off its calls home,
+    free a closed page's session after :data:`CULL_TIMEOUT` (not a day) and serve the
+    page's own files (:data:`STATIC`: the loading message shown before its JavaScript runs).
 
     Called by ``server/app.py`` on import, so ``solara run server/app.py`` works offline
     without any environment variable (and builds the cache first if it is missing and
@@ -277,6 +279,11 @@ def configure_solara(build: bool = True) -> None:
                     stacklevel=2,
                 )
         ss.assets.proxy_cache_dir = asset_dir()
+    if "SOLARA_ASSETS_EXTRA_LOCATIONS" not in os.environ and str(STATIC) not in (
+        ss.assets.extra_locations
+    ):
+        # server/static/custom.css: a spinner and a line until the page's JavaScript runs
+        ss.assets.extra_locations = [*ss.assets.extra_locations, str(STATIC)]
     if "SOLARA_TELEMETRY_MIXPANEL_ENABLE" not in os.environ:
         ss.telemetry.mixpanel_enable = False
     if "SOLARA_KERNEL_CULL_TIMEOUT" not in os.environ:

