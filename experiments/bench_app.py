@@ -116,16 +116,17 @@ _STEP_TIME = """() => {
         return r.bottom > 0 && r.top < window.innerHeight;
     }).map(([c, d]) => d.at);
     const came = Object.values(window.paxArrived || {}).filter((t) => t > at);
+    const took = Object.fromEntries(drawn.map(([c, d]) => [c, d.took]));
     return [Math.max(...times) - at, times.length, Math.min(...came) - at,
-            seen.length ? Math.max(...seen) - at : NaN];
+            seen.length ? Math.max(...seen) - at : NaN, took];
 }"""
 
 
-def step_times(page, n: int) -> list[tuple[float, int, float, float]]:
+def step_times(page, n: int) -> list[tuple]:
     """Click Step ``n`` times; for each, (ms from the click to its last chart painted, how
     many charts were redrawn, ms from the click to the first new figure in the page: the
-    server's part, ms to the last chart in the window painted). Reset (untimed) when the
-    run is over."""
+    server's part, ms to the last chart in the window painted, chart -> ms that
+    plotly.js's drawing took). Reset (untimed) when the run is over."""
     page.evaluate(_CLICK_CLOCK)
     out = []
     while len(out) < n:
@@ -173,6 +174,12 @@ def bench_steps(browser, url: str, n: int, width: int, height: int) -> int:
         f"{np.nanmedian(seen):.0f} ms, max {np.nanmax(seen):.0f} ms; click to the first new "
         f"figure in the page (server and websocket): median {np.median(came):.0f} ms"
     )
+    each = ", ".join(
+        f"{c.removeprefix('pax-chart-')} {np.median(v):.0f} ms ({len(v)}x)"
+        for c in CHARTS
+        if (v := [t[4][c] for t in times if c in t[4]])
+    )
+    print(f"  plotly.js's own time (Plotly.react) for each chart, median: {each}")
     return 0
 
 
