@@ -149,6 +149,23 @@ def test_the_page_says_it_is_loading_before_its_javascript_runs(browser, servers
         context.close()
 
 
+def test_a_chart_library_that_does_not_load_is_said_in_the_chart(browser, servers):
+    """plotly.js missing from the cache (here: its request refused): each chart says so
+    and what to run, instead of staying blank; the rest of the page works."""
+    context = browser.new_context(viewport={"width": 1024, "height": 768})
+    try:
+        context.route("**/plotly.min.js", lambda route: route.abort())
+        page = context.new_page()
+        page.goto(servers["app"], wait_until="commit")
+        error = page.locator(".pax-chart-membership .pax-chart-error")
+        error.wait_for(timeout=90_000)
+        assert "chart library could not be loaded" in error.inner_text()
+        assert "uv run pax-silica assets" in error.inner_text()
+        assert quarter(page) == 0
+    finally:
+        context.close()
+
+
 def quarters_seen(page, seconds: float, every_ms: int = 500) -> list[int]:
     """The quarter shown, read every ``every_ms`` for ``seconds``."""
     seen = []
