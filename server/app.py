@@ -461,12 +461,7 @@ def RunView(state: AppState):
     )
     # two charts side by side where each gets 480 px or more, else one above the other
     # (at 1024x768, with the controls open, each chart is the width of the page)
-    grid = {
-        "display": "grid",
-        "grid-template-columns": "repeat(auto-fit, minmax(min(480px, 100%), 1fr))",
-        "gap": "8px",
-        "margin-bottom": "8px",
-    }
+    grid = plot.GRID
     with solara.Div(style=grid, classes=["pax-chart-grid"]):
         with solara.Card(margin=0, classes=["pax-card"]):
             Chart(charts.membership_figure, m, version, "pax-chart-membership")

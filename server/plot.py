@@ -39,6 +39,15 @@ def to_json(figure: dict, version) -> str:
     return to_json_plotly({**figure, "version": str(version)}, engine="json")
 
 
+# two charts side by side where each gets 480 px or more, else one above the other
+GRID = {
+    "display": "grid",
+    "grid-template-columns": "repeat(auto-fit, minmax(min(480px, 100%), 1fr))",
+    "gap": "8px",
+    "margin-bottom": "8px",
+}
+
+
 @solara.component
 def Plot(figure: dict, css: str, version=""):
     """Draw ``figure`` (redrawn in place whenever it changes); ``css`` names the chart."""
