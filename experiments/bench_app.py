@@ -1,16 +1,31 @@
-"""The app server's memory over many page loads (issue 16): does a closed page's session
-come back?
+"""App benchmarks in Debian's Chromium (Playwright): the server's memory over many page
+loads (issue 16), and the time from a click on Step to the charts redrawn (issue 14).
 
     uv run python -m experiments.bench_app [--loads 100] [--cull 5s]
+    uv run python -m experiments.bench_app --steps 30 [--width 1024 --height 768]
 
-Starts the app (``python -m server app``, as ``pax-silica app`` does) on a free port of
-127.0.0.1 with Solara's session clean-up set to ``--cull``, then opens and closes the page
-``--loads`` times in Debian's Chromium (Playwright), one after another, each until its first
-chart is drawn, its close beacon dropped (see :func:`load_pages`). It prints the server
-process's resident memory (RSS) after a warm-up of five loads and after all of them, each
-once the closed pages' sessions are culled, and the number of sessions still alive
-(Solara's ``/resourcez``). The issue's target: the second figure within 10% of the first.
-A benchmark, not a test: it takes minutes.
+Both start the app (``python -m server app``, as ``pax-silica app`` does) on a free port of
+127.0.0.1.
+
+**Memory** (default): Solara's session clean-up set to ``--cull``, the page is opened and
+closed ``--loads`` times, one after another, each until its first chart is drawn, its close
+beacon dropped (see :func:`load_pages`). It prints the server process's resident memory
+(RSS) after a warm-up of five loads and after all of them, each once the closed pages'
+sessions are culled, and the number of sessions still alive (Solara's ``/resourcez``).
+The issue's target: the second figure within 10% of the first.
+
+**Step to redraw** (``--steps N``): one page at ``--width`` x ``--height`` (a projector's
+1024x768 by default), its charts drawn, then Step clicked ``N`` times, one at a time. Each
+time is from the click (``performance.now()`` in the page, as the click lands) to the last
+chart of that quarter on the screen: each chart records when the frame after its drawing
+came (``window.paxDrawn``, server/plot.vue), and a Step counts as done once the line charts
+show the new quarter and no chart is still drawing (``window.paxBusy``). So it covers the
+round trip to the server, the model's step, the page's render there, the figures' JSON
+over the websocket and plotly.js drawing them. A run that ends is Reset (not timed).
+It prints min / median / max in ms for all the charts, and for those in the window (the
+page draws those first, the ones below the fold a frame later), and the server's part
+(click to the first new figure in the page); the issue's target: a median of at most
+200 ms on a quiet machine. A benchmark, not a test: it takes minutes.
 """
 
 from __future__ import annotations
@@ -27,9 +42,19 @@ import time
 import urllib.request
 from pathlib import Path
 
+import numpy as np
+
 from experiments.app_cmd import app_command
 
 CHROMIUM = "/usr/bin/chromium"
+CHARTS = (
+    "pax-chart-membership",
+    "pax-chart-capital",
+    "pax-chart-supply",
+    "pax-chart-map",
+    "pax-chart-network",
+)
+DRAWN_MEMBERSHIP = ".pax-chart-membership[data-drawn]:not([data-drawn=''])"
 ROOT = Path(__file__).resolve().parent.parent
 WARM_UP = 5
 
@@ -65,9 +90,97 @@ def load_pages(browser, url: str, n: int) -> None:
         context.route("**/_solara/api/close/**", lambda route: route.abort())
         page = context.new_page()
         page.goto(url, wait_until="commit")
-        page.wait_for_selector("img.pax-chart-membership", timeout=120_000)
+        page.wait_for_selector(DRAWN_MEMBERSHIP, timeout=120_000)
         page.close()
         context.close()
+
+
+# the click's time, taken in the page as the click lands (capture phase: before Vue's own)
+_CLICK_CLOCK = """() => document.addEventListener('click', (e) => {
+    if (e.target.closest('.pax-step')) { window.paxClickAt = performance.now(); }
+}, true)"""
+# done: the line charts show a quarter drawn after the click, and no chart is drawing
+_STEP_DONE = """(before) => {
+    const log = window.paxDrawn || {};
+    const at = window.paxClickAt;
+    return ['pax-chart-membership', 'pax-chart-capital'].every(
+        (c) => log[c] && log[c].version !== before[c] && log[c].at > at
+    ) && !window.paxBusy;
+}"""
+_STEP_TIME = """() => {
+    const at = window.paxClickAt;
+    const drawn = Object.entries(window.paxDrawn).filter(([c, d]) => d.at > at);
+    const times = drawn.map(([c, d]) => d.at);
+    const seen = drawn.filter(([c, d]) => {
+        const r = document.querySelector('.' + c).getBoundingClientRect();
+        return r.bottom > 0 && r.top < window.innerHeight;
+    }).map(([c, d]) => d.at);
+    const came = Object.values(window.paxArrived || {}).filter((t) => t > at);
+    const took = Object.fromEntries(drawn.map(([c, d]) => [c, d.took]));
+    return [Math.max(...times) - at, times.length, Math.min(...came) - at,
+            seen.length ? Math.max(...seen) - at : NaN, took];
+}"""
+
+
+def step_times(page, n: int) -> list[tuple]:
+    """Click Step ``n`` times; for each, (ms from the click to its last chart painted, how
+    many charts were redrawn, ms from the click to the first new figure in the page: the
+    server's part, ms to the last chart in the window painted, chart -> ms that
+    plotly.js's drawing took). Reset (untimed) when the run is over."""
+    page.evaluate(_CLICK_CLOCK)
+    out = []
+    while len(out) < n:
+        if page.locator(".pax-step").is_disabled():
+            page.click(".pax-reset")
+            page.wait_for_function(
+                "() => /quarter 0 of/.test(document.querySelector('.pax-status').innerText)"
+            )
+            page.wait_for_function("() => !window.paxBusy")
+            page.wait_for_timeout(500)
+            continue
+        before = page.evaluate(
+            "() => Object.fromEntries(Object.entries(window.paxDrawn)"
+            ".map(([k, v]) => [k, v.version]))"
+        )
+        page.click(".pax-step")
+        page.wait_for_function(_STEP_DONE, arg=before, timeout=60_000, polling=5)
+        out.append(tuple(page.evaluate(_STEP_TIME)))
+        page.wait_for_timeout(150)  # a person's pause between clicks
+    return out
+
+
+def bench_steps(browser, url: str, n: int, width: int, height: int) -> int:
+    context = browser.new_context(viewport={"width": width, "height": height})
+    page = context.new_page()
+    page.goto(url, wait_until="commit")
+    for css in CHARTS:
+        page.wait_for_selector(f".{css}[data-drawn]:not([data-drawn=''])", timeout=120_000)
+    page.wait_for_function("() => !window.paxBusy")
+    page.wait_for_timeout(1000)
+    times = step_times(page, n)
+    context.close()
+    ms = np.array([t[0] for t in times])
+    redrawn = [t[1] for t in times]
+    came = np.array([t[2] for t in times])
+    seen = np.array([t[3] for t in times])
+    print(
+        f"Step to redraw at {width}x{height}, {n} steps, all the charts: min {ms.min():.0f} ms, "
+        f"median {np.median(ms):.0f} ms, max {ms.max():.0f} ms "
+        f"(charts redrawn per step: {min(redrawn)}-{max(redrawn)}; "
+        f"{(ms <= 200).mean():.0%} of steps within 200 ms)"
+    )
+    print(
+        f"  the charts in the window: min {np.nanmin(seen):.0f} ms, median "
+        f"{np.nanmedian(seen):.0f} ms, max {np.nanmax(seen):.0f} ms; click to the first new "
+        f"figure in the page (server and websocket): median {np.median(came):.0f} ms"
+    )
+    each = ", ".join(
+        f"{c.removeprefix('pax-chart-')} {np.median(v):.0f} ms ({len(v)}x)"
+        for c in CHARTS
+        if (v := [t[4][c] for t in times if c in t[4]])
+    )
+    print(f"  plotly.js's own time (Plotly.react) for each chart, median: {each}")
+    return 0
 
 
 def free_port() -> int:
@@ -80,6 +193,11 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="python -m experiments.bench_app", description=__doc__)
     ap.add_argument("--loads", type=int, default=100, help="page loads (default 100)")
     ap.add_argument("--cull", default="5s", help="SOLARA_KERNEL_CULL_TIMEOUT (default 5s)")
+    ap.add_argument(
+        "--steps", type=int, default=0, help="time N Steps to the charts redrawn instead"
+    )
+    ap.add_argument("--width", type=int, default=1024, help="page width for --steps")
+    ap.add_argument("--height", type=int, default=768, help="page height for --steps")
     args = ap.parse_args(argv)
     from playwright.sync_api import sync_playwright  # a dev dependency: only here
 
@@ -109,6 +227,8 @@ def main(argv: list[str] | None = None) -> int:
         cull_wait = 60.0 + 2 * _seconds(args.cull)
         with sync_playwright() as p:
             browser = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
+            if args.steps:
+                return bench_steps(browser, url, args.steps, args.width, args.height)
             load_pages(browser, url, WARM_UP)
             left = wait_culled(url, cull_wait)
             before = rss_mb(proc.pid)

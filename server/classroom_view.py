@@ -36,7 +36,7 @@ import solara.lab
 from solara.alias import rv
 
 from model.scenario import ScenarioError, preset_names
-from server import charts, controls
+from server import charts, controls, plot
 from server.classroom import Game, SeatError, TeacherKeyError, classroom, debrief
 from server.classroom_store import StoreError
 from server.seat_view import DecisionPanel, GameChart
@@ -479,7 +479,7 @@ def TeacherBoard(session: Session, game: Game, version: int):
             with solara.Card("In the classroom", margin=0):
                 solara.HTML(tag="div", unsafe_innerHTML=notes_html(game))
         with solara.Column():
-            with solara.Columns([1, 1]):
+            with solara.Div(style=plot.GRID):
                 GameChart(game, charts.membership_figure, steps, "pax-board-membership")
                 GameChart(game, charts.network_figure, steps, "pax-board-network")
             GameChart(game, charts.supply_chain_figure, steps, "pax-board-supply")

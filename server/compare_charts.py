@@ -10,14 +10,17 @@ Text is at least 12 px (read on a 1024x768 projector); hovering a curve shows it
 
 from __future__ import annotations
 
+import json
+
 import numpy as np
 import plotly.graph_objects as go
 
+from server import palette
 from server.replications import FAN_QUANTILES, Replications
 
 # Okabe-Ito: told apart by readers with the common colour-vision deficiencies
 PALETTE = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#000000")
-FONT = {"size": 13}
+FONT = {"size": palette.TEXT_PX, "family": palette.FONT}
 FAN_TITLES = {"members": "Members of the alliance", "credibility": "US policy credibility"}
 
 
@@ -30,22 +33,25 @@ def _years(horizon: int, start_year: int) -> np.ndarray:
     return start_year + np.arange(horizon + 1) / 4
 
 
-def _layout(fig: go.Figure, title: str, y_title: str, y_range=None) -> go.Figure:
+def _layout(fig: go.Figure, title: str, y_title: str, y_range=None) -> dict:
+    """The figure as the page's charts take it (:mod:`server.plot`: data and layout)."""
     fig.update_layout(
-        title={"text": title, "font": {"size": 15}},
+        title={"text": title, "font": {"size": palette.TITLE_PX}},
         font=FONT,
         hovermode="x unified",
         legend={"orientation": "h", "y": -0.2, "font": FONT},
         margin={"l": 60, "r": 20, "t": 50, "b": 40},
         height=380,
-        template="plotly_white",
+        plot_bgcolor="white",
     )
-    fig.update_xaxes(title_text="year", tickformat="d")
-    fig.update_yaxes(title_text=y_title, range=y_range)
-    return fig
+    fig.update_xaxes(title_text="year", tickformat="d", gridcolor="#eeeeee")
+    fig.update_yaxes(title_text=y_title, range=y_range, gridcolor="#eeeeee")
+    if y_title == "share of runs":
+        fig.update_yaxes(tickformat=".0%")
+    return json.loads(fig.to_json())  # plain lists: compared by value when redrawn
 
 
-def survival_figure(results: list[Replications], labels: list[str], start_year: int) -> go.Figure:
+def survival_figure(results: list[Replications], labels: list[str], start_year: int) -> dict:
     """The survival curves of ``results``, one per kept result."""
     fig = go.Figure()
     for i, (r, label) in enumerate(zip(results, labels, strict=True)):
@@ -58,9 +64,9 @@ def survival_figure(results: list[Replications], labels: list[str], start_year: 
                 hovertemplate="%{y:.0%}",
             )
         )
-    _layout(fig, "Share of runs in which the alliance still stands", "share of runs", [0, 1.02])
-    fig.update_yaxes(tickformat=".0%")
-    return fig
+    return _layout(
+        fig, "Share of runs in which the alliance still stands", "share of runs", [0, 1.02]
+    )
 
 
 def _rgba(hex_colour: str, alpha: float) -> str:
@@ -68,9 +74,7 @@ def _rgba(hex_colour: str, alpha: float) -> str:
     return f"rgba({r},{g},{b},{alpha})"
 
 
-def fan_figure(
-    results: list[Replications], labels: list[str], start_year: int, name: str
-) -> go.Figure:
+def fan_figure(results: list[Replications], labels: list[str], start_year: int, name: str) -> dict:
     """Series ``name`` across the runs of each result: the median line, the 25-75% band
     and the 5-95% band (quantiles of FAN_QUANTILES)."""
     fig = go.Figure()

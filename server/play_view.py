@@ -24,7 +24,7 @@ import solara.lab
 
 from model.scenario import ScenarioError, preset_names
 from model.score import compare
-from server import charts, controls
+from server import charts, controls, plot
 from server.classroom import Game, SeatError
 from server.seat_view import DecisionPanel, GameChart
 from server.status import event_log_html, status_line
@@ -234,7 +234,7 @@ def PlayView():
     with solara.Columns([2, 3]):
         DecisionPanel(game, session.holder, version)
         with solara.Column():
-            with solara.Columns([1, 1]):
+            with solara.Div(style=plot.GRID):
                 GameChart(game, charts.membership_figure, steps, "pax-play-membership")
                 GameChart(game, charts.capital_figure, steps, "pax-play-capital")
             GameChart(game, charts.supply_chain_figure, supply_key, "pax-play-supply")

@@ -27,7 +27,7 @@ import solara.lab
 
 from model.posterior import load_posterior
 from model.scenario import ScenarioError
-from server import compare_charts, controls, limits
+from server import compare_charts, controls, limits, plot
 from server.export_view import CsvDownload
 from server.replications import FAN_SERIES, Replications, labels, replicate
 
@@ -203,8 +203,7 @@ def Compared(kept):
         [tuple(id(k) for k in results)],
     )
     for fig, css in zip(figs, ("survival", *FAN_SERIES), strict=True):
-        with solara.Div(classes=["pax-plotly", f"pax-compare-{css}"]):
-            solara.FigurePlotly(fig)
+        plot.Plot(fig, f"pax-compare-{css}", version=len(results))
     items = []
     for label, k in zip(names, results, strict=True):
         r = k.reps

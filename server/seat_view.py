@@ -74,7 +74,7 @@ from model.choices import (
     parse_pairs,
 )
 from model.wording import plural, short_name
-from server import charts
+from server import plot
 from server.classroom import Game
 
 OPTION_CLASS = {
@@ -594,8 +594,9 @@ def GameChart(game: Game, make, key, css: str):
     """A figure of a game's model (``make(model)``), drawn between the model's
     computations, redrawn only when ``key`` changes. Used by the Play tab and classroom."""
 
-    def draw() -> bytes:
+    def draw() -> tuple[dict, int]:
         with game.reading() as m:
-            return charts.png(make(m))
+            return make(m), m.steps
 
-    solara.Image(solara.use_memo(draw, [id(game), key]), width="100%", classes=["pax-chart", css])
+    figure, steps = solara.use_memo(draw, [id(game), key])
+    plot.Plot(figure, css, version=f"{id(game)}-{steps}")

@@ -22,6 +22,14 @@ ROOT = Path(__file__).resolve().parent.parent
 CHROMIUM = Path("/usr/bin/chromium")
 ARTIFACTS = ROOT / "tests" / "artifacts"
 LOCAL = {"127.0.0.1", "localhost"}
+
+
+def drawn(css: str) -> str:
+    """The selector of chart ``css`` once plotly.js has drawn it (server/plot.vue sets
+    ``data-drawn`` to the version drawn)."""
+    return f".{css}[data-drawn]:not([data-drawn=''])"
+
+
 CHROMIUM_ARGS = [
     "--headless",
     "--no-sandbox",

@@ -23,6 +23,11 @@ def test_required_packages_are_the_ones_solara_asks_the_cdn_for():
     assert {"requirejs", "font-awesome", "katex", "mermaid"} <= names
     for p in pkgs:  # exact versions: npm never changes what is behind one
         assert p.rsplit("@", 1)[1][0].isdigit(), p
+    # the charts: the plotly.js the installed plotly writes its figures for, and the map
+    from plotly.offline import get_plotlyjs_version
+
+    assert f"plotly.js-dist-min@{get_plotlyjs_version()}" in pkgs
+    assert assets.GEOMETRY in pkgs and assets.plotly_js().startswith(assets.plotly_package())
 
 
 @pytest.mark.skipif(shutil.which("npm") is None, reason="npm is not installed")

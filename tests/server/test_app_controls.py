@@ -246,14 +246,14 @@ def test_the_controls_explain_themselves_in_the_browser(browser, app_url):
     message and changes nothing; one key press moves the Gulf slider by a step of the log
     scale (x1.12), not by a fixed amount; the glossary defines the codes; on a 390-pixel
     phone the help is readable in the folded-out controls."""
-    from tests.browser import ARTIFACTS, Watch
+    from tests.browser import ARTIFACTS, Watch, drawn
 
     context = browser.new_context(viewport={"width": 1440, "height": 900})
     try:
         watch = Watch(context)
         page = context.new_page()
         page.goto(app_url, wait_until="commit")
-        page.wait_for_selector("img.pax-chart-membership", timeout=90_000)
+        page.wait_for_selector(drawn("pax-chart-membership"), timeout=90_000)
         for name in controls.SLIDERS:
             help_ = page.locator(f".pax-help-{name}")
             assert help_.is_visible() and controls.slider_meta(name).doc[:40] in help_.inner_text()

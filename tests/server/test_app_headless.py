@@ -5,11 +5,11 @@ message in the page, and every page has its own model."""
 
 from __future__ import annotations
 
+import json
 import time
+from types import SimpleNamespace
 
 import ipyvuetify as v
-import ipywidgets as w
-import plotly.graph_objects as go
 import pytest
 import solara
 
@@ -17,6 +17,7 @@ from model.model import PaxSilicaModel
 from model.params import registry
 from model.scenario import load_scenario, preset_names
 from server import app, controls
+from server.plot import PlotlyWidget
 from server.replications import replicate
 
 
@@ -76,8 +77,11 @@ def html(rc, css: str) -> str:
     return found[0].unsafe_innerHTML
 
 
-def image(rc, css: str) -> bytes:
-    return by_class(rc, w.Image, css).value
+def figure(rc, css: str) -> dict:
+    """The figure the page sends the browser for chart ``css`` (server/plot.py)."""
+    found = [x for x in rc.find(PlotlyWidget).widgets if x.chart == css]
+    assert len(found) == 1, f"expected one chart .{css}, got {len(found)}"
+    return json.loads(found[0].spec)
 
 
 def steps_like(rc, m, ref) -> None:
@@ -118,8 +122,10 @@ def test_controls_exist(page):
         "pax-chart-capital",
         "pax-chart-supply",
         "pax-chart-network",
+        "pax-chart-map",
     ):
-        assert image(rc, css)[:4] == b"\x89PNG"
+        fig = figure(rc, css)
+        assert fig["data"] and fig["layout"]["title"]["text"], css
     assert rc.find(v.Html, class_="pax-info").widget is not None
     assert state.model.value.steps == 0
 
@@ -127,12 +133,16 @@ def test_controls_exist(page):
 def test_step_advances_the_model_and_the_views(page):
     rc, state = page
     m = state.model.value
-    before = {css: image(rc, css) for css in ("pax-chart-membership", "pax-chart-capital")}
+    before = {css: figure(rc, css) for css in ("pax-chart-membership", "pax-chart-capital")}
     for _ in range(2):
         click(rc, "pax-step")
     assert m.steps == 2 and state.model.value is m
-    for css, png in before.items():
-        assert image(rc, css) != png, f"{css} did not change"
+    for css, fig in before.items():
+        assert figure(rc, css) != fig, f"{css} did not change"
+    # the membership chart's lines are the model's series, quarter by quarter
+    lines = {t["name"]: t for t in figure(rc, "pax-chart-membership")["data"]}
+    assert lines["members (signatories)"]["y"] == m.datacollector.model_vars["members"]
+    assert lines["members (signatories)"]["x"] == [0, 1, 2]
     assert "(quarter 2 of 40)" in html(rc, "pax-status")
     # the event log shows the model's events, newest first (seed 0's first two come by
     # its third year: a truce, then a US reversal)
@@ -247,17 +257,30 @@ def test_two_pages_have_their_own_models(monkeypatch):
         rc2.close()
 
 
+def compared(rc) -> dict:
+    """The replications tab's charts as drawn: name -> figure (``.data``: its traces)."""
+    out = {}
+    for x in rc.find(PlotlyWidget).widgets:
+        if x.chart.startswith("pax-compare-") and x.spec:
+            traces = json.loads(x.spec)["data"]
+            out[x.chart.removeprefix("pax-compare-")] = SimpleNamespace(
+                data=[SimpleNamespace(**t) for t in traces]
+            )
+    return out
+
+
 def wait_kept(rc, n: int, timeout: float = 60) -> list:
-    """The Plotly figures of the replications tab once ``n`` results are kept (the survival
-    chart then has ``n`` curves): [survival, members fan, credibility fan]."""
+    """The charts of the replications tab once ``n`` results are kept (the survival chart
+    then has ``n`` curves): [survival, members fan, credibility fan]."""
     deadline = time.time() + timeout
     while time.time() < deadline:
-        figs = rc.find(go.FigureWidget).widgets
-        if figs and len(figs[0].data) == n and not rc.find(v.ProgressLinear).widgets:
-            return figs  # and the job is over (Run is enabled again)
+        figs = compared(rc)
+        done = "survival" in figs and len(figs["survival"].data) == n
+        if done and not rc.find(v.ProgressLinear).widgets:  # and Run is enabled again
+            return [figs["survival"], figs["members"], figs["credibility"]]
         time.sleep(0.2)
-    figs = rc.find(go.FigureWidget).widgets
-    got = len(figs[0].data) if figs else 0
+    figs = compared(rc)
+    got = len(figs["survival"].data) if "survival" in figs else 0
     pytest.fail(f"the replications did not finish with {n} results kept ({got}): {alerts(rc)}")
 
 
@@ -270,12 +293,12 @@ def test_replications_panel_runs_in_the_background(page):
     click(rc, "pax-reps-run")
     survival, members, credibility = wait_kept(rc, 1)
     reps = replicate(controls.scenario_of(state.settings.value), 4)
-    assert list(survival.data[0].y) == list(reps.survival())
+    assert survival.data[0].y == pytest.approx(list(reps.survival()))
     summary = html(rc, "pax-reps-summary")
     assert f"Share collapsed: {reps.share_collapsed:.0%}" in summary
     assert f"({reps.n_collapsed} of 4 runs)" in summary
     # the fans: the median line of each kept result is the median across its runs
-    assert list(credibility.data[-1].y) == list(reps.fan("credibility")[2])
+    assert credibility.data[-1].y == pytest.approx(list(reps.fan("credibility")[2]))
 
 
 def test_replications_run_the_applied_settings_and_keep_each_result(page):
@@ -302,7 +325,7 @@ def test_replications_run_the_applied_settings_and_keep_each_result(page):
     assert survival.data[2].name.startswith("pressure_intensity=2")
     assert "pressure_intensity" not in survival.data[0].name
     click(rc, "pax-reps-clear")
-    assert not rc.find(go.FigureWidget).widgets  # nothing kept: no chart
+    assert not compared(rc)  # nothing kept: no chart
 
 
 def test_cancel_keeps_the_runs_so_far(page, monkeypatch):

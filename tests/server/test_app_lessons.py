@@ -17,7 +17,7 @@ import solara
 
 from model.lessons import LessonRun, all_lessons, find_lesson
 from server import app, lessons_view
-from tests.browser import ARTIFACTS, ROOT, Watch
+from tests.browser import ARTIFACTS, ROOT, Watch, drawn
 from tests.server.test_app_browser import quarter
 from tests.server.test_app_headless import alerts, by_class, click, html
 
@@ -288,7 +288,7 @@ def test_load_a_lesson_in_the_browser(browser, app_url):
         watch = Watch(context)
         page = context.new_page()
         page.goto(app_url, wait_until="commit")
-        page.wait_for_selector("img.pax-chart-membership", timeout=90_000)
+        page.wait_for_selector(drawn("pax-chart-membership"), timeout=90_000)
         page.get_by_role("tab", name="Lessons").click()
         page.click(".pax-lesson-load-gulf_capital")
         panel = page.locator(".pax-lesson-panel")
@@ -300,7 +300,7 @@ def test_load_a_lesson_in_the_browser(browser, app_url):
         done.first.wait_for()
         assert done.count() == 1 and "2025 Q4" in done.first.inner_text()
         # beside the charts: to their right, side by side
-        chart = page.locator("img.pax-chart-membership").bounding_box()
+        chart = page.locator(".pax-chart-membership").bounding_box()
         box = panel.bounding_box()
         assert box["x"] >= chart["x"] + chart["width"] and box["y"] < chart["y"] + 200
         assert quarter(page) == 0
@@ -356,7 +356,7 @@ def test_play_stops_at_a_key_moment_in_view_in_the_browser(browser, app_url):
         watch = Watch(context)
         page = context.new_page()
         page.goto(app_url, wait_until="commit")
-        page.wait_for_selector("img.pax-chart-membership", timeout=90_000)
+        page.wait_for_selector(drawn("pax-chart-membership"), timeout=90_000)
         page.get_by_role("tab", name="Lessons").click()
         page.click(".pax-lesson-load-defection_cascade")
         panel = page.locator(".pax-lesson-panel")

@@ -24,7 +24,7 @@ from model.scenario import ScenarioError, load_scenario, preset_names
 from server import __main__ as server_main
 from server import app, controls, limits, replications_view
 from server.play_view import PlaySession
-from tests.browser import free_port, start_server, stop_server, wait_serving
+from tests.browser import drawn, free_port, start_server, stop_server, wait_serving
 from tests.server.test_app_headless import alerts, by_class, click, render_page
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -235,7 +235,7 @@ def test_a_closed_browser_page_is_gone_within_the_timeout(browser, tmp_path):
         context.route("**/_solara/api/close/**", lambda route: route.abort())
         page = context.new_page()
         page.goto(url, wait_until="commit")
-        page.wait_for_selector("img.pax-chart-membership", timeout=90_000)
+        page.wait_for_selector(drawn("pax-chart-membership"), timeout=90_000)
         assert kernels(url)["total"] == 1
         page.close()
         context.close()
