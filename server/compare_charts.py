@@ -48,7 +48,7 @@ def _layout(fig: go.Figure, title: str, y_title: str, y_range=None) -> dict:
     fig.update_yaxes(title_text=y_title, range=y_range, gridcolor="#eeeeee")
     if y_title == "share of runs":
         fig.update_yaxes(tickformat=".0%")
-    return json.loads(fig.to_json())  # plain lists: compared by value when redrawn
+    return json.loads(fig.to_json())  # plain data (lists: the traces are given as lists)
 
 
 def survival_figure(results: list[Replications], labels: list[str], start_year: int) -> dict:
@@ -57,8 +57,8 @@ def survival_figure(results: list[Replications], labels: list[str], start_year: 
     for i, (r, label) in enumerate(zip(results, labels, strict=True)):
         fig.add_trace(
             go.Scatter(
-                x=_years(r.horizon, start_year),
-                y=r.survival(),
+                x=_years(r.horizon, start_year).tolist(),
+                y=r.survival().tolist(),
                 name=f"{label} ({r.n} runs)",
                 line={"color": colour(i), "shape": "hv", "width": 2.5},
                 hovertemplate="%{y:.0%}",
@@ -86,8 +86,8 @@ def fan_figure(results: list[Replications], labels: list[str], start_year: int, 
         for a, b, alpha in ((lo, hi, 0.12), (q25, q75, 0.25)):
             fig.add_trace(
                 go.Scatter(
-                    x=np.concatenate([x, x[::-1]]),
-                    y=np.concatenate([q[a], q[b][::-1]]),
+                    x=np.concatenate([x, x[::-1]]).tolist(),
+                    y=np.concatenate([q[a], q[b][::-1]]).tolist(),
                     fill="toself",
                     fillcolor=_rgba(c, alpha),
                     line={"width": 0},
@@ -98,8 +98,8 @@ def fan_figure(results: list[Replications], labels: list[str], start_year: int, 
             )
         fig.add_trace(
             go.Scatter(
-                x=x,
-                y=q[med],
+                x=x.tolist(),
+                y=q[med].tolist(),
                 name=label,
                 legendgroup=label,
                 line={"color": c, "width": 2.5},

@@ -192,8 +192,9 @@ def ReplicationsView(state):
 def Compared(kept):
     """The kept results: their curves overlaid, a summary of each, a CSV of every run."""
     results: list[Kept] = kept.value
-    names = kept_labels(results)
-    start_year = controls.load(results[-1].settings.scenario).params["start_year"]
+    names = kept_labels(results) if results else []
+    scenario = results[-1].settings.scenario if results else controls.DEFAULT_SCENARIO
+    start_year = controls.load(scenario).params["start_year"]
     reps = [k.reps for k in results]
     figs = solara.use_memo(
         lambda: [
@@ -202,6 +203,8 @@ def Compared(kept):
         ],
         [tuple(id(k) for k in results)],
     )
+    if not results:  # cleared: this renders once more before its parent drops it
+        return
     for fig, css in zip(figs, ("survival", *FAN_SERIES), strict=True):
         plot.Plot(fig, f"pax-compare-{css}", version=len(results))
     items = []

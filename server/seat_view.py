@@ -73,6 +73,7 @@ from model.choices import (
     parse_investments,
     parse_pairs,
 )
+from model.params import registry
 from model.wording import plural, short_name
 from server import plot
 from server.classroom import Game
@@ -403,7 +404,13 @@ def _buttons(submit, turn: Turn, send_built) -> None:
         )
 
 
-def _slider(label: str, value: solara.Reactive, hi: float, advised: float, css: str) -> None:
+def _slider(
+    label: str, value: solara.Reactive, hi: float, advised: float, css: str, param: str
+) -> None:
+    """A lever as a slider, with what it means (``param``'s description and unit in
+    ``parameters.toml``), its range this quarter and the advisers' value under it."""
+    spec = registry()[param]
+
     def set_value(x):
         x = min(max(float(x), 0.0), hi)
         for near in (advised, hi, 0.0):
@@ -424,6 +431,16 @@ def _slider(label: str, value: solara.Reactive, hi: float, advised: float, css: 
         hide_details=True,
         on_v_model=set_value,
         class_=css,
+        attributes={"aria-label": label},
+    )
+    solara.HTML(
+        tag="div",
+        unsafe_innerHTML=html.escape(
+            f"{spec.doc} Unit: {spec.unit}. Range 0 to {hi:.2f} this quarter; the advisers "
+            f"say {advised:.2f}."
+        ),
+        classes=["pax-help", f"pax-help-{css}"],
+        style="font-size: 0.78em; color: #555; line-height: 1.3",
     )
 
 
@@ -550,6 +567,7 @@ def ChinaLevers(turn: Turn, advice: ChinaChoice, send_built):
         1.0,
         float(advice.inducement_share),
         "pax-seat-inducement",
+        "inducement_share",
     )
     if v.max_controls > 0:
         _slider(
@@ -558,6 +576,7 @@ def ChinaLevers(turn: Turn, advice: ChinaChoice, send_built):
             float(v.max_controls),
             float(advice.controls),
             "pax-seat-controls",
+            "control_stringency",
         )
     else:
         solara.Text(

@@ -299,6 +299,12 @@ def test_a_link_opens_the_same_run_and_its_csv_is_the_models_series(browser, ser
                     arg=k + 1,
                     timeout=30_000,
                 )
+            if not seen:  # each chart downloads as PNG (plotly.js's camera button)
+                chart = page.locator(".pax-chart-membership").first
+                chart.hover()
+                with page.expect_download(timeout=30_000) as png:
+                    chart.locator("[data-title='Download plot as a PNG']").click()
+                assert Path(png.value.path()).read_bytes()[:4] == b"\x89PNG"
             series = downloaded_csv(page, "pax-export-series")
             events = downloaded_csv(page, "pax-export-events")
             pd.testing.assert_frame_equal(

@@ -12,6 +12,7 @@ game, advice clicked until the end, the score on the page.
 from __future__ import annotations
 
 import time
+from html import unescape
 
 import ipyvuetify as v
 import pytest
@@ -19,6 +20,7 @@ import solara
 
 from agents.policy import ChinaChoice
 from model.model import PaxSilicaModel
+from model.params import registry
 from model.scenario import load_scenario
 from model.score import score_of_model
 from server import play_view
@@ -180,6 +182,15 @@ def test_the_panel_for_china_a_pressurer_and_a_state():
         controls = by_class(rc, v.Slider, "pax-seat-controls")
         assert controls.max == pytest.approx(0.15) and controls.v_model == pytest.approx(0.15)
         controls.v_model = 0.151  # the browser's rounding of the maximum: still the maximum
+        # each lever says what it is, its unit and this quarter's range (parameters.toml)
+        helps = " ".join(
+            x.unsafe_innerHTML
+            for x in rc.find(solara.widgets.HTML).widgets
+            if "pax-help" in x.attributes.get("class", "").split()
+        )
+        assert registry()["control_stringency"].doc[:40] in unescape(helps)
+        assert "Unit: share of exports withheld. Range 0 to 0.15 this quarter" in unescape(helps)
+        assert registry()["inducement_share"].doc in unescape(helps)
         by_class(rc, v.Slider, "pax-seat-inducement").v_model = 0.5
         by_class(rc, v.TextField, "pax-seat-pressure").v_model = "KOR=2"
         by_class(rc, v.Btn, "pax-seat-submit").click()
