@@ -4,7 +4,7 @@ reader (issue 14, point 7).
 * On a narrow screen (under Vuetify's 960 px break point, where the controls' drawer
   covers the page) the drawer starts closed; the menu button opens it.
 * The page says its language (``lang="en"``), lets the reader zoom (Solara's page asks
-  the browser not to), names the menu button, and leaves no button inside another (the
+  the browser not to), names the menu button and the spinners, and leaves no button inside another (the
   scenario picker's box, a Vuetify "button" around its own input, is a combobox): what
   axe-core, the accessibility checker of the browser tests, finds otherwise. These are attributes of
   Solara's page template and of Vuetify's widgets, which the app cannot set where they
@@ -36,6 +36,8 @@ module.exports = {
     const fix = () => {
       document.querySelectorAll(".v-app-bar__nav-icon:not([aria-label])").forEach(
         (b) => b.setAttribute("aria-label", "MENU_LABEL"));
+      document.querySelectorAll("[role=progressbar]:not([aria-label])").forEach(
+        (p) => p.setAttribute("aria-label", "Loading"));
       document.querySelectorAll(".v-select .v-input__slot[role=button]").forEach(
         (s) => s.setAttribute("role", "combobox"));
     };

@@ -160,16 +160,29 @@ def axe_script() -> Path:
     return script
 
 
-def serious_violations(page) -> list[str]:
-    """axe-core's serious and critical findings on ``page`` as it is now, one line each."""
-    page.add_script_tag(path=str(axe_script()))
+def _axe_findings(page) -> dict[str, str]:
     found = page.evaluate(
         """async () => (await axe.run()).violations.map(v => ({
             id: v.id, impact: v.impact, help: v.help,
             where: v.nodes.slice(0, 3).map(n => n.target.join(" ")).join("; ")}))"""
     )
-    return [
-        f"{v['impact']} {v['id']}: {v['help']} ({v['where']})"
+    return {
+        v["id"]: f"{v['impact']} {v['id']}: {v['help']} ({v['where']})"
         for v in found
         if v["impact"] in SERIOUS
-    ]
+    }
+
+
+def serious_violations(page, looks: int = 3) -> list[str]:
+    """axe-core's serious and critical findings on ``page``, one line each: those it makes
+    on each of ``looks`` looks a second and a half apart (a button caught mid-fade while
+    Solara redraws is not a finding; one that stays is)."""
+    page.add_script_tag(path=str(axe_script()))
+    found = _axe_findings(page)
+    for _ in range(looks - 1):
+        if not found:
+            break
+        page.wait_for_timeout(1500)
+        again = _axe_findings(page)
+        found = {k: again[k] for k in found if k in again}  # by rule: where may move
+    return sorted(found.values())
