@@ -4,11 +4,12 @@ reader (issue 14, point 7).
 * On a narrow screen (under Vuetify's 960 px break point, where the controls' drawer
   covers the page) the drawer starts closed; the menu button opens it.
 * The page says its language (``lang="en"``), lets the reader zoom (Solara's page asks
-  the browser not to), names the menu button and the spinners, and leaves no button inside another (the
-  scenario picker's box, a Vuetify "button" around its own input, is a combobox): what
-  axe-core, the accessibility checker of the browser tests, finds otherwise. These are attributes of
-  Solara's page template and of Vuetify's widgets, which the app cannot set where they
-  are made, so a small script sets them once the page is up and whenever they reappear.
+  the browser not to), names the menu button and the spinners, and leaves no button
+  inside another (the scenario picker's box, a Vuetify "button" around its own input, is
+  a combobox): what axe-core, the accessibility checker of the browser tests, finds
+  otherwise. These are attributes of Solara's page template and of Vuetify's widgets,
+  which the app cannot set where they are made, so a small script sets them once the
+  page is up and whenever they reappear.
 """
 
 from __future__ import annotations
