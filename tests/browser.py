@@ -124,11 +124,18 @@ class Watch:
         self.errors: list[str] = []
         context.route("**/*", self._route)
         context.on("request", lambda r: self.requests.append(r.url))
-        context.on("requestfailed", lambda r: self.failed.append(f"{r.url} ({r.failure})"))
+        context.on("requestfailed", self._failed)
         context.on(
             "response",
             lambda r: self.errors.append(f"{r.status} {r.url}") if r.status >= 400 else None,
         )
+
+    def _failed(self, request):
+        """A request that failed; not one the browser cancelled itself (net::ERR_ABORTED: a
+        favicon still loading when the test moves the page on), which is no fault of the
+        server. Requests to outside hosts are recorded apart (``outside``) either way."""
+        if "ERR_ABORTED" not in (request.failure or ""):
+            self.failed.append(f"{request.url} ({request.failure})")
 
     def _route(self, route):
         url = urlparse(route.request.url)
