@@ -16,8 +16,11 @@ scenarios reject bad values with a ``ScenarioError`` that the page must show, no
 * **views** are Plotly figures from :mod:`server.charts`, drawn by plotly.js in the browser
   (:mod:`server.plot`) and redrawn when what they show changes; the event log is newest
   first; the Info tab renders ``docs/app_info.md``;
-* **replications** run seeds 0..N-1 of the current settings in a background thread
-  (:mod:`server.replications`) and draw the survival curve.
+* **replications** run seeds 0..N-1 of the applied settings in a background thread and
+  keep each job for comparison (:mod:`server.replications_view`);
+* the run's series and events download as CSV and its link opens it again
+  (:mod:`server.export_view`, :mod:`server.share`); every page is framed by
+  :mod:`server.layout` (phones, accessibility).
 """
 
 from __future__ import annotations
@@ -170,7 +173,11 @@ class AppState:
             self._shown_cv.notify_all()
 
     def toggle_play(self) -> None:
-        self.pause() if self.playing.value else self.play()
+        """The Play button: Pause while playing, else Play."""
+        if self.playing.value:
+            self.pause()
+        else:
+            self.play()
 
     def close(self) -> None:
         """The page has gone: stop Play and let go of the model (called when Solara closes
