@@ -66,6 +66,7 @@ from experiments.design import DesignError, Vary, parse_vary, run_seed
 from experiments.sweep import (
     EXIT_INTERRUPTED,
     LOCK,
+    MANIFEST,
     RUNS,
     Progress,
     _check_scheduler,
@@ -81,6 +82,9 @@ from experiments.sweep import (
     write_part,
     writing,
 )
+from experiments.sweep import (
+    read_manifest as read_folder_manifest,
+)
 from model.estimates import share_interval
 from model.files import atomic_write
 from model.params import levers_of, registry
@@ -88,7 +92,6 @@ from model.posterior import Posterior, PosteriorError, load_posterior, posterior
 from model.scenario import Scenario, ScenarioError, is_path, load_scenario
 
 FORMAT = "pax-silica-optimize/1"
-MANIFEST = "manifest.json"
 CANDIDATES = "candidates"
 VALIDATION = "validation"
 FRONT = "front"
@@ -483,21 +486,8 @@ def objective_matrix(stats: pd.DataFrame, objectives: list[str], side: Side) -> 
 
 # ------------------------------------------------------------------- the folder ----
 def read_manifest(folder: Path, flag: str) -> dict:
-    import json
-
-    path = folder / MANIFEST
-    if not path.is_file():
-        raise CliError(
-            f"{flag}: {folder} is not an optimisation folder (no {MANIFEST}); expected the "
-            "--out folder of `pax-silica optimize`"
-        )
-    try:
-        m = json.loads(path.read_text(encoding="utf-8"))
-    except (ValueError, UnicodeDecodeError) as e:
-        raise CliError(f"{flag}: {path} is not valid JSON ({e})") from None
-    if not isinstance(m, dict) or m.get("format") != FORMAT:
-        raise CliError(f"{flag}: {path} is not an optimisation manifest (format {FORMAT!r})")
-    return m
+    """An optimisation folder's manifest (the sweep's reader, with this kind's words)."""
+    return read_folder_manifest(folder, flag, "optimisation", "optimize", FORMAT)
 
 
 def _write_table(path: Path, df: pd.DataFrame) -> None:

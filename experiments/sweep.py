@@ -547,19 +547,28 @@ def write_manifest(out: Path, manifest: dict) -> None:
     write_bytes(out / MANIFEST, (json.dumps(manifest, indent=1) + "\n").encode())
 
 
-def read_manifest(folder: Path, flag: str = "--resume") -> dict:
+def read_manifest(
+    folder: Path,
+    flag: str = "--resume",
+    kind: str = "sweep",
+    command: str = "sweep",
+    fmt: str = FORMAT,
+) -> dict:
+    """The manifest of a ``kind`` folder (written by ``pax-silica command``, format
+    ``fmt``), or one ``CliError`` under ``flag`` saying why it is not one."""
     path = folder / MANIFEST
+    article = "an" if kind[0] in "aeiou" else "a"
     if not path.is_file():
         raise CliError(
-            f"{flag}: {folder} is not a sweep folder (no {MANIFEST}); expected "
-            "the --out folder of `pax-silica sweep`"
+            f"{flag}: {folder} is not {article} {kind} folder (no {MANIFEST}); expected "
+            f"the --out folder of `pax-silica {command}`"
         )
     try:
         m = json.loads(path.read_text(encoding="utf-8"))
     except (ValueError, UnicodeDecodeError) as e:
         raise CliError(f"{flag}: {path} is not valid JSON ({e})") from None
-    if not isinstance(m, dict) or m.get("format") != FORMAT:
-        raise CliError(f"{flag}: {path} is not a sweep manifest (expected format {FORMAT!r})")
+    if not isinstance(m, dict) or m.get("format") != fmt:
+        raise CliError(f"{flag}: {path} is not {article} {kind} manifest (expected format {fmt!r})")
     return m
 
 
