@@ -5,12 +5,10 @@ process, a smoke test of the benchmark itself."""
 
 from __future__ import annotations
 
-import resource
-import subprocess
-import sys
 import tempfile
-import time
 from pathlib import Path
+
+from experiments.bench_stats import run_command
 
 TARGET_SECONDS = 30 * 60
 MIN_SIMULATIONS = 10_000
@@ -25,34 +23,28 @@ def run_calibration(quick: bool = False, extra: list[str] | None = None) -> dict
     """Run one calibration in a child process; its wall time, CPU and simulations."""
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp) / "calibration"
-        cmd = [sys.executable, "-m", "experiments.cli", "calibrate", "--out", str(out)]
-        cmd += ["--catalogue", str(Path(tmp) / "catalogue.sqlite")]  # a throwaway study
+        args = ["--out", str(out)]
+        args += ["--catalogue", str(Path(tmp) / "catalogue.sqlite")]  # a throwaway study
         if quick:
-            cmd += ["--in-process", "--population", "100", "--simulations", "600"]
-            cmd += ["--screen-trajectories", "2", "--replications", "2"]
-        cmd += list(extra or [])
-        before = resource.getrusage(resource.RUSAGE_CHILDREN)
-        t = time.perf_counter()
-        r = subprocess.run(cmd, capture_output=True, text=True)
-        wall = time.perf_counter() - t
-        after = resource.getrusage(resource.RUSAGE_CHILDREN)
-        if r.returncode != 0:
-            raise RuntimeError(f"calibrate failed ({r.returncode}): {r.stderr[-2000:]}")
+            args += ["--in-process", "--population", "100", "--simulations", "600"]
+            args += ["--screen-trajectories", "2", "--replications", "2"]
+        timed = run_command("calibrate", args + list(extra or []))
         from model.posterior import load_posterior
 
         prov = load_posterior(out / "posterior.csv").provenance
-    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
-    sims = int(prov["simulations"])
+    wall, sims = timed["wall_seconds"], int(prov["simulations"])
     return {
         "wall_seconds": wall,
-        "cpu_seconds": cpu,
+        "cpu_seconds": timed["cpu_seconds"],
         "simulations": sims,
         "simulations_per_second": sims / wall,
         "generations": int(prov["generations"]),
         "tolerance": float(prov["tolerance"]),
         "population": int(prov["population"]),
         "meets_target": meets_target(wall, sims, quick),
-        "progress": [line for line in r.stderr.splitlines() if line.startswith("calibrate:")],
+        "progress": [
+            line for line in timed["stderr"].splitlines() if line.startswith("calibrate:")
+        ],
     }
 
 

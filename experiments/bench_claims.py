@@ -5,13 +5,10 @@ draws), timed from the outside, against the target of 10 minutes on this machine
 
 from __future__ import annotations
 
-import os
-import resource
-import subprocess
-import sys
 import tempfile
-import time
 from pathlib import Path
+
+from experiments.bench_stats import run_command
 
 TARGET_SECONDS = 10 * 60
 
@@ -20,32 +17,23 @@ def run_claims(quick: bool = False, extra: list[str] | None = None) -> dict:
     """Run ``claims`` once in a child process; its wall time, CPU, runs and the load."""
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp) / "claims"
-        cmd = [sys.executable, "-m", "experiments.cli", "claims", "--out", str(out)]
+        args = ["--out", str(out)]
         if quick:
-            cmd += ["--in-process", "--draws", "4", "--reps", "1"]
-        cmd += list(extra or [])
-        load = os.getloadavg()[0]
-        before = resource.getrusage(resource.RUSAGE_CHILDREN)
-        t = time.perf_counter()
-        r = subprocess.run(cmd, capture_output=True, text=True)
-        wall = time.perf_counter() - t
-        after = resource.getrusage(resource.RUSAGE_CHILDREN)
-        if r.returncode != 0:
-            raise RuntimeError(f"claims failed ({r.returncode}): {r.stderr[-2000:]}")
+            args += ["--in-process", "--draws", "4", "--reps", "1"]
+        timed = run_command("claims", args + list(extra or []))
         import json
 
         results = json.loads((out / "results.json").read_text(encoding="utf-8"))
-    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
     runs = int(results["session"]["runs"])
     return {
-        "wall_seconds": wall,
-        "cpu_seconds": cpu,
+        "wall_seconds": timed["wall_seconds"],
+        "cpu_seconds": timed["cpu_seconds"],
         "runs": runs,
-        "runs_per_second": runs / wall,
+        "runs_per_second": runs / timed["wall_seconds"],
         "draws": int(results["provenance"]["draws"]),
-        "load_average_before": load,
-        "load_average_after": os.getloadavg()[0],
-        "meets_target": wall < TARGET_SECONDS,
+        "load_average_before": timed["load_average_before"],
+        "load_average_after": timed["load_average_after"],
+        "meets_target": timed["wall_seconds"] < TARGET_SECONDS,
     }
 
 

@@ -8,13 +8,10 @@ benchmark itself."""
 from __future__ import annotations
 
 import json
-import os
-import resource
-import subprocess
-import sys
 import tempfile
-import time
 from pathlib import Path
+
+from experiments.bench_stats import run_command
 
 TARGET_SECONDS = 15 * 60
 TARGET_RUNS = 5_000
@@ -31,35 +28,27 @@ def run_optimize(quick: bool = False, extra: list[str] | None = None) -> dict:
     """Run ``optimize`` once in a child process; its wall time, CPU, runs and the load."""
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp) / "opt"
-        cmd = [sys.executable, "-m", "experiments.cli", "optimize", "--out", str(out)]
-        cmd += (QUICK if quick else FULL) + ["--no-progress"] + list(extra or [])
-        load = os.getloadavg()[0]
-        before = resource.getrusage(resource.RUSAGE_CHILDREN)
-        t = time.perf_counter()
-        r = subprocess.run(cmd, capture_output=True, text=True)
-        wall = time.perf_counter() - t
-        after = resource.getrusage(resource.RUSAGE_CHILDREN)
-        if r.returncode != 0:
-            raise RuntimeError(f"optimize failed ({r.returncode}): {r.stderr[-2000:]}")
+        args = ["--out", str(out), "--catalogue", str(Path(tmp) / "catalogue.sqlite")]
+        args += (QUICK if quick else FULL) + ["--no-progress"] + list(extra or [])
+        timed = run_command("optimize", args)  # a throwaway study, in its own catalogue
         manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
         import pandas as pd
 
         search_runs = len(pd.read_parquet(out / "runs"))
         validation_runs = len(pd.read_parquet(out / "validation" / "runs"))
         front = len(pd.read_parquet(out / "front.parquet"))
-    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
-    runs = search_runs + validation_runs
+    wall = timed["wall_seconds"]
     return {
         "wall_seconds": wall,
-        "cpu_seconds": cpu,
+        "cpu_seconds": timed["cpu_seconds"],
         "search_runs": search_runs,
         "validation_runs": validation_runs,
-        "runs_per_second": runs / wall,
+        "runs_per_second": (search_runs + validation_runs) / wall,
         "front_points": front,
         "generations": manifest["generations_done"],
         "workers": manifest["sessions"][-1]["workers"],
-        "load_average_before": load,
-        "load_average_after": os.getloadavg()[0],
+        "load_average_before": timed["load_average_before"],
+        "load_average_after": timed["load_average_after"],
         "meets_target": meets_target(wall, search_runs, quick),
     }
 

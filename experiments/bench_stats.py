@@ -60,3 +60,30 @@ def own_peak_mb() -> float:
 def ok(good: bool) -> str:
     """The mark printed after a figure that has a target."""
     return "OK " if good else "MISS"
+
+
+def run_command(name: str, args: list[str]) -> dict:
+    """``pax-silica NAME ARGS`` once in a child process, timed from outside as a user runs
+    it: wall seconds, the child's CPU seconds, its stderr, and the load average before and
+    after. A failed command raises with the end of its stderr."""
+    import os
+    import subprocess
+    import time
+
+    cmd = [sys.executable, "-m", "experiments.cli", name, *args]
+    load = os.getloadavg()[0]
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    t = time.perf_counter()
+    r = subprocess.run(cmd, capture_output=True, text=True)
+    wall = time.perf_counter() - t
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    if r.returncode != 0:
+        raise RuntimeError(f"{name} failed ({r.returncode}): {r.stderr[-2000:]}")
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return {
+        "wall_seconds": wall,
+        "cpu_seconds": cpu,
+        "stderr": r.stderr,
+        "load_average_before": load,
+        "load_average_after": os.getloadavg()[0],
+    }
