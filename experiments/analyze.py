@@ -38,7 +38,14 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from experiments.args import CliError, load_from_args, natural_int, positive_int, whole_number
+from experiments.args import (
+    CliError,
+    load_from_args,
+    markdown_table,
+    natural_int,
+    positive_int,
+    whole_number,
+)
 from experiments.design import run_seed
 from experiments.sweep import (
     EXIT_INTERRUPTED,
@@ -715,11 +722,7 @@ def _share(text: str) -> float:
 def _table(df: pd.DataFrame, fmt: str) -> str:
     if fmt == "csv":
         return df.to_csv(index=False).rstrip("\n")
-    cols = list(df.columns)
-    lines = ["| " + " | ".join(cols) + " |", "|" + "---|" * len(cols)]
-    for row in df.itertuples(index=False):
-        lines.append("| " + " | ".join(_cell(v) for v in row) + " |")
-    return "\n".join(lines)
+    return markdown_table(df, _cell)
 
 
 def _cell(v: Any) -> str:

@@ -129,3 +129,13 @@ def posterior_from_args(args: argparse.Namespace):
         raise CliError(f"--posterior: {e}") from None
     except OSError as e:
         raise CliError(f"--posterior: cannot read {name} ({e.strerror or e})") from None
+
+
+def markdown_table(df, cell=str) -> str:
+    """A data frame as a Markdown table, each value written by ``cell``: one layout for
+    every subcommand that prints a table (each keeps its own way of writing a number)."""
+    cols = [str(c) for c in df.columns]
+    lines = ["| " + " | ".join(cols) + " |", "|" + "---|" * len(cols)]
+    for row in df.itertuples(index=False):
+        lines.append("| " + " | ".join(cell(v) for v in row) + " |")
+    return "\n".join(lines)

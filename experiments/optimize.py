@@ -60,7 +60,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from experiments.args import CliError, check_output, natural_int, positive_int
+from experiments.args import CliError, check_output, markdown_table, natural_int, positive_int
 from experiments.catalogue import add_catalogue_arg, register_study
 from experiments.design import DesignError, Vary, parse_vary, run_seed
 from experiments.sweep import (
@@ -731,11 +731,7 @@ def front_columns(spec: OptimizeSpec) -> list[str]:
 
 
 def _table(df: pd.DataFrame) -> str:
-    cols = list(df.columns)
-    lines = ["| " + " | ".join(cols) + " |", "|" + "---|" * len(cols)]
-    for row in df.itertuples(index=False):
-        lines.append("| " + " | ".join(_cell(v) for v in row) + " |")
-    return "\n".join(lines)
+    return markdown_table(df, _cell)
 
 
 def _cell(v: Any) -> str:
