@@ -132,6 +132,13 @@ def _time_axis(m: PaxSilicaModel) -> tuple[dict, list[dict], list[dict]]:
     return axis, shapes, notes
 
 
+def _right_line(m, key: str, label: str, color: str) -> dict:
+    """A second series on the right-hand axis: dashed, named so, two decimals on hover."""
+    return _line(
+        m, key, f"{label} (right axis)", color, "%{y:.2f}", line={"dash": "dash"}, yaxis="y2"
+    )
+
+
 def _line(m, key: str, label: str, color: str, value: str, **more) -> dict:
     """One series over the quarters so far, its value and date on hover."""
     y = _series(m, key)
@@ -203,17 +210,7 @@ def membership_figure(m: PaxSilicaModel) -> dict:
             ("defectors", "defectors", Status.DEFECTED),
         )
     ]
-    traces.append(
-        _line(
-            m,
-            "credibility",
-            "US credibility (right axis)",
-            pal.CREDIBILITY,
-            "%{y:.2f}",
-            line={"dash": "dash"},
-            yaxis="y2",
-        )
-    )
+    traces.append(_right_line(m, "credibility", "US credibility", pal.CREDIBILITY))
     traces += _now(m, traces)
     layout = _base_layout(
         "Who is in the alliance, and how credible US promises look",
@@ -247,17 +244,7 @@ def capital_figure(m: PaxSilicaModel) -> dict:
             ("capital_stranded", "stranded (written off)"),
         )
     ]
-    traces.append(
-        _line(
-            m,
-            "price_index",
-            "input price index (right axis)",
-            pal.PRICE,
-            "%{y:.2f}",
-            line={"dash": "dash"},
-            yaxis="y2",
-        )
-    )
+    traces.append(_right_line(m, "price_index", "input price index", pal.PRICE))
     traces += _now(m, traces)
     top = max(
         max(_series(m, k)) for k in ("capital_committed", "capital_pipeline", "capital_stranded")
