@@ -239,6 +239,38 @@ def test_step_and_play_change_the_charts_and_the_log(browser, servers):
         context.close()
 
 
+def test_a_chart_that_changed_out_of_the_window_is_drawn_when_it_comes_into_view(browser, servers):
+    """A Step redraws the charts on the screen; one below the fold waits (``data-stale``)
+    and is drawn, at the model's quarter, once scrolled into view."""
+    context, page, watch, _ = open_page(browser, servers["app"])
+    try:
+        css = "pax-chart-network"  # the lowest chart: out of a 1000 px window at the top
+        box = page.locator(f".{css}").bounding_box()
+        assert box["y"] > page.viewport_size["height"], box
+        drawn = src(page, css)
+        for _ in range(12):  # the network's figure changes with some quarters, not all
+            page.click(".pax-step")
+            page.wait_for_function("() => !window.paxBusy", timeout=30_000)
+            page.wait_for_timeout(300)
+            if page.get_attribute(f".{css}", "data-stale") == "yes":
+                break
+        assert page.get_attribute(f".{css}", "data-stale") == "yes"
+        assert src(page, css) == drawn  # not redrawn out of sight
+        page.locator(f".{css}").scroll_into_view_if_needed()
+        page.wait_for_function(
+            "([c, d]) => { const e = document.querySelector('.' + c);"
+            " return e.dataset.stale === '' && e.dataset.drawn !== d; }",
+            arg=[css, drawn],
+            timeout=30_000,
+        )
+        # what it shows is the quarter the page is at (the figure's version is the
+        # model's and its quarter)
+        assert src(page, css).rsplit("-", 1)[1] == str(quarter(page))
+        watch.assert_clean()
+    finally:
+        context.close()
+
+
 def test_two_browser_sessions_have_independent_models(browser, servers):
     (ctx_a, a, watch_a, _), (ctx_b, b, watch_b, _) = open_pages(browser, servers["solara"], 2)
     try:
