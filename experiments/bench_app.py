@@ -36,6 +36,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -132,7 +133,9 @@ _STEP_TIME = """() => {
 def step(page) -> bool:
     """Click Step and wait until it is done; at the end of a run, Reset instead (untimed)
     and say so (False)."""
-    if page.locator(".pax-step").is_disabled():
+    status = page.inner_text(".pax-status")
+    at_end = re.search(r"quarter (\d+) of (\d+)", status)
+    if page.locator(".pax-step").is_disabled() or (at_end and at_end[1] == at_end[2]):
         page.click(".pax-reset")
         page.wait_for_function(
             "() => /quarter 0 of/.test(document.querySelector('.pax-status').innerText)"
