@@ -39,43 +39,29 @@ def _workers() -> int:
     return max(1, min(4, len(os.sched_getaffinity(0))))
 
 
-def _map_seeds(fn, scen, seeds, kwargs: dict) -> list[dict]:
-    """``fn(scen, chunk, kwargs)`` over chunks of ``seeds``, on the workers; the outcomes
-    in the order of the seeds."""
+def _map_seeds(scen, seeds, settings: dict) -> list[dict]:
+    """:func:`_runs` over chunks of ``seeds``, on the workers; the outcomes in the order
+    of the seeds."""
     global _POOL
     seeds = list(seeds)
     if len(seeds) < INLINE_BELOW or _workers() == 1:
-        return fn(scen, seeds, kwargs)
+        return _runs(scen, seeds, settings)
     if _POOL is None:
         _POOL = ProcessPoolExecutor(_workers(), mp_context=multiprocessing.get_context("spawn"))
-    k = 4 * _workers()
-    chunks = [seeds[i::k] for i in range(k) if seeds[i::k]]
-    parts = list(_POOL.map(fn, [scen] * len(chunks), chunks, [kwargs] * len(chunks)))
-    by_seed = {
-        seed: o
-        for chunk, part in zip(chunks, parts, strict=True)
-        for seed, o in zip(chunk, part, strict=True)
-    }
-    return [by_seed[seed] for seed in seeds]
+    size = -(-len(seeds) // (4 * _workers()))  # a few chunks a worker: none waits long
+    chunks = [seeds[i : i + size] for i in range(0, len(seeds), size)]
+    parts = _POOL.map(_runs, [scen] * len(chunks), chunks, [settings] * len(chunks))
+    return [o for part in parts for o in part]  # map keeps the chunks' order
 
 
-def _full_runs(scen, seeds, overrides: dict) -> list[dict]:
-    rows = []
-    for seed in seeds:
-        m = PaxSilicaModel(scen, rng=seed, **overrides)
-        m.run()
-        o = m.outcome()
-        o["initial_refining_share"] = m.initial_refining_share
-        rows.append(o)
-    return rows
-
-
-def _lean_runs(scen, seeds, overrides: dict) -> list[dict]:
+def _runs(scen, seeds, settings: dict) -> list[dict]:
+    """One run's outcome per seed, with its initial refining share; ``settings``: the
+    model's keyword arguments (parameter overrides, ``collect``, ``n_investors``)."""
     out = []
     for seed in seeds:
-        m = PaxSilicaModel(scen, rng=seed, collect=False, n_investors=200, **overrides)
+        m = PaxSilicaModel(scen, rng=seed, **settings)
         m.run()
-        out.append(m.outcome())
+        out.append({**m.outcome(), "initial_refining_share": m.initial_refining_share})
     return out
 
 
@@ -83,7 +69,7 @@ def _lean_runs(scen, seeds, overrides: dict) -> list[dict]:
 def outcomes(scenario: str, n: int = N_REPS, overrides: tuple = ()) -> dict[str, np.ndarray]:
     """Outcome columns of ``n`` seeded runs (seeds 1000..1000+n-1), with the parameter
     ``overrides`` ((name, value) pairs) applied to every run alike."""
-    rows = _map_seeds(_full_runs, load_scenario(scenario), range(1000, 1000 + n), dict(overrides))
+    rows = _map_seeds(load_scenario(scenario), range(1000, 1000 + n), dict(overrides))
     return {
         k: np.array([r[k] for r in rows], dtype=float)
         for k in rows[0]
@@ -96,7 +82,7 @@ def lean_outcomes(scenario, seeds, **overrides) -> list[dict]:
     parameter ``overrides``: the loop of the dose-response tests, which vary one cause
     and hold the rest. ``scenario``: a preset name, a path or a ``Scenario``."""
     scen = load_scenario(scenario) if isinstance(scenario, str) else scenario
-    return _map_seeds(_lean_runs, scen, seeds, overrides)
+    return _map_seeds(scen, seeds, {**overrides, "collect": False, "n_investors": 200})
 
 
 def proportion_gap_lower(a: np.ndarray, b: np.ndarray) -> float:
