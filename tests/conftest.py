@@ -24,7 +24,19 @@ from tests.browser import (
     wait_serving,
 )
 
+# Fixtures of the tests that drive Chromium or an app server: under pytest-xdist (``-n``)
+# these tests run in one worker, one after another (``--dist loadgroup``), so there is one
+# Chromium and one app server at a time, as in a serial run, while the other workers take
+# the rest of the suite.
+BROWSER_FIXTURES = {"browser", "app_url", "servers"}
+
 SEAT_TIMEOUT = "4"  # seconds without a heartbeat before a classroom seat goes to the rules
+
+
+def pytest_collection_modifyitems(items):
+    for item in items:
+        if BROWSER_FIXTURES & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.xdist_group("browser"))
 
 
 @pytest.fixture(scope="session", autouse=True)

@@ -246,6 +246,8 @@ def test_the_controls_explain_themselves_in_the_browser(browser, app_url):
     message and changes nothing; one key press moves the Gulf slider by a step of the log
     scale (x1.12), not by a fixed amount; the glossary defines the codes; on a 390-pixel
     phone the help is readable in the folded-out controls."""
+    from playwright.sync_api import expect
+
     from tests.browser import ARTIFACTS, Watch, drawn
 
     context = browser.new_context(viewport={"width": 1440, "height": 900})
@@ -276,7 +278,10 @@ def test_the_controls_explain_themselves_in_the_browser(browser, app_url):
         box.fill("40")
         box.press("Enter")
         wait_label(page, "gulf_capital", ": 40 US$bn")
-        page.locator(".param-gulf_capital [role=slider]").focus()
+        # (a redraw can hold the old slider and the new for a moment: wait for one)
+        slider = page.locator(".param-gulf_capital [role=slider]")
+        expect(slider).to_have_count(1, timeout=30_000)
+        slider.focus()
         page.keyboard.press("ArrowRight")
         wait_label(page, "gulf_capital", ": 45 US$bn")
         page.get_by_role("tab", name="Glossary").click()

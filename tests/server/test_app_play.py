@@ -91,7 +91,7 @@ def test_taking_the_advice_to_the_end_scores_as_the_rule_based_us(page):
     assert f"the rule-based US on seed 0: <b>{want:.1f}</b>" in score
     assert "You did the same as the rule-based US on this seed (+0.0)." in score
     assert score_of_model(game.model)["us"] == pytest.approx(want)
-    assert "Game over" in html(rc, "pax-play-report")
+    eventually(lambda: "Game over" in html(rc, "pax-play-report"))  # drawn after the score
     assert "pax-seat-over" in " ".join(
         x.attributes.get("class", "") for x in rc.find(solara.widgets.HTML).widgets
     )
