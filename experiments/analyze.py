@@ -52,7 +52,6 @@ from experiments.sweep import (
     Executor,
     Progress,
     _check_scheduler,
-    default_chunk_size,
     load_results,
     read_manifest,
     run_chunk,
@@ -534,7 +533,7 @@ def run_criticality(
     runs = [
         (i, r, run_seed(seed, 0, r), {}, k) for i, k in enumerate(keys) for r in range(replications)
     ]
-    size = chunk_size or default_chunk_size(len(runs), executor.nthreads())
+    size = chunk_size or executor.chunk_size(len(runs))
     chunks = [runs[i : i + size] for i in range(0, len(runs), size)]
     bar = Progress(len(runs), enabled=progress)
     frames = []

@@ -273,19 +273,32 @@ def batch(config: Config, workers: int, warm: bool) -> dict:
 
 
 # --------------------------------------------------------------------- sweep -------
-def sweep(config: Config, workers: int) -> dict:
+def sweep(config: Config, workers: int, auto: bool = False) -> dict:
     """The sweep executor (``experiments.sweep``) on a local Dask cluster, writing its
-    Parquet folder as ``pax-silica sweep`` does; rows read back after the clock."""
-    from experiments.sweep import Executor, execute, load_results, new_manifest, write_manifest
+    Parquet folder as ``pax-silica sweep`` does; rows read back after the clock.
+    ``auto``: where ``pax-silica sweep`` would put these runs, in this process when a
+    cluster would not pay for itself (``sweep.workers_pay``), as the command decides."""
+    from experiments.sweep import (
+        Executor,
+        InProcess,
+        execute,
+        load_results,
+        new_manifest,
+        workers_pay,
+        write_manifest,
+    )
 
     d = design(config)
     out: dict = {"peaks": {}}
+    in_process = auto and not workers_pay(config.n_runs, config.steps, workers)
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp) / "sweep"
         folder.mkdir()
         t = time.perf_counter()
-        with Executor(workers=workers) as ex:
+        ex = InProcess("too few to pay for workers") if in_process else Executor(workers=workers)
+        with ex:
             out["start"] = time.perf_counter() - t
+            out["where"] = ex.where
             manifest = new_manifest(d, None, False)
             write_manifest(folder, manifest)
             t = time.perf_counter()
@@ -294,6 +307,7 @@ def sweep(config: Config, workers: int) -> dict:
             out["chunk_size"] = f["chunk_size"]
             # The local cluster's nannies (and its scheduler) run in this process, not in
             # processes of their own: the main process's peak covers them.
-            out["peaks"]["workers"] = sorted(ex.client.run(own_peak_mb).values())
+            if not in_process:
+                out["peaks"]["workers"] = sorted(ex.client.run(own_peak_mb).values())
         out["rows"] = load_results(folder).to_dict("records")
     return out

@@ -30,6 +30,7 @@ import os
 import subprocess
 import sys
 import time
+from dataclasses import replace
 
 from experiments.bench_stats import ok, own_peak_mb, per_round, show, spread
 
@@ -63,6 +64,8 @@ def run_side(side: str, config, workers: int) -> dict:
         return sides.batch(config, workers, warm=True)
     if side == "sweep":
         return sides.sweep(config, workers)
+    if side == "sweep_auto":
+        return sides.sweep(config, workers, auto=True)
     if side == "ema":
         from experiments.bench_ema import run_ema
 
@@ -120,6 +123,36 @@ def cases(with_ema: bool) -> list[tuple[str, str, int]]:
     if with_ema:
         out.insert(4, ("ema", "ema", WORKERS))
     return out
+
+
+SMALL_RUNS = 20
+
+
+def small_config(config):
+    """A sweep of ``SMALL_RUNS`` runs: the first 4 x 5 points of the grid, one seed each."""
+    (a, va), (b, vb) = config.grid
+    return replace(config, grid=((a, va[:4]), (b, vb[:5])), replications=1)
+
+
+def small_figures(config, repeats: int, run=fresh) -> dict:
+    """Issue 15's small sweep: ``SMALL_RUNS`` runs as ``pax-silica sweep`` runs them (it
+    decides where: in process when a cluster would not pay, ``sweep.workers_pay``) against
+    the same runs one after another in a plain loop; each side a fresh process, the ratio
+    of their times within each round, end to end (imports in both) and running."""
+    small = small_config(config)
+    todo = [("loop", "loop", 1), ("sweep", "sweep_auto", WORKERS)]
+    rs = rounds(todo, small, repeats, run)
+    check_same_work([x for r in rs for x in r.values()], small.n_runs)
+    return {
+        "runs": small.n_runs,
+        "where": sorted({r["sweep"].get("where", "local") for r in rs}),
+        "loop_end_to_end_s": spread(per_round(rs, lambda r: end_to_end(r, "loop"))),
+        "sweep_end_to_end_s": spread(per_round(rs, lambda r: end_to_end(r, "sweep"))),
+        "sweep_over_loop": {
+            "end_to_end": throughput_ratio(rs, "sweep", "loop", end_to_end),
+            "running": throughput_ratio(rs, "sweep", "loop", running),
+        },
+    }
 
 
 def rounds(todo: list[tuple[str, str, int]], config, repeats: int, run=fresh) -> list[dict]:
@@ -252,6 +285,7 @@ def sweep_figures(config, sizes, repeats: int, with_ema: bool, config_of, run=fr
             "end_to_end": throughput_ratio(rs, "sweep", "ema", end_to_end),
         }
     f["growth"] = growth_figures(config_of, sizes, repeats, run)
+    f["small"] = small_figures(config, repeats, run)
     f["load_average"] = {"before": load_before, "after": os.getloadavg()}
     return f
 
@@ -332,10 +366,25 @@ def print_sweeps(f: dict) -> None:
             parts.append(f"largest worker {show(s['worker_mb'], '{:.0f}', ' MB')}")
         print(f"    {names[k]:<24} " + ", ".join(parts))
     _print_growth(f["growth"])
+    _print_small(f["small"])
     la = f["load_average"]
     print(
         f"  load average (1 min) on {os.cpu_count()} cores: {la['before'][0]:.2f} before, "
         f"{la['after'][0]:.2f} after (above about 2, other work shared the machine)"
+    )
+
+
+def _print_small(sm: dict) -> None:
+    r = sm["sweep_over_loop"]
+    sweep_s = show(sm["sweep_end_to_end_s"], "{:.2f}", " s")
+    loop_s = show(sm["loop_end_to_end_s"], "{:.2f}", " s")
+    print(
+        f"  a small sweep, {sm['runs']} runs as `pax-silica sweep` runs them "
+        f"({', '.join(sm['where'])}), against the same runs one after another in a plain "
+        f"loop, each in a fresh process: end to end {sweep_s} against {loop_s}; sweep / loop "
+        f"throughput end to end {show(r['end_to_end'], '{:.2f}', 'x')}, running "
+        f"{show(r['running'], '{:.2f}', 'x')} (target: no slower, >= 1.00x, median end to end)"
+        f"  [{ok(r['end_to_end']['median'] >= 1.0)}]"
     )
 
 

@@ -74,7 +74,6 @@ from experiments.sweep import (
     _git_commit,
     _now,
     _versions,
-    default_chunk_size,
     executor_for,
     load_results,
     run_chunk,
@@ -526,7 +525,7 @@ class Optimisation:
         if not todo:
             return pd.DataFrame()
         (out / RUNS).mkdir(parents=True, exist_ok=True)
-        size = default_chunk_size(len(todo), self.ex.nthreads())
+        size = self.ex.chunk_size(len(todo))
         chunks = [todo[i : i + size] for i in range(0, len(todo), size)]
         frames: list[pd.DataFrame] = []
 
@@ -1246,7 +1245,7 @@ def run_point(args) -> int:
                 t[3].setdefault(n, setup.scenario.params[n])
         with executor_for(args, len(todo), setup.scenario.params["steps"]) as ex:
             frames: list[pd.DataFrame] = []
-            size = default_chunk_size(len(todo), ex.nthreads())
+            size = ex.chunk_size(len(todo))
             chunks = [todo[i : i + size] for i in range(0, len(todo), size)]
             tasks = (({"": setup.scenario}, c, names, False, None) for c in chunks)
             ex.map_chunks(run_chunk, tasks, lambda t, r: frames.append(r[0]))

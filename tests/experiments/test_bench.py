@@ -215,6 +215,22 @@ def test_the_sweep_figures_and_their_text(capsys):
     assert "running 2.00x (2.00..2.00)" in out
     assert "every side returned 12 rows" in out
     assert "EMA Workbench (2)" in out
+    # the small sweep against the loop, within each round: 9 s against 5 running
+    small = f["small"]
+    assert small["runs"] == sw.small_config(TINY).n_runs
+    assert small["sweep_over_loop"]["running"]["median"] == pytest.approx(9.0 / 5.0)
+    assert small["sweep_over_loop"]["end_to_end"]["median"] == pytest.approx(13.0 / 9.0)
+    assert "a small sweep, " in out and "end to end 1.44x" in out
+
+
+def test_a_small_sweep_runs_in_process_and_returns_the_loops_rows():
+    """20 runs: ``pax-silica sweep`` would not start a cluster for them (``workers_pay``),
+    so the bench's side runs them in process, in one part, and returns the loop's rows."""
+    small = sw.small_config(sides.Config())
+    assert small.n_runs == sw.SMALL_RUNS == 20
+    res, loop = sides.sweep(small, 2, auto=True), sides.loop(small)
+    assert res["where"] == "in-process" and res["chunk_size"] == 20
+    assert sides.rows_digest(res["rows"], small) == sides.rows_digest(loop["rows"], small)
 
 
 @pytest.mark.parametrize(
