@@ -36,7 +36,12 @@ INLINE_BELOW = 8  # runs: fewer are run here, not worth a round trip to the work
 
 
 def _workers() -> int:
-    return max(1, min(4, len(os.sched_getaffinity(0))))
+    """The pool's size: the cores shared among pytest-xdist's workers (each has a pool of
+    its own), at least 2 where there are 2 cores (another worker is often waiting on a
+    browser or a subprocess), at most 4."""
+    cores = len(os.sched_getaffinity(0))
+    share = cores // max(1, int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "1")))
+    return max(1, min(4, cores, max(2, share)))
 
 
 def _map_seeds(scen, seeds, settings: dict) -> list[dict]:
