@@ -35,6 +35,7 @@ from experiments.bench_sides import (
     _worker_ready,
     design,
     each_worker,
+    keep_rows,
     outcome_keys,
     runs,
 )
@@ -117,7 +118,8 @@ def run_ema(config: Config, workers: int) -> dict:
         out["start"] = time.perf_counter() - t
         t = time.perf_counter()
         experiments, outcomes = ev.perform_experiments(scenarios=todo, log_progress=True)
+        out["rows"] = rows(experiments, outcomes)
+        keep_rows(out["rows"], config)
         out["running"] = time.perf_counter() - t
         out["peaks"]["workers"] = sorted(each_worker(ev._pool, _worker_peak, workers).values())
-    out["rows"] = rows(experiments, outcomes)
     return out

@@ -11,7 +11,9 @@ overheads and nothing else:
   process, not once per run), built with ``collect=False`` on every side;
 * the same result: one row per run, its seed, the varied parameters and ``outcome()``
   (batch_run's collector is replaced at the end of a run by one holding that row, so it
-  returns one row per run, not one per agent);
+  returns one row per run, not one per agent), kept where a study keeps it: a Parquet
+  file on disk, written on the clock on every side (``keep_rows``; the sweep writes its
+  parts), and read back off it (the sweep's ``load_results``, for the digest);
 * the same start: in the *running* figure each side's pool or cluster is started and every
   worker has imported the model before the clock starts; the *end to end* figure starts
   the clock at the child process's first line, imports included, on every side.
@@ -152,9 +154,21 @@ def rows_digest(rows: list[dict], config: Config) -> str:
     return hashlib.sha256(json.dumps(canon).encode()).hexdigest()[:12]
 
 
+def keep_rows(rows: list[dict], config: Config) -> None:
+    """Write the rows to a Parquet file, as a study keeps them (and as the sweep does with
+    its parts): the part of a side's work that a run's result in memory would leave out.
+    Every side writes the same columns (the seed, the varied parameters, the outcome), to a
+    temporary folder removed afterwards."""
+    keys = ["seed", *config.names, *outcome_keys(config)]
+    with tempfile.TemporaryDirectory() as tmp:
+        columns = {k: [r[k] for r in rows] for k in keys}  # a row short of one: KeyError
+        pd.DataFrame(columns).to_parquet(Path(tmp) / "runs.parquet")
+
+
 # ---------------------------------------------------------------- one process -------
 def loop(config: Config) -> dict:
-    """The floor: the runs one after another in this process, no pool, no scheduler."""
+    """The floor: the runs one after another in this process, no pool, no scheduler,
+    their rows kept in a Parquet file (``keep_rows``)."""
     scen = design(config).scenario
     t = time.perf_counter()
     rows = []
@@ -162,6 +176,7 @@ def loop(config: Config) -> dict:
         m = PaxSilicaModel(scen, rng=seed, collect=False, **params)
         m.run()
         rows.append({"seed": seed, **params, **m.outcome()})
+    keep_rows(rows, config)
     return {"running": time.perf_counter() - t, "rows": rows, "peaks": {}}
 
 
@@ -265,6 +280,7 @@ def batch(config: Config, workers: int, warm: bool) -> dict:
             max_steps=10**9,
             display_progress=False,
         )
+        keep_rows(rows, config)
         out["running"] = time.perf_counter() - t
         if pool is not None:
             out["peaks"]["workers"] = sorted(each_worker(pool, _worker_peak, workers).values())
@@ -309,5 +325,7 @@ def sweep(config: Config, workers: int, auto: bool = False) -> dict:
             # processes of their own: the main process's peak covers them.
             if not in_process:
                 out["peaks"]["workers"] = sorted(ex.client.run(own_peak_mb).values())
+        t = time.perf_counter()  # the rows are in their files: read back off the clock
         out["rows"] = load_results(folder).to_dict("records")
+        out["read_back"] = time.perf_counter() - t
     return out

@@ -54,6 +54,24 @@ def test_the_loop_returns_one_row_per_run(loop_rows):
     assert _seeds(loop_rows) == sorted(s for _, _, s, _ in sides.runs(TINY))
 
 
+def test_every_side_keeps_the_same_columns_of_its_rows_on_the_clock(monkeypatch, loop_rows):
+    """The loop and batch_run write their rows to Parquet as the sweep writes its parts,
+    inside the timed region, the same columns on both (and readable back)."""
+    kept = []
+    real = sides.keep_rows
+
+    def spy(rows, config):
+        kept.append(len(rows))
+        real(rows, config)
+
+    monkeypatch.setattr(sides, "keep_rows", spy)
+    sides.loop(TINY)
+    sides.batch(TINY, 1, warm=False)
+    assert kept == [TINY.n_runs, TINY.n_runs]
+    with pytest.raises(KeyError):  # a row without the outcome is not kept quietly
+        real([{"seed": 1}], TINY)
+
+
 def test_batch_run_runs_the_sweeps_seeds_and_returns_one_row_per_run(loop_rows):
     """In process (one worker): batch_run's rng values are replication numbers, mapped to
     the sweep's seeds; with the model's own collector it returned 22 rows a run."""
