@@ -495,11 +495,8 @@ class PaxSilicaModel(mesa.Model):
         participants together."""
         members = np.zeros(len(self.world.actors), dtype=bool)
         aligned = members.copy()
-        for s in self.states:
-            if s.status == MEMBER:
-                members[s.row] = aligned[s.row] = True
-            elif s.status == PARTICIPANT:
-                aligned[s.row] = True
+        members[[s.row for s in self.states if s.status == MEMBER]] = True
+        aligned[[s.row for s in self.states if s.status in (MEMBER, PARTICIPANT)]] = True
         return members, aligned
 
     @property
@@ -541,9 +538,10 @@ class PaxSilicaModel(mesa.Model):
             s.reversal_shock = 0.0
             s.side_payment = 0.0
             s.inflow = 0.0
-            s.pressure_received = {}
-            s.pain_by = {}
-            s.pressure_pain = 0.0
+            if s.pressure_received:  # only members under pressure have any (``_land``)
+                s.pressure_received = {}
+                s.pain_by = {}
+                s.pressure_pain = 0.0
         self.joins_now = 0
         # Last quarter's price shock fades before this quarter's events land.
         self.shock = market.fade(self.shock, self.p["price_mean_reversion"])
