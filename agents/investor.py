@@ -104,6 +104,15 @@ class InvestorPopulation:
         self.noise = attr("signal_noise") * p["signal_noise_scale"]
         self.herding = np.clip(attr("herding") * p["herding_scale"], 0.0, 1.0)
         self.patience = attr("patience")
+        # Per-run constants of the rules (the same values the rules would compute each
+        # quarter): the weight of the new signal in a belief and of the old belief, the
+        # weight of an investor's own belief against the market's, half its risk
+        # aversion, the expected return below which it leaves a project, its tranche.
+        self._update_weight = self.params.belief_update * (1.0 - 0.5 * self.patience)
+        self._keep_weight = 1.0 - self._update_weight
+        self._own_weight = 1.0 - self.herding
+        self._half_risk_aversion = 0.5 * self.risk_aversion
+        self._exit_floor = self.hurdle - self.params.withdraw_margin
         gulf = np.array([x.capital_pool == "gulf" for x in types])[t]
         # Each investor's share of its pool: lognormal, so a few hold much of it.
         weights = rng.lognormal(0.0, p["capital_concentration"], n)
@@ -112,6 +121,7 @@ class InvestorPopulation:
             if mask.any():
                 capital[mask] = pool * weights[mask] / weights[mask].sum()
         self.capital = capital  # fixed over a run: what moves is where it sits
+        self._tranche = self.params.commit_fraction * capital
         self._total = float(capital.sum())
         self._dust = 1e-6 * np.maximum(capital, 1e-12)  # idle capital below this is spent
         self.idle = capital.copy()
@@ -122,6 +132,8 @@ class InvestorPopulation:
             p["initial_credibility"] + self.noise * rng.standard_normal(n), 0.0, 1.0
         )
         self.preference = np.exp(p["preference_noise"] * rng.standard_normal((n, n_phases)))
+        self._own = np.empty_like(self.preference)  # each quarter's returns as each sees them
+        self._row_start = np.arange(n) * n_phases  # where each investor's row starts, flat
         self.proj_phase = np.full(n, -1)
         self.proj_row = np.full(n, -1)
         self.proj_due = np.zeros(n, dtype=int)
@@ -159,8 +171,9 @@ class InvestorPopulation:
         ip = self.params
         r = ip.base_return * (1.0 + ip.scarcity_premium * (1.0 - view.self_sufficiency))
         dear = ip.base_return * ip.price_premium * max(0.0, view.price_index - 1.0)
-        r[self.upstream] += dear
-        r[self.upstream.stop :] -= dear * view.refining_gap
+        if dear:  # prices at or below normal: no premium (adding 0 would change nothing)
+            r[self.upstream] += dear
+            r[self.upstream.stop :] -= dear * view.refining_gap
         return r
 
     def expected_return(
@@ -170,89 +183,99 @@ class InvestorPopulation:
         mean-variance risk charge on price volatility (``vol`` is quarterly, so the
         annual variance is ``(2 vol)^2``). ``who``: the investors (indices) that
         ``belief`` and ``returns`` are of, if not all."""
-        risk_aversion = self.risk_aversion if who is None else self.risk_aversion[who]
+        half_ra = self._half_risk_aversion if who is None else self._half_risk_aversion[who]
         return (
             belief * returns
             - (1.0 - belief) * self.params.collapse_loss
-            - 0.5 * risk_aversion * (2.0 * vol) ** 2
+            - half_ra * (2.0 * vol) ** 2
         )
 
     def step(self, view: MarketView, rng: np.random.Generator, gone: np.ndarray) -> dict:
         """One quarter: beliefs, withdrawals, new commitments. ``gone`` marks the actor
         rows that are no longer members (a project there is abandoned). Returns the
-        flows: ``new`` (investor, row, phase, amount) arrays and ``stranded`` US$bn."""
+        flows: ``new`` (investor, row, phase, amount) arrays and ``stranded`` US$bn.
+
+        Every investor decides on the start-of-quarter state, so each one's expected
+        return is worked out once, for the whole population: for an investor with a
+        project in the pipeline, of that project (whether to withdraw); for one without,
+        of the phase it likes best (whether to invest)."""
         n, ip = self.n, self.params
         signal = view.credibility + self.noise * rng.standard_normal(n)
-        a = ip.belief_update * (1.0 - 0.5 * self.patience)
-        self.belief = np.minimum(np.maximum((1.0 - a) * self.belief + a * signal, 0.0), 1.0)
+        a, keep = self._update_weight, self._keep_weight  # belief_update (1 - patience/2), 1 - a
+        self.belief = np.minimum(np.maximum(keep * self.belief + a * signal, 0.0), 1.0)
         sentiment = view.credibility * (1.0 - self.withdrawn_share)
-        belief = (1.0 - self.herding) * self.belief + self.herding * sentiment
+        belief = self._own_weight * self.belief + self.herding * sentiment  # own: 1 - herding
         returns = self.phase_returns(view)  # each investor's own: times its preference
-        vol = view.volatility
+        # Whether to follow the herd in a run (below): every investor draws, in a run or
+        # not, so the stream of draws does not depend on who is in.
+        follow_draw = rng.random(n)
 
-        # Withdrawals from the pipeline (decided on the start-of-quarter state), weighed
-        # by the investors with a project in it (``pipe``; a project's phase and row are
-        # set iff it is).
-        pipe = np.flatnonzero(self.pipeline > 0)
-        phase = self.proj_phase[pipe]
-        proj_ret = returns[phase] * self.preference[pipe, phase]
-        er_proj = self.expected_return(belief[pipe], proj_ret, vol, pipe)
-        hurdle = self.hurdle[pipe]
-        running = self.withdrawn_share > ip.run_threshold
-        # In a run, the doubtful (below their hurdle, not yet at the exit floor) follow
-        # the herd out with probability equal to their herding weight (every investor
-        # draws, in a run or not, so the stream of draws does not depend on who is in).
-        follows = rng.random(n)[pipe] < self.herding[pipe]
-        herd = running & (er_proj < hurdle) & follows
-        host_gone = gone[self.proj_row[pipe]]
-        leaving = (er_proj < hurdle - ip.withdraw_margin) | herd | host_gone
-        withdraw = np.zeros(n, dtype=bool)
-        withdraw[pipe[leaving]] = True
-        n_out = int(leaving.sum())
-        lost = ip.strand_fraction * self.pipeline[withdraw]
-        if n_out:  # most quarters nobody withdraws: nothing to move
-            self.stranded[withdraw] += lost
-            self.idle[withdraw] += self.pipeline[withdraw] - lost
-            self.pipeline[withdraw] = 0.0
-            self.proj_phase[withdraw] = -1
-            self.proj_row[withdraw] = -1
-        self.withdrew_now = withdraw
-        n_pipe = max(1, pipe.size)
-        self.withdrawn_share = n_out / n_pipe
-
-        # New commitments: one project at a time per investor, each weighing only the
-        # phase it likes best (the others' returns are never needed).
-        can = np.flatnonzero(
-            (self.pipeline <= 0)
-            & (self.idle > self._dust)
-            & ~withdraw
-            & (view.member_rows.size > 0)
-        )
-        own = returns[None, :] * self.preference[can]
+        # Each investor's return in each phase, as it sees it; the phase it likes best; and
+        # the one return it weighs: its project's if it has one in the pipeline (``pipe``;
+        # a project's phase and row are set iff it is), else its best phase's. (``own`` goes
+        # into an array kept for it: a thousand investors' need not be made each quarter.)
+        own = np.multiply(self.preference, returns, out=self._own)
         best = own.argmax(axis=1)
-        er_best = self.expected_return(belief[can], own[np.arange(can.size), best], vol, can)
-        chosen = er_best >= self.hurdle[can]
-        idx = can[chosen]
-        self.invested_now = np.zeros(n, dtype=bool)
-        self.invested_now[idx] = True
+        pipe = self.pipeline > 0
+        n_pipe = int(np.count_nonzero(pipe))
+        weighed = np.where(pipe, self.proj_phase, best) if n_pipe else best
+        weighed_return = own.ravel()[self._row_start + weighed]  # own[i, weighed[i]]
+        er = self.expected_return(belief, weighed_return, view.volatility)
+
+        # Withdrawals from the pipeline (decided on the start-of-quarter state; for those
+        # without a project, ``gone`` is read at row -1 and left out by ``& pipe``).
+        if n_pipe:
+            leaving = (er < self._exit_floor) | gone[self.proj_row]
+            if self.withdrawn_share > ip.run_threshold:
+                # In a run, the doubtful (below their hurdle, not yet at the exit floor)
+                # follow the herd out with probability equal to their herding weight.
+                leaving |= (er < self.hurdle) & (follow_draw < self.herding)
+            withdraw = leaving & pipe
+            n_out = int(np.count_nonzero(withdraw))
+        else:  # nobody has a project: nobody can withdraw one
+            withdraw = np.zeros(n, dtype=bool)
+            n_out = 0
+        stranded = 0.0
+        if n_out:  # most quarters nobody withdraws: nothing to move
+            out = withdraw.nonzero()[0]
+            lost = ip.strand_fraction * self.pipeline[out]
+            self.stranded[out] += lost
+            self.idle[out] += self.pipeline[out] - lost
+            self.pipeline[out] = 0.0
+            self.proj_phase[out] = -1
+            self.proj_row[out] = -1
+            stranded = float(lost.sum())
+        self.withdrew_now = withdraw
+        self.withdrawn_share = n_out / max(1, n_pipe)
+
+        # New commitments: one project at a time per investor (so not those with one in
+        # the pipeline at the start of the quarter, nor those who just withdrew theirs),
+        # each weighing only the phase it likes best; and only where there are members.
+        if view.member_rows.size:
+            chosen = (er >= self.hurdle) & (self.idle > self._dust) & ~pipe
+        else:
+            chosen = np.zeros(n, dtype=bool)
+        self.invested_now = chosen
+        idx = chosen.nonzero()[0]
         if idx.size == 0:
             return {
                 "inv": idx,
                 "rows": idx,
                 "phases": idx,
                 "amounts": np.zeros(0),
-                "stranded": float(lost.sum()),
+                "stranded": stranded,
             }
-        amount = np.minimum(self.idle[idx], ip.commit_fraction * self.capital[idx])
-        phases = best[chosen]
+        idle = self.idle[idx]
+        amount = np.minimum(idle, self._tranche[idx])  # the tranche, or what is left
+        phases = best[idx]
         # Host member: drawn by the view's project weights (``project_weights``).
-        w = view.member_weights[:, phases]  # members x chosen
-        cum = np.cumsum(w, axis=0)
+        # (np.add.accumulate is np.cumsum: a running sum down each phase's column.)
+        cum = np.add.accumulate(view.member_weights, axis=0)[:, phases]  # members x chosen
         u = rng.random(idx.size) * cum[-1]
-        host = (cum < u[None, :]).sum(axis=0)
+        host = np.add.reduce(cum < u, axis=0)  # how many members' running sums are below
         rows = view.member_rows[np.minimum(host, view.member_rows.size - 1)]
-        self.idle[idx] -= amount
-        self.pipeline[idx] += amount
+        self.idle[idx] = idle - amount
+        self.pipeline[idx] = amount  # it had none (0 + amount is amount, to the bit)
         self.proj_phase[idx] = phases
         self.proj_row[idx] = rows
         self.proj_due[idx] = view.quarter + self._lags[phases]
@@ -261,15 +284,15 @@ class InvestorPopulation:
             "rows": rows,
             "phases": phases,
             "amounts": amount,
-            "stranded": float(lost.sum()),
+            "stranded": stranded,
         }
 
     def mature(self, quarter: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Projects due this quarter become built capital: returns (rows, phases, US$bn)."""
-        done = np.flatnonzero((self.pipeline > 0) & (self.proj_due <= quarter))
-        rows, phases, amounts = self.proj_row[done], self.proj_phase[done], self.pipeline[done]
+        done = ((self.pipeline > 0) & (self.proj_due <= quarter)).nonzero()[0]
         if done.size == 0:  # most quarters nothing is due: nothing to move
-            return rows, phases, amounts
+            return done, done, self.pipeline[done]
+        rows, phases, amounts = self.proj_row[done], self.proj_phase[done], self.pipeline[done]
         self.built[done] += amounts
         self.pipeline[done] = 0.0
         self.proj_phase[done] = -1
