@@ -495,8 +495,11 @@ class PaxSilicaModel(mesa.Model):
         participants together."""
         members = np.zeros(len(self.world.actors), dtype=bool)
         aligned = members.copy()
-        members[[s.row for s in self.states if s.status == MEMBER]] = True
-        aligned[[s.row for s in self.states if s.status in (MEMBER, PARTICIPANT)]] = True
+        for s in self.states:
+            if s.status == MEMBER:
+                members[s.row] = aligned[s.row] = True
+            elif s.status == PARTICIPANT:
+                aligned[s.row] = True
         return members, aligned
 
     @property
