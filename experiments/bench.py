@@ -64,7 +64,7 @@ def register(sub, add_scenario_args) -> None:
     p.add_argument(
         "--sweeps",
         action="store_true",
-        help="also benchmark sweeps: the Dask executor against mesa.batch_run, the EMA "
+        help="also benchmark sweeps: the sweep executor against mesa.batch_run, the EMA "
         "Workbench (if installed: uv sync --group bench) and a plain loop on the same runs, "
         "parallel efficiency, memory from 1,000 to 10,000 runs (about 20 minutes)",
     )

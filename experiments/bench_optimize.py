@@ -1,5 +1,5 @@
 """The optimisation benchmark (issue 15, point 1): ``pax-silica optimize`` as a user runs
-it, in a fresh process, on the local Dask cluster, at a size of at least 5,000 model
+it, in a fresh process, on the sweeps' worker processes, at a size of at least 5,000 model
 evaluations in the search (25 candidates x 10 generations x 5 posterior draws x 4 runs),
 then the front re-run on fresh seeds; timed from the outside against the target of 15
 minutes on this machine. ``--quick``: a tiny optimisation in process, a smoke test of the
@@ -54,7 +54,7 @@ def run_optimize(quick: bool = False, extra: list[str] | None = None) -> dict:
 
 
 def report(f: dict, quick: bool) -> str:
-    what = "quick (in process)" if quick else "default size (local Dask cluster)"
+    what = "quick (in process)" if quick else "default size (worker processes)"
     return "\n".join(
         [
             f"Optimisation benchmark, {what}:",

@@ -290,13 +290,14 @@ def batch(config: Config, workers: int, warm: bool) -> dict:
 
 # --------------------------------------------------------------------- sweep -------
 def sweep(config: Config, workers: int, auto: bool = False) -> dict:
-    """The sweep executor (``experiments.sweep``) on a local Dask cluster, writing its
-    Parquet folder as ``pax-silica sweep`` does; rows read back after the clock.
-    ``auto``: where ``pax-silica sweep`` would put these runs, in this process when a
-    cluster would not pay for itself (``sweep.workers_pay``), as the command decides."""
+    """The sweep executor (``experiments.sweep``) on ``workers`` worker processes, as
+    ``pax-silica sweep`` runs a sweep this big (``LocalPool``), writing its Parquet folder
+    as the command does; rows read back after the clock. ``auto``: where the command would
+    put these runs, in this process when workers would not pay for themselves
+    (``sweep.workers_pay``), as the command decides."""
     from experiments.sweep import (
-        Executor,
         InProcess,
+        LocalPool,
         execute,
         load_results,
         new_manifest,
@@ -311,7 +312,7 @@ def sweep(config: Config, workers: int, auto: bool = False) -> dict:
         folder = Path(tmp) / "sweep"
         folder.mkdir()
         t = time.perf_counter()
-        ex = InProcess("too few to pay for workers") if in_process else Executor(workers=workers)
+        ex = InProcess("too few to pay for workers") if in_process else LocalPool(workers)
         with ex:
             out["start"] = time.perf_counter() - t
             out["where"] = ex.where
@@ -321,10 +322,10 @@ def sweep(config: Config, workers: int, auto: bool = False) -> dict:
             f = execute(d, folder, ex, progress=False, manifest=manifest)
             out["running"] = time.perf_counter() - t
             out["chunk_size"] = f["chunk_size"]
-            # The local cluster's nannies (and its scheduler) run in this process, not in
-            # processes of their own: the main process's peak covers them.
             if not in_process:
-                out["peaks"]["workers"] = sorted(ex.client.run(own_peak_mb).values())
+                out["peaks"]["workers"] = sorted(
+                    each_worker(ex.pool, _worker_peak, workers).values()
+                )
         t = time.perf_counter()  # the rows are in their files: read back off the clock
         out["rows"] = load_results(folder).to_dict("records")
         out["read_back"] = time.perf_counter() - t

@@ -137,7 +137,7 @@ def small_config(config):
 
 def small_figures(config, repeats: int, run=fresh) -> dict:
     """Issue 15's small sweep: ``SMALL_RUNS`` runs as ``pax-silica sweep`` runs them (it
-    decides where: in process when a cluster would not pay, ``sweep.workers_pay``) against
+    decides where: in process when workers would not pay, ``sweep.workers_pay``) against
     the same runs one after another in a plain loop; each side a fresh process, the ratio
     of their times within each round, end to end (imports in both) and running."""
     small = small_config(config)
@@ -329,7 +329,7 @@ def print_sweeps(f: dict) -> None:
         print(_side_line(names[k], sides[k], "end_to_end"))
     s = sides["sweep"]
     print(
-        f"    (the sweep's cluster start, of its end to end: {show(s['start_s'], '{:.1f}', ' s')}"
+        f"    (the sweep's workers' start, of its end to end: {show(s['start_s'], '{:.1f}', ' s')}"
         f"; batch_run's spawned workers import Mesa and the model on its clock)"
     )
     r = f["sweep_over_batch_run"]
@@ -358,7 +358,7 @@ def print_sweeps(f: dict) -> None:
     )
     print(
         "  peak memory, each process its own (VmHWM; a forked worker counts the pages it "
-        "shares with its parent; the sweep's scheduler and nannies live in its main process):"
+        "shares with its parent):"
     )
     for k in keys:
         s = sides[k]

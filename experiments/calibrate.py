@@ -31,7 +31,7 @@ Choices, and why (ODD 5.3):
   to ``screen.csv``; with ``--screen-threshold`` above 0 only the parameters that move a
   target that much are calibrated and the rest keep their prior.
 
-Runs on the same Dask as sweeps: a local cluster of ``--workers`` processes or
+Runs on Dask: a local cluster of ``--workers`` processes (as ``sweep --local-cluster``) or
 ``--scheduler tcp://HOST:PORT`` (pyabc's Dask sampler), or ``--in-process``. The SQLite
 history (``--out``/history.db) is the calibration's record; ``--resume`` continues it.
 The accepted particles are written as a posterior (``model.posterior``).

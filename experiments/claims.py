@@ -786,14 +786,14 @@ def register(sub, add_scenario_args) -> None:
         action="store_true",
         help="only rewrite docs/VALIDATION.md from docs/validation/results.json (no runs)",
     )
-    p.add_argument("--workers", type=whole_number(1), help="local cluster workers")
+    p.add_argument("--workers", type=whole_number(1), help="worker processes (one per core)")
     p.add_argument("--scheduler", metavar="tcp://HOST:PORT", help="a running Dask scheduler")
     where = p.add_mutually_exclusive_group()
     where.add_argument("--in-process", action="store_true", help="run every draw in this process")
     where.add_argument(
         "--local-cluster",
         action="store_true",
-        help="start the local cluster even if it would not pay",
+        help="run on a local Dask cluster instead of worker processes, whatever the size",
     )
     p.add_argument("--no-progress", action="store_true", help="no progress line on stderr")
     p.set_defaults(func=cmd_claims)

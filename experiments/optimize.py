@@ -39,7 +39,7 @@ Folder (``--out DIR``)::
 Resumable: ``--resume DIR`` replays the search from its seed, taking every run already in
 ``DIR/runs`` as done (so nothing is run twice), and goes on (``--generations`` may grow);
 the same seed gives the same front however often it was interrupted. Runs go through the
-sweep's executor (``experiments.sweep``: a local Dask cluster, ``--scheduler``, or in
+sweep's executor (``experiments.sweep``: worker processes, ``--scheduler``, or in
 process) in chunks, with the collector off. ``pax-silica optimize-point DIR N`` shows point
 N, ranks which uncertain parameters threaten it most, and writes it as a scenario file
 that ``run``, ``report`` and the app load.
@@ -911,11 +911,11 @@ def register(sub, add_scenario_args) -> None:
     p.add_argument("--steps", type=positive_int, help="quarters per run (default: scenario's)")
     p.add_argument("--out", type=Path, help="a new (or empty) folder for the optimisation")
     p.add_argument("--resume", type=Path, metavar="DIR", help="continue the optimisation in DIR")
-    p.add_argument("--workers", type=positive_int, help="local cluster workers (one per core)")
+    p.add_argument("--workers", type=positive_int, help="worker processes (one per core)")
     p.add_argument("--scheduler", metavar="tcp://HOST:PORT", help="a running Dask scheduler")
     where = p.add_mutually_exclusive_group()
     where.add_argument("--in-process", action="store_true", help="run every run here")
-    where.add_argument("--local-cluster", action="store_true", help="always start the cluster")
+    where.add_argument("--local-cluster", action="store_true", help="run on a local Dask cluster")
     p.add_argument("--no-progress", action="store_true", help="no progress on stderr")
     p.set_defaults(func=run)
 
@@ -935,11 +935,11 @@ def register(sub, add_scenario_args) -> None:
         "much they threaten the point (default 200; 0: none)",
     )
     q.add_argument("--top", type=positive_int, default=5, help="parameters to show (5)")
-    q.add_argument("--workers", type=positive_int, help="local cluster workers (one per core)")
+    q.add_argument("--workers", type=positive_int, help="worker processes (one per core)")
     q.add_argument("--scheduler", metavar="tcp://HOST:PORT", help="a running Dask scheduler")
     w2 = q.add_mutually_exclusive_group()
     w2.add_argument("--in-process", action="store_true", help="run every run here")
-    w2.add_argument("--local-cluster", action="store_true", help="always start the cluster")
+    w2.add_argument("--local-cluster", action="store_true", help="run on a local Dask cluster")
     q.set_defaults(func=run_point)
 
 

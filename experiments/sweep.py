@@ -1,5 +1,6 @@
 """``pax-silica sweep``: many runs of a scenario (or of several: ``--vary scenario=a,b``)
-over a design, on a Dask cluster; with nothing varied, replications of one point.
+over a design, on this machine's cores or a Dask cluster; with nothing varied, replications
+of one point.
 
 A sweep runs every point of a design (``experiments.design``) ``replications`` times and
 writes a Parquet dataset folder::
@@ -29,14 +30,15 @@ with the same values however it was chunked, interrupted, resumed or spread over
 ``load_results`` returns them in the canonical order (point, replication), and refuses a
 folder that holds a run twice or a part that does not read.
 
-Execution uses Dask distributed: by default a ``LocalCluster`` of one single-threaded
-worker process per core (``--workers N`` to choose; forked on Linux, see
-``local_start_method``), or an existing cluster with ``--scheduler tcp://HOST:PORT``. A
-worker lost mid-sweep has its chunks re-run elsewhere by Dask; each chunk's result is
-written once, by this process. A sweep too small to pay for starting the local cluster
-(``workers_pay``) runs in this process instead (``InProcess``), the same chunks through the
-same ``run_chunk``, so with the same rows; ``--in-process`` and ``--local-cluster`` choose
-either way.
+Execution: by default on worker processes of this machine, one per core (``LocalPool``:
+``--workers N`` to choose; forked on Linux), with no scheduler to start or feed; on an
+existing Dask cluster with ``--scheduler tcp://HOST:PORT``, or on a local Dask
+``LocalCluster`` with ``--local-cluster`` (its dashboard; ``local_start_method``). A worker
+lost mid-sweep has its chunks run again (by Dask elsewhere, or by ``LocalPool`` on a pool
+started afresh); each chunk's result is written once, by this process. A sweep too small
+to pay for starting workers (``workers_pay``) runs in this process instead
+(``InProcess``), the same chunks through the same ``run_chunk``, so with the same rows;
+``--in-process`` decides it either way.
 """
 
 from __future__ import annotations
@@ -50,6 +52,7 @@ import itertools
 import json
 import logging
 import math
+import multiprocessing
 import os
 import platform
 import re
@@ -61,6 +64,8 @@ import time
 import uuid
 import warnings
 from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 from typing import Any
 
@@ -453,44 +458,202 @@ class InProcess:
             on_result(task, fn(*task))
 
 
-# What a local cluster costs and what it saves, measured on 2 cores with the model of this
-# version (medians, whole processes; the CPU figures hold under load): importing
-# `distributed` and starting two forked, warmed-up workers takes 1.4 s, and the cluster's
-# scheduler, nannies and task traffic burn about 0.8 CPU-seconds more (a sweep of 20 to 160
-# runs costs 2.2 to 2.9 CPU-seconds more on the cluster than in process); a quarter of a run
-# (1,000 investors, parts written) costs 2.1 ms.
-CLUSTER_START_SECONDS = 1.8  # 1.4 s before the first run, and half of 0.8 s on 2 cores
+def _ignore_interrupts() -> None:
+    """A pool worker's first act: Ctrl-C is for the sweep's own process, which stops the
+    workers (a terminal sends it to the whole process group); SIGTERM ends a worker at
+    once (a forked worker would otherwise keep the command's handler, which unwinds it)."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+
+
+def _worker_ready(_: int) -> int:
+    """A first task for each worker: the model imported (a spawned worker has not yet), a
+    short wait so that each worker takes one, its pid."""
+    import model.model  # noqa: F401
+
+    time.sleep(0.01)
+    return os.getpid()
+
+
+def pool_start_method() -> str:
+    """How ``LocalPool`` starts its workers: forked on Linux, from this process once it has
+    imported the model, so they start at once; spawned elsewhere (macOS, Windows: fork is
+    unsafe or absent), each a fresh interpreter that imports the model."""
+    return "fork" if sys.platform.startswith("linux") else "spawn"
+
+
+class WorkersLost(RuntimeError):
+    """The worker processes died more often than ``LocalPool.MAX_RESTARTS`` allows."""
+
+
+class LocalPool:
+    """Worker processes on this machine, one per core by default: the executor of a local
+    sweep (``concurrent.futures.ProcessPoolExecutor``). No scheduler, no nannies, no
+    dashboard in this process: started in hundredths of a second, where a local Dask
+    cluster takes half a second after importing ``distributed`` (a quarter of a second
+    more), and its scheduler's bookkeeping grows this process's memory with the tasks of a
+    long sweep. A worker that dies (killed, out of memory) breaks the pool: it is started
+    again and the unfinished tasks are run again, as Dask runs a lost worker's tasks
+    elsewhere, up to ``MAX_RESTARTS`` times. ``--local-cluster`` asks for the Dask cluster
+    instead (its dashboard, its nannies)."""
+
+    scheduler = None
+    where = "local"
+    MAX_RESTARTS = 3
+
+    def __init__(self, workers: int | None = None):
+        self.workers = max(1, workers or os.cpu_count() or 1)
+        self.pool: ProcessPoolExecutor | None = None
+        self.startup_seconds = 0.0
+
+    def __enter__(self) -> LocalPool:
+        t = time.perf_counter()
+        self._start()
+        self.startup_seconds = time.perf_counter() - t
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def _start(self) -> None:
+        method = pool_start_method()
+        if method == "fork":
+            import model.model  # noqa: F401  (the forked workers inherit it)
+        with warnings.catch_warnings():
+            # Python 3.12 warns of fork() in a process with threads (a test runner's, an
+            # app's); a worker runs only its tasks, in the thread that forked it.
+            warnings.filterwarnings(
+                "ignore", ".*use of fork\\(\\) may lead to deadlocks", DeprecationWarning
+            )
+            self.pool = ProcessPoolExecutor(
+                self.workers,
+                mp_context=multiprocessing.get_context(method),
+                initializer=_ignore_interrupts,
+            )
+            # Every worker started and the model imported now, not in the first chunk.
+            list(self.pool.map(_worker_ready, range(self.workers)))
+
+    def close(self, stop: bool = False) -> None:
+        """Shut the pool down; ``stop``: at once, the workers ended mid-task (after an
+        error or Ctrl-C: their chunks would be thrown away)."""
+        pool, self.pool = self.pool, None
+        if pool is None:
+            return
+        if stop:
+            pool.shutdown(wait=False, cancel_futures=True)
+            # (Python 3.14 has pool.terminate_workers(); before it, the pool's own table)
+            for proc in list((getattr(pool, "_processes", None) or {}).values()):
+                with contextlib.suppress(Exception):
+                    proc.terminate()
+                    proc.join(timeout=5)
+        else:
+            pool.shutdown(wait=True)
+
+    def nthreads(self) -> int:
+        return self.workers
+
+    def chunk_size(self, n_runs: int) -> int:
+        """Runs per task: about 16 tasks a worker (``default_chunk_size``)."""
+        return default_chunk_size(n_runs, self.workers)
+
+    def describe(self, n: int | None = None) -> str:
+        n = self.workers if n is None else n
+        return f"{n} worker process{'es' if n != 1 else ''} on this machine"
+
+    def map_chunks(
+        self,
+        fn: Callable,
+        tasks: Iterable[tuple],
+        on_result: Callable,
+        in_flight: int | None = None,
+    ) -> None:
+        """Submit ``fn(*task)`` for each task, at most ``in_flight`` at a time, and call
+        ``on_result(task, result)`` in completion order (as ``Executor.map_chunks``). On an
+        error or Ctrl-C the workers are stopped before the exception propagates."""
+        limit = in_flight or max(4, 2 * self.workers + 2)
+        it: Iterator[tuple] = iter(tasks)
+        pending: dict[Future, tuple] = {}
+        lost: list[tuple] = []  # tasks a dead worker took with it, or a broken pool refused
+        restarts = 0
+
+        def submit(task: tuple) -> None:
+            try:
+                pending[self.pool.submit(fn, *task)] = task
+            except BrokenProcessPool:
+                lost.append(task)
+
+        def fill() -> None:
+            while not lost and len(pending) < limit and (task := next(it, None)) is not None:
+                submit(task)
+
+        try:
+            fill()
+            while pending or lost:
+                if pending:  # on a broken pool every pending task fails at once
+                    done, _ = wait(pending, return_when=FIRST_COMPLETED)
+                    for f in done:
+                        task = pending.pop(f)
+                        try:
+                            result = f.result()
+                        except BrokenProcessPool:
+                            lost.append(task)
+                            continue
+                        on_result(task, result)
+                if lost and not pending:  # a worker died: its tasks run on a new pool
+                    restarts += 1
+                    if restarts > self.MAX_RESTARTS:
+                        raise WorkersLost(
+                            f"a worker process died {restarts} times (killed, or out of memory?)"
+                        )
+                    again, lost[:] = list(lost), []
+                    self.close(stop=True)
+                    self._start()
+                    for task in again:
+                        submit(task)
+                fill()
+        except BaseException:
+            self.close(stop=True)
+            raise
+
+
+# What worker processes cost and what they save, measured on 2 cores with the model of this
+# version (whole processes, median of 3): ``LocalPool`` starts two forked workers in 0.02 s,
+# but each then copies the pages of this process's heap that it touches (copy-on-write),
+# 0.1-0.2 CPU-seconds a worker; 20 runs of 8 quarters (50 investors) took 0.1-0.2 s longer
+# on the pool than in process, 100 of them about as long, 10 runs of 40 quarters (1,000
+# investors) 0.13 s less. A quarter of a run (1,000 investors, parts written) costs 2.1 ms.
+POOL_START_SECONDS = 0.4
 SECONDS_PER_QUARTER = 0.002
 
 
 def workers_pay(n_runs: int, steps: int, workers: int) -> bool:
-    """Whether a local cluster of ``workers`` processes is worth starting for ``n_runs``
-    runs of up to ``steps`` quarters. Spread over ``workers`` cores (no more than the
-    machine has), the work takes ``1/workers`` of its time, so the cluster saves
-    ``1 - 1/workers`` of it; it pays when that is more than what it costs to start and run.
-    On 2 cores the cut-off is 1,800 run-quarters (45 runs of 40 quarters); one worker
-    never pays. Run-quarters, not runs: a run's time is its quarters'. The cut-off assumes
-    idle cores: on a busy machine the runs in process did better still (faster at every
-    size tried, up to 320 runs, with the load at 7 on 2 cores)."""
+    """Whether ``workers`` worker processes are worth starting for ``n_runs`` runs of up
+    to ``steps`` quarters. Spread over ``workers`` cores (no more than the machine has), the
+    work takes ``1/workers`` of its time, so the workers save ``1 - 1/workers`` of it; they
+    pay when that is more than what they cost (``POOL_START_SECONDS``). On 2 cores the
+    cut-off is 400 run-quarters (10 runs of 40 quarters); one worker never pays.
+    Run-quarters, not runs: a run's time is its quarters'."""
     cores = min(workers, os.cpu_count() or 1)
     work = n_runs * steps * SECONDS_PER_QUARTER
-    return work * (1 - 1 / max(cores, 1)) > CLUSTER_START_SECONDS
+    return work * (1 - 1 / max(cores, 1)) > POOL_START_SECONDS
 
 
-def executor_for(args, n_runs: int, steps: int) -> Executor | InProcess:
-    """Where a sweep's ``n_runs`` runs go: the scheduler named, if one is; in this process
-    if asked (``--in-process``) or if the local cluster would not pay for itself
-    (``workers_pay``), unless asked for the cluster (``--local-cluster``); else the local
-    cluster."""
+def executor_for(args, n_runs: int, steps: int) -> Executor | LocalPool | InProcess:
+    """Where a sweep's ``n_runs`` runs go: the scheduler named, if one is; a local Dask
+    cluster if asked (``--local-cluster``); in this process if asked (``--in-process``) or
+    if worker processes would not pay for themselves (``workers_pay``); else worker
+    processes of this machine (``LocalPool``)."""
     if args.scheduler:
         return Executor(args.scheduler)
     if args.in_process:
         return InProcess("as asked: --in-process")
+    if args.local_cluster:
+        return Executor(None, args.workers)
     workers = args.workers or os.cpu_count() or 1
-    if not args.local_cluster and not workers_pay(n_runs, steps, workers):
+    if not workers_pay(n_runs, steps, workers):
         one = min(workers, os.cpu_count() or 1) <= 1
         return InProcess("one worker would be no faster" if one else "too few to pay for workers")
-    return Executor(None, args.workers)
+    return LocalPool(args.workers)
 
 
 # ------------------------------------------------------------------- progress -------
@@ -816,7 +979,7 @@ def _chunks(design: Design, run_ids: list[int], size: int) -> Iterator[list[tupl
 def execute(
     design: Design,
     out: Path,
-    executor: Executor | InProcess,
+    executor: Executor | LocalPool | InProcess,
     *,
     series: bool = False,
     chunk_size: int | None = None,
@@ -1036,12 +1199,12 @@ def register(sub, add_scenario_args) -> None:
     p.add_argument(
         "--workers",
         type=positive_int,
-        help="worker processes of the local cluster (default: one per core)",
+        help="worker processes on this machine (default: one per core)",
     )
     p.add_argument(
         "--scheduler",
         metavar="tcp://HOST:PORT",
-        help="use a running Dask scheduler instead of a local cluster",
+        help="use a running Dask scheduler instead of this machine's cores",
     )
     where = p.add_mutually_exclusive_group()
     where.add_argument(
@@ -1053,7 +1216,8 @@ def register(sub, add_scenario_args) -> None:
     where.add_argument(
         "--local-cluster",
         action="store_true",
-        help="start the local cluster even for a small sweep",
+        help="run on a local Dask cluster (its dashboard, its nannies), whatever the "
+        "sweep's size, instead of worker processes of the sweep's own",
     )
     p.add_argument(
         "--chunk-size",
@@ -1296,7 +1460,7 @@ def _resume(args) -> int:
 def _go(
     design: Design,
     out: Path,
-    ex: Executor | InProcess,
+    ex: Executor | LocalPool | InProcess,
     series: bool,
     args,
     manifest: dict,
@@ -1342,7 +1506,7 @@ def _go(
     return 0
 
 
-def summary(design: Design, out: Path, f: dict, ex: Executor | InProcess) -> str:
+def summary(design: Design, out: Path, f: dict, ex: Executor | LocalPool | InProcess) -> str:
     spec = design.spec
     which = (
         f"scenarios {', '.join(repr(k) for k in design.scenarios)}"

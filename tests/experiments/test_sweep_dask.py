@@ -307,7 +307,23 @@ def _as_from_a_terminal() -> None:
     signal.signal(signal.SIGINT, signal.SIG_DFL)
 
 
-@pytest.mark.parametrize("where", [["--workers", "1", "--local-cluster"], ["--in-process"]])
+def _group_gone(pgid: int, within: float = 10.0) -> bool:
+    """Whether every process of the group has ended (within ``within`` seconds)."""
+    deadline = time.time() + within
+    while time.time() < deadline:
+        try:
+            os.killpg(pgid, 0)
+        except ProcessLookupError:
+            return True
+        time.sleep(0.05)
+    return False
+
+
+@pytest.mark.parametrize(
+    "where",
+    [["--workers", "1", "--local-cluster"], ["--in-process"], ["--workers", "2"]],  # the last:
+    ids=["dask", "in-process", "worker-processes"],  # worker processes (the default here)
+)
 def test_ctrl_c_stops_cleanly_and_resume_hint(tmp_path, where):
     out = tmp_path / "sweep"
     p = subprocess.Popen(
@@ -326,6 +342,7 @@ def test_ctrl_c_stops_cleanly_and_resume_hint(tmp_path, where):
             time.sleep(0.02)
         os.killpg(p.pid, signal.SIGINT)  # as a terminal's Ctrl-C: the whole group
         _, err = p.communicate(timeout=60)
+        assert _group_gone(p.pid), "a worker outlived the sweep"
     finally:
         _kill(p)
     assert p.returncode == 130, err

@@ -1,7 +1,8 @@
 """A sweep too small to pay for starting workers runs in this process: the cut-off
 (``workers_pay``), the choice it makes (``executor_for``), the summary line that says so,
 and no Dask imported on that path. That its rows are the cluster's, bit for bit, is in
-``test_sweep_dask.py`` (``test_in_process_gives_the_same_results``)."""
+``test_sweep_dask.py`` (``test_in_process_gives_the_same_results``); the worker processes'
+(``LocalPool``) in ``test_sweep_pool.py``."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from experiments import sweep
-from experiments.sweep import Executor, InProcess, executor_for, workers_pay
+from experiments.sweep import Executor, InProcess, LocalPool, executor_for, workers_pay
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -27,10 +28,11 @@ def two_cores(monkeypatch):
 
 
 def test_the_issues_small_sweep_runs_in_process():
-    """20 runs of the default 40 quarters: the cluster's start-up outweighs what its two
-    workers would save; 1,000 such runs are worth the workers."""
-    assert not workers_pay(20, 40, 2)
-    assert workers_pay(1000, 40, 2)
+    """The benchmark's small sweep, 20 runs of 8 quarters: what two workers cost (forking,
+    then copying the pages they touch) outweighs what they would save; 100 runs of the
+    default 40 quarters are worth the workers."""
+    assert not workers_pay(20, 8, 2)
+    assert workers_pay(100, 40, 2)
 
 
 def test_the_cut_off_is_in_run_quarters():
@@ -41,7 +43,7 @@ def test_the_cut_off_is_in_run_quarters():
 
 def test_the_cut_off_sits_where_start_up_equals_the_saving():
     """On 2 workers half the work is saved: the cut-off is 2 x start-up / cost a quarter."""
-    quarters = 2 * sweep.CLUSTER_START_SECONDS / sweep.SECONDS_PER_QUARTER
+    quarters = 2 * sweep.POOL_START_SECONDS / sweep.SECONDS_PER_QUARTER
     below, above = int(quarters * 0.99) // 40, int(quarters * 1.01) // 40 + 1
     assert not workers_pay(below, 40, 2) and workers_pay(above, 40, 2)
 
@@ -62,7 +64,8 @@ def _args(**given) -> argparse.Namespace:
 @pytest.mark.parametrize(
     "given,n_runs,kind,reason",
     [
-        ({}, 20, InProcess, "too few to pay for workers"),
+        ({}, 5, InProcess, "too few to pay for workers"),
+        ({}, 20, LocalPool, None),
         ({"workers": 1}, 10**6, InProcess, "one worker would be no faster"),
         ({"in_process": True}, 10**6, InProcess, "as asked: --in-process"),
         ({"local_cluster": True}, 20, Executor, None),
@@ -76,8 +79,10 @@ def test_where_the_runs_go(given, n_runs, kind, reason):
         assert ex.describe() == f"in process ({reason})"
 
 
-def test_a_big_sweep_goes_to_the_local_cluster():
+def test_a_big_sweep_goes_to_worker_processes_and_the_dask_cluster_only_if_asked():
     ex = executor_for(_args(), 10**4, 40)
+    assert type(ex) is LocalPool and ex.workers == 2 and ex.describe().startswith("2 worker")
+    ex = executor_for(_args(local_cluster=True), 10**4, 40)
     assert type(ex) is Executor and ex.scheduler is None
 
 
