@@ -83,7 +83,7 @@ def child(t0: float, side: str, config_json: str, workers: int) -> None:
     # a side's rows are kept in a file on the clock; reading them back (the sweep's) is not
     end_to_end = time.perf_counter() - t0 - res.get("read_back", 0.0)
     rows = res.pop("rows")
-    res["peaks"]["main"] = own_peak_mb()
+    res["peaks"].setdefault("main", own_peak_mb())  # the sweep's: before its read back
     line = {
         "side": side,
         "workers": workers,

@@ -99,6 +99,9 @@ def test_the_sweep_returns_the_same_rows(loop_rows):
     assert _seeds(res["rows"]) == _seeds(loop_rows)
     assert sides.rows_digest(res["rows"], TINY) == sides.rows_digest(loop_rows, TINY)
     assert len(res["peaks"]["workers"]) == 1
+    # its main process's own peak, taken before the benchmark reads the rows back
+    assert 0 < res["peaks"]["main"] <= sides.own_peak_mb()
+    assert res["where"] == "local" and res["start"] < 5
 
 
 def test_the_ema_workbench_returns_the_same_rows(loop_rows):
