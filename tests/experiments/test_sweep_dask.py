@@ -21,28 +21,11 @@ from experiments.cli import main
 from experiments.sweep import load_results, load_series, run_chunk
 from tests.dask_cluster import kill as _kill
 from tests.dask_cluster import running_cluster
+from tests.small_sweeps import DESIGN, N_RUNS
+from tests.small_sweeps import parts as _parts
 
 ROOT = Path(__file__).resolve().parents[2]
 PAX = [sys.executable, "-m", "experiments.cli"]
-# 10 points x 20 replications = 200 runs of 8 quarters.
-DESIGN = [
-    "--vary",
-    "pressure_intensity=0.5:3",
-    "--levels",
-    "5",
-    "--vary",
-    "invitations=true,false",
-    "--replications",
-    "20",
-    "--seed",
-    "11",
-    "--steps",
-    "8",
-    "--set",
-    "n_investors=50",
-    "--no-progress",
-]
-N_RUNS = 200
 
 
 @pytest.fixture(scope="module")
@@ -59,10 +42,6 @@ def reference(tmp_path_factory):
     out = tmp_path_factory.mktemp("ref") / "sweep"
     assert main(["sweep", *DESIGN, "--series", "--local-cluster", "--out", str(out)]) == 0
     return out
-
-
-def _parts(out: Path) -> int:
-    return len(list((out / "runs").glob("part-*.parquet")))
 
 
 def _assert_same(out: Path, reference: Path) -> None:

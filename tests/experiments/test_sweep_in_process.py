@@ -16,6 +16,7 @@ import pytest
 
 from experiments import sweep
 from experiments.sweep import Executor, InProcess, LocalPool, executor_for, workers_pay
+from tests.small_sweeps import CHILD
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -92,15 +93,8 @@ def test_in_process_runs_every_task_in_order():
     assert seen == [3, 7]
 
 
-# A small sweep run as `pax-silica sweep` runs it, in a fresh interpreter: its summary, and
-# which modules it imported. Two cores, as in `two_cores` (on one, the reason differs).
-CHILD = """\
-import json, os, sys
-os.cpu_count = lambda: 2
-from experiments.cli import main
-status = main(sys.argv[1:])
-print(json.dumps({"status": status, "modules": sorted(sys.modules)}))
-"""
+# A small sweep run as `pax-silica sweep` runs it, in a fresh interpreter with two cores
+# (``tests.small_sweeps.CHILD``): its summary, and which modules it imported.
 
 
 def test_a_small_sweep_says_it_ran_in_process_and_never_imports_dask(tmp_path):

@@ -22,37 +22,11 @@ import pytest
 from experiments.cli import main
 from experiments.sweep import LocalPool, WorkersLost, load_results, load_series
 from tests.dask_cluster import kill as _kill
+from tests.small_sweeps import CHILD, DESIGN, N_RUNS
+from tests.small_sweeps import parts as _parts
 
 ROOT = Path(__file__).resolve().parents[2]
 PAX = [sys.executable, "-m", "experiments.cli"]
-# 10 points x 20 replications = 200 runs of 8 quarters: on two cores, worth the workers.
-DESIGN = [
-    "--vary",
-    "pressure_intensity=0.5:3",
-    "--levels",
-    "5",
-    "--vary",
-    "invitations=true,false",
-    "--replications",
-    "20",
-    "--seed",
-    "11",
-    "--steps",
-    "8",
-    "--set",
-    "n_investors=50",
-    "--no-progress",
-]
-N_RUNS = 200
-# The sweep as `pax-silica sweep` runs it, in a fresh interpreter with two cores: its
-# summary, and which modules it imported.
-CHILD = """\
-import json, os, sys
-os.cpu_count = lambda: 2
-from experiments.cli import main
-status = main(sys.argv[1:])
-print(json.dumps({"status": status, "modules": sorted(sys.modules)}))
-"""
 
 
 @pytest.fixture(scope="module")
@@ -61,10 +35,6 @@ def reference(tmp_path_factory):
     out = tmp_path_factory.mktemp("ref") / "sweep"
     assert main(["sweep", *DESIGN, "--series", "--in-process", "--out", str(out)]) == 0
     return out
-
-
-def _parts(out: Path) -> int:
-    return len(list((out / "runs").glob("part-*.parquet")))
 
 
 def _assert_same(out: Path, reference: Path) -> None:
