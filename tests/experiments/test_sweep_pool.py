@@ -109,6 +109,11 @@ def _fail(x: int) -> int:
     return x
 
 
+def _sleep(seconds: float) -> int:
+    time.sleep(seconds)
+    return os.getpid()
+
+
 def _die(x: int) -> int:
     os._exit(1)  # the worker dies, as one killed or out of memory would
 
@@ -132,3 +137,14 @@ def test_workers_that_keep_dying_give_up_after_a_few_restarts():
     with LocalPool(1) as pool, pytest.raises(WorkersLost, match="died 4 times"):
         pool.map_chunks(_die, [(1,)], lambda t, r: None)
     assert pool.pool is None
+
+
+def test_stopping_the_pool_ends_its_workers_mid_task():
+    """After an error or Ctrl-C the workers are ended at once, not after their chunks."""
+    pool = LocalPool(2).__enter__()
+    workers = list(pool.pool._processes.values())
+    pool.pool.submit(_sleep, 60)
+    t = time.perf_counter()
+    pool.close(stop=True)
+    assert time.perf_counter() - t < 10 and pool.pool is None
+    assert all(not w.is_alive() for w in workers)
