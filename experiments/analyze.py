@@ -50,6 +50,7 @@ from experiments.design import run_seed
 from experiments.sweep import (
     EXIT_INTERRUPTED,
     Executor,
+    LocalPool,
     Progress,
     _check_scheduler,
     load_results,
@@ -690,7 +691,7 @@ def register(sub, add_scenario_args) -> None:
         "--at", type=positive_int, default=1, help="quarter of the knock-out (default 1)"
     )
     c.add_argument("--steps", type=positive_int, help="quarters per run")
-    c.add_argument("--workers", type=positive_int, help="local cluster workers")
+    c.add_argument("--workers", type=positive_int, help="worker processes (one per core)")
     c.add_argument("--scheduler", metavar="tcp://HOST:PORT", help="a running Dask scheduler")
     c.add_argument("--chunk-size", type=positive_int, help="runs per task")
     c.add_argument("--no-progress", action="store_true")
@@ -1327,7 +1328,8 @@ def cmd_criticality(args) -> int:
         raise CliError(f"--at: expected a quarter in [1, {steps}] (the horizon), got {args.at}")
     if args.plot is not None:
         _plot_path(args, args.plot)
-    with Executor(args.scheduler, args.workers) as ex:
+    # on the sweeps' worker processes, or on the Dask cluster named
+    with Executor(args.scheduler) if args.scheduler else LocalPool(args.workers) as ex:
         try:
             df = run_criticality(
                 scen,

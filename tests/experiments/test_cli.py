@@ -241,3 +241,17 @@ def test_the_table_says_how_many_of_the_papers_contributors_it_names(capsys):
     assert paper["entries"] == 23 == len(paper["named"]) + len(paper["missing"])
     line = f"The paper's contributors column: {len(paper['named'])} of its 23 entries named"
     assert line in text
+
+
+def test_a_reader_that_leaves_early_gets_no_traceback():
+    """`pax-silica table | head -1`: when the reader closes the pipe, the command stops
+    quietly (exit 141, as a Unix tool killed by SIGPIPE), with nothing on stderr."""
+    p = subprocess.Popen(
+        [sys.executable, "-m", "experiments.cli", "table", "--format", "csv"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    p.stdout.close()  # the reader is gone before the first line
+    err = p.stderr.read().decode()
+    assert p.wait(timeout=120) == 141, err
+    assert err == ""
