@@ -148,3 +148,13 @@ def test_stopping_the_pool_ends_its_workers_mid_task():
     pool.close(stop=True)
     assert time.perf_counter() - t < 10 and pool.pool is None
     assert all(not w.is_alive() for w in workers)
+
+
+def test_criticality_runs_on_worker_processes_as_on_the_cluster(capsys):
+    """``analyze criticality`` without --scheduler: the sweeps' worker processes."""
+    argv = ["analyze", "criticality", "--replications", "2", "--steps", "8", "--workers", "2"]
+    argv += ["--set", "n_investors=50", "--format", "csv", "--no-progress"]
+    assert main(argv) == 0
+    t = pd.read_csv(pd.io.common.StringIO(capsys.readouterr().out))
+    assert len(t) == 11 and "USA" not in set(t["member"])
+    assert list(t["rank"]) == list(range(1, 12)) and t["survival_drop"].is_monotonic_decreasing
