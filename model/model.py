@@ -88,7 +88,7 @@ from model.params import ParameterError, coerce
 from model.scenario import Event, Scenario, ScenarioError, load_scenario
 from model.survival import SurvivalParams
 from model.wording import quarters_in_words
-from model.world import LEADER, investor_types, tie_network
+from model.world import LEADER, investor_types, tie_graph, tie_matrix
 
 # Statuses and decisions under short names for the schedule's loops (the same enum
 # members).
@@ -176,9 +176,8 @@ class PaxSilicaModel(mesa.Model):
         self.china_row = w.idx(CHINA)
 
         self._make_states(setup)
-        self.ties, self.tie_matrix = tie_network(
-            tuple((s.code, s.name, s.actor.region) for s in self.states)
-        )
+        self._tie_key = tuple((s.code, s.name, s.actor.region) for s in self.states)
+        self.tie_matrix = tie_matrix(self._tie_key)  # the peers' pull reads it
         self.deciders = deciders if deciders is not None else Policies(policies)
         seatable = set(self.seatable())
         for who in sorted(set(self.deciders.asks) - seatable):
@@ -249,6 +248,12 @@ class PaxSilicaModel(mesa.Model):
     def scenario(self, value: Any) -> None:  # Mesa's __init__ sets its own here
         self.mesa_scenario = value
         value.model = self
+
+    @property
+    def ties(self):
+        """The ties among the states as a frozen networkx graph (``model.world.tie_graph``:
+        made when first asked for, shared by every model of the same states)."""
+        return tie_graph(self._tie_key)
 
     # ------------------------------------------------------------------ construction --
     def _make_states(self, setup: Scenario) -> None:

@@ -13,12 +13,15 @@ import csv
 import tomllib
 from dataclasses import dataclass, field, replace
 from functools import cache
+from typing import TYPE_CHECKING
 
-import networkx as nx
 import numpy as np
 
 from agents.records import Actor, InvestorType
 from model.params import DATA_DIR
+
+if TYPE_CHECKING:
+    import networkx as nx
 
 CHINA = "CHN"
 LEADER = "USA"
@@ -229,16 +232,30 @@ def member_sets() -> dict[str, dict]:
 
 
 @cache
-def tie_network(states: tuple[tuple[str, str, str], ...]) -> tuple[nx.Graph, np.ndarray]:
-    """The ties among states (code, name, region): 1 within a region, 0.5 across (peers
-    watch their neighbours most). Built once per process and shared by every model: a
-    frozen graph and a read-only matrix (both raise if changed in place)."""
+def tie_matrix(states: tuple[tuple[str, str, str], ...]) -> np.ndarray:
+    """The ties among states (code, name, region) as weights, in the order given: 1 within
+    a region, 0.5 across (peers watch their neighbours most), 0 on the diagonal. Built once
+    per process and shared by every model: read-only (it raises if changed in place). The
+    same matrix as ``tie_graph``'s adjacency, without importing networkx (which costs a
+    command that builds no graph a tenth of a second or more)."""
+    regions = np.array([region for _, _, region in states])
+    matrix = np.where(regions[:, None] == regions[None, :], 1.0, 0.5)
+    np.fill_diagonal(matrix, 0.0)
+    matrix.flags.writeable = False
+    return matrix
+
+
+@cache
+def tie_graph(states: tuple[tuple[str, str, str], ...]) -> nx.Graph:
+    """The same ties as a graph (nodes with their names and regions, edges with their
+    weights), for the app's network chart: built the first time it is asked for, once per
+    process, frozen (it raises if changed)."""
+    import networkx as nx
+
     g = nx.Graph()
     for code, name, region in states:
         g.add_node(code, name=name, region=region)
     for i, (a, _, ra) in enumerate(states):
         for b, _, rb in states[i + 1 :]:
             g.add_edge(a, b, weight=1.0 if ra == rb else 0.5)
-    matrix = nx.to_numpy_array(g, nodelist=[s[0] for s in states], weight="weight")
-    matrix.flags.writeable = False
-    return nx.freeze(g), matrix
+    return nx.freeze(g)

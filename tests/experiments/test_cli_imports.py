@@ -81,9 +81,10 @@ def test_run_and_table_import_only_what_they_use(argv):
 @pytest.mark.parametrize("argv", [["table"], ["table", "--format", "csv"]])
 def test_the_table_reads_the_data_without_mesa_or_pandas(argv):
     """The world's data and the paper's table are plain records (agents/records.py):
-    Mesa, and the pandas and SciPy it loads, are left to the commands that run a model."""
+    Mesa, and the pandas and SciPy it loads, are left to the commands that run a model;
+    networkx to those that draw the ties (``model.world.tie_graph``)."""
     modules = modules_after(*argv)
-    assert sorted(m for m in ("mesa", "pandas", "scipy") if m in modules) == []
+    assert sorted(m for m in ("mesa", "pandas", "scipy", "networkx") if m in modules) == []
 
 
 def test_every_command_is_listed_where_its_module_is_named():
