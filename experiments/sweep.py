@@ -218,10 +218,6 @@ def run_chunk(
 
 
 # ------------------------------------------------------------------- executor -------
-def _warm_up() -> bool:
-    import model.model  # noqa: F401
-
-    return True
 
 
 START_METHOD_KEY = "distributed.worker.multiprocessing-method"
@@ -336,7 +332,7 @@ class Executor:
             self.client = Client(self.cluster)
         # Import the model on every worker now, not inside the first chunk's timing.
         with contextlib.suppress(Exception):
-            self.client.run(_warm_up)
+            self.client.run(_worker_ready)
         self.startup_seconds = time.perf_counter() - t
         return self
 
@@ -466,9 +462,10 @@ def _ignore_interrupts() -> None:
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
 
 
-def _worker_ready(_: int) -> int:
-    """A first task for each worker: the model imported (a spawned worker has not yet), a
-    short wait so that each worker takes one, its pid."""
+def _worker_ready(*_: Any) -> int:
+    """A first task for each worker: the model imported (a spawned worker has not yet),
+    a short wait so that each worker of a pool takes one, its pid. (Dask runs it on every
+    worker at once: ``Executor.__enter__``.)"""
     import model.model  # noqa: F401
 
     time.sleep(0.01)

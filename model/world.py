@@ -247,15 +247,16 @@ def tie_matrix(states: tuple[tuple[str, str, str], ...]) -> np.ndarray:
 
 @cache
 def tie_graph(states: tuple[tuple[str, str, str], ...]) -> nx.Graph:
-    """The same ties as a graph (nodes with their names and regions, edges with their
-    weights), for the app's network chart: built the first time it is asked for, once per
-    process, frozen (it raises if changed)."""
+    """The same ties as a graph (nodes with their names and regions, edges weighted as in
+    ``tie_matrix``, the rule's one home), for the app's network chart: built the first
+    time it is asked for, once per process, frozen (it raises if changed)."""
     import networkx as nx
 
+    weights = tie_matrix(states)
     g = nx.Graph()
     for code, name, region in states:
         g.add_node(code, name=name, region=region)
-    for i, (a, _, ra) in enumerate(states):
-        for b, _, rb in states[i + 1 :]:
-            g.add_edge(a, b, weight=1.0 if ra == rb else 0.5)
+    for i, (a, _, _) in enumerate(states):
+        for j in range(i + 1, len(states)):
+            g.add_edge(a, states[j][0], weight=float(weights[i, j]))
     return nx.freeze(g)

@@ -255,6 +255,10 @@ def test_a_model_without_collector_says_so_and_shares_its_ties():
         a.datacollector.get_model_vars_dataframe()
     assert len(b.datacollector.get_model_vars_dataframe()) == 1
     assert a.ties is b.ties and a.tie_matrix is b.tie_matrix
+    import networkx as nx  # the graph is the matrix's ties (one rule: model.world.tie_matrix)
+
+    order = [s.code for s in a.states]
+    assert (nx.to_numpy_array(a.ties, nodelist=order, weight="weight") == a.tie_matrix).all()
     with pytest.raises(ValueError):
         a.tie_matrix[0, 1] = 0.0
     with pytest.raises(Exception, match="[Ff]rozen"):
