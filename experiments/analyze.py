@@ -49,10 +49,9 @@ from experiments.args import (
 from experiments.design import run_seed
 from experiments.sweep import (
     EXIT_INTERRUPTED,
-    Executor,
-    LocalPool,
     Progress,
     _check_scheduler,
+    executor_for,
     load_results,
     read_manifest,
     run_chunk,
@@ -1328,8 +1327,9 @@ def cmd_criticality(args) -> int:
         raise CliError(f"--at: expected a quarter in [1, {steps}] (the horizon), got {args.at}")
     if args.plot is not None:
         _plot_path(args, args.plot)
-    # on the sweeps' worker processes, or on the Dask cluster named
-    with Executor(args.scheduler) if args.scheduler else LocalPool(args.workers) as ex:
+    # where a sweep of as many runs would go: the baseline and a knock-out of each member
+    # but the leader, ``--replications`` runs each
+    with executor_for(args, len(scen.members) * args.replications, steps) as ex:
         try:
             df = run_criticality(
                 scen,

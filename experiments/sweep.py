@@ -647,9 +647,9 @@ def executor_for(args, n_runs: int, steps: int) -> Executor | LocalPool | InProc
     processes of this machine (``LocalPool``)."""
     if args.scheduler:
         return Executor(args.scheduler)
-    if args.in_process:
+    if getattr(args, "in_process", False):  # (a command may offer neither flag)
         return InProcess("as asked: --in-process")
-    if args.local_cluster:
+    if getattr(args, "local_cluster", False):
         return Executor(None, args.workers)
     workers = args.workers or os.cpu_count() or 1
     if not workers_pay(n_runs, steps, workers):

@@ -150,11 +150,16 @@ def test_stopping_the_pool_ends_its_workers_mid_task():
     assert all(not w.is_alive() for w in workers)
 
 
-def test_criticality_runs_on_worker_processes_as_on_the_cluster(capsys):
-    """``analyze criticality`` without --scheduler: the sweeps' worker processes."""
-    argv = ["analyze", "criticality", "--replications", "2", "--steps", "8", "--workers", "2"]
+def test_criticality_runs_on_worker_processes_as_on_the_cluster(capsys, monkeypatch):
+    """``analyze criticality`` without --scheduler goes where a sweep of as many runs
+    would: 12 x 6 runs of 8 quarters, on the worker processes."""
+    used = []
+    real = LocalPool.map_chunks
+    monkeypatch.setattr(LocalPool, "map_chunks", lambda self, *a: used.append(1) or real(self, *a))
+    argv = ["analyze", "criticality", "--replications", "6", "--steps", "8", "--workers", "2"]
     argv += ["--set", "n_investors=50", "--format", "csv", "--no-progress"]
     assert main(argv) == 0
+    assert used == [1]
     t = pd.read_csv(pd.io.common.StringIO(capsys.readouterr().out))
     assert len(t) == 11 and "USA" not in set(t["member"])
     assert list(t["rank"]) == list(range(1, 12)) and t["survival_drop"].is_monotonic_decreasing
