@@ -173,6 +173,7 @@ class PaxSilicaModel(mesa.Model):
         self.capex = np.array([ph.capex_usd_bn_per_unit for ph in w.phases])
         self.china_growth_q = (1.0 + np.array([ph.china_growth_pa for ph in w.phases])) ** 0.25
         self.has_segment = w.segmented
+        self.no_segment = ~w.segmented  # the phases whose frontier is their volume
         self.china_row = w.idx(CHINA)
 
         self._make_states(setup)
@@ -804,7 +805,7 @@ class PaxSilicaModel(mesa.Model):
             w.volume, w.frontier, self.china_row, self.china_growth_q, self.has_segment
         )
         # Where a phase has no frontier segment of its own, its frontier is its volume.
-        w.frontier[:, ~self.has_segment] = w.volume[:, ~self.has_segment]
+        np.copyto(w.frontier, w.volume, where=self.no_segment)
 
     # Phase 4 -------------------------------------------------------------------------
     def snapshot(self, peers: bool = True) -> Snapshot:
@@ -858,12 +859,16 @@ class PaxSilicaModel(mesa.Model):
             if s.status == MEMBER:
                 s.assess(snap, cp, shock)
         decisions = [(s, s.decide(snap, cp, pp)) for s in self.states]
-        asks = self.deciders.asks
-        turns = [
-            Turn(s.code, Kind.MEMBER, views.member_view(self, s, snap, d))
-            for s, d in decisions
-            if s.code in asks and s.may_decide()
-        ]
+        asks = self.deciders.asks  # most runs: nobody (every state follows its rule)
+        turns = (
+            [
+                Turn(s.code, Kind.MEMBER, views.member_view(self, s, snap, d))
+                for s, d in decisions
+                if s.code in asks and s.may_decide()
+            ]
+            if asks
+            else []
+        )
         if turns:
             choices = self._ask(turns)
             decisions = [
