@@ -444,8 +444,10 @@ class PaxSilicaModel(mesa.Model):
         self.self_sufficiency = metrics.self_sufficiency(vol, mm, d, held)
         self.china_share = vol[self.china_row]
         self.covered = metrics.covered(vol, mm, p["coverage_threshold"], held)
-        self.covered_phases = int(self.covered.sum())
-        self.controlled_phases = int(metrics.controlled(fro, mm, p["control_margin"]).sum())
+        # (how many phases, as ``np.count_nonzero`` counts them: faster than a sum of bools)
+        self.covered_phases = int(np.count_nonzero(self.covered))
+        controlled = metrics.controlled(fro, mm, p["control_margin"])
+        self.controlled_phases = int(np.count_nonzero(controlled))
         self.supply_security = float(self.self_sufficiency.min())
         self.bottleneck = metrics.bottleneck(vol, mm, d, held) + 1
         self.refining_share = float(self.member_share[self.refining])
