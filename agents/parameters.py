@@ -12,6 +12,7 @@ import math
 from collections.abc import Mapping
 from dataclasses import fields
 from functools import cache
+from numbers import Real
 from typing import Any, Self
 
 
@@ -26,7 +27,7 @@ def value_key(values: tuple) -> tuple:
     (0.0 == -0.0), so that a cached result is the one these very values would give."""
     key = (values, tuple(map(type, values)))
     if 0 in values:  # a zero: its sign too
-        key += (tuple(math.copysign(1.0, v) if type(v) is float else 0.0 for v in values),)
+        key += (tuple(math.copysign(1.0, v) if isinstance(v, Real) else 0.0 for v in values),)
     return key
 
 
