@@ -16,7 +16,7 @@ import numpy as np
 def shares(capacity: np.ndarray) -> np.ndarray:
     """Each actor's share of each phase: capacity over the phase's world total."""
     totals = capacity.sum(axis=0)
-    if (totals > 0).all():  # every phase has capacity somewhere (the usual case)
+    if totals.min() > 0:  # every phase has capacity somewhere (the usual case)
         return capacity / totals
     return np.divide(capacity, totals, out=np.zeros_like(capacity, dtype=float), where=totals > 0)
 
@@ -30,7 +30,7 @@ def bloc_share(share: np.ndarray, bloc: np.ndarray) -> np.ndarray:
     rules below accept stacked blocs too."""
     if bloc.ndim == 2:
         return (share[None, :, :] * bloc[:, :, None]).sum(axis=1)
-    return share[bloc].sum(axis=0)
+    return share.compress(bloc, axis=0).sum(axis=0)  # the bloc's rows (``share[bloc]``)
 
 
 def covered(
@@ -57,7 +57,7 @@ def leading_share(share: np.ndarray, bloc: np.ndarray) -> np.ndarray:
         return np.where(bloc[:, :, None], share[None, :, :], 0.0).max(axis=1)
     if not bloc.any():
         return np.zeros(share.shape[1])
-    return share[bloc].max(axis=0)
+    return share.compress(bloc, axis=0).max(axis=0)
 
 
 def china_advantage(share: np.ndarray, china: int, aligned: np.ndarray, ratio: float) -> np.ndarray:
@@ -105,4 +105,4 @@ def bottleneck(
 ) -> int:
     """Index (0-based) of the phase with the lowest self-sufficiency: the binding one."""
     held = bloc_share(share, bloc) if held is None else held
-    return int(np.argmin(held / demand_share))
+    return int((held / demand_share).argmin())

@@ -52,7 +52,6 @@ from agents.policy import (
 from agents.pressurer import (
     CHINA,
     PRESSURERS,
-    RIVALS,
     PressureParams,
     Pressurer,
     Stance,
@@ -62,7 +61,6 @@ from agents.pressurer import (
     pain_landed,
     presses,
     pressure_streaks,
-    resistance_to,
     rule_allocation,
     target_value,
 )
@@ -76,12 +74,11 @@ from agents.state import (
     can_decide,
     defection_threshold,
     domestic_noise,
-    member_weights,
     peers_who_left,
-    resistance,
     secure_supply,
 )
 from model import metrics, survival, views
+from model.cast import cast_of
 from model.collector import make_collector
 from model.events import EventKind, LogEvent, why_member_leaves
 from model.params import ParameterError, coerce
@@ -177,7 +174,7 @@ class PaxSilicaModel(mesa.Model):
         self.china_row = w.idx(CHINA)
 
         self._make_states(setup)
-        self._tie_key = tuple((s.code, s.name, s.actor.region) for s in self.states)
+        self._tie_key = self._cast.tie_key
         self.tie_matrix = tie_matrix(self._tie_key)  # the peers' pull reads it
         self.deciders = deciders if deciders is not None else Policies(policies)
         seatable = set(self.seatable())
@@ -195,10 +192,7 @@ class PaxSilicaModel(mesa.Model):
         # state -> pressurer -> exposure.
         self.exposure = {s.code: s.exposure for s in self.states}
         # ... and its resistance to each (the EU's rules are not sheltered by US ties).
-        self.resistance_by = {
-            s.code: {a: resistance_to(a, s.resistance, p["resistance_base"]) for a in PRESSURERS}
-            for s in self.states
-        }
+        self.resistance_by = dict(self._cast.resistance_by)  # each read-only (``model.cast``)
         self.investors = InvestorPopulation(
             self, p["n_investors"], p, self.n_phases, self.rng, investor_types(), w.upstream
         )
@@ -258,75 +252,45 @@ class PaxSilicaModel(mesa.Model):
 
     # ------------------------------------------------------------------ construction --
     def _make_states(self, setup: Scenario) -> None:
-        p, w = self.p, self.world
-        members, participants = set(setup.members), set(setup.participants)
-        self.states: list[StateAgent] = []
-        # Draw thresholds in actor-id order so creation order cannot change them.
-        ids = sorted(w.state_ids)
+        """The states: what the scenario fixes about them (``model.cast``: status, role,
+        resistance, row, dependence, weight), and each one's own draws of its defection
+        threshold and of its valuation of a secure supply."""
+        p, cast = self.p, cast_of(setup, self.p, self.world)
+        n = len(cast.states)
+        # Drawn in actor-id order (``CastState.draw``) so creation order cannot change them.
         spread = p["threshold_spread"]
-        draws = dict(zip(ids, self.rng.uniform(1 - spread, 1 + spread, len(ids)), strict=True))
+        draws = self.rng.uniform(1 - spread, 1 + spread, n)
         vs = p["valuation_spread"]
-        values = dict(zip(ids, self.rng.uniform(1 - vs, 1 + vs, len(ids)), strict=True))
-        downstream = metrics.shares(w.volume)[:, w.downstream].sum(axis=1)
-        base = downstream[w.mask(members)].mean()
-        for a in w.actors:
-            if a.kind != "state":
-                continue
-            status = MEMBER if a.id in members else PARTICIPANT if a.id in participants else OUTSIDE
-            role = (
-                Role.LEADER
-                if a.id == LEADER
-                else Role.SIGNATORY
-                if status == MEMBER
-                else Role.PARTICIPANT
-                if status == PARTICIPANT
-                else Role.RIVAL
-                if a.id in RIVALS
-                else Role.OUTSIDER
+        values = self.rng.uniform(1 - vs, 1 + vs, n)
+        base = p["defection_threshold"]
+        self.states: list[StateAgent] = [
+            StateAgent(
+                self,
+                c.actor,
+                c.status,
+                c.role,
+                c.resistance,
+                defection_threshold(base, c.resistance, draws[c.draw]),
+                c.row,
+                c.dependence,
+                c.weight,
+                valuation=values[c.draw],
             )
-            r = resistance(
-                a.us_security_tie,
-                p["resistance_base"],
-                p["resistance_security"],
-                p["resistance_cap"],
-            )
-            threshold = defection_threshold(p["defection_threshold"], r, draws[a.id])
-            row = w.idx(a.id)
-            dependence = float(downstream[row] / base) if base > 0 else 1.0
-            self.states.append(
-                StateAgent(
-                    self, a, status, role, r, threshold, row, dependence, valuation=values[a.id]
-                )
-            )
+            for c in cast.states
+        ]
         self.by_id = {s.code: s for s in self.states}
         self.by_row = {s.row: s for s in self.states}
         self.leader = self.by_id[LEADER]
         self.allies = [s for s in self.states if s.role != Role.LEADER]  # all but the US
-        self.n_founding = sum(s.founding for s in self.states)
-        self._weigh_states()
-        eu = self.by_id.get(EU)
-        self.eu_stance = eu_initial_stance(eu is not None and eu.status == OUTSIDE)
-
-    def _weigh_states(self) -> None:
-        """Each state's weight in the alliance (``agents.state.member_weights``): the
-        phases it carries at the start and its economy, on the founders' scale (the
-        founders but the leader weigh 1 together)."""
-        w = self.world
-        carried = metrics.shares(w.volume).sum(axis=1)
-        rows = [s.row for s in self.states]
-        founders = np.array([s.founding and s.role != Role.LEADER for s in self.states])
-        weights = member_weights(
-            carried[rows],
-            np.array([s.actor.gdp_usd_bn for s in self.states]),
-            founders,
-            self.p["weight_of_capacity"],
-            self.p["member_weighting"],
-        )
-        for s, weight in zip(self.states, weights.tolist(), strict=True):
-            s.weight = weight
-        self.state_weights = weights  # the same, as an array in state order (peers' pull)
-        self.founder_weight = float(weights[founders].sum())  # 1 up to rounding
-        self.n_founders = int(founders.sum())
+        self.n_founding = cast.n_founding
+        # The states' weights in the alliance (``agents.state.member_weights``): the
+        # phases each carries at the start and its economy, on the founders' scale (the
+        # founders but the leader weigh 1 together).
+        self.state_weights = cast.state_weights.copy()  # in state order (peers' pull)
+        self.founder_weight = cast.founder_weight  # 1 up to rounding
+        self.n_founders = cast.n_founders
+        self._cast = cast
+        self.eu_stance = eu_initial_stance(cast.eu_outside)
 
     # ------------------------------------------------------------------- reporters ----
     @property
@@ -481,8 +445,10 @@ class PaxSilicaModel(mesa.Model):
         self.self_sufficiency = metrics.self_sufficiency(vol, mm, d, held)
         self.china_share = vol[self.china_row]
         self.covered = metrics.covered(vol, mm, p["coverage_threshold"], held)
-        self.covered_phases = int(self.covered.sum())
-        self.controlled_phases = int(metrics.controlled(fro, mm, p["control_margin"]).sum())
+        # (how many phases, as ``np.count_nonzero`` counts them: faster than a sum of bools)
+        self.covered_phases = int(np.count_nonzero(self.covered))
+        controlled = metrics.controlled(fro, mm, p["control_margin"])
+        self.controlled_phases = int(np.count_nonzero(controlled))
         self.supply_security = float(self.self_sufficiency.min())
         self.bottleneck = metrics.bottleneck(vol, mm, d, held) + 1
         self.refining_share = float(self.member_share[self.refining])
