@@ -130,9 +130,8 @@ class RuleBasedLeader:
         investments = []
         if view.leader_investment > 0:
             investments.append(("USA", view.bottleneck, view.leader_investment))
-        builders = [
-            a for a in view.refining_investors if a in {m.id for m in view.members} or a == "USA"
-        ]
+        member_ids = {m.id for m in view.members}
+        builders = [a for a in view.refining_investors if a in member_ids or a == "USA"]
         if view.refining_investment > 0 and builders:
             share = view.refining_investment / len(builders)
             investments += [(a, view.refining_phase, share) for a in builders]

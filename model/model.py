@@ -44,6 +44,7 @@ from agents.policy import (
     Decision,
     Kind,
     LeaderChoice,
+    MemberInfo,
     PressurerChoice,
     Target,
     Turn,
@@ -301,6 +302,9 @@ class PaxSilicaModel(mesa.Model):
         self.by_row = {s.row: s for s in self.states}
         self.leader = self.by_id[LEADER]
         self.allies = [s for s in self.states if s.role != Role.LEADER]  # all but the US
+        # the states the US may court (roles are fixed over a run; ``views.leader_view``)
+        self.non_rivals = [s for s in self.states if s.role != Role.RIVAL]
+        self.us_readings: dict[str, MemberInfo] = {}  # the US's last (``views.member_info``)
         self.n_founding = sum(s.founding for s in self.states)
         self._weigh_states()
         eu = self.by_id.get(EU)

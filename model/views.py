@@ -30,7 +30,7 @@ from agents.policy import (
     Target,
 )
 from agents.pressurer import CHINA
-from agents.state import Role, Snapshot, StateAgent, Status
+from agents.state import Snapshot, StateAgent, Status
 from model import metrics
 
 MEMBER, PARTICIPANT, DEFECTED, OUTSIDE = Status
@@ -69,6 +69,18 @@ def _once(f: Callable[[], Any]) -> Callable[[], Any]:
     return read
 
 
+def member_info(m: Model, s: StateAgent) -> MemberInfo:
+    """A member as the US sees it (its strain: grievance over threshold). Most members
+    feel no strain most quarters, so last quarter's reading is handed on while the strain
+    is the same (``m.us_readings``; a ``MemberInfo`` is immutable, and the rest of it is
+    fixed over a run): a new one would be equal to it in every field."""
+    strain = s.grievance / max(s.threshold, 1e-9)
+    seen = m.us_readings.get(s.code)
+    if seen is None or seen.strain != strain:
+        seen = m.us_readings[s.code] = MemberInfo(s.code, s.name, s.actor.gdp_usd_bn, strain)
+    return seen
+
+
 def leader_view(m: Model, lazy: bool = False) -> LeaderView:
     """What the US sees at the start of the quarter (for its policy, or a player).
 
@@ -88,9 +100,8 @@ def leader_view(m: Model, lazy: bool = False) -> LeaderView:
     if invite_now:
         open_to = [
             s
-            for s in m.states
-            if s.role != Role.RIVAL
-            and (s.status in (PARTICIPANT, OUTSIDE) or (s.status == DEFECTED and s.may_decide()))
+            for s in m.non_rivals
+            if s.status in (PARTICIPANT, OUTSIDE) or (s.status == DEFECTED and s.may_decide())
         ]
         if open_to:
             gains = _once(lambda: gains_if_joined(m, [s.row for s in open_to]))
@@ -104,6 +115,7 @@ def leader_view(m: Model, lazy: bool = False) -> LeaderView:
             def sounding(s: StateAgent) -> float:
                 return s.join_balance(snap(), cp, pp) - cp.join_threshold
 
+            interval = p["invite_interval"]
             candidates = [
                 Candidate(
                     s.code,
@@ -111,18 +123,14 @@ def leader_view(m: Model, lazy: bool = False) -> LeaderView:
                     partial(gain, i),
                     refusals=s.refusals,
                     sounding=partial(sounding, s),
-                    ready=invite_ready(s.refusals, s.last_refusal, t, p["invite_interval"]),
+                    ready=invite_ready(s.refusals, s.last_refusal, t, interval),
                 )
                 for i, s in enumerate(open_to)
             ]
             if not lazy:
                 for c in candidates:
                     c.gain, c.sounding  # noqa: B018  (priced now: the state may move on)
-    members = [
-        MemberInfo(s.code, s.name, s.actor.gdp_usd_bn, s.grievance / max(s.threshold, 1e-9))
-        for s in m.allies
-        if s.status == MEMBER
-    ]
+    members = [member_info(m, s) for s in m.allies if s.status == MEMBER]
     return LeaderView(
         quarter=t,
         when=m.when(t),
