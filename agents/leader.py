@@ -115,7 +115,7 @@ class RuleBasedLeader:
     def decide(self, view: LeaderView) -> LeaderChoice:
         pays: dict[str, float] = {}
         strained = sorted(
-            (m for m in view.members if m.strain > 0), key=lambda m: (-m.strain, m.id)
+            [m for m in view.members if m.strain > 0], key=lambda m: (-m.strain, m.id)
         )[: view.side_payment_targets]
         total = sum(m.strain for m in strained)
         if view.side_payment_budget > 0 and total > 0:
@@ -123,7 +123,7 @@ class RuleBasedLeader:
         invite = None
         if view.may_invite:
             best = sorted(
-                (c for c in view.candidates if c.ready and c.sounding >= 0 and c.gain > 0),
+                [c for c in view.candidates if c.ready and c.sounding >= 0 and c.gain > 0],
                 key=lambda c: (-invitation_value(c.gain, c.refusals), c.id),
             )
             invite = best[0].id if best else None
