@@ -115,7 +115,7 @@ class RuleBasedLeader:
     def decide(self, view: LeaderView) -> LeaderChoice:
         pays: dict[str, float] = {}
         strained = sorted(
-            (m for m in view.members if m.strain > 0), key=lambda m: (-m.strain, m.id)
+            [m for m in view.members if m.strain > 0], key=lambda m: (-m.strain, m.id)
         )[: view.side_payment_targets]
         total = sum(m.strain for m in strained)
         if view.side_payment_budget > 0 and total > 0:
@@ -123,16 +123,15 @@ class RuleBasedLeader:
         invite = None
         if view.may_invite:
             best = sorted(
-                (c for c in view.candidates if c.ready and c.sounding >= 0 and c.gain > 0),
+                [c for c in view.candidates if c.ready and c.sounding >= 0 and c.gain > 0],
                 key=lambda c: (-invitation_value(c.gain, c.refusals), c.id),
             )
             invite = best[0].id if best else None
         investments = []
         if view.leader_investment > 0:
             investments.append(("USA", view.bottleneck, view.leader_investment))
-        builders = [
-            a for a in view.refining_investors if a in {m.id for m in view.members} or a == "USA"
-        ]
+        member_ids = {m.id for m in view.members}
+        builders = [a for a in view.refining_investors if a in member_ids or a == "USA"]
         if view.refining_investment > 0 and builders:
             share = view.refining_investment / len(builders)
             investments += [(a, view.refining_phase, share) for a in builders]

@@ -119,20 +119,19 @@ class Candidate:
         # clear): diplomats sound a government out before an invitation is made public.
         self._sounding = sounding
 
-    def _read(self, slot: str) -> float:
-        value = getattr(self, slot)
-        if callable(value):
-            value = float(value())
-            setattr(self, slot, value)
-        return value
-
+    # Each is priced the first time it is read, then kept (the US's rule reads every
+    # ready candidate's sounding each quarter: written out, not through a shared helper).
     @property
     def gain(self) -> float:
-        return self._read("_gain")
+        if callable(self._gain):
+            self._gain = float(self._gain())
+        return self._gain
 
     @property
     def sounding(self) -> float:
-        return self._read("_sounding")
+        if callable(self._sounding):
+            self._sounding = float(self._sounding())
+        return self._sounding
 
     def __repr__(self) -> str:
         return (

@@ -282,6 +282,8 @@ class PaxSilicaModel(mesa.Model):
         self.by_row = {s.row: s for s in self.states}
         self.leader = self.by_id[LEADER]
         self.allies = [s for s in self.states if s.role != Role.LEADER]  # all but the US
+        # the states the US may court (roles are fixed over a run; ``views.leader_view``)
+        self.non_rivals = [s for s in self.states if s.role != Role.RIVAL]
         self.n_founding = cast.n_founding
         # The states' weights in the alliance (``agents.state.member_weights``): the
         # phases each carries at the start and its economy, on the founders' scale (the

@@ -30,7 +30,7 @@ from agents.policy import (
     Target,
 )
 from agents.pressurer import CHINA
-from agents.state import Role, Snapshot, StateAgent, Status
+from agents.state import Snapshot, StateAgent, Status
 from model import metrics
 
 MEMBER, PARTICIPANT, DEFECTED, OUTSIDE = Status
@@ -88,9 +88,8 @@ def leader_view(m: Model, lazy: bool = False) -> LeaderView:
     if invite_now:
         open_to = [
             s
-            for s in m.states
-            if s.role != Role.RIVAL
-            and (s.status in (PARTICIPANT, OUTSIDE) or (s.status == DEFECTED and s.may_decide()))
+            for s in m.non_rivals
+            if s.status in (PARTICIPANT, OUTSIDE) or (s.status == DEFECTED and s.may_decide())
         ]
         if open_to:
             gains = _once(lambda: gains_if_joined(m, [s.row for s in open_to]))
@@ -104,6 +103,7 @@ def leader_view(m: Model, lazy: bool = False) -> LeaderView:
             def sounding(s: StateAgent) -> float:
                 return s.join_balance(snap(), cp, pp) - cp.join_threshold
 
+            interval = p["invite_interval"]
             candidates = [
                 Candidate(
                     s.code,
@@ -111,7 +111,7 @@ def leader_view(m: Model, lazy: bool = False) -> LeaderView:
                     partial(gain, i),
                     refusals=s.refusals,
                     sounding=partial(sounding, s),
-                    ready=invite_ready(s.refusals, s.last_refusal, t, p["invite_interval"]),
+                    ready=invite_ready(s.refusals, s.last_refusal, t, interval),
                 )
                 for i, s in enumerate(open_to)
             ]
