@@ -112,7 +112,7 @@ class Pressurer:
             return t.value * vulnerability / cost
 
         # Highest score first; ids are unique, so the sort never compares targets.
-        keyed = sorted((-score(t), t.id, t) for t in targets if t.exposure > 0)
+        keyed = sorted([(-score(t), t.id, t) for t in targets if t.exposure > 0])
         return [t for _, _, t in keyed]
 
     def allocate(
