@@ -32,7 +32,7 @@ from dataclasses import dataclass
 import mesa
 import numpy as np
 
-from agents.parameters import Parameters, value_key
+from agents.parameters import Parameters
 from agents.records import InvestorType
 
 IDLE, PIPELINE, BUILT = 0, 1, 2
@@ -74,107 +74,6 @@ class MarketView:
     quarter: int
 
 
-@dataclass(frozen=True)
-class Makeup:
-    """Who the ``n`` investors of a population are, before any draw: each one's type and
-    the figures of its type, scaled by the parameters (``makeup``). Read-only arrays,
-    shared by every run of the same types and parameters."""
-
-    type_idx: np.ndarray  # each investor's type (its index in the types)
-    hurdle: np.ndarray
-    risk_aversion: np.ndarray
-    noise: np.ndarray  # the noise of its private signal of credibility
-    herding: np.ndarray  # the weight of the market's sentiment in its belief (0-1)
-    patience: np.ndarray
-    # Per-run constants of the rules (the same values the rules would compute each
-    # quarter): the weight of the new signal in a belief and of the old belief, the
-    # weight of an investor's own belief against the market's, half its risk aversion,
-    # the expected return below which it leaves a project.
-    update_weight: np.ndarray
-    keep_weight: np.ndarray
-    own_weight: np.ndarray
-    half_risk_aversion: np.ndarray
-    exit_floor: np.ndarray
-    gulf: np.ndarray  # whether its capital is in the Gulf pool
-    private: np.ndarray  # ... or in the private one
-    row_start: np.ndarray  # where its row of an (investors x phases) array starts, flat
-
-
-# Make-ups made so far (``makeup``): (id of the types, n, phases, ``value_key``) ->
-# (the types, the make-up).
-_MAKEUPS: dict[tuple, tuple[tuple[InvestorType, ...], Makeup]] = {}
-_MAX_MAKEUPS = 64
-
-
-def makeup(
-    n: int,
-    types: tuple[InvestorType, ...],
-    risk_aversion_scale: float,
-    signal_noise_scale: float,
-    herding_scale: float,
-    belief_update: float,
-    withdraw_margin: float,
-    n_phases: int,
-) -> Makeup:
-    """The make-up of ``n`` investors of ``types`` (each type's ``count_share`` of them;
-    the rounding remainder goes to institutional investors), with their types' figures
-    scaled by the parameters: made once per process for each combination (the same
-    ``types`` object, as ``model.world.investor_types`` gives, and the same values)."""
-    scales = (risk_aversion_scale, signal_noise_scale, herding_scale)
-    key = (id(types), n, n_phases, value_key((*scales, belief_update, withdraw_margin)))
-    hit = _MAKEUPS.get(key)
-    if hit is not None and hit[0] is types:
-        return hit[1]
-    mk = _makeup(n, types, *scales, belief_update, withdraw_margin, n_phases)
-    if len(_MAKEUPS) >= _MAX_MAKEUPS:
-        _MAKEUPS.clear()
-    _MAKEUPS[key] = (types, mk)
-    return mk
-
-
-def _makeup(
-    n: int,
-    types: tuple[InvestorType, ...],
-    risk_aversion_scale: float,
-    signal_noise_scale: float,
-    herding_scale: float,
-    belief_update: float,
-    withdraw_margin: float,
-    n_phases: int,
-) -> Makeup:
-    counts = [int(round(t.count_share * n)) for t in types]
-    counts[1] += n - sum(counts)  # rounding remainder to institutional investors
-    if min(counts) < 0:
-        raise ValueError("n_investors too small for the type shares")
-    t = np.repeat(np.arange(len(types)), counts)
-    attr = lambda name: np.array([getattr(x, name) for x in types])[t]  # noqa: E731
-    hurdle = attr("hurdle_rate")
-    risk_aversion = attr("risk_aversion") * risk_aversion_scale
-    herding = np.clip(attr("herding") * herding_scale, 0.0, 1.0)
-    patience = attr("patience")
-    update_weight = belief_update * (1.0 - 0.5 * patience)
-    gulf = np.array([x.capital_pool == "gulf" for x in types])[t]
-    mk = Makeup(
-        type_idx=t,
-        hurdle=hurdle,
-        risk_aversion=risk_aversion,
-        noise=attr("signal_noise") * signal_noise_scale,
-        herding=herding,
-        patience=patience,
-        update_weight=update_weight,
-        keep_weight=1.0 - update_weight,
-        own_weight=1.0 - herding,
-        half_risk_aversion=0.5 * risk_aversion,
-        exit_floor=hurdle - withdraw_margin,
-        gulf=gulf,
-        private=~gulf,
-        row_start=np.arange(n) * n_phases,
-    )
-    for a in vars(mk).values():
-        a.flags.writeable = False
-    return mk
-
-
 class InvestorPopulation:
     """All investors' state as arrays, and the rules that move it."""
 
@@ -191,36 +90,34 @@ class InvestorPopulation:
         self.model = model
         self.params = InvestorParams.of(p)
         self.upstream = upstream  # phases whose return rises with input prices
+        counts = [int(round(t.count_share * n)) for t in types]
+        counts[1] += n - sum(counts)  # rounding remainder to institutional investors
+        if min(counts) < 0:
+            raise ValueError("n_investors too small for the type shares")
         self.types = types
+        self.type_idx = np.repeat(np.arange(len(types)), counts)
         self.n = n
-        # Who the investors are and what their types make of them: the same for every run
-        # of these types and parameters (``makeup``, shared and read-only).
-        mk = makeup(
-            n,
-            types,
-            p["risk_aversion_scale"],
-            p["signal_noise_scale"],
-            p["herding_scale"],
-            self.params.belief_update,
-            self.params.withdraw_margin,
-            n_phases,
-        )
-        self.type_idx = mk.type_idx
-        self.hurdle = mk.hurdle
-        self.risk_aversion = mk.risk_aversion
-        self.noise = mk.noise
-        self.herding = mk.herding
-        self.patience = mk.patience
-        self._update_weight = mk.update_weight
-        self._keep_weight = mk.keep_weight
-        self._own_weight = mk.own_weight
-        self._half_risk_aversion = mk.half_risk_aversion
-        self._exit_floor = mk.exit_floor
-        gulf = mk.gulf
+        t = self.type_idx
+        attr = lambda name: np.array([getattr(x, name) for x in types])[t]  # noqa: E731
+        self.hurdle = attr("hurdle_rate")
+        self.risk_aversion = attr("risk_aversion") * p["risk_aversion_scale"]
+        self.noise = attr("signal_noise") * p["signal_noise_scale"]
+        self.herding = np.clip(attr("herding") * p["herding_scale"], 0.0, 1.0)
+        self.patience = attr("patience")
+        # Per-run constants of the rules (the same values the rules would compute each
+        # quarter): the weight of the new signal in a belief and of the old belief, the
+        # weight of an investor's own belief against the market's, half its risk
+        # aversion, the expected return below which it leaves a project, its tranche.
+        self._update_weight = self.params.belief_update * (1.0 - 0.5 * self.patience)
+        self._keep_weight = 1.0 - self._update_weight
+        self._own_weight = 1.0 - self.herding
+        self._half_risk_aversion = 0.5 * self.risk_aversion
+        self._exit_floor = self.hurdle - self.params.withdraw_margin
+        gulf = np.array([x.capital_pool == "gulf" for x in types])[t]
         # Each investor's share of its pool: lognormal, so a few hold much of it.
         weights = rng.lognormal(0.0, p["capital_concentration"], n)
         capital = np.zeros(n)
-        for mask, pool in ((gulf, p["gulf_capital"]), (mk.private, p["private_capital"])):
+        for mask, pool in ((gulf, p["gulf_capital"]), (~gulf, p["private_capital"])):
             if mask.any():
                 capital[mask] = pool * weights[mask] / weights[mask].sum()
         self.capital = capital  # fixed over a run: what moves is where it sits
@@ -236,7 +133,7 @@ class InvestorPopulation:
         )
         self.preference = np.exp(p["preference_noise"] * rng.standard_normal((n, n_phases)))
         self._own = np.empty_like(self.preference)  # each quarter's returns as each sees them
-        self._row_start = mk.row_start  # where each investor's row starts, flat
+        self._row_start = np.arange(n) * n_phases  # where each investor's row starts, flat
         self.proj_phase = np.full(n, -1)
         self.proj_row = np.full(n, -1)
         self.proj_due = np.zeros(n, dtype=int)

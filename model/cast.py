@@ -17,7 +17,6 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
-from agents.parameters import value_key
 from agents.pressurer import PRESSURERS, RIVALS, resistance_to
 from agents.records import Actor
 from agents.state import Role, Status, member_weights, resistance
@@ -149,14 +148,15 @@ def cast_of(setup: Scenario, p: dict[str, Any], w: World) -> Cast:
     """The cast of ``setup`` with parameters ``p`` on its world ``w`` as loaded, made the
     first time it is asked for and shared after that. Found by the values it is made
     from, not by the scenario object, which may change: the members and participants,
-    ``CAST_PARAMS`` (``agents.parameters.value_key``), the world's actors and phases
+    ``CAST_PARAMS`` (by ``repr``, which tells apart what ``==`` does not: ``1``, ``1.0``
+    and ``True``, ``0.0`` and ``-0.0``), the world's actors and phases
     (the same objects) and its capacity at the start (the same bytes)."""
     key = (
         id(w.actors),
         id(w.phases),
         tuple(setup.members),
         tuple(setup.participants),
-        value_key(tuple([p[name] for name in CAST_PARAMS])),
+        tuple([repr(p[name]) for name in CAST_PARAMS]),
     )
     volume = w.volume.tobytes()
     hit = _CASTS.get(key)

@@ -1,17 +1,12 @@
-"""What is made once per scenario and parameters and shared (``model.cast``, the
-investors' ``makeup``, ``Parameters.of``) is found by the values it is made from, and no
-model can change it for the next."""
+"""What is made once per scenario and parameters and shared (``model.cast``) is found by
+the values it is made from, and no model can change it for the next."""
 
 import dataclasses
 
-import numpy as np
 import pytest
 
-from agents.parameters import value_key
-from agents.state import CommitmentParams
 from model.cast import cast_of
 from model.model import PaxSilicaModel
-from model.params import defaults
 from model.scenario import load_scenario
 
 
@@ -40,21 +35,16 @@ def test_a_scenario_changed_in_place_gets_its_own_cast():
 
 def test_what_is_shared_cannot_be_changed_by_a_run():
     m = PaxSilicaModel("baseline", rng=1, n_investors=30)
-    with pytest.raises(ValueError):
-        m.investors.herding[0] = 0.5
     with pytest.raises(TypeError):
         m.resistance_by["JPN"]["CHN"] = 0.0
     m.state_weights[0] = 123.0  # the model's own copy
     assert PaxSilicaModel("baseline", rng=1).state_weights[0] != 123.0
 
 
-def test_parameter_objects_tell_apart_what_equality_does_not():
-    assert value_key((0.0,)) != value_key((-0.0,))
-    assert value_key((1,)) != value_key((1.0,)) != value_key((True,))
-    p = defaults()
-    a = CommitmentParams.of(p)
-    assert CommitmentParams.of(dict(p)) is a
-    plus = CommitmentParams.of(dict(p, social_influence=0.0))
-    minus = CommitmentParams.of(dict(p, social_influence=-0.0))
-    assert np.copysign(1.0, plus.social_influence) == 1.0
-    assert np.copysign(1.0, minus.social_influence) == -1.0
+def test_a_cast_tells_apart_values_that_compare_equal():
+    sc = load_scenario("baseline")
+    w, p = sc.world(), PaxSilicaModel(sc, rng=1).p
+    plus = cast_of(sc, dict(p, resistance_base=0.0), w)
+    minus = cast_of(sc, dict(p, resistance_base=-0.0), w)
+    assert plus is not minus
+    assert cast_of(sc, dict(p, resistance_base=0.0), w) is plus
