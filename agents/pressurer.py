@@ -35,6 +35,7 @@ from agents.parameters import Parameters
 from agents.policy import PressurerChoice, PressurerView, Target
 
 CHINA = "CHN"
+EU = "EUR"  # a pressurer only once it turns (``eu_turns``), or from the start if outside
 PRESSURERS = ("CHN", "RUS", "BRA", "EUR")
 RIVALS = ("CHN", "RUS", "BRA")  # pressurers that never sign
 # What each pressurer can withhold from a state, as the columns of model/data/actors.csv

@@ -17,7 +17,7 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
-from agents.pressurer import PRESSURERS, RIVALS, resistance_to
+from agents.pressurer import EU, PRESSURERS, RIVALS, resistance_to
 from agents.records import Actor
 from agents.state import Role, Status, member_weights, resistance
 from model import metrics
@@ -25,7 +25,6 @@ from model.scenario import Scenario
 from model.world import LEADER, World
 
 MEMBER, PARTICIPANT, DEFECTED, OUTSIDE = Status
-EU = "EUR"
 
 # The parameters the cast depends on (beyond the scenario's states and capacity).
 CAST_PARAMS = (

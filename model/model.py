@@ -51,6 +51,7 @@ from agents.policy import (
 )
 from agents.pressurer import (
     CHINA,
+    EU,
     PRESSURERS,
     PressureParams,
     Pressurer,
@@ -91,8 +92,6 @@ from model.world import LEADER, investor_types, tie_graph, tie_matrix
 # members).
 MEMBER, PARTICIPANT, DEFECTED, OUTSIDE = Status
 STAY, LEAVE, JOIN, STAY_OUT = Decision
-
-EU = "EUR"
 
 
 def _coerce_rng(rng: Any) -> Any:
@@ -174,8 +173,7 @@ class PaxSilicaModel(mesa.Model):
         self.china_row = w.idx(CHINA)
 
         self._make_states(setup)
-        self._tie_key = self._cast.tie_key
-        self.tie_matrix = tie_matrix(self._tie_key)  # the peers' pull reads it
+        self.tie_matrix = tie_matrix(self._cast.tie_key)  # the peers' pull reads it
         self.deciders = deciders if deciders is not None else Policies(policies)
         seatable = set(self.seatable())
         for who in sorted(set(self.deciders.asks) - seatable):
@@ -192,7 +190,7 @@ class PaxSilicaModel(mesa.Model):
         # state -> pressurer -> exposure.
         self.exposure = {s.code: s.exposure for s in self.states}
         # ... and its resistance to each (the EU's rules are not sheltered by US ties).
-        self.resistance_by = dict(self._cast.resistance_by)  # each read-only (``model.cast``)
+        self.resistance_by = self._cast.resistance_by  # read-only, shared (``model.cast``)
         self.investors = InvestorPopulation(
             self, p["n_investors"], p, self.n_phases, self.rng, investor_types(), w.upstream
         )
@@ -248,7 +246,7 @@ class PaxSilicaModel(mesa.Model):
     def ties(self):
         """The ties among the states as a frozen networkx graph (``model.world.tie_graph``:
         made when first asked for, shared by every model of the same states)."""
-        return tie_graph(self._tie_key)
+        return tie_graph(self._cast.tie_key)
 
     # ------------------------------------------------------------------ construction --
     def _make_states(self, setup: Scenario) -> None:
