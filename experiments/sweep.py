@@ -247,7 +247,25 @@ def local_start_method() -> str:
     return "fork"
 
 
-class Executor:
+class Workers:
+    """What the executors that run on workers (``Executor``, ``LocalPool``) share: runs
+    handed out in tasks of about 16 a worker. Each says how many workers it has
+    (``nthreads``) and runs tasks with ``map_chunks(fn, tasks, on_result, in_flight)``."""
+
+    def nthreads(self) -> int:
+        raise NotImplementedError
+
+    def chunk_size(self, n_runs: int) -> int:
+        """Runs per task: about 16 tasks a worker (``default_chunk_size``)."""
+        return default_chunk_size(n_runs, self.nthreads())
+
+    def in_flight(self, asked: int | None) -> int:
+        """Tasks handed out at once: as asked, else two a worker and a few more, so that no
+        worker waits for its next task while results are written."""
+        return asked or max(4, 2 * self.nthreads() + 2)
+
+
+class Executor(Workers):
     """A Dask client, on a local cluster or connected to a scheduler; ``map_chunks`` runs
     tasks with a bounded number in flight and hands each result over as it completes."""
 
@@ -363,10 +381,6 @@ class Executor:
     def nthreads(self) -> int:
         return sum(self.client.nthreads().values())
 
-    def chunk_size(self, n_runs: int) -> int:
-        """Runs per task: about 16 tasks a worker (``default_chunk_size``)."""
-        return default_chunk_size(n_runs, self.nthreads())
-
     def describe(self, n: int | None = None) -> str:
         n = self.nthreads() if n is None else n
         where = self.scheduler or "a local cluster"
@@ -384,7 +398,7 @@ class Executor:
         unfinished tasks are cancelled before the exception propagates."""
         from distributed import as_completed
 
-        limit = in_flight or max(4, 2 * self.nthreads() + 2)
+        limit = self.in_flight(in_flight)
         it: Iterator[tuple] = iter(tasks)
         pending: dict[Any, tuple] = {}
         ac = as_completed()
@@ -488,7 +502,7 @@ class WorkersLost(RuntimeError):
     """The worker processes died more often than ``LocalPool.MAX_RESTARTS`` allows."""
 
 
-class LocalPool:
+class LocalPool(Workers):
     """Worker processes on this machine, one per core by default: the executor of a local
     sweep (``concurrent.futures.ProcessPoolExecutor``). No scheduler, no nannies, no
     dashboard in this process: started in hundredths of a second, where a local Dask
@@ -559,10 +573,6 @@ class LocalPool:
     def nthreads(self) -> int:
         return self.workers
 
-    def chunk_size(self, n_runs: int) -> int:
-        """Runs per task: about 16 tasks a worker (``default_chunk_size``)."""
-        return default_chunk_size(n_runs, self.workers)
-
     def describe(self, n: int | None = None) -> str:
         n = self.workers if n is None else n
         return f"{n} worker process{'es' if n != 1 else ''} on this machine"
@@ -577,7 +587,7 @@ class LocalPool:
         """Submit ``fn(*task)`` for each task, at most ``in_flight`` at a time, and call
         ``on_result(task, result)`` in completion order (as ``Executor.map_chunks``). On an
         error or Ctrl-C the workers are stopped before the exception propagates."""
-        limit = in_flight or max(4, 2 * self.workers + 2)
+        limit = self.in_flight(in_flight)
         it: Iterator[tuple] = iter(tasks)
         pending: dict[Future, tuple] = {}
         lost: list[tuple] = []  # tasks a dead worker took with it, or a broken pool refused
