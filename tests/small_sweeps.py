@@ -5,7 +5,12 @@ modules it imported."""
 
 from __future__ import annotations
 
+import json
+import subprocess
+import sys
 from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
 
 # 10 points x 20 replications = 200 runs of 8 quarters.
 DESIGN = [
@@ -37,6 +42,23 @@ from experiments.cli import main
 status = main(sys.argv[1:])
 print(json.dumps({"status": status, "modules": sorted(sys.modules)}))
 """
+
+
+def run_command(argv: list[str], timeout: float) -> tuple[list[str], list[str]]:
+    """``argv`` run by ``CHILD`` from the project's root, which must succeed: the lines it
+    printed, and the modules it imported."""
+    proc = subprocess.run(
+        [sys.executable, "-c", CHILD, *argv],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
+    assert proc.returncode == 0, proc.stderr
+    *lines, last = proc.stdout.splitlines()
+    got = json.loads(last)
+    assert got["status"] == 0, proc.stderr
+    return lines, got["modules"]
 
 
 def parts(out: Path) -> int:

@@ -7,18 +7,12 @@ and no Dask imported on that path. That its rows are the cluster's, bit for bit,
 from __future__ import annotations
 
 import argparse
-import json
-import subprocess
-import sys
-from pathlib import Path
 
 import pytest
 
 from experiments import sweep
 from experiments.sweep import Executor, InProcess, LocalPool, executor_for, workers_pay
-from tests.small_sweeps import CHILD
-
-ROOT = Path(__file__).resolve().parents[2]
+from tests.small_sweeps import run_command
 
 
 @pytest.fixture(autouse=True)
@@ -100,18 +94,8 @@ def test_in_process_runs_every_task_in_order():
 def test_a_small_sweep_says_it_ran_in_process_and_never_imports_dask(tmp_path):
     argv = ["sweep", "--vary", "pressure_intensity=1:2", "--levels", "2", "--replications"]
     argv += ["2", "--steps", "4", "--set", "n_investors=50", "--no-progress"]
-    proc = subprocess.run(
-        [sys.executable, "-c", CHILD, *argv, "--out", str(tmp_path / "s")],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    assert proc.returncode == 0, proc.stderr
-    *out, last = proc.stdout.splitlines()
-    got = json.loads(last)
-    assert got["status"] == 0, proc.stderr
+    out, modules = run_command([*argv, "--out", str(tmp_path / "s")], timeout=120)
     assert any(
         line.startswith("  4 runs in process (too few to pay for workers): ") for line in out
     )
-    assert not [m for m in ("dask", "distributed") if m in got["modules"]]
+    assert not [m for m in ("dask", "distributed") if m in modules]

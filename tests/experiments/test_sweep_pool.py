@@ -22,7 +22,7 @@ import pytest
 from experiments.cli import main
 from experiments.sweep import LocalPool, WorkersLost, load_results, load_series
 from tests.dask_cluster import kill as _kill
-from tests.small_sweeps import CHILD, DESIGN, N_RUNS
+from tests.small_sweeps import DESIGN, N_RUNS, run_command
 from tests.small_sweeps import parts as _parts
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -47,19 +47,9 @@ def _assert_same(out: Path, reference: Path) -> None:
 
 def test_the_default_sweep_runs_on_worker_processes_without_dask(reference, tmp_path):
     out = tmp_path / "sweep"
-    proc = subprocess.run(
-        [sys.executable, "-c", CHILD, "sweep", *DESIGN, "--series", "--out", str(out)],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
-    assert proc.returncode == 0, proc.stderr
-    *lines, last = proc.stdout.splitlines()
-    got = json.loads(last)
-    assert got["status"] == 0, proc.stderr
+    lines, modules = run_command(["sweep", *DESIGN, "--series", "--out", str(out)], timeout=300)
     assert any("on 2 worker processes on this machine" in line for line in lines), lines
-    assert not [m for m in ("dask", "distributed") if m in got["modules"]]
+    assert not [m for m in ("dask", "distributed") if m in modules]
     _assert_same(out, reference)
     pd.testing.assert_frame_equal(load_series(out), load_series(reference))
     session = json.loads((out / "manifest.json").read_text())["sessions"][0]
