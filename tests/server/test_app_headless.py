@@ -257,6 +257,21 @@ def test_two_pages_have_their_own_models(monkeypatch):
         rc2.close()
 
 
+def eventually(probe, timeout: float = 30.0):
+    """``probe()``'s first truthy value; the page redraws from a background thread, so a
+    look can fall between two widgets: AssertionError/LookupError mean 'not yet'."""
+    end = time.time() + timeout
+    while time.time() < end:
+        try:
+            found = probe()
+        except (AssertionError, LookupError):
+            found = None
+        if found:
+            return found
+        time.sleep(0.1)
+    raise AssertionError(f"timed out waiting for {probe.__doc__ or probe}")
+
+
 def compared(rc) -> dict:
     """The replications tab's charts as drawn: name -> figure (``.data``: its traces)."""
     out = {}
@@ -325,6 +340,7 @@ def test_replications_run_the_applied_settings_and_keep_each_result(page):
     assert survival.data[2].name.startswith("pressure_intensity=2")
     assert "pressure_intensity" not in survival.data[0].name
     click(rc, "pax-reps-clear")
+    eventually(lambda: not compared(rc))  # the job's thread may be redrawing the page
     assert not compared(rc)  # nothing kept: no chart
 
 

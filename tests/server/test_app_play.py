@@ -11,7 +11,6 @@ game, advice clicked until the end, the score on the page.
 
 from __future__ import annotations
 
-import time
 from html import unescape
 
 import ipyvuetify as v
@@ -27,7 +26,7 @@ from server import play_view
 from server.classroom import Game
 from server.seat_view import DecisionPanel
 from tests.browser import ARTIFACTS, Watch
-from tests.server.test_app_headless import alerts, by_class, html, render_page
+from tests.server.test_app_headless import alerts, by_class, eventually, html, render_page
 
 QUARTERS = 3
 
@@ -40,21 +39,6 @@ def page(monkeypatch):
     rc.close()
     game = session.game.value
     assert game is None or game.status in ("finished", "closed")
-
-
-def eventually(probe, timeout: float = 30.0):
-    """``probe()``'s first truthy value; the page redraws from a background thread, so a
-    look can fall between two widgets: AssertionError/LookupError mean 'not yet'."""
-    end = time.time() + timeout
-    while time.time() < end:
-        try:
-            found = probe()
-        except (AssertionError, LookupError):
-            found = None
-        if found:
-            return found
-        time.sleep(0.1)
-    raise AssertionError(f"timed out waiting for {probe.__doc__ or probe}")
 
 
 def start(rc, side: int = 0, seed: str = "0", quarters: str = str(QUARTERS)) -> None:
